@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The README's test command: installs what the tests need, then runs every test.
+# Idempotent and safe on a fresh Debian 12 machine (run as root, or with sudo available).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages the integration tests use: PostgreSQL (the scale-out store; each test run
+# starts its own throwaway cluster on a free port).
+packages=(postgresql)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "==> installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+echo "==> building"
+dotnet build EventPortal.sln -c Debug -warnaserror --nologo -v quiet
+
+echo "==> testing"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+dotnet test EventPortal.sln -c Debug --no-build --nologo "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# One plain closing line that any CI can read: "N passed, N failed".
+passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+echo "${passed} passed, ${failed} failed"
+if [ "$status" -ne 0 ]; then exit "$status"; fi
+if [ "$passed" -eq 0 ]; then echo "no tests ran" >&2; exit 1; fi

@@ -1,0 +1,38 @@
+using System.Data;
+using System.Globalization;
+using Dapper;
+
+namespace EventPortal.Web.Data;
+
+public static class DapperSetup
+{
+    static int _done;
+
+    /// <summary>snake_case columns onto PascalCase properties; every DateTime is UTC in and out.</summary>
+    public static void Configure()
+    {
+        if (Interlocked.Exchange(ref _done, 1) == 1) return;
+        DefaultTypeMap.MatchNamesWithUnderscores = true;
+        SqlMapper.AddTypeHandler(new UtcDateTimeHandler());
+    }
+
+    /// <summary>
+    /// SQLite hands times back as text without a zone, PostgreSQL as timestamptz; either way
+    /// the app sees <see cref="DateTimeKind.Utc"/>, because that is all we ever write.
+    /// </summary>
+    sealed class UtcDateTimeHandler : SqlMapper.TypeHandler<DateTime>
+    {
+        public override void SetValue(IDbDataParameter parameter, DateTime value)
+        {
+            parameter.Value = value.Kind == DateTimeKind.Local ? value.ToUniversalTime() : DateTime.SpecifyKind(value, DateTimeKind.Utc);
+            parameter.DbType = DbType.DateTime;
+        }
+
+        public override DateTime Parse(object value) => value switch
+        {
+            DateTime d => d.Kind == DateTimeKind.Local ? d.ToUniversalTime() : DateTime.SpecifyKind(d, DateTimeKind.Utc),
+            string s => DateTime.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal),
+            _ => throw new DataException($"Cannot read a time from a {value.GetType().Name}."),
+        };
+    }
+}

@@ -1,0 +1,105 @@
+using EventPortal.Web.Events;
+
+namespace EventPortal.Web.Data;
+
+/// <summary>
+/// The demo briefing a fresh install shows: an online results-report session of one hour at
+/// noon Japan time, doors open five minutes early, 100 live seats with a waitlist and
+/// unlimited recording tickets. It is seeded once per database (an <c>app_state</c> claim
+/// decides, so two instances starting together seed it once), never again after an
+/// organiser deletes it.
+/// </summary>
+public static class DemoSeed
+{
+    public static async Task<bool> SeedAsync(Db db, DateTime nowUtc, CancellationToken ct)
+    {
+        var demo = Build(nowUtc);
+        return await db.WriteAsync(async (connection, tx) =>
+        {
+            if (!await AppState.ClaimAsync(connection, tx, "demo_seeded", demo.Slug, ct)) return false;
+            await demo.InsertAsync(connection, tx, nowUtc, ct);
+            return true;
+        }, ct);
+    }
+
+    /// <summary>The next 6 March at least two weeks ahead, 12:00–13:00 in Tokyo.</summary>
+    public static DateTime NextSessionStart(DateTime nowUtc)
+    {
+        var tokyo = EventTime.Zone("Asia/Tokyo");
+        var year = TimeZoneInfo.ConvertTimeFromUtc(nowUtc, tokyo).Year;
+        while (true)
+        {
+            var start = TimeZoneInfo.ConvertTimeToUtc(new DateTime(year, 3, 6, 12, 0, 0, DateTimeKind.Unspecified), tokyo);
+            if (start >= nowUtc.AddDays(14)) return start;
+            year++;
+        }
+    }
+
+    public static NewEvent Build(DateTime nowUtc)
+    {
+        var start = NextSessionStart(nowUtc);
+        var year = start.Year;
+        return new NewEvent
+        {
+            Slug = $"mentoring-report-{year}",
+            Title = $"NPOメンタリングプログラム {year - 1}年度 成果報告会",
+            Summary = "孤独・孤立の課題に向き合う支援者を、対話で支えるメンタリングの一年を振り返ります。オンライン開催・参加無料です。",
+            Description = """
+                地域で孤独・孤立の課題に取り組む NPO のスタッフは、相談できる相手が身近にいないまま
+                活動を続けていることが少なくありません。このプログラムでは、社会人のプロボノワーカーが
+                外部メンターとなり、3か月にわたって定期的な対話の時間を持ちました。
+
+                報告会では、参加した団体とメンターがそれぞれの立場から、取り組んだテーマと進め方、
+                そして活動にどのような変化が生まれたかをお話しします。後半は、対話の場づくりに
+                取り組むゲストを迎えて、ソーシャルセクターで「聴いてもらえる場」が持つ意味を考えます。
+
+                - 自治体で孤独・孤立対策や地域福祉を担当されている方
+                - 中間支援組織や NPO の方、メンターとしての参加に関心のある方
+                - 研究者、議員、報道関係の方
+
+                どなたでもお気軽にご参加ください。当日の参加 URL は、お申し込みいただいた方にだけお送りします。
+                当日ご都合の合わない方は「録画視聴」チケットをお選びください。
+                """,
+            StartsAt = start,
+            EndsAt = start.AddHours(1),
+            TimeZone = "Asia/Tokyo",
+            DoorsOpenMinutes = 5,
+            Language = "ja",
+            Status = "published",
+            Venue = "オンライン(Zoom)",
+            OrganizerName = "EventPortal デモ事務局",
+            OrganizerEmail = "demo@eventportal.example",
+            Contact = "デモ事務局(メンタリングプログラム担当) demo@eventportal.example",
+            ConsentPurpose = "お預かりした個人情報は、本報告会の運営(参加 URL・録画のご案内、当日の連絡)と参加者区分の集計にのみ使用し、開催後一定期間を過ぎたものは削除します。",
+            Programme =
+            [
+                new("プログラムの概要と変化の道筋(セオリー・オブ・チェンジ)のご紹介", "12:00"),
+                new("参加団体とメンターによるトークセッション", "12:15"),
+                new("ゲストトーク:相談できる相手がいることの意味", "12:35"),
+                new("質疑応答・おわりに", "12:50"),
+            ],
+            Speakers =
+            [
+                new("青木 真理", "対話と組織づくりの研究所(架空)", "ゲスト", "非暴力コミュニケーションを軸に、NPO の組織づくりと対話の場づくりを支援しています。"),
+                new("森 さくら", "多世代交流サロン(架空)", "参加団体", "高齢の方から子育て世代までが集える地域のサロンを運営しています。"),
+            ],
+            TicketTypes =
+            [
+                new("live", "ライブ参加(Zoom)", "Live (Zoom)", Capacity: 100, Waitlist: true),
+                new("recording", "録画視聴", "Recording", Capacity: null, Waitlist: false),
+            ],
+            Categories = StandardCategories,
+        };
+    }
+
+    /// <summary>The audience of a municipal briefing; organisers edit them per event.</summary>
+    public static readonly IReadOnlyList<NewCategory> StandardCategories =
+    [
+        new("municipal", "自治体職員", "Municipal staff"),
+        new("intermediary", "中間支援組織の職員・スタッフ", "Intermediary support organisation"),
+        new("npo", "NPO等の団体", "NPO or other non-profit"),
+        new("mentor", "メンター参加に関心のある方", "Prospective mentor"),
+        new("research", "研究者・議員・報道関係", "Researcher, council member or press"),
+        new("other", "その他", "Other"),
+    ];
+}

@@ -1,0 +1,76 @@
+using EventPortal.Web.Data;
+using EventPortal.Web.Localization;
+using EventPortal.Web.Registrations;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace EventPortal.Web.Events;
+
+/// <summary>
+/// <c>GET /events/{slug}</c>: the event and its registration form;
+/// <c>POST /events/{slug}/register</c>: the form post, 303 to the personal page on success.
+/// </summary>
+public sealed class EventPageModel(Db db, Registrar registrar, TimeProvider clock) : PageModel
+{
+    public EventDetails Details { get; private set; } = null!;
+    public RegistrationInput Input { get; private set; } = new();
+    public List<FieldError> Errors { get; } = [];
+    /// <summary>A message about the whole form (sold out, closed, already registered).</summary>
+    public string? NoticeKey { get; private set; }
+    public DateTime Now { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(string slug, string? notice, CancellationToken ct)
+    {
+        if (!await LoadAsync(slug, ct)) return NotFound();
+        if (notice == "already") NoticeKey = "register.already";
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostRegisterAsync(string slug, CancellationToken ct)
+    {
+        if (!await LoadAsync(slug, ct)) return NotFound();
+        var form = Request.Form;
+        Input = new RegistrationInput
+        {
+            FamilyName = form["familyName"], GivenName = form["givenName"], Reading = form["reading"],
+            Email = form["email"], EmailConfirmation = form["emailConfirmation"], Organization = form["organization"],
+            Category = form["category"], TicketType = form["ticketType"], Accessibility = form["accessibility"],
+            Questions = form["questions"], Consent = form["consent"] == "yes",
+        };
+        var (valid, errors) = RegistrationValidator.Validate(Input, Details, fromForm: true);
+        if (valid is null)
+        {
+            Errors.AddRange(errors.DistinctBy(e => e.Field));
+            Response.StatusCode = StatusCodes.Status422UnprocessableEntity;
+            return Page();
+        }
+
+        var result = await registrar.RegisterAsync(Details.Event, valid, Text.Current, ct);
+        switch (result.Outcome)
+        {
+            case RegisterOutcome.Confirmed or RegisterOutcome.Waitlisted:
+                Response.Headers.Location = $"/r/{result.ManageToken}";
+                return StatusCode(StatusCodes.Status303SeeOther);
+            case RegisterOutcome.AlreadyRegistered:
+                Response.Headers.Location = $"/events/{Uri.EscapeDataString(slug)}?notice=already#register";
+                return StatusCode(StatusCodes.Status303SeeOther);
+            default:
+                await LoadAsync(slug, ct); // seats changed under us: show the fresh counts
+                NoticeKey = result.Outcome == RegisterOutcome.SoldOut ? "error.soldOut" : "error.notOnSale";
+                Response.StatusCode = StatusCodes.Status409Conflict;
+                return Page();
+        }
+    }
+
+    async Task<bool> LoadAsync(string slug, CancellationToken ct)
+    {
+        Now = clock.GetUtcNow().UtcDateTime;
+        var details = await EventQueries.FindAsync(db, slug, ct);
+        if (details is null) return false;
+        Details = details;
+        return true;
+    }
+
+    public string? ErrorFor(string field) => Errors.FirstOrDefault(e => e.Field == field) is { } e ? Shared.Problems.Message(e) : null;
+    public bool IsOpen => Details.Tickets.Any(t => t.IsOnSale(Now, Details.Event));
+}

@@ -1,0 +1,47 @@
+using Dapper;
+using EventPortal.Web.Data;
+
+namespace EventPortal.Web.Events;
+
+/// <summary>Reads of published events, shared by the public pages, the API and registration.</summary>
+public static class EventQueries
+{
+    public const string EventColumns = """
+        id, slug, title, summary, description, starts_at, ends_at, time_zone, doors_open_minutes,
+        language, status, venue, organizer_name, organizer_email, contact, programme, speakers,
+        consent_purpose, sequence
+        """;
+
+    const string Upcoming = $"""
+        SELECT {EventColumns} FROM events
+        WHERE status = 'published' AND ends_at > @now
+        ORDER BY starts_at, id
+        """;
+
+    const string BySlug = $"SELECT {EventColumns} FROM events WHERE slug = @slug AND status <> 'draft'";
+
+    const string Tickets = """
+        SELECT id, event_id, code, name_ja, name_en, capacity, taken, waitlist, sales_start, sales_end
+        FROM ticket_types WHERE event_id = @Id ORDER BY position, id
+        """;
+
+    const string Categories = "SELECT code, name_ja, name_en FROM event_categories WHERE event_id = @Id ORDER BY position, id";
+
+    public static async Task<IReadOnlyList<EventRecord>> UpcomingAsync(Db db, DateTime now, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return (await connection.QueryAsync<EventRecord>(new CommandDefinition(Upcoming, new { now }, cancellationToken: ct))).AsList();
+    }
+
+    /// <summary>A published, cancelled or completed event with its tickets and categories; drafts stay hidden.</summary>
+    public static async Task<EventDetails?> FindAsync(Db db, string slug, CancellationToken ct)
+    {
+        if (slug.Length > 100) return null;
+        await using var connection = await db.OpenAsync(ct);
+        var e = await connection.QuerySingleOrDefaultAsync<EventRecord>(new CommandDefinition(BySlug, new { slug }, cancellationToken: ct));
+        if (e is null) return null;
+        var tickets = (await connection.QueryAsync<TicketTypeRecord>(new CommandDefinition(Tickets, new { e.Id }, cancellationToken: ct))).AsList();
+        var categories = (await connection.QueryAsync<CategoryRecord>(new CommandDefinition(Categories, new { e.Id }, cancellationToken: ct))).AsList();
+        return new EventDetails(e, tickets, categories);
+    }
+}

@@ -1,0 +1,70 @@
+using System.Text.Json;
+
+namespace EventPortal.Web.Events;
+
+/// <summary>A row of <c>events</c>, without the secrets (meeting and recording URLs).</summary>
+public sealed class EventRecord
+{
+    public long Id { get; init; }
+    public string Slug { get; init; } = "";
+    public string Title { get; init; } = "";
+    public string Summary { get; init; } = "";
+    public string Description { get; init; } = "";
+    public DateTime StartsAt { get; init; }
+    public DateTime EndsAt { get; init; }
+    public string TimeZone { get; init; } = "Asia/Tokyo";
+    public int DoorsOpenMinutes { get; init; }
+    public string Language { get; init; } = "ja";
+    public string Status { get; init; } = "draft";
+    public string Venue { get; init; } = "";
+    public string OrganizerName { get; init; } = "";
+    public string OrganizerEmail { get; init; } = "";
+    public string Contact { get; init; } = "";
+    public string Programme { get; init; } = "[]";
+    public string Speakers { get; init; } = "[]";
+    public string ConsentPurpose { get; init; } = "";
+    public int Sequence { get; init; }
+
+    public IReadOnlyList<ProgrammeItem> ProgrammeItems => JsonSerializer.Deserialize<List<ProgrammeItem>>(Programme, Json.Options) ?? [];
+    public IReadOnlyList<Speaker> SpeakerList => JsonSerializer.Deserialize<List<Speaker>>(Speakers, Json.Options) ?? [];
+}
+
+public sealed record ProgrammeItem(string Title, string? Time = null, string? Detail = null);
+
+public sealed record Speaker(string Name, string Affiliation, string? Role = null, string? Bio = null);
+
+public sealed class TicketTypeRecord
+{
+    public long Id { get; init; }
+    public long EventId { get; init; }
+    public string Code { get; init; } = "";
+    public string NameJa { get; init; } = "";
+    public string NameEn { get; init; } = "";
+    public int? Capacity { get; init; }
+    public int Taken { get; init; }
+    public bool Waitlist { get; init; }
+    public DateTime? SalesStart { get; init; }
+    public DateTime? SalesEnd { get; init; }
+
+    public int? SeatsLeft => Capacity is { } c ? Math.Max(0, c - Taken) : null;
+    public string Name(string language) => language == "en" && NameEn.Length > 0 ? NameEn : NameJa;
+
+    /// <summary>Sales are open from SalesStart (or always) until SalesEnd (or the end of the event).</summary>
+    public bool IsOnSale(DateTime now, EventRecord e) =>
+        e.Status == "published" && (SalesStart is null || now >= SalesStart) && now < (SalesEnd ?? e.EndsAt);
+}
+
+public sealed class CategoryRecord
+{
+    public string Code { get; init; } = "";
+    public string NameJa { get; init; } = "";
+    public string NameEn { get; init; } = "";
+    public string Name(string language) => language == "en" && NameEn.Length > 0 ? NameEn : NameJa;
+}
+
+public sealed record EventDetails(EventRecord Event, IReadOnlyList<TicketTypeRecord> Tickets, IReadOnlyList<CategoryRecord> Categories);
+
+public static class Json
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+}

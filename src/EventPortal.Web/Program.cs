@@ -1,0 +1,104 @@
+using EventPortal.Web;
+using EventPortal.Web.Data;
+using EventPortal.Web.Events;
+using EventPortal.Web.Localization;
+using EventPortal.Web.Registrations;
+using EventPortal.Web.Shared;
+using System.Text.Encodings.Web;
+using System.Text.Unicode;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.WebEncoders;
+using Microsoft.Extensions.Localization;
+using Microsoft.Extensions.Options;
+
+var app = await Program.CreateAsync(args);
+await app.RunAsync();
+
+public partial class Program
+{
+    /// <summary>
+    /// The whole app on one screen: settings, services, the request pipeline, the routes, and
+    /// what happens before the first request (migrations, the token key, the demo event).
+    /// Tests call this too, with <paramref name="configure"/> pointing at their own database.
+    /// </summary>
+    public static async Task<WebApplication> CreateAsync(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ApplicationName = typeof(Program).Assembly.GetName().Name,
+            // appsettings.json and wwwroot are copied next to the assembly, so the app runs the
+            // same from `dotnet run`, from a test and from a published folder.
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        configure?.Invoke(builder);
+
+        // Settings: one small class per concern, checked before the first request.
+        builder.Services.AddOptions<PortalOptions>().BindConfiguration(PortalOptions.Section)
+            .Validate(o => !PortalOptions.Validate(o).Any(), "EventPortal settings are invalid").ValidateOnStart();
+        builder.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateOnStart();
+
+        // Data, tokens, registration rules.
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<Db>();
+        builder.Services.AddSingleton<Tokens>();
+        builder.Services.AddSingleton<Registrar>();
+        builder.Services.AddSingleton<Links>();
+
+        // Japanese first, English by the header switch (cookie) or Accept-Language.
+        builder.Services.AddLocalization();
+        builder.Services.AddSingleton<IStringLocalizerFactory, Text.Factory>();
+        builder.Services.Configure<RequestLocalizationOptions>(Text.ConfigureRequestLocalization);
+
+        // Japanese text goes out as UTF-8, not as &#x...; entities (a third of the page weight).
+        builder.Services.Configure<WebEncoderOptions>(o => o.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
+        // Anti-forgery and (later) sign-in cookies must survive restarts.
+        builder.Services.AddDataProtection().SetApplicationName("EventPortal")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(builder.Configuration["EventPortal:DataDirectory"] ?? "data", "keys")));
+
+        // Pages live in their feature folders (Events/, Registrations/), not in Pages/.
+        builder.Services.AddRazorPages(o => o.RootDirectory = "/");
+        builder.Services.AddProblemDetails();
+
+        // Nothing a client can send is large: a registration is a few kB.
+        builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = 1024 * 1024);
+        builder.Services.Configure<FormOptions>(o => { o.ValueLengthLimit = 64 * 1024; o.ValueCountLimit = 200; });
+
+        var app = builder.Build();
+
+        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandlingPath = "/error", StatusCodeSelector = Errors.StatusFor });
+        app.UseStatusCodePagesWithReExecute("/error", "?status={0}");
+        app.UseRequestLocalization();
+        app.UseStaticFiles();
+        app.UseRouting();
+
+        app.MapRazorPages();                  // /, /events/{slug}, /r/{token}, /error
+        app.MapEventsApi();                   // GET /api/events, /api/events/{slug}
+        app.MapRegistrationsApi();            // POST /api/events/{slug}/registrations
+        app.MapCultureSwitch();               // GET /culture/{language}
+        app.MapGet("/healthz", Health.CheckAsync);
+        app.MapBenchBaseline(app.Configuration);  // POST /bench/baseline, only for bench/
+
+        await PrepareAsync(app);
+        return app;
+    }
+
+    /// <summary>Migrate, load the token key, seed the demo event: safe when several instances start at once.</summary>
+    static async Task PrepareAsync(WebApplication app)
+    {
+        DapperSetup.Configure();
+        var services = app.Services;
+        var portal = services.GetRequiredService<IOptions<PortalOptions>>().Value;
+        var problems = PortalOptions.Validate(portal).ToList();
+        if (problems.Count > 0) throw new InvalidOperationException(string.Join(" ", problems));
+
+        var db = services.GetRequiredService<Db>();
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("EventPortal.Startup");
+        var applied = await Migrator.MigrateAsync(db, logger, CancellationToken.None);
+        logger.LogInformation("Database {Provider} ready ({Applied} migrations applied now)", db.Provider, applied);
+        services.GetRequiredService<Tokens>().UseKey(await AppState.GetOrCreateTokenKeyAsync(db, CancellationToken.None));
+        if (portal.SeedDemo && await DemoSeed.SeedAsync(db, services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime, CancellationToken.None))
+            logger.LogInformation("Seeded the demo event");
+    }
+}

@@ -1,0 +1,144 @@
+using System.Text;
+using EventPortal.Web.Events;
+
+namespace EventPortal.Web.Registrations;
+
+/// <summary>What a person sent, from the form or the JSON API, before any checking.</summary>
+public sealed record RegistrationInput
+{
+    public string? FamilyName { get; init; }
+    public string? GivenName { get; init; }
+    public string? Reading { get; init; }
+    public string? Email { get; init; }
+    public string? EmailConfirmation { get; init; }
+    public string? Organization { get; init; }
+    public string? Category { get; init; }
+    public string? TicketType { get; init; }
+    public string? Accessibility { get; init; }
+    public string? Questions { get; init; }
+    public bool Consent { get; init; }
+    public IReadOnlyDictionary<string, string>? Answers { get; init; }
+}
+
+/// <summary>A registration that passed every check, with its text cleaned.</summary>
+public sealed record ValidRegistration(
+    string FamilyName, string GivenName, string Reading, string Email, string EmailNormalized,
+    string Organization, string? Category, TicketTypeRecord Ticket, string Accessibility,
+    string Questions, IReadOnlyDictionary<string, string> Answers);
+
+/// <summary>One problem with one field: the field's name as the form and the API spell it, and a text key.</summary>
+public sealed record FieldError(string Field, string Key, params object[] Args);
+
+/// <summary>
+/// The rules for a registration, shared by the form and the API. The form asks for more
+/// (reading, e-mail twice, category); the API keeps its published body small.
+/// </summary>
+public static class RegistrationValidator
+{
+    public const int NameMax = 50, ReadingMax = 100, OrganizationMax = 100, LongTextMax = 2000, AnswersMax = 20;
+
+    public static (ValidRegistration? Valid, List<FieldError> Errors) Validate(RegistrationInput input, EventDetails details, bool fromForm)
+    {
+        var errors = new List<FieldError>();
+        var familyName = Line(input.FamilyName, "familyName", NameMax, required: true, errors);
+        var givenName = Line(input.GivenName, "givenName", NameMax, required: true, errors);
+        var organization = Line(input.Organization, "organization", OrganizationMax, required: true, errors);
+
+        var reading = Kana.ToKatakana(Line(input.Reading, "reading", ReadingMax, required: fromForm, errors));
+        if (reading.Length > 0 && !errors.Any(e => e.Field == "reading") && !Kana.IsKatakana(reading))
+            errors.Add(new("reading", "error.katakana"));
+
+        var email = EmailAddress.Clean(Line(input.Email, "email", 254, required: true, errors));
+        if (email.Length > 0 && !errors.Any(e => e.Field == "email") && !EmailAddress.IsValid(email))
+            errors.Add(new("email", "error.email"));
+        if (fromForm || input.EmailConfirmation is not null)
+        {
+            var confirmation = EmailAddress.Clean(input.EmailConfirmation ?? "");
+            if (confirmation.Length == 0) errors.Add(new("emailConfirmation", "error.required"));
+            else if (email.Length > 0 && !string.Equals(EmailAddress.Normalize(confirmation), EmailAddress.Normalize(email), StringComparison.Ordinal))
+                errors.Add(new("emailConfirmation", "error.emailMismatch"));
+        }
+
+        var ticket = details.Tickets.FirstOrDefault(t => t.Code == input.TicketType?.Trim());
+        if (string.IsNullOrWhiteSpace(input.TicketType)) errors.Add(new("ticketType", "error.required"));
+        else if (ticket is null) errors.Add(new("ticketType", "error.unknownTicket"));
+
+        string? category = input.Category?.Trim();
+        if (string.IsNullOrEmpty(category))
+        {
+            category = null;
+            if (fromForm && details.Categories.Count > 0) errors.Add(new("category", "error.required"));
+        }
+        else if (!details.Categories.Any(c => c.Code == category))
+            errors.Add(new("category", "error.unknownCategory"));
+
+        var accessibility = Block(input.Accessibility, "accessibility", LongTextMax, errors);
+        var questions = Block(input.Questions, "questions", LongTextMax, errors);
+        var answers = Answers(input.Answers, errors);
+        if (!input.Consent) errors.Add(new("consent", "error.consent"));
+
+        if (errors.Count > 0 || ticket is null) return (null, errors);
+        return (new ValidRegistration(familyName, givenName, reading, email, EmailAddress.Normalize(email),
+            organization, category, ticket, accessibility, questions, answers), errors);
+    }
+
+    static string Line(string? value, string field, int max, bool required, List<FieldError> errors)
+    {
+        var text = (value ?? "").Normalize(NormalizationForm.FormC).Trim();
+        if (text.Length == 0)
+        {
+            if (required) errors.Add(new(field, "error.required"));
+            return "";
+        }
+        if (text.Length > max) errors.Add(new(field, "error.tooLong", max));
+        else if (!IsCleanText(text, multiline: false)) errors.Add(new(field, "error.badCharacters"));
+        return text;
+    }
+
+    static string Block(string? value, string field, int max, List<FieldError> errors)
+    {
+        var text = (value ?? "").Replace("\r\n", "\n").Normalize(NormalizationForm.FormC).Trim();
+        if (text.Length > max) errors.Add(new(field, "error.tooLong", max));
+        else if (!IsCleanText(text, multiline: true)) errors.Add(new(field, "error.badCharacters"));
+        return text;
+    }
+
+    static Dictionary<string, string> Answers(IReadOnlyDictionary<string, string>? answers, List<FieldError> errors)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (answers is null) return result;
+        if (answers.Count > AnswersMax) { errors.Add(new("answers", "error.tooMany", AnswersMax)); return result; }
+        foreach (var (key, value) in answers)
+        {
+            if (key.Length is 0 or > 64 || !IsCleanText(key, multiline: false)) { errors.Add(new("answers", "error.badCharacters")); break; }
+            var text = (value ?? "").Normalize(NormalizationForm.FormC).Trim();
+            if (text.Length > LongTextMax) { errors.Add(new("answers", "error.tooLong", LongTextMax)); break; }
+            if (!IsCleanText(text, multiline: true)) { errors.Add(new("answers", "error.badCharacters")); break; }
+            result[key] = text;
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// No control characters (newlines and tabs only in multi-line text), no bidirectional
+    /// overrides or isolates (they make a name display as something else), no lone surrogates.
+    /// </summary>
+    public static bool IsCleanText(string text, bool multiline)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (char.IsHighSurrogate(c))
+            {
+                if (i + 1 >= text.Length || !char.IsLowSurrogate(text[i + 1])) return false;
+                i++;
+                continue;
+            }
+            if (char.IsLowSurrogate(c)) return false;
+            if (multiline && c is '\n' or '\t') continue;
+            if (char.IsControl(c)) return false;
+            if (c is (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069') or '\u200E' or '\u200F' or '\u061C') return false;
+        }
+        return true;
+    }
+}

@@ -1,0 +1,141 @@
+using System.Text.Json;
+using EventPortal.Web.Data;
+using EventPortal.Web.Events;
+using EventPortal.Web.Localization;
+using EventPortal.Web.Shared;
+
+namespace EventPortal.Web.Registrations;
+
+/// <summary>
+/// <c>POST /api/events/{slug}/registrations</c>. The body is read by hand rather than bound to
+/// a type, so that every wrong type, missing field and malformed document gets a 4xx that
+/// names the field, in the caller's language, instead of a binder's exception.
+/// </summary>
+public static class RegistrationsApi
+{
+    public const int MaxBodyBytes = 64 * 1024;
+
+    static readonly string[] StringFields =
+        ["familyName", "givenName", "reading", "email", "emailConfirmation", "organization", "category", "ticketType", "accessibility", "questions"];
+
+    public static void MapRegistrationsApi(this IEndpointRouteBuilder app) =>
+        app.MapPost("/api/events/{slug}/registrations", RegisterAsync).DisableAntiforgery();
+
+    static async Task<IResult> RegisterAsync(string slug, HttpContext context, Db db, Registrar registrar, Links links, CancellationToken ct)
+    {
+        if (!context.Request.HasJsonContentType())
+            return Problems.Status(StatusCodes.Status415UnsupportedMediaType, "error.jsonRequired");
+        var body = await ReadBodyAsync(context.Request, ct);
+        if (body is null)
+            return Problems.Status(StatusCodes.Status413PayloadTooLarge, "error.bodyTooLarge");
+
+        JsonDocument document;
+        try { document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 8 }); }
+        catch (JsonException) { return Problems.Status(StatusCodes.Status400BadRequest, "error.malformedJson"); }
+
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+                return Problems.Status(StatusCodes.Status400BadRequest, "error.malformedJson");
+            var (input, typeErrors) = ReadInput(document.RootElement);
+            var details = await EventQueries.FindAsync(db, slug, ct);
+            if (details is null) return Problems.Status(404, "error.eventNotFound");
+
+            var (valid, errors) = RegistrationValidator.Validate(input, details, fromForm: false);
+            errors.InsertRange(0, typeErrors);
+            if (valid is null || errors.Count > 0) return Problems.Validation(errors.DistinctBy(e => e.Field));
+
+            var result = await registrar.RegisterAsync(details.Event, valid, Text.Current, ct);
+            return result.Outcome switch
+            {
+                RegisterOutcome.Confirmed or RegisterOutcome.Waitlisted => Results.Created(links.Manage(context, result.ManageToken!), new
+                {
+                    status = result.Status,
+                    manageUrl = links.Manage(context, result.ManageToken!),
+                    inviteUrl = links.Invite(context, result.ManageToken!),
+                }),
+                // The personal link is only ever sent to the address itself: the confirmation is mailed again.
+                RegisterOutcome.AlreadyRegistered => Results.Ok(new
+                {
+                    status = result.Status, alreadyRegistered = true, manageUrl = (string?)null, inviteUrl = (string?)null,
+                    message = Text.Get("register.already", Text.Current),
+                }),
+                RegisterOutcome.SoldOut => Problems.Status(StatusCodes.Status409Conflict, "error.soldOut"),
+                _ => Problems.Status(StatusCodes.Status409Conflict, "error.notOnSale"),
+            };
+        }
+    }
+
+    /// <summary>The body, or null when it is larger than <see cref="MaxBodyBytes"/>.</summary>
+    static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken ct)
+    {
+        if (request.ContentLength > MaxBodyBytes) return null;
+        using var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > MaxBodyBytes) return null;
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+
+    /// <summary>The string, or null when its escapes spell invalid UTF-16 (a lone surrogate).</summary>
+    static string? StringOf(JsonElement value)
+    {
+        try { return value.GetString(); }
+        catch (InvalidOperationException) { return null; }
+    }
+
+    static (RegistrationInput Input, List<FieldError> Errors) ReadInput(JsonElement root)
+    {
+        var errors = new List<FieldError>();
+        var strings = new Dictionary<string, string?>();
+        foreach (var field in StringFields)
+        {
+            if (!root.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null) continue;
+            if (value.ValueKind != JsonValueKind.String) errors.Add(new(field, "error.mustBeString"));
+            else if (StringOf(value) is { } text) strings[field] = text;
+            else errors.Add(new(field, "error.badCharacters"));
+        }
+
+        var consent = false;
+        if (root.TryGetProperty("consent", out var c) && c.ValueKind != JsonValueKind.Null)
+        {
+            if (c.ValueKind is JsonValueKind.True or JsonValueKind.False) consent = c.GetBoolean();
+            else errors.Add(new("consent", "error.mustBeBoolean"));
+        }
+
+        Dictionary<string, string>? answers = null;
+        if (root.TryGetProperty("answers", out var a) && a.ValueKind != JsonValueKind.Null)
+        {
+            try
+            {
+                if (a.ValueKind == JsonValueKind.Object && a.EnumerateObject().All(p => p.Value.ValueKind == JsonValueKind.String))
+                    answers = a.EnumerateObject().DistinctBy(p => p.Name).ToDictionary(p => p.Name, p => p.Value.GetString() ?? "");
+                else errors.Add(new("answers", "error.answersShape"));
+            }
+            catch (InvalidOperationException)
+            {
+                errors.Add(new("answers", "error.badCharacters")); // a lone surrogate in a name or value
+            }
+        }
+
+        return (new RegistrationInput
+        {
+            FamilyName = strings.GetValueOrDefault("familyName"),
+            GivenName = strings.GetValueOrDefault("givenName"),
+            Reading = strings.GetValueOrDefault("reading"),
+            Email = strings.GetValueOrDefault("email"),
+            EmailConfirmation = strings.GetValueOrDefault("emailConfirmation"),
+            Organization = strings.GetValueOrDefault("organization"),
+            Category = strings.GetValueOrDefault("category"),
+            TicketType = strings.GetValueOrDefault("ticketType"),
+            Accessibility = strings.GetValueOrDefault("accessibility"),
+            Questions = strings.GetValueOrDefault("questions"),
+            Consent = consent,
+            Answers = answers,
+        }, errors);
+    }
+}

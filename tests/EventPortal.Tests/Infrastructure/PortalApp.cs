@@ -1,0 +1,117 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Dapper;
+using EventPortal.Web.Data;
+using EventPortal.Web.Events;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EventPortal.Tests.Infrastructure;
+
+/// <summary>
+/// The real app on a real socket (Kestrel on a free loopback port) over a real database:
+/// a fresh SQLite file in a temporary data directory, or a fresh database on the test
+/// run's PostgreSQL cluster. Tests talk to it over HTTP and may peek into the database.
+/// </summary>
+public sealed class PortalApp : IAsyncDisposable
+{
+    readonly WebApplication _app;
+    public Uri BaseAddress { get; }
+    public string DataDirectory { get; }
+    public Db Db => _app.Services.GetRequiredService<Db>();
+
+    PortalApp(WebApplication app, Uri baseAddress, string dataDirectory) =>
+        (_app, BaseAddress, DataDirectory) = (app, baseAddress, dataDirectory);
+
+    public static Task<PortalApp> StartSqliteAsync(bool seedDemo = false, IDictionary<string, string?>? settings = null) =>
+        StartAsync(new Dictionary<string, string?> { ["EventPortal:Database:Provider"] = "Sqlite" }, seedDemo, settings);
+
+    public static async Task<PortalApp> StartPostgresAsync(bool seedDemo = false, IDictionary<string, string?>? settings = null)
+    {
+        var server = await PostgresServer.SharedAsync();
+        var connectionString = await server.CreateDatabaseAsync();
+        return await StartAsync(new Dictionary<string, string?>
+        {
+            ["EventPortal:Database:Provider"] = "Postgres",
+            ["ConnectionStrings:EventPortal"] = connectionString,
+        }, seedDemo, settings);
+    }
+
+    public static async Task<PortalApp> StartAsync(Dictionary<string, string?> database, bool seedDemo, IDictionary<string, string?>? settings)
+    {
+        var dataDirectory = Directory.CreateTempSubdirectory("eventportal-test-").FullName;
+        var config = new Dictionary<string, string?>(database)
+        {
+            ["EventPortal:DataDirectory"] = dataDirectory,
+            ["EventPortal:SeedDemo"] = seedDemo ? "true" : "false",
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Microsoft.AspNetCore"] = "Error",
+        };
+        foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) config[k] = v;
+        var app = await Program.CreateAsync(["--urls", "http://127.0.0.1:0"], b => b.Configuration.AddInMemoryCollection(config));
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new PortalApp(app, new Uri(address), dataDirectory);
+    }
+
+    /// <summary>A client like a script: no cookies, no redirects followed.</summary>
+    public HttpClient Client(string? language = null) => Browser(language, cookies: false);
+
+    /// <summary>A client like a browser: keeps cookies (anti-forgery), does not follow redirects so tests can see them.</summary>
+    public HttpClient Browser(string? language = null, bool cookies = true)
+    {
+        var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = cookies, CookieContainer = new CookieContainer() })
+        {
+            BaseAddress = BaseAddress,
+            Timeout = TimeSpan.FromSeconds(60),
+        };
+        if (language is not null) client.DefaultRequestHeaders.AcceptLanguage.ParseAdd(language);
+        return client;
+    }
+
+    /// <summary>Creates a published event with a live ticket of <paramref name="liveSeats"/> and an unlimited recording ticket.</summary>
+    public async Task<string> CreateEventAsync(int? liveSeats = 100, bool waitlist = true, string? slug = null, DateTime? startsAt = null, string status = "published")
+    {
+        slug ??= "ev-" + Guid.NewGuid().ToString("N")[..10];
+        var start = startsAt ?? DateTime.UtcNow.AddDays(30);
+        await new NewEvent
+        {
+            Slug = slug,
+            Title = "テスト説明会 " + slug,
+            StartsAt = start,
+            EndsAt = start.AddHours(1),
+            DoorsOpenMinutes = 5,
+            Status = status,
+            TicketTypes =
+            [
+                new("live", "ライブ参加", "Live", liveSeats, waitlist),
+                new("recording", "録画視聴", "Recording", null, false),
+            ],
+            Categories = DemoSeed.StandardCategories,
+        }.CreateAsync(Db, DateTime.UtcNow, CancellationToken.None);
+        return slug;
+    }
+
+    public async Task<T> QueryOneAsync<T>(string sql, object? args = null)
+    {
+        await using var connection = await Db.OpenAsync(CancellationToken.None);
+        return await connection.QuerySingleAsync<T>(sql, args);
+    }
+
+    public async Task<List<T>> QueryAsync<T>(string sql, object? args = null)
+    {
+        await using var connection = await Db.OpenAsync(CancellationToken.None);
+        return (await connection.QueryAsync<T>(sql, args)).AsList();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
