@@ -61,9 +61,10 @@ public partial class Program
         builder.Services.AddRazorPages(o => o.RootDirectory = "/");
         builder.Services.AddProblemDetails();
 
-        // Nothing a client can send is large: a registration is a few kB.
+        // Nothing a client can send is large: a registration is a few kB. Bodies over 1 MB get
+        // 413; below that, a long field reaches the validator and gets a message of its own.
         builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = 1024 * 1024);
-        builder.Services.Configure<FormOptions>(o => { o.ValueLengthLimit = 64 * 1024; o.ValueCountLimit = 200; });
+        builder.Services.Configure<FormOptions>(o => { o.ValueLengthLimit = 1024 * 1024; o.ValueCountLimit = 200; });
 
         var app = builder.Build();
 
