@@ -5,18 +5,25 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the integration tests use: PostgreSQL (the scale-out store; each test run
-# starts its own throwaway cluster on a free port).
-packages=(postgresql)
+# starts its own throwaway cluster on a free port); python3-icalendar, one of the two
+# independent calendar parsers; libsqlite3-0, the system SQLite the app prefers (see Data/Db.cs).
+packages=(postgresql python3-icalendar libsqlite3-0)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js runs ical.js; these machines ship it, Debian's packages are the fallback.
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 if ((${#missing[@]})); then
   echo "==> installing ${missing[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# npm packages the tests run as child processes (ical.js), pinned by tests/package-lock.json.
+echo "==> npm ci (tests/)"
+npm ci --prefix tests --no-audit --no-fund --loglevel=error
 
 echo "==> building"
 dotnet build EventPortal.sln -c Debug -warnaserror --nologo -v quiet

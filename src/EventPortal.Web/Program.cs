@@ -1,4 +1,5 @@
 using EventPortal.Web;
+using EventPortal.Web.Calendar;
 using EventPortal.Web.Data;
 using EventPortal.Web.Events;
 using EventPortal.Web.Localization;
@@ -9,6 +10,7 @@ using System.Text.Unicode;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.WebEncoders;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Options;
 
@@ -38,13 +40,16 @@ public partial class Program
         builder.Services.AddOptions<PortalOptions>().BindConfiguration(PortalOptions.Section)
             .Validate(o => !PortalOptions.Validate(o).Any(), "EventPortal settings are invalid").ValidateOnStart();
         builder.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateOnStart();
+        builder.Services.AddOptions<CalendarOptions>().BindConfiguration(CalendarOptions.Section)
+            .Validate(o => !CalendarOptions.Validate(o).Any(), "EventPortal:Calendar settings are invalid").ValidateOnStart();
 
         // Data, tokens, registration rules.
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton(TimeProvider.System);   // tests register their own clock first
         builder.Services.AddSingleton<Db>();
         builder.Services.AddSingleton<Tokens>();
         builder.Services.AddSingleton<Registrar>();
         builder.Services.AddSingleton<Links>();
+        builder.Services.AddSingleton<Invites>();
 
         // Japanese first, English by the header switch (cookie) or Accept-Language.
         builder.Services.AddLocalization();
@@ -77,6 +82,7 @@ public partial class Program
         app.MapRazorPages();                  // /, /events/{slug}, /r/{token}, /error
         app.MapEventsApi();                   // GET /api/events, /api/events/{slug}
         app.MapRegistrationsApi();            // POST /api/events/{slug}/registrations
+        app.MapCalendar();                    // GET /events/{slug}/event.ics, /r/{token}/invite.ics, /r/{token}/qr.png
         app.MapCultureSwitch();               // GET /culture/{language}
         app.MapGet("/healthz", Health.CheckAsync);
         app.MapBenchBaseline(app.Configuration);  // POST /bench/baseline, only for bench/
@@ -91,14 +97,18 @@ public partial class Program
         DapperSetup.Configure();
         var services = app.Services;
         var portal = services.GetRequiredService<IOptions<PortalOptions>>().Value;
-        var problems = PortalOptions.Validate(portal).ToList();
+        var problems = PortalOptions.Validate(portal)
+            .Concat(CalendarOptions.Validate(services.GetRequiredService<IOptions<CalendarOptions>>().Value)).ToList();
         if (problems.Count > 0) throw new InvalidOperationException(string.Join(" ", problems));
 
         var db = services.GetRequiredService<Db>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("EventPortal.Startup");
         var applied = await Migrator.MigrateAsync(db, logger, CancellationToken.None);
-        logger.LogInformation("Database {Provider} ready ({Applied} migrations applied now)", db.Provider, applied);
-        services.GetRequiredService<Tokens>().UseKey(await AppState.GetOrCreateTokenKeyAsync(db, CancellationToken.None));
+        logger.LogInformation("Database {Provider} ready ({Applied} migrations applied now{Sqlite})", db.Provider, applied,
+            db.IsSqlite ? ", SQLite " + Db.SqliteVersion : "");
+        var tokens = services.GetRequiredService<Tokens>();
+        tokens.UseKey(await AppState.GetOrCreateTokenKeyAsync(db, CancellationToken.None));
+        await tokens.BackfillAsync(db, CancellationToken.None);
         if (portal.SeedDemo && await DemoSeed.SeedAsync(db, services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime, CancellationToken.None))
             logger.LogInformation("Seeded the demo event");
     }

@@ -1,5 +1,6 @@
 using System.Data;
 using System.Data.Common;
+using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -44,6 +45,7 @@ public sealed class Db : IAsyncDisposable
         }
         else
         {
+            UseSystemSqliteWhereAvailable();
             SQLitePCL.Batteries_V2.Init();
             if (string.IsNullOrWhiteSpace(configured))
             {
@@ -67,7 +69,7 @@ public sealed class Db : IAsyncDisposable
             return await _postgres.OpenConnectionAsync(ct);
         var connection = new SqliteConnection(_sqliteConnectionString);
         await connection.OpenAsync(ct);
-        await PrepareSqliteAsync(connection, ct);
+        await PrepareSqliteAsync(connection, writer: false, ct);
         return connection;
     }
 
@@ -122,19 +124,42 @@ public sealed class Db : IAsyncDisposable
         // The writer is not pooled: it lives as long as the app.
         _writer = new SqliteConnection(_sqliteConnectionString + ";Pooling=False");
         await _writer.OpenAsync(ct);
-        await PrepareSqliteAsync(_writer, ct);
+        await PrepareSqliteAsync(_writer, writer: true, ct);
         return _writer;
     }
 
-    static async Task PrepareSqliteAsync(SqliteConnection connection, CancellationToken ct)
+    static async Task PrepareSqliteAsync(SqliteConnection connection, bool writer, CancellationToken ct)
     {
         // WAL lets readers run beside the writer. synchronous=NORMAL in WAL mode survives a
         // process crash (the case we design for); only an OS crash or power loss can lose
         // the last transactions. FULL costs about ten times the write throughput.
+        // Readers (opened per request from the pool) only need the busy timeout.
         await using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;";
+        command.CommandText = writer
+            ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;"
+            : "PRAGMA busy_timeout=10000;";
         await command.ExecuteNonQueryAsync(ct);
     }
+
+    static int _nativeChosen;
+
+    /// <summary>
+    /// Prefer the operating system's SQLite (Debian: libsqlite3.so.0, 3.40) to the bundled
+    /// e_sqlite3 2.0.6 build. The bundled one is compiled without HAVE_USLEEP, so its busy
+    /// handler sleeps in whole seconds: a reader that meets the writer mid-commit waits a full
+    /// second (bench/README.md measured p99 near one second). The system library sleeps in
+    /// milliseconds. Where it cannot be loaded, the bundled library is used as before.
+    /// </summary>
+    static void UseSystemSqliteWhereAvailable()
+    {
+        if (Interlocked.Exchange(ref _nativeChosen, 1) == 1) return;
+        if (!OperatingSystem.IsLinux() || !NativeLibrary.TryLoad("libsqlite3.so.0", out var system)) return;
+        NativeLibrary.SetDllImportResolver(typeof(SQLitePCL.SQLite3Provider_e_sqlite3).Assembly,
+            (name, _, _) => name == "e_sqlite3" ? system : IntPtr.Zero);
+    }
+
+    /// <summary>The SQLite library version in use (for the start-up log).</summary>
+    public static string SqliteVersion => SQLitePCL.raw.sqlite3_libversion().utf8_to_string();
 
     /// <summary>True when <paramref name="e"/> is a unique-constraint violation in either engine.</summary>
     public static bool IsUniqueViolation(Exception e) => e switch

@@ -86,7 +86,7 @@ public static class DemoSeed
             TicketTypes =
             [
                 new("live", "ライブ参加(Zoom)", "Live (Zoom)", Capacity: 100, Waitlist: true),
-                new("recording", "録画視聴", "Recording", Capacity: null, Waitlist: false),
+                new("recording", "録画視聴", "Recording", Capacity: null, Waitlist: false, Kind: "recording"),
             ],
             Categories = StandardCategories,
         };

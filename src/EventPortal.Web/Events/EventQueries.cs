@@ -9,7 +9,7 @@ public static class EventQueries
     public const string EventColumns = """
         id, slug, title, summary, description, starts_at, ends_at, time_zone, doors_open_minutes,
         language, status, venue, organizer_name, organizer_email, contact, programme, speakers,
-        consent_purpose, sequence
+        consent_purpose, sequence, join_opens_at
         """;
 
     const string Upcoming = $"""
@@ -21,11 +21,14 @@ public static class EventQueries
     const string BySlug = $"SELECT {EventColumns} FROM events WHERE slug = @slug AND status <> 'draft'";
 
     const string Tickets = """
-        SELECT id, event_id, code, name_ja, name_en, capacity, taken, waitlist, sales_start, sales_end
-        FROM ticket_types WHERE event_id = @Id ORDER BY position, id
+        SELECT id, event_id, code, kind, name_ja, name_en, capacity, taken, waitlist, sales_start, sales_end
+        FROM ticket_types WHERE event_id = (SELECT id FROM events WHERE slug = @slug AND status <> 'draft') ORDER BY position, id
         """;
 
-    const string Categories = "SELECT code, name_ja, name_en FROM event_categories WHERE event_id = @Id ORDER BY position, id";
+    const string Categories = """
+        SELECT code, name_ja, name_en FROM event_categories
+        WHERE event_id = (SELECT id FROM events WHERE slug = @slug AND status <> 'draft') ORDER BY position, id
+        """;
 
     public static async Task<IReadOnlyList<EventRecord>> UpcomingAsync(Db db, DateTime now, CancellationToken ct)
     {
@@ -37,11 +40,14 @@ public static class EventQueries
     public static async Task<EventDetails?> FindAsync(Db db, string slug, CancellationToken ct)
     {
         if (slug.Length > 100) return null;
+        // One round trip for all three: this runs on every registration.
         await using var connection = await db.OpenAsync(ct);
-        var e = await connection.QuerySingleOrDefaultAsync<EventRecord>(new CommandDefinition(BySlug, new { slug }, cancellationToken: ct));
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(
+            $"{BySlug};\n{Tickets};\n{Categories}", new { slug }, cancellationToken: ct));
+        var e = await results.ReadSingleOrDefaultAsync<EventRecord>();
         if (e is null) return null;
-        var tickets = (await connection.QueryAsync<TicketTypeRecord>(new CommandDefinition(Tickets, new { e.Id }, cancellationToken: ct))).AsList();
-        var categories = (await connection.QueryAsync<CategoryRecord>(new CommandDefinition(Categories, new { e.Id }, cancellationToken: ct))).AsList();
+        var tickets = (await results.ReadAsync<TicketTypeRecord>()).AsList();
+        var categories = (await results.ReadAsync<CategoryRecord>()).AsList();
         return new EventDetails(e, tickets, categories);
     }
 }

@@ -24,6 +24,11 @@ public sealed class EventRecord
     public string Speakers { get; init; } = "[]";
     public string ConsentPurpose { get; init; } = "";
     public int Sequence { get; init; }
+    /// <summary>When the personal join link starts to work, if earlier than doors-open.</summary>
+    public DateTime? JoinOpensAt { get; init; }
+
+    public DateTime DoorsOpenAt => StartsAt.AddMinutes(-DoorsOpenMinutes);
+    public DateTime JoinOpensFrom => JoinOpensAt is { } at && at < DoorsOpenAt ? at : DoorsOpenAt;
 
     public IReadOnlyList<ProgrammeItem> ProgrammeItems => JsonSerializer.Deserialize<List<ProgrammeItem>>(Programme, Json.Options) ?? [];
     public IReadOnlyList<Speaker> SpeakerList => JsonSerializer.Deserialize<List<Speaker>>(Speakers, Json.Options) ?? [];
@@ -38,6 +43,9 @@ public sealed class TicketTypeRecord
     public long Id { get; init; }
     public long EventId { get; init; }
     public string Code { get; init; } = "";
+    /// <summary>'live' (may join the meeting) or 'recording' (gets the recording only).</summary>
+    public string Kind { get; init; } = "live";
+    public bool IsLive => Kind == "live";
     public string NameJa { get; init; } = "";
     public string NameEn { get; init; } = "";
     public int? Capacity { get; init; }
@@ -57,6 +65,9 @@ public sealed class TicketTypeRecord
 public sealed class CategoryRecord
 {
     public string Code { get; init; } = "";
+    /// <summary>'live' (may join the meeting) or 'recording' (gets the recording only).</summary>
+    public string Kind { get; init; } = "live";
+    public bool IsLive => Kind == "live";
     public string NameJa { get; init; } = "";
     public string NameEn { get; init; } = "";
     public string Name(string language) => language == "en" && NameEn.Length > 0 ? NameEn : NameJa;

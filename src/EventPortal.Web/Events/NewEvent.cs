@@ -5,7 +5,8 @@ using EventPortal.Web.Data;
 
 namespace EventPortal.Web.Events;
 
-public sealed record NewTicketType(string Code, string NameJa, string NameEn, int? Capacity, bool Waitlist, DateTime? SalesStart = null, DateTime? SalesEnd = null);
+/// <param name="Kind">'live' tickets may join the meeting; 'recording' tickets get the recording only.</param>
+public sealed record NewTicketType(string Code, string NameJa, string NameEn, int? Capacity, bool Waitlist, DateTime? SalesStart = null, DateTime? SalesEnd = null, string Kind = "live");
 
 public sealed record NewCategory(string Code, string NameJa, string NameEn);
 
@@ -43,8 +44,8 @@ public sealed record NewEvent
         """;
 
     const string InsertTicket = """
-        INSERT INTO ticket_types (event_id, code, name_ja, name_en, capacity, waitlist, sales_start, sales_end, position)
-        VALUES (@EventId, @Code, @NameJa, @NameEn, @Capacity, @Waitlist, @SalesStart, @SalesEnd, @Position)
+        INSERT INTO ticket_types (event_id, code, kind, name_ja, name_en, capacity, waitlist, sales_start, sales_end, position)
+        VALUES (@EventId, @Code, @Kind, @NameJa, @NameEn, @Capacity, @Waitlist, @SalesStart, @SalesEnd, @Position)
         """;
 
     const string InsertCategory = """
@@ -64,7 +65,7 @@ public sealed record NewEvent
         }, tx, cancellationToken: ct));
         await connection.ExecuteAsync(new CommandDefinition(InsertTicket, TicketTypes.Select((t, i) => new
         {
-            EventId = id, t.Code, t.NameJa, t.NameEn, t.Capacity, t.Waitlist, t.SalesStart, t.SalesEnd, Position = i,
+            EventId = id, t.Code, t.Kind, t.NameJa, t.NameEn, t.Capacity, t.Waitlist, t.SalesStart, t.SalesEnd, Position = i,
         }), tx, cancellationToken: ct));
         await connection.ExecuteAsync(new CommandDefinition(InsertCategory, Categories.Select((c, i) => new
         {

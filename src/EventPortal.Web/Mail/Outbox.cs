@@ -20,6 +20,7 @@ public static class Outbox
         public const string Cancelled = "mail.registration_cancelled";
         public const string Switched = "mail.ticket_switched";
         public const string Resent = "mail.confirmation_resent";
+        public const string EventUpdated = "mail.event_updated";
     }
 
     const string Insert = """

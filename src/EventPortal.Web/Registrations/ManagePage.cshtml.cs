@@ -1,4 +1,7 @@
-using Dapper;
+using EventPortal.Calendar;
+using EventPortal.Web.Calendar;
+using EventPortal.Web.Localization;
+using EventPortal.Web.Shared;
 using EventPortal.Web.Data;
 using EventPortal.Web.Events;
 using Microsoft.AspNetCore.Mvc;
@@ -10,30 +13,15 @@ namespace EventPortal.Web.Registrations;
 /// The personal page <c>/r/{token}</c>: status, ticket, the event; switch ticket; cancel with a
 /// confirmation step (<c>GET /r/{token}/cancel</c> asks, <c>POST /r/{token}/cancel</c> does it).
 /// </summary>
-public sealed class ManagePageModel(Db db, Registrar registrar, TimeProvider clock) : PageModel
+public sealed class ManagePageModel(Db db, Registrar registrar, Invites invites, Links links, TimeProvider clock) : PageModel
 {
-    const string ByToken = """
-        SELECT r.id, r.status, r.family_name, r.given_name, r.email, r.ticket_type_id, r.created_at, r.cancelled_at, e.slug
-        FROM registrations r JOIN events e ON e.id = r.event_id
-        WHERE r.manage_token_hash = @hash
-        """;
-
-    public sealed class Registration
-    {
-        public long Id { get; init; }
-        public string Status { get; init; } = "";
-        public string FamilyName { get; init; } = "";
-        public string GivenName { get; init; } = "";
-        public string Email { get; init; } = "";
-        public long TicketTypeId { get; init; }
-        public DateTime CreatedAt { get; init; }
-        public DateTime? CancelledAt { get; init; }
-        public string Slug { get; init; } = "";
-    }
-
-    public Registration Me { get; private set; } = null!;
+    public PersonalRegistration Me { get; private set; } = null!;
     public EventDetails Details { get; private set; } = null!;
     public TicketTypeRecord Ticket => Details.Tickets.First(t => t.Id == Me.TicketTypeId);
+    public string Token { get; private set; } = "";
+    /// <summary>This registration's calendar entry, for the add-to-calendar links.</summary>
+    public CalendarEvent Invite { get; private set; } = null!;
+    public string QrSvg => QrCodes.Svg(links.Manage(HttpContext, Token), Text.Get("manage.qrAlt", Text.Current));
     public bool ConfirmingCancel { get; private set; }
     public string? NoticeKey { get; private set; }
     public bool NoticeIsError { get; private set; }
@@ -91,15 +79,11 @@ public sealed class ManagePageModel(Db db, Registrar registrar, TimeProvider clo
         Response.Headers["X-Robots-Tag"] = "noindex";
         Response.Headers["Referrer-Policy"] = "no-referrer";
         if (!Tokens.LooksValid(token)) return false;
-        await using (var connection = await db.OpenAsync(ct))
-        {
-            var me = await connection.QuerySingleOrDefaultAsync<Registration>(new CommandDefinition(ByToken, new { hash = Tokens.Hash(token) }, cancellationToken: ct));
-            if (me is null) return false;
-            Me = me;
-        }
-        var details = await EventQueries.FindAsync(db, Me.Slug, ct);
-        if (details is null) return false;
-        Details = details;
+        var me = await RegistrationQueries.FindByManageTokenAsync(db, token, ct);
+        var details = me is null ? null : await EventQueries.FindAsync(db, me.Slug, ct);
+        if (me is null || details is null) return false;
+        (Me, Details, Token) = (me, details, token);
+        Invite = invites.ForRegistration(me, details.Event, links.Base(HttpContext), Text.Current, Now).Entry;
         return true;
     }
 

@@ -33,10 +33,10 @@ public sealed class Registrar(Db db, Tokens tokens, TimeProvider clock)
     const string InsertRegistration = """
         INSERT INTO registrations (event_id, ticket_type_id, status, family_name, given_name, reading, email,
             email_normalized, organization, category_code, accessibility, questions, answers, language,
-            token_seed, manage_token_hash, consent_at, created_at, updated_at)
+            token_seed, manage_token_hash, join_token_hash, watch_token_hash, consent_at, created_at, updated_at)
         VALUES (@EventId, @TicketTypeId, @Status, @FamilyName, @GivenName, @Reading, @Email,
             @EmailNormalized, @Organization, @Category, @Accessibility, @Questions, @Answers, @Language,
-            @Seed, @ManageHash, @Now, @Now, @Now)
+            @Seed, @ManageHash, @JoinHash, @WatchHash, @Now, @Now, @Now)
         RETURNING id
         """;
 
@@ -79,7 +79,7 @@ public sealed class Registrar(Db db, Tokens tokens, TimeProvider clock)
             EventId = e.Id, TicketTypeId = r.Ticket.Id, Status = status, r.FamilyName, r.GivenName, r.Reading, r.Email,
             r.EmailNormalized, r.Organization, r.Category, r.Accessibility, r.Questions,
             Answers = JsonSerializer.Serialize(r.Answers), Language = language, Seed = seed,
-            ManageHash = Tokens.Hash(manageToken), Now = now,
+            ManageHash = Tokens.Hash(manageToken), JoinHash = Tokens.Hash(tokens.Join(seed)), WatchHash = Tokens.Hash(tokens.Watch(seed)), Now = now,
         }, tx, cancellationToken: ct));
         await Outbox.EnqueueAsync(connection, tx, seated ? Outbox.Kinds.Confirmed : Outbox.Kinds.Waitlisted,
             $"{(seated ? "confirm" : "waitlisted")}:{id}", e.Id, id, now, ct);

@@ -23,12 +23,13 @@ public sealed class PortalApp : IAsyncDisposable
     public Uri BaseAddress { get; }
     public string DataDirectory { get; }
     public Db Db => _app.Services.GetRequiredService<Db>();
+    public EventPortal.Web.Registrations.Tokens Tokens => _app.Services.GetRequiredService<EventPortal.Web.Registrations.Tokens>();
 
     PortalApp(WebApplication app, Uri baseAddress, string dataDirectory) =>
         (_app, BaseAddress, DataDirectory) = (app, baseAddress, dataDirectory);
 
-    public static Task<PortalApp> StartSqliteAsync(bool seedDemo = false, IDictionary<string, string?>? settings = null) =>
-        StartAsync(new Dictionary<string, string?> { ["EventPortal:Database:Provider"] = "Sqlite" }, seedDemo, settings);
+    public static Task<PortalApp> StartSqliteAsync(bool seedDemo = false, IDictionary<string, string?>? settings = null, TimeProvider? clock = null) =>
+        StartAsync(new Dictionary<string, string?> { ["EventPortal:Database:Provider"] = "Sqlite" }, seedDemo, settings, clock);
 
     public static async Task<PortalApp> StartPostgresAsync(bool seedDemo = false, IDictionary<string, string?>? settings = null)
     {
@@ -41,7 +42,7 @@ public sealed class PortalApp : IAsyncDisposable
         }, seedDemo, settings);
     }
 
-    public static async Task<PortalApp> StartAsync(Dictionary<string, string?> database, bool seedDemo, IDictionary<string, string?>? settings)
+    public static async Task<PortalApp> StartAsync(Dictionary<string, string?> database, bool seedDemo, IDictionary<string, string?>? settings, TimeProvider? clock = null)
     {
         var dataDirectory = Directory.CreateTempSubdirectory("eventportal-test-").FullName;
         var config = new Dictionary<string, string?>(database)
@@ -52,7 +53,11 @@ public sealed class PortalApp : IAsyncDisposable
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Error",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) config[k] = v;
-        var app = await Program.CreateAsync(["--urls", "http://127.0.0.1:0"], b => b.Configuration.AddInMemoryCollection(config));
+        var app = await Program.CreateAsync(["--urls", "http://127.0.0.1:0"], b =>
+        {
+            b.Configuration.AddInMemoryCollection(config);
+            if (clock is not null) b.Services.AddSingleton(clock);
+        });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new PortalApp(app, new Uri(address), dataDirectory);
@@ -74,26 +79,37 @@ public sealed class PortalApp : IAsyncDisposable
     }
 
     /// <summary>Creates a published event with a live ticket of <paramref name="liveSeats"/> and an unlimited recording ticket.</summary>
-    public async Task<string> CreateEventAsync(int? liveSeats = 100, bool waitlist = true, string? slug = null, DateTime? startsAt = null, string status = "published")
+    public async Task<string> CreateEventAsync(int? liveSeats = 100, bool waitlist = true, string? slug = null, DateTime? startsAt = null,
+        string status = "published", string timeZone = "Asia/Tokyo", string? title = null, TimeSpan? length = null)
     {
         slug ??= "ev-" + Guid.NewGuid().ToString("N")[..10];
         var start = startsAt ?? DateTime.UtcNow.AddDays(30);
         await new NewEvent
         {
             Slug = slug,
-            Title = "テスト説明会 " + slug,
+            Title = title ?? "テスト説明会 " + slug,
+            TimeZone = timeZone,
+            Venue = "オンライン(Zoom)",
+            OrganizerName = "テスト事務局",
+            OrganizerEmail = "office@example.jp",
             StartsAt = start,
-            EndsAt = start.AddHours(1),
+            EndsAt = start + (length ?? TimeSpan.FromHours(1)),
             DoorsOpenMinutes = 5,
             Status = status,
             TicketTypes =
             [
                 new("live", "ライブ参加", "Live", liveSeats, waitlist),
-                new("recording", "録画視聴", "Recording", null, false),
+                new("recording", "録画視聴", "Recording", null, false, Kind: "recording"),
             ],
             Categories = DemoSeed.StandardCategories,
         }.CreateAsync(Db, DateTime.UtcNow, CancellationToken.None);
         return slug;
+    }
+
+    public async Task ExecuteAsync(string sql, object? args = null)
+    {
+        await using var connection = await Db.OpenAsync(CancellationToken.None);
+        await connection.ExecuteAsync(sql, args);
     }
 
     public async Task<T> QueryOneAsync<T>(string sql, object? args = null)

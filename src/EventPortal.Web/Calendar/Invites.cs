@@ -1,0 +1,75 @@
+using EventPortal.Calendar;
+using EventPortal.Web.Data;
+using EventPortal.Web.Events;
+using EventPortal.Web.Localization;
+using EventPortal.Web.Registrations;
+using Microsoft.Extensions.Options;
+
+namespace EventPortal.Web.Calendar;
+
+/// <summary>
+/// Turns events and registrations into calendar entries: the public PUBLISH entry, and each
+/// registrant's REQUEST (or CANCEL) carrying their personal join link, never the meeting URL.
+/// The route and, later, the confirmation mail both come here, so they cannot drift apart.
+/// </summary>
+public sealed class Invites(IOptions<CalendarOptions> calendar, IOptions<PortalOptions> portal, Tokens tokens)
+{
+    public string UidDomain =>
+        calendar.Value.UidDomain is { Length: > 0 } d ? d
+        : Uri.TryCreate(portal.Value.PublicBaseUrl, UriKind.Absolute, out var u) ? u.Host
+        : "eventportal";
+
+    public CalendarEvent PublicEvent(EventRecord e, string baseUrl, string language, DateTime now) => Base(e, baseUrl, language, now) with
+    {
+        Uid = $"event-{e.Id}@{UidDomain}",
+        Location = e.Venue.Length > 0 ? e.Venue : null,
+        Description = Lines(e.Summary, Text.Get("calendar.eventPage", language) + ": " + EventUrl(e, baseUrl)),
+        Cancelled = e.Status == "cancelled",
+    };
+
+    /// <summary>REQUEST while the registration and the event stand; CANCEL once either is cancelled.</summary>
+    public (CalendarMethod Method, CalendarEvent Entry) ForRegistration(PersonalRegistration r, EventRecord e, string baseUrl, string language, DateTime now)
+    {
+        var cancelled = r.Status == "cancelled" || e.Status == "cancelled";
+        var join = $"{baseUrl}/j/{tokens.Join(r.TokenSeed)}";
+        var manage = $"{baseUrl}/r/{tokens.Manage(r.TokenSeed)}";
+        var live = r.TicketKind == "live";
+        var entry = Base(e, baseUrl, language, now) with
+        {
+            Uid = $"event-{e.Id}-reg-{r.Id}@{UidDomain}",
+            // A cancellation must outrank every invite sent before it.
+            Sequence = cancelled ? e.Sequence + 1 : e.Sequence,
+            Cancelled = cancelled,
+            Location = live ? join : (e.Venue.Length > 0 ? e.Venue : null),
+            Description = Lines(
+                e.Summary,
+                r.Status == "waitlisted" ? Text.Get("calendar.waitlisted", language) : null,
+                live ? Text.Get("calendar.joinLink", language) + ": " + join : Text.Get("calendar.recordingTicket", language),
+                live && e.DoorsOpenMinutes > 0 ? string.Format(Text.Get("event.doorsOpen", language), EventTime.DoorsOpen(e.StartsAt, e.DoorsOpenMinutes, e.TimeZone)) : null,
+                Text.Get("calendar.managePage", language) + ": " + manage,
+                Text.Get("calendar.eventPage", language) + ": " + EventUrl(e, baseUrl)),
+            Attendees = [new CalendarPerson(r.Email, string.Format(Text.Get("manage.nameFormat", language), r.FamilyName, r.GivenName))],
+        };
+        return (cancelled ? CalendarMethod.Cancel : CalendarMethod.Request, entry);
+    }
+
+    CalendarEvent Base(EventRecord e, string baseUrl, string language, DateTime now) => new()
+    {
+        Uid = "",
+        Sequence = e.Sequence,
+        StartUtc = DateTime.SpecifyKind(e.StartsAt, DateTimeKind.Utc),
+        EndUtc = DateTime.SpecifyKind(e.EndsAt, DateTimeKind.Utc),
+        TimeZoneId = e.TimeZone,
+        StampUtc = now,
+        Summary = e.Title,
+        Url = EventUrl(e, baseUrl),
+        Organizer = new CalendarPerson(
+            e.OrganizerEmail.Length > 0 ? e.OrganizerEmail : $"noreply@{UidDomain}",
+            e.OrganizerName.Length > 0 ? e.OrganizerName : Text.Get("site.name", language)),
+        AlarmMinutesBefore = calendar.Value.AlarmMinutesBefore > 0 ? calendar.Value.AlarmMinutesBefore : null,
+    };
+
+    static string EventUrl(EventRecord e, string baseUrl) => $"{baseUrl}/events/{Uri.EscapeDataString(e.Slug)}";
+
+    static string Lines(params string?[] lines) => string.Join("\n\n", lines.Where(l => !string.IsNullOrWhiteSpace(l)));
+}

@@ -1,0 +1,106 @@
+using Dapper;
+using EventPortal.Web.Calendar;
+using EventPortal.Web.Data;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
+
+namespace EventPortal.Web.Registrations;
+
+/// <summary>
+/// <c>/j/{token}</c> and <c>/w/{token}</c>: a registrant's own door to the meeting and to the
+/// recording. They redirect (302) only while the registration may use them; otherwise they
+/// explain why not, or when the door opens. The meeting and recording URLs are read here and
+/// nowhere public, and never written to a page or a log.
+/// </summary>
+public sealed class PersonalLinkModel(Db db, Tokens tokens, TimeProvider clock, IOptions<CalendarOptions> options) : PageModel
+{
+    const string Select = """
+        SELECT r.status, r.token_seed, t.kind AS ticket_kind, e.slug, e.title, e.status AS event_status, e.starts_at, e.ends_at,
+               e.time_zone, e.doors_open_minutes, e.join_opens_at, e.meeting_url, e.recording_url, e.recording_available_until
+        FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id JOIN events e ON e.id = r.event_id
+        """;
+
+    public sealed class Access
+    {
+        public string Status { get; init; } = "";
+        public string TokenSeed { get; init; } = "";
+        public string TicketKind { get; init; } = "";
+        public string Slug { get; init; } = "";
+        public string Title { get; init; } = "";
+        public string EventStatus { get; init; } = "";
+        public DateTime StartsAt { get; init; }
+        public DateTime EndsAt { get; init; }
+        public string TimeZone { get; init; } = "";
+        public int DoorsOpenMinutes { get; init; }
+        public DateTime? JoinOpensAt { get; init; }
+        public string? MeetingUrl { get; init; }
+        public string? RecordingUrl { get; init; }
+        public DateTime? RecordingAvailableUntil { get; init; }
+    }
+
+    public Access Link { get; private set; } = null!;
+    /// <summary>The text key that says why the door is shut.</summary>
+    public string ReasonKey { get; private set; } = "";
+    public DateTime OpensAt { get; private set; }
+    /// <summary>The registrant's recording link, offered when the meeting is over or not theirs.</summary>
+    public string? WatchPath { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(string link, string token, CancellationToken ct)
+    {
+        Response.Headers.CacheControl = "no-store";
+        Response.Headers["Referrer-Policy"] = "no-referrer";
+        Response.Headers["X-Robots-Tag"] = "noindex";
+        if (!Tokens.LooksValid(token)) return NotFound();
+        var column = link == "j" ? "join_token_hash" : "watch_token_hash";
+        await using (var connection = await db.OpenAsync(ct))
+        {
+            var found = await connection.QuerySingleOrDefaultAsync<Access>(new CommandDefinition(
+                $"{Select} WHERE r.{column} = @hash", new { hash = Tokens.Hash(token) }, cancellationToken: ct));
+            if (found is null) return NotFound();
+            Link = found;
+        }
+        var now = clock.GetUtcNow().UtcDateTime;
+        var target = link == "j" ? JoinTarget(now) : WatchTarget(now);
+        if (target is not null) return Redirect(target);
+        if (link == "j" && RecordingAvailable(now) && Link.Status == "confirmed") WatchPath = $"/w/{tokens.Watch(Link.TokenSeed)}";
+        return Page();
+    }
+
+    string? JoinTarget(DateTime now)
+    {
+        var doorsOpen = Link.StartsAt.AddMinutes(-Link.DoorsOpenMinutes);
+        OpensAt = Link.JoinOpensAt is { } early && early < doorsOpen ? early : doorsOpen;
+        ReasonKey = Link switch
+        {
+            { Status: "cancelled" } => "link.cancelled",
+            { EventStatus: "cancelled" } => "link.eventCancelled",
+            { Status: "waitlisted" } => "link.waitlisted",
+            { TicketKind: not "live" } => "link.recordingTicket",
+            _ when now < OpensAt => "link.notYet",
+            _ when now > Link.EndsAt.AddMinutes(options.Value.JoinGraceMinutes) => "link.ended",
+            _ when !IsWebUrl(Link.MeetingUrl) => "link.notReady",
+            _ => "",
+        };
+        return ReasonKey == "" ? Link.MeetingUrl : null;
+    }
+
+    string? WatchTarget(DateTime now)
+    {
+        ReasonKey = Link switch
+        {
+            { Status: "cancelled" } => "link.cancelled",
+            { Status: "waitlisted" } => "link.waitlisted",
+            _ when !IsWebUrl(Link.RecordingUrl) => "link.noRecordingYet",
+            _ when !RecordingAvailable(now) => "link.recordingExpired",
+            _ => "",
+        };
+        return ReasonKey == "" ? Link.RecordingUrl : null;
+    }
+
+    bool RecordingAvailable(DateTime now) =>
+        IsWebUrl(Link.RecordingUrl) && (Link.RecordingAvailableUntil is null || now < Link.RecordingAvailableUntil);
+
+    static bool IsWebUrl(string? url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http";
+}

@@ -1,0 +1,38 @@
+using Dapper;
+using EventPortal.Web.Data;
+
+namespace EventPortal.Web.Registrations;
+
+/// <summary>A registration as its owner sees it: the personal page, the invite, the QR code.</summary>
+public sealed class PersonalRegistration
+{
+    public long Id { get; init; }
+    public long EventId { get; init; }
+    public string Slug { get; init; } = "";
+    public string Status { get; init; } = "";
+    public string FamilyName { get; init; } = "";
+    public string GivenName { get; init; } = "";
+    public string Email { get; init; } = "";
+    public string TokenSeed { get; init; } = "";
+    public string Language { get; init; } = "ja";
+    public long TicketTypeId { get; init; }
+    public string TicketKind { get; init; } = "live";
+}
+
+public static class RegistrationQueries
+{
+    const string ByManageToken = """
+        SELECT r.id, r.event_id, e.slug, r.status, r.family_name, r.given_name, r.email, r.token_seed, r.language,
+               r.ticket_type_id, t.kind AS ticket_kind
+        FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id JOIN events e ON e.id = r.event_id
+        WHERE r.manage_token_hash = @hash
+        """;
+
+    public static async Task<PersonalRegistration?> FindByManageTokenAsync(Db db, string token, CancellationToken ct)
+    {
+        if (!Tokens.LooksValid(token)) return null;
+        await using var connection = await db.OpenAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<PersonalRegistration>(new CommandDefinition(
+            ByManageToken, new { hash = Tokens.Hash(token) }, cancellationToken: ct));
+    }
+}
