@@ -50,6 +50,7 @@ public partial class Program
         builder.Services.AddSingleton<Registrar>();
         builder.Services.AddSingleton<Links>();
         builder.Services.AddSingleton<Invites>();
+        builder.Services.AddMemoryCache(o => o.SizeLimit = 10_000);
 
         // Japanese first, English by the header switch (cookie) or Accept-Language.
         builder.Services.AddLocalization();

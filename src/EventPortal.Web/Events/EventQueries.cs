@@ -1,4 +1,5 @@
 using Dapper;
+using Microsoft.Extensions.Caching.Memory;
 using EventPortal.Web.Data;
 
 namespace EventPortal.Web.Events;
@@ -34,6 +35,21 @@ public static class EventQueries
     {
         await using var connection = await db.OpenAsync(ct);
         return (await connection.QueryAsync<EventRecord>(new CommandDefinition(Upcoming, new { now }, cancellationToken: ct))).AsList();
+    }
+
+    /// <summary>
+    /// The event as the registration endpoints need it, from a copy at most a second old. Its
+    /// rules (status, ticket types, sales windows, categories) change rarely and seats are
+    /// decided by the conditional UPDATE, not by this copy, so under a rush this saves a
+    /// database read per registration without ever overselling.
+    /// </summary>
+    public static async Task<EventDetails?> FindForRegistrationAsync(Db db, IMemoryCache cache, string slug, CancellationToken ct)
+    {
+        if (cache.TryGetValue(("registration-event", slug), out EventDetails? cached)) return cached;
+        var details = await FindAsync(db, slug, ct);
+        if (details is not null)
+            cache.Set(("registration-event", slug), details, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(1), Size = 1 });
+        return details;
     }
 
     /// <summary>A published, cancelled or completed event with its tickets and categories; drafts stay hidden.</summary>

@@ -46,23 +46,27 @@ public sealed class Registrar(Db db, Tokens tokens, TimeProvider clock)
         if (!r.Ticket.IsOnSale(now, e)) return new(RegisterOutcome.NotOnSale);
         var seed = Tokens.NewSeed();
         var manageToken = tokens.Manage(seed);
-        // A person who presses the button twice, or two tabs at once: the unique index on
-        // (event, normalised e-mail) lets one insert win; the other tries again and finds it.
-        for (var attempt = 0; ; attempt++)
+        // Most registrations are first registrations, so the first attempt goes straight for
+        // the seat. A repeat (a second click, a second tab, a forgotten earlier registration)
+        // trips the unique index on (event, normalised e-mail); everything is rolled back and
+        // the second attempt looks the existing registration up instead.
+        try
         {
-            try
-            {
-                return await db.WriteAsync((connection, tx) => RegisterInTransactionAsync(connection, tx, e, r, language, seed, manageToken, now, ct), ct);
-            }
-            catch (Exception ex) when (attempt == 0 && Db.IsUniqueViolation(ex)) { }
+            return await db.WriteAsync((connection, tx) => RegisterInTransactionAsync(connection, tx, e, r, language, seed, manageToken, now, lookFirst: false, ct), ct);
+        }
+        catch (Exception ex) when (Db.IsUniqueViolation(ex))
+        {
+            return await db.WriteAsync((connection, tx) => RegisterInTransactionAsync(connection, tx, e, r, language, seed, manageToken, now, lookFirst: true, ct), ct);
         }
     }
 
     async Task<RegisterResult> RegisterInTransactionAsync(DbConnection connection, DbTransaction tx, EventRecord e,
-        ValidRegistration r, string language, string seed, string manageToken, DateTime now, CancellationToken ct)
+        ValidRegistration r, string language, string seed, string manageToken, DateTime now, bool lookFirst, CancellationToken ct)
     {
-        var found = await connection.QuerySingleOrDefaultAsync<RegistrationState>(new CommandDefinition(
-            FindActive, new { EventId = e.Id, r.EmailNormalized }, tx, cancellationToken: ct));
+        var found = lookFirst
+            ? await connection.QuerySingleOrDefaultAsync<RegistrationState>(new CommandDefinition(
+                FindActive, new { EventId = e.Id, r.EmailNormalized }, tx, cancellationToken: ct))
+            : null;
         if (found is not null)
         {
             // Re-send the confirmation (at most once a minute) instead of creating a duplicate.

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.Caching.Memory;
 using EventPortal.Web.Data;
 using EventPortal.Web.Events;
 using EventPortal.Web.Localization;
@@ -21,7 +22,7 @@ public static class RegistrationsApi
     public static void MapRegistrationsApi(this IEndpointRouteBuilder app) =>
         app.MapPost("/api/events/{slug}/registrations", RegisterAsync).DisableAntiforgery();
 
-    static async Task<IResult> RegisterAsync(string slug, HttpContext context, Db db, Registrar registrar, Links links, CancellationToken ct)
+    static async Task<IResult> RegisterAsync(string slug, HttpContext context, Db db, IMemoryCache cache, Registrar registrar, Links links, CancellationToken ct)
     {
         if (!context.Request.HasJsonContentType())
             return Problems.Status(StatusCodes.Status415UnsupportedMediaType, "error.jsonRequired");
@@ -38,7 +39,7 @@ public static class RegistrationsApi
             if (document.RootElement.ValueKind != JsonValueKind.Object)
                 return Problems.Status(StatusCodes.Status400BadRequest, "error.malformedJson");
             var (input, typeErrors) = ReadInput(document.RootElement);
-            var details = await EventQueries.FindAsync(db, slug, ct);
+            var details = await EventQueries.FindForRegistrationAsync(db, cache, slug, ct);
             if (details is null) return Problems.Status(404, "error.eventNotFound");
 
             var (valid, errors) = RegistrationValidator.Validate(input, details, fromForm: false);
