@@ -62,7 +62,12 @@ public sealed class PersonalLinkModel(Db db, Tokens tokens, TimeProvider clock, 
         }
         var now = clock.GetUtcNow().UtcDateTime;
         var target = link == "j" ? JoinTarget(now) : WatchTarget(now);
-        if (target is not null) return Redirect(target);
+        if (target is not null)
+        {
+            // Set by hand: RedirectResult logs its URL at Information level, and this one is a secret.
+            Response.Headers.Location = target;
+            return StatusCode(StatusCodes.Status302Found);
+        }
         if (link == "j" && RecordingAvailable(now) && Link.Status == "confirmed") WatchPath = $"/w/{tokens.Watch(Link.TokenSeed)}";
         return Page();
     }
