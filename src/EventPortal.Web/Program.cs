@@ -3,6 +3,7 @@ using EventPortal.Web.Calendar;
 using EventPortal.Web.Data;
 using EventPortal.Web.Events;
 using EventPortal.Web.Localization;
+using EventPortal.Web.Mail;
 using EventPortal.Web.Registrations;
 using EventPortal.Web.Shared;
 using System.Text.Encodings.Web;
@@ -37,11 +38,9 @@ public partial class Program
         configure?.Invoke(builder);
 
         // Settings: one small class per concern, checked before the first request.
-        builder.Services.AddOptions<PortalOptions>().BindConfiguration(PortalOptions.Section)
-            .Validate(o => !PortalOptions.Validate(o).Any(), "EventPortal settings are invalid").ValidateOnStart();
+        builder.Services.AddSettings<PortalOptions>(PortalOptions.Section, PortalOptions.Validate);
         builder.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateOnStart();
-        builder.Services.AddOptions<CalendarOptions>().BindConfiguration(CalendarOptions.Section)
-            .Validate(o => !CalendarOptions.Validate(o).Any(), "EventPortal:Calendar settings are invalid").ValidateOnStart();
+        builder.Services.AddSettings<CalendarOptions>(CalendarOptions.Section, CalendarOptions.Validate);
 
         // Data, tokens, registration rules.
         builder.Services.TryAddSingleton(TimeProvider.System);   // tests register their own clock first
@@ -50,7 +49,18 @@ public partial class Program
         builder.Services.AddSingleton<Registrar>();
         builder.Services.AddSingleton<Links>();
         builder.Services.AddSingleton<Invites>();
+        builder.Services.AddSingleton<ResendLimiter>();
         builder.Services.AddMemoryCache(o => o.SizeLimit = 10_000);
+
+        // Mail: the outbox dispatcher, the templates, and one transport chosen by configuration.
+        builder.Services.AddSettings<MailOptions>(MailOptions.Section, MailOptions.Validate);
+        builder.Services.AddSingleton(_ => new MailTemplates(MailTemplates.DefaultDirectory));
+        builder.Services.AddSingleton<MailComposer>();
+        builder.Services.AddSingleton(MailTransports.Create);
+        builder.Services.AddSingleton<IOutboxHandler, MailHandler>();
+        builder.Services.AddSingleton<OutboxSignal>();
+        builder.Services.AddHostedService<OutboxDispatcher>();
+        builder.Services.AddGraph();
 
         // Japanese first, English by the header switch (cookie) or Accept-Language.
         builder.Services.AddLocalization();
@@ -97,10 +107,10 @@ public partial class Program
     {
         DapperSetup.Configure();
         var services = app.Services;
+        // Reading the settings checks them: a bad one stops here with a message that names it.
         var portal = services.GetRequiredService<IOptions<PortalOptions>>().Value;
-        var problems = PortalOptions.Validate(portal)
-            .Concat(CalendarOptions.Validate(services.GetRequiredService<IOptions<CalendarOptions>>().Value)).ToList();
-        if (problems.Count > 0) throw new InvalidOperationException(string.Join(" ", problems));
+        _ = services.GetRequiredService<IOptions<CalendarOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<MailOptions>>().Value;
 
         var db = services.GetRequiredService<Db>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("EventPortal.Startup");

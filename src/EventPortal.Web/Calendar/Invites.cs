@@ -37,8 +37,9 @@ public sealed class Invites(IOptions<CalendarOptions> calendar, IOptions<PortalO
         var entry = Base(e, baseUrl, language, now) with
         {
             Uid = $"event-{e.Id}-reg-{r.Id}@{UidDomain}",
-            // A cancellation must outrank every invite sent before it.
-            Sequence = cancelled ? e.Sequence + 1 : e.Sequence,
+            // Both parts only ever grow, so every later invite outranks the ones before it, and a
+            // cancellation outranks them all.
+            Sequence = e.Sequence + r.InviteRevision + (cancelled ? 1 : 0),
             Cancelled = cancelled,
             Location = live ? join : (e.Venue.Length > 0 ? e.Venue : null),
             Description = Lines(

@@ -18,7 +18,7 @@ public sealed record RegisterResult(RegisterOutcome Outcome, long RegistrationId
 /// taken by one conditional UPDATE; on PostgreSQL its row lock is what serialises any
 /// number of app instances, on SQLite the single writer does.
 /// </summary>
-public sealed class Registrar(Db db, Tokens tokens, TimeProvider clock)
+public sealed class Registrar(Db db, Tokens tokens, OutboxSignal outbox, TimeProvider clock)
 {
     const string FindActive = """
         SELECT id, status FROM registrations
@@ -50,14 +50,17 @@ public sealed class Registrar(Db db, Tokens tokens, TimeProvider clock)
         // the seat. A repeat (a second click, a second tab, a forgotten earlier registration)
         // trips the unique index on (event, normalised e-mail); everything is rolled back and
         // the second attempt looks the existing registration up instead.
+        RegisterResult result;
         try
         {
-            return await db.WriteAsync((connection, tx) => RegisterInTransactionAsync(connection, tx, e, r, language, seed, manageToken, now, lookFirst: false, ct), ct);
+            result = await db.WriteAsync((connection, tx) => RegisterInTransactionAsync(connection, tx, e, r, language, seed, manageToken, now, lookFirst: false, ct), ct);
         }
         catch (Exception ex) when (Db.IsUniqueViolation(ex))
         {
-            return await db.WriteAsync((connection, tx) => RegisterInTransactionAsync(connection, tx, e, r, language, seed, manageToken, now, lookFirst: true, ct), ct);
+            result = await db.WriteAsync((connection, tx) => RegisterInTransactionAsync(connection, tx, e, r, language, seed, manageToken, now, lookFirst: true, ct), ct);
         }
+        outbox.Wake();
+        return result;
     }
 
     async Task<RegisterResult> RegisterInTransactionAsync(DbConnection connection, DbTransaction tx, EventRecord e,
@@ -69,8 +72,8 @@ public sealed class Registrar(Db db, Tokens tokens, TimeProvider clock)
             : null;
         if (found is not null)
         {
-            // Re-send the confirmation (at most once a minute) instead of creating a duplicate.
-            await Outbox.EnqueueAsync(connection, tx, Outbox.Kinds.Resent, $"resend:{found.Id}:{now:yyyyMMddHHmm}", e.Id, found.Id, now, ct);
+            // Re-send the confirmation instead of creating a duplicate.
+            await QueueResendAsync(connection, tx, e.Id, found.Id, now, ct);
             return new(RegisterOutcome.AlreadyRegistered, found.Id, found.Status);
         }
 
@@ -90,13 +93,35 @@ public sealed class Registrar(Db db, Tokens tokens, TimeProvider clock)
         return new(seated ? RegisterOutcome.Confirmed : RegisterOutcome.Waitlisted, id, status, manageToken);
     }
 
+    /// <summary>
+    /// "Didn't get the mail?": queues the confirmation again when the address has an active
+    /// registration for the event. Returns nothing either way, so the caller cannot tell
+    /// (and so cannot tell anyone) whether the address is registered.
+    /// </summary>
+    public async Task ResendAsync(long eventId, string emailNormalized, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        await db.WriteAsync(async (connection, tx) =>
+        {
+            var found = await connection.QuerySingleOrDefaultAsync<RegistrationState>(new CommandDefinition(
+                FindActive, new { EventId = eventId, EmailNormalized = emailNormalized }, tx, cancellationToken: ct));
+            if (found is not null) await QueueResendAsync(connection, tx, eventId, found.Id, now, ct);
+            return 0;
+        }, ct);
+        outbox.Wake();
+    }
+
+    /// <summary>At most one re-sent confirmation per registration every ten minutes: the dedupe key carries the window.</summary>
+    static Task QueueResendAsync(DbConnection connection, DbTransaction tx, long eventId, long registrationId, DateTime now, CancellationToken ct) =>
+        Outbox.EnqueueAsync(connection, tx, Outbox.Kinds.Resent, $"resend:{registrationId}:{now:yyyyMMddHH}{now.Minute / 10}", eventId, registrationId, now, ct);
+
     public enum ChangeOutcome { Done, Unchanged, SoldOut, NotOnSale }
 
     /// <summary>Cancels a registration; a confirmed one gives its seat to the waitlist.</summary>
-    public Task<ChangeOutcome> CancelAsync(long registrationId, CancellationToken ct)
+    public async Task<ChangeOutcome> CancelAsync(long registrationId, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        return db.WriteAsync(async (connection, tx) =>
+        var outcome = await db.WriteAsync(async (connection, tx) =>
         {
             var r = await StateAsync(connection, tx, registrationId, ct);
             if (r is null || r.Status == "cancelled") return ChangeOutcome.Unchanged;
@@ -110,6 +135,8 @@ public sealed class Registrar(Db db, Tokens tokens, TimeProvider clock)
             await Outbox.EnqueueAsync(connection, tx, Outbox.Kinds.Cancelled, $"cancel:{r.Id}", r.EventId, r.Id, now, ct);
             return ChangeOutcome.Done;
         }, ct);
+        outbox.Wake();
+        return outcome;
     }
 
     /// <summary>
@@ -123,7 +150,9 @@ public sealed class Registrar(Db db, Tokens tokens, TimeProvider clock)
         if (!target.IsOnSale(now, e)) return ChangeOutcome.NotOnSale;
         try
         {
-            return await SwitchInTransactionAsync(registrationId, target, now, ct);
+            var outcome = await SwitchInTransactionAsync(registrationId, target, now, ct);
+            outbox.Wake();
+            return outcome;
         }
         catch (DBConcurrencyException)
         {
@@ -140,7 +169,7 @@ public sealed class Registrar(Db db, Tokens tokens, TimeProvider clock)
             if (await connection.ExecuteAsync(new CommandDefinition(TakeSeat, new { id = target.Id }, tx, cancellationToken: ct)) == 0)
                 return ChangeOutcome.SoldOut;
             var changed = await connection.ExecuteAsync(new CommandDefinition("""
-                UPDATE registrations SET ticket_type_id = @target, status = 'confirmed', updated_at = @now
+                UPDATE registrations SET ticket_type_id = @target, status = 'confirmed', invite_revision = invite_revision + 1, updated_at = @now
                 WHERE id = @Id AND status = @Status AND ticket_type_id = @TicketTypeId
                 """, new { target = target.Id, r.Id, r.Status, r.TicketTypeId, now }, tx, cancellationToken: ct));
             if (changed == 0) throw new DBConcurrencyException("The registration changed while switching; the transaction is rolled back.");

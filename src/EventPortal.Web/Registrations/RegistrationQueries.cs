@@ -17,15 +17,16 @@ public sealed class PersonalRegistration
     public string Language { get; init; } = "ja";
     public long TicketTypeId { get; init; }
     public string TicketKind { get; init; } = "live";
+    /// <summary>Bumped when the registration's own invite changes (a ticket switch).</summary>
+    public int InviteRevision { get; init; }
 }
 
 public static class RegistrationQueries
 {
-    const string ByManageToken = """
+    const string Select = """
         SELECT r.id, r.event_id, e.slug, r.status, r.family_name, r.given_name, r.email, r.token_seed, r.language,
-               r.ticket_type_id, t.kind AS ticket_kind
+               r.ticket_type_id, t.kind AS ticket_kind, r.invite_revision
         FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id JOIN events e ON e.id = r.event_id
-        WHERE r.manage_token_hash = @hash
         """;
 
     public static async Task<PersonalRegistration?> FindByManageTokenAsync(Db db, string token, CancellationToken ct)
@@ -33,6 +34,13 @@ public static class RegistrationQueries
         if (!Tokens.LooksValid(token)) return null;
         await using var connection = await db.OpenAsync(ct);
         return await connection.QuerySingleOrDefaultAsync<PersonalRegistration>(new CommandDefinition(
-            ByManageToken, new { hash = Tokens.Hash(token) }, cancellationToken: ct));
+            Select + " WHERE r.manage_token_hash = @hash", new { hash = Tokens.Hash(token) }, cancellationToken: ct));
+    }
+
+    public static async Task<PersonalRegistration?> FindAsync(Db db, long id, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<PersonalRegistration>(new CommandDefinition(
+            Select + " WHERE r.id = @id", new { id }, cancellationToken: ct));
     }
 }

@@ -99,6 +99,23 @@ public sealed class CalendarRoutes : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_cancelled_event_turns_every_invite_into_a_CANCEL()
+    {
+        var slug = await _app.CreateEventAsync(startsAt: Start);
+        using var client = _app.Client();
+        var personal = await client.RegisteredAsync(slug, "called-off@example.jp");
+        await _app.ExecuteAsync("UPDATE events SET status = 'cancelled' WHERE slug = @slug", new { slug });
+
+        foreach (var parsed in await CalendarCheck.ParseAsync(await client.GetByteArrayAsync($"{personal}/invite.ics")))
+        {
+            Assert.Equal("CANCEL", parsed.Method);
+            Assert.Equal("CANCELLED", parsed.Str("status"));
+        }
+        foreach (var parsed in await CalendarCheck.ParseAsync(await client.GetByteArrayAsync($"/events/{slug}/event.ics")))
+            Assert.Equal("CANCELLED", parsed.Str("status"));
+    }
+
+    [Fact]
     public async Task Rescheduling_raises_the_sequence_and_the_next_invite_keeps_the_UID_with_the_new_time()
     {
         var slug = await _app.CreateEventAsync(startsAt: Start);

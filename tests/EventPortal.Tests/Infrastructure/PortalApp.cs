@@ -28,8 +28,9 @@ public sealed class PortalApp : IAsyncDisposable
     PortalApp(WebApplication app, Uri baseAddress, string dataDirectory) =>
         (_app, BaseAddress, DataDirectory) = (app, baseAddress, dataDirectory);
 
-    public static Task<PortalApp> StartSqliteAsync(bool seedDemo = false, IDictionary<string, string?>? settings = null, TimeProvider? clock = null) =>
-        StartAsync(new Dictionary<string, string?> { ["EventPortal:Database:Provider"] = "Sqlite" }, seedDemo, settings, clock);
+    public static Task<PortalApp> StartSqliteAsync(bool seedDemo = false, IDictionary<string, string?>? settings = null, TimeProvider? clock = null,
+        Action<IServiceCollection>? services = null) =>
+        StartAsync(new Dictionary<string, string?> { ["EventPortal:Database:Provider"] = "Sqlite" }, seedDemo, settings, clock, services);
 
     public static async Task<PortalApp> StartPostgresAsync(bool seedDemo = false, IDictionary<string, string?>? settings = null)
     {
@@ -42,7 +43,8 @@ public sealed class PortalApp : IAsyncDisposable
         }, seedDemo, settings);
     }
 
-    public static async Task<PortalApp> StartAsync(Dictionary<string, string?> database, bool seedDemo, IDictionary<string, string?>? settings, TimeProvider? clock = null)
+    public static async Task<PortalApp> StartAsync(Dictionary<string, string?> database, bool seedDemo, IDictionary<string, string?>? settings, TimeProvider? clock = null,
+        Action<IServiceCollection>? services = null)
     {
         var dataDirectory = Directory.CreateTempSubdirectory("eventportal-test-").FullName;
         var config = new Dictionary<string, string?>(database)
@@ -56,6 +58,7 @@ public sealed class PortalApp : IAsyncDisposable
         var app = await Program.CreateAsync(["--urls", "http://127.0.0.1:0"], b =>
         {
             b.Configuration.AddInMemoryCollection(config);
+            services?.Invoke(b.Services);
             if (clock is not null) b.Services.AddSingleton(clock);
         });
         await app.StartAsync();

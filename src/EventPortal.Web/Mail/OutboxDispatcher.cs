@@ -1,0 +1,188 @@
+using System.Threading.RateLimiting;
+using Dapper;
+using EventPortal.Web.Data;
+using Microsoft.Extensions.Options;
+
+namespace EventPortal.Web.Mail;
+
+/// <summary>A claimed outbox row.</summary>
+public sealed class OutboxRow
+{
+    public long Id { get; init; }
+    public string Kind { get; init; } = "";
+    public string DedupeKey { get; init; } = "";
+    public long? EventId { get; init; }
+    public long? RegistrationId { get; init; }
+    public string Payload { get; init; } = "{}";
+    public int Attempts { get; init; }
+}
+
+/// <summary>Done: it happened. Skipped: nothing is owed any more (the mail would now be wrong, say).</summary>
+public enum OutboxResult { Done, Skipped }
+
+/// <summary>Does what one kind of outbox row asks (send a mail, later call a meeting provider).</summary>
+public interface IOutboxHandler
+{
+    /// <summary>Kinds starting with this prefix are this handler's ("mail.").</summary>
+    string KindPrefix { get; }
+    Task<OutboxResult> HandleAsync(OutboxRow row, CancellationToken ct);
+}
+
+/// <summary>A failure that says whether trying again could help.</summary>
+public sealed class OutboxException(string message, bool permanent, Exception? inner = null) : Exception(message, inner)
+{
+    public bool Permanent { get; } = permanent;
+    /// <summary>How long the other side asked us to wait (HTTP <c>Retry-After</c>); the retry is not due before then.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+}
+
+/// <summary>
+/// The outbox loop. Each round claims due rows (FOR UPDATE SKIP LOCKED on PostgreSQL, so
+/// several instances never claim the same row; the single writer on SQLite), hands them to
+/// their handler with bounded parallelism and an optional rate, and records the result on
+/// each row as soon as it is known: sent; retry later with exponential back-off and jitter;
+/// or failed, with the error kept. A row left in flight by an instance that died is claimed
+/// again after <see cref="MailOptions.InFlightTimeoutSeconds"/>. Sent rows are purged after
+/// the retention period. A row is never dropped because handling it failed.
+/// </summary>
+public sealed class OutboxDispatcher(Db db, IEnumerable<IOutboxHandler> handlers, OutboxSignal signal, IOptions<MailOptions> options,
+    TimeProvider clock, ILogger<OutboxDispatcher> logger) : BackgroundService
+{
+    readonly string _instance = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+    DateTime _nextPurge;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var o = options.Value;
+        using var limiter = o.MessagesPerMinute > 0
+            ? new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = Math.Max(1, o.MessagesPerMinute / 6),
+                TokensPerPeriod = Math.Max(1, o.MessagesPerMinute / 6),
+                ReplenishmentPeriod = TimeSpan.FromSeconds(10),
+                QueueLimit = int.MaxValue,
+                AutoReplenishment = true,
+            })
+            : null;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var rows = await ClaimAsync(stoppingToken);
+                if (rows.Count > 0)
+                {
+                    await Parallel.ForEachAsync(rows, new ParallelOptions { MaxDegreeOfParallelism = o.MaxParallel, CancellationToken = stoppingToken },
+                        async (row, ct) =>
+                        {
+                            if (limiter is not null) using (await limiter.AcquireAsync(1, ct)) { }
+                            await ProcessAsync(row, ct);
+                        });
+                    continue; // there may be more
+                }
+                await PurgeIfDueAsync(stoppingToken);
+                await signal.WaitAsync(TimeSpan.FromSeconds(o.PollSeconds), stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // The database may be briefly unreachable; nothing is lost, rows stay where they were.
+                logger.LogError(e, "Outbox round failed; trying again shortly");
+                await Task.Delay(TimeSpan.FromSeconds(o.PollSeconds * 5), stoppingToken);
+            }
+        }
+    }
+
+    const string ClaimSql = """
+        UPDATE outbox SET status = 'in_flight', claimed_at = @now, claimed_by = @instance, attempts = attempts + 1
+        WHERE id IN (
+            SELECT id FROM outbox
+            WHERE (status IN ('queued', 'retry') AND due_at <= @now) OR (status = 'in_flight' AND claimed_at < @stale)
+            ORDER BY due_at, id
+            LIMIT @batch {0})
+        RETURNING id, kind, dedupe_key, event_id, registration_id, payload, attempts
+        """;
+
+    async Task<IReadOnlyList<OutboxRow>> ClaimAsync(CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var sql = string.Format(System.Globalization.CultureInfo.InvariantCulture, ClaimSql, db.IsSqlite ? "" : "FOR UPDATE SKIP LOCKED");
+        var args = new { now, instance = _instance, stale = now.AddSeconds(-options.Value.InFlightTimeoutSeconds), batch = options.Value.BatchSize };
+        return (await db.WriteAsync((c, tx) => c.QueryAsync<OutboxRow>(new CommandDefinition(sql, args, tx, cancellationToken: ct)), ct)).AsList();
+    }
+
+    async Task ProcessAsync(OutboxRow row, CancellationToken ct)
+    {
+        var handler = handlers.FirstOrDefault(h => row.Kind.StartsWith(h.KindPrefix, StringComparison.Ordinal));
+        try
+        {
+            if (handler is null) throw new OutboxException($"No handler for outbox kind '{row.Kind}'.", permanent: true);
+            var result = await handler.HandleAsync(row, ct);
+            // Recorded at once, row by row: a crash now can at worst repeat this one message.
+            await RecordAsync(row, result == OutboxResult.Done ? "sent" : "skipped", null, null, CancellationToken.None);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Shutting down mid-send: the row stays in flight and is claimed again after the timeout.
+        }
+        catch (Exception e)
+        {
+            var permanent = e is OutboxException { Permanent: true };
+            var giveUp = permanent || row.Attempts >= options.Value.MaxAttempts;
+            var delay = Backoff(row.Attempts);
+            if (e is OutboxException { RetryAfter: { } retryAfter } && retryAfter > delay) delay = retryAfter;
+            var due = giveUp ? (DateTime?)null : clock.GetUtcNow().UtcDateTime + delay;
+            logger.LogWarning("Outbox row {Id} ({Kind}) attempt {Attempt} failed{Final}: {Error}",
+                row.Id, row.Kind, row.Attempts, giveUp ? ", giving up" : "", e.Message);
+            await RecordAsync(row, giveUp ? "failed" : "retry", due, Truncate(e.Message), CancellationToken.None);
+        }
+    }
+
+    /// <summary>Exponential: base, 2×base, 4×base… capped at an hour, ±20 % jitter so retries spread out.</summary>
+    TimeSpan Backoff(int attempts)
+    {
+        var seconds = Math.Min(3600, options.Value.RetryBaseSeconds * Math.Pow(2, Math.Max(0, attempts - 1)));
+        return TimeSpan.FromSeconds(seconds * (0.8 + Random.Shared.NextDouble() * 0.4));
+    }
+
+    Task RecordAsync(OutboxRow row, string status, DateTime? dueAt, string? error, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        return db.WriteAsync((c, tx) => c.ExecuteAsync(new CommandDefinition("""
+            UPDATE outbox SET status = @status, last_error = @error, claimed_at = NULL,
+                sent_at = CASE WHEN @status IN ('sent', 'skipped') THEN @now ELSE sent_at END,
+                due_at = COALESCE(@dueAt, due_at)
+            WHERE id = @Id
+            """, new { row.Id, status, error, now, dueAt }, tx, cancellationToken: ct)), ct);
+    }
+
+    async Task PurgeIfDueAsync(CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (now < _nextPurge) return;
+        _nextPurge = now.AddHours(1);
+        var purged = await db.WriteAsync((c, tx) => c.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM outbox WHERE status IN ('sent', 'skipped') AND sent_at < @before",
+            new { before = now.AddDays(-options.Value.RetentionDays) }, tx, cancellationToken: ct)), ct);
+        if (purged > 0) logger.LogInformation("Purged {Count} sent outbox rows", purged);
+    }
+
+    static string Truncate(string text) => text.Length <= 2000 ? text : text[..2000];
+}
+
+/// <summary>Lets a commit that queued work wake the dispatcher now instead of at its next poll.</summary>
+public sealed class OutboxSignal : IDisposable
+{
+    readonly SemaphoreSlim _wake = new(0, 1);
+
+    public void Wake()
+    {
+        try { _wake.Release(); } catch (SemaphoreFullException) { }
+    }
+
+    public Task WaitAsync(TimeSpan timeout, CancellationToken ct) => _wake.WaitAsync(timeout, ct);
+
+    public void Dispose() => _wake.Dispose();
+}

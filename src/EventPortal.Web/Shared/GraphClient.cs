@@ -1,0 +1,173 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Azure.Core;
+using Azure.Identity;
+using EventPortal.Web.Mail;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace EventPortal.Web.Shared;
+
+/// <summary>
+/// A Microsoft Graph error: the HTTP status, Graph's <c>error.code</c> (branch on that, not on
+/// the message), its message, and the wait the service asked for (<c>Retry-After</c> on 429/503).
+/// Status 401 with no response from Graph means the token itself could not be obtained.
+/// </summary>
+public sealed class GraphException(int status, string? code, string message, TimeSpan? retryAfter, Exception? inner = null)
+    : Exception($"Graph {status} {code ?? "(no code)"}: {message}", inner)
+{
+    public int Status { get; } = status;
+    public string? Code { get; } = code;
+    public string GraphMessage { get; } = message;
+    public TimeSpan? RetryAfter { get; } = retryAfter;
+    /// <summary>Graph's <c>request-id</c> header, for a support case with Microsoft.</summary>
+    public string? RequestId { get; init; }
+}
+
+/// <summary>
+/// A thin typed client for the few Graph endpoints EventPortal uses (see REFERENCE.md,
+/// "Microsoft Graph"), over HttpClient and System.Net.Http.Json. Kept small on purpose so the
+/// Microsoft.Graph SDK can replace it once it restores here. Tokens come from the registered
+/// <see cref="TokenCredential"/> (client credentials; scope <see cref="Scope"/>): the credential
+/// (MSAL inside Azure.Identity) keeps the token in its in-memory cache and hands the same one
+/// back until shortly before it expires, so asking for it on every call costs nothing and no
+/// cache of our own is needed. The credential must be a singleton for that to hold.
+/// Nothing here retries: callers (the outbox) decide, using <see cref="GraphException.RetryAfter"/>.
+/// </summary>
+public sealed class GraphClient(IHttpClientFactory httpClients, TokenCredential credential)
+{
+    /// <summary>Name of the HttpClient used for Graph calls (tests give it a handler that trusts their fake).</summary>
+    public const string HttpClientName = "EventPortal.Graph";
+    public const string Scope = "https://graph.microsoft.com/.default";
+
+    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>
+    /// <c>POST /users/{userId}/sendMail</c> with the message as MIME: the body is the base64 of
+    /// the RFC 5322 bytes, <c>Content-Type: text/plain</c>. Graph answers 202 Accepted and puts a
+    /// copy in the sender's Sent Items. Recipients are taken from the To/Cc headers.
+    /// </summary>
+    public async Task SendMimeAsync(string userId, byte[] mime, CancellationToken ct)
+    {
+        var content = new ByteArrayContent(Encoding.ASCII.GetBytes(Convert.ToBase64String(mime)));
+        content.Headers.ContentType = new MediaTypeHeaderValue("text/plain");
+        using var response = await SendAsync(HttpMethod.Post, $"users/{Uri.EscapeDataString(userId)}/sendMail", content, ct);
+    }
+
+    /// <summary>POST a JSON body, read a JSON answer (for the meeting endpoints to come).</summary>
+    public async Task<TResponse> PostJsonAsync<TRequest, TResponse>(string path, TRequest body, CancellationToken ct)
+    {
+        using var response = await SendAsync(HttpMethod.Post, path, JsonContent.Create(body, options: Json), ct);
+        return await response.Content.ReadFromJsonAsync<TResponse>(Json, ct)
+            ?? throw new GraphException((int)response.StatusCode, null, $"empty answer from {path}", null);
+    }
+
+    /// <summary>
+    /// Sends one request with a bearer token. A non-success answer becomes a
+    /// <see cref="GraphException"/>; connection trouble stays an <see cref="HttpRequestException"/>
+    /// and a timeout a <see cref="TaskCanceledException"/> (the caller's token not cancelled).
+    /// </summary>
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, HttpContent? content, CancellationToken ct)
+    {
+        var token = await TokenAsync(ct);
+        using var request = new HttpRequestMessage(method, path) { Content = content };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        request.Headers.Add("client-request-id", Guid.NewGuid().ToString());
+        var http = httpClients.CreateClient(HttpClientName);
+        var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
+        if (response.IsSuccessStatusCode) return response;
+        using (response) throw await ErrorAsync(response, ct);
+    }
+
+    async Task<string> TokenAsync(CancellationToken ct)
+    {
+        try
+        {
+            return (await credential.GetTokenAsync(new TokenRequestContext([Scope]), ct)).Token;
+        }
+        catch (AuthenticationFailedException e)
+        {
+            // Wrong secret, unknown client or tenant, token endpoint unreachable: MSAL's message
+            // names the AADSTS error and never the secret. Reported as 401 so callers treat it
+            // like a rejected token: an operator can fix it, the work waits.
+            // Azure.Identity's own message is just "ClientSecretCredential authentication failed: ";
+            // the reason is in MSAL's exception, whose useful line is the one with the AADSTS code.
+            var inner = e.InnerException ?? e;
+            var code = inner is Microsoft.Identity.Client.MsalServiceException msal ? msal.ErrorCode : "AuthenticationFailed";
+            var at = inner.Message.IndexOf("AADSTS", StringComparison.Ordinal);
+            throw new GraphException(401, code, FirstLine(at >= 0 ? inner.Message[at..] : inner.Message), null, e);
+        }
+    }
+
+    static async Task<GraphException> ErrorAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        var status = (int)response.StatusCode;
+        string? code = null, message = null;
+        var text = await response.Content.ReadAsStringAsync(ct);
+        try
+        {
+            using var doc = JsonDocument.Parse(text);
+            if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object)
+            {
+                if (error.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.String) code = c.GetString();
+                if (error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String) message = m.GetString();
+            }
+        }
+        catch (JsonException) { }
+        message ??= text.Length > 0 ? FirstLine(text.Length > 300 ? text[..300] : text) : response.ReasonPhrase ?? "";
+        return new GraphException(status, code, message, RetryAfter(response))
+        {
+            RequestId = response.Headers.TryGetValues("request-id", out var ids) ? ids.FirstOrDefault() : null,
+        };
+    }
+
+    /// <summary>Retry-After as seconds (Graph's form) or an HTTP date; meaningful on 429 and 503.</summary>
+    static TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        if (response.StatusCode is not (HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable)) return null;
+        var header = response.Headers.RetryAfter;
+        if (header?.Delta is { } delta) return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
+        if (header?.Date is not { } date) return null;
+        var wait = date - DateTimeOffset.UtcNow;
+        return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
+    }
+
+    static string FirstLine(string text)
+    {
+        var end = text.IndexOfAny(['\r', '\n']);
+        return end < 0 ? text : text[..end];
+    }
+}
+
+public static class GraphServices
+{
+    /// <summary>
+    /// The Graph HttpClient (<see cref="GraphClient.HttpClientName"/>, base address
+    /// <c>EventPortal:Mail:Graph:GraphBaseUrl</c>), <see cref="GraphClient"/>, and a
+    /// <see cref="ClientSecretCredential"/> from <c>EventPortal:Mail:Graph</c> unless a
+    /// <see cref="TokenCredential"/> is registered already (tests register their own first).
+    /// The credential is built when first needed, so nothing here runs unless Graph is used.
+    /// </summary>
+    public static IServiceCollection AddGraph(this IServiceCollection services)
+    {
+        services.AddHttpClient(GraphClient.HttpClientName, (sp, http) =>
+        {
+            var baseUrl = sp.GetRequiredService<IOptions<MailOptions>>().Value.Graph.GraphBaseUrl;
+            http.BaseAddress = new Uri(baseUrl.EndsWith('/') ? baseUrl : baseUrl + "/");
+            http.Timeout = TimeSpan.FromSeconds(60);
+        });
+        services.TryAddSingleton<TokenCredential>(sp =>
+        {
+            var g = sp.GetRequiredService<IOptions<MailOptions>>().Value.Graph;
+            // One instance for the app's lifetime: its MSAL cache is what keeps the token.
+            return new ClientSecretCredential(g.TenantId, g.ClientId, g.ClientSecret,
+                new ClientSecretCredentialOptions { AuthorityHost = new Uri(g.AuthorityHost) });
+        });
+        services.TryAddSingleton<GraphClient>();
+        return services;
+    }
+}

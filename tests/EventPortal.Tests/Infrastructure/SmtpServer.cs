@@ -1,0 +1,365 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using EventPortal.Tests.Events;
+
+namespace EventPortal.Tests.Infrastructure;
+
+/// <summary>Command-line options of tests/tools/smtp_server.py.</summary>
+/// <param name="Reject">Regex: RCPT TO addresses matching it get "550 5.1.1 User unknown".</param>
+/// <param name="TempFail">Regex: RCPT TO addresses matching it get "451 4.3.0 Try again later".</param>
+/// <param name="RcptDelayMs">Delay before answering each RCPT (lets a kill land between messages).</param>
+/// <param name="Auth">"USER:PASS": the server then requires AUTH LOGIN/PLAIN (no TLS).</param>
+public sealed record SmtpServerOptions(string? Reject = null, string? TempFail = null, int RcptDelayMs = 0, string? Auth = null);
+
+/// <summary>
+/// A real SMTP server for a test (tests/tools/smtp_server.py on Debian's python3-aiosmtpd), on a
+/// loopback port, storing every accepted message byte for byte in a maildir of its own. Messages
+/// are read back through an independent MIME parser (tests/tools/mime_dump.py, Python's email
+/// package). Stop/Restart simulate an outage; what was stored stays.
+/// </summary>
+public sealed class SmtpServer : IAsyncDisposable
+{
+    const string Python = "/usr/bin/python3";
+    const string InstallHint = "Run ./scripts/test.sh, which installs python3-aiosmtpd.";
+    static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(20);
+    static readonly SemaphoreSlim ParseSlots = new(4);
+    static readonly ConcurrentDictionary<SmtpServer, byte> Live = new();
+    static readonly Lazy<Task> Prerequisites = new(CheckPrerequisitesAsync);
+
+    static SmtpServer() =>
+        // A test that never disposes (e.g. a failing IAsyncLifetime.InitializeAsync) must not
+        // leave a python process or a temp dir behind.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            foreach (var server in Live.Keys)
+            {
+                if (server._process is { } process) { Kill(process); process.WaitForExit(2000); }
+                server.DeleteDirectory();
+            }
+        };
+
+    static string Tools => Path.Combine(Repo.Root, "tests", "tools");
+
+    readonly SmtpServerOptions _options;
+    readonly ConcurrentDictionary<string, Lazy<Task<ReceivedMail>>> _parsed = new();
+    readonly string _directory;
+    Process? _process;
+    StringBuilder _stderr = new();
+
+    public int Port { get; private set; }
+    public string MailDir { get; }
+    public bool IsRunning => _process is { HasExited: false };
+
+    SmtpServer(SmtpServerOptions options, int port, string directory)
+    {
+        (_options, Port, _directory) = (options, port, directory);
+        MailDir = Path.Combine(directory, "maildir");
+    }
+
+    public static async Task<SmtpServer> StartAsync(SmtpServerOptions? options = null, int? port = null)
+    {
+        await Prerequisites.Value;
+        var directory = Path.Combine(Path.GetTempPath(), $"eventportal-smtp-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(directory);
+        var server = new SmtpServer(options ?? new SmtpServerOptions(), port ?? PostgresServer.FreePort(), directory);
+        Live.TryAdd(server, 0);
+        try
+        {
+            // A free port can be taken by someone else between probing and binding: retry then.
+            for (var attempt = 1; ; attempt++)
+            {
+                try { await server.LaunchAsync(); return server; }
+                catch (InvalidOperationException e) when (port is null && attempt < 5 && e.Message.Contains("in use", StringComparison.OrdinalIgnoreCase))
+                {
+                    server.Port = PostgresServer.FreePort();
+                }
+            }
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Kills the server (an outage, not a graceful shutdown). Stored messages stay.</summary>
+    public async Task StopAsync()
+    {
+        var process = _process;
+        _process = null;
+        if (process is null) return;
+        Kill(process);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try { await process.WaitForExitAsync(timeout.Token); } catch (OperationCanceledException) { }
+        process.Dispose();
+    }
+
+    /// <summary>Starts the server again on the same port, maildir and options.</summary>
+    public async Task RestartAsync()
+    {
+        await StopAsync();
+        await LaunchAsync();
+    }
+
+    /// <summary>Every stored message, oldest first, parsed by mime_dump.py (cached per file).</summary>
+    public async Task<IReadOnlyList<ReceivedMail>> MessagesAsync()
+    {
+        return await Task.WhenAll(MessageFiles().Select(LoadAsync));
+    }
+
+    async Task<ReceivedMail> LoadAsync(string file)
+    {
+        var entry = _parsed.GetOrAdd(file, f => new Lazy<Task<ReceivedMail>>(() => ReceivedMail.LoadAsync(f)));
+        try { return await entry.Value; }
+        catch
+        {
+            _parsed.TryRemove(KeyValuePair.Create(file, entry)); // do not cache a failure
+            throw;
+        }
+    }
+
+    /// <summary>Polls until at least <paramref name="count"/> messages are stored, then returns all of them.</summary>
+    public async Task<IReadOnlyList<ReceivedMail>> WaitForAsync(int count, TimeSpan timeout)
+    {
+        var watch = Stopwatch.StartNew();
+        while (MessageFiles().Count < count)
+        {
+            if (watch.Elapsed > timeout)
+            {
+                var arrived = MessageFiles();
+                var envelopes = arrived.Select(f => $"  {Path.GetFileName(f)} -> {Envelope(f)}");
+                throw new TimeoutException(
+                    $"Expected at least {count} message(s) on the SMTP server (port {Port}) within {timeout.TotalSeconds:0.#} s, " +
+                    $"but {arrived.Count} arrived. Server running: {IsRunning}." +
+                    (arrived.Count > 0 ? "\n" + string.Join("\n", envelopes) : "") +
+                    (Stderr.Length > 0 ? $"\nserver stderr:\n{Stderr}" : ""));
+            }
+            await Task.Delay(50);
+        }
+        return await MessagesAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        DeleteDirectory();
+        Live.TryRemove(this, out _);
+    }
+
+    void DeleteDirectory()
+    {
+        try { if (Directory.Exists(_directory)) Directory.Delete(_directory, recursive: true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+
+    string Stderr { get { lock (_stderr) return _stderr.ToString().Trim(); } }
+
+    List<string> MessageFiles()
+    {
+        var found = new List<string>();
+        foreach (var sub in new[] { "new", "cur" })
+        {
+            var dir = Path.Combine(MailDir, sub);
+            if (Directory.Exists(dir)) found.AddRange(Directory.GetFiles(dir, "*.eml"));
+        }
+        // Names are "<8-digit counter>-<random>.eml", the counter continuing across restarts.
+        return found.OrderBy(f => Path.GetFileName(f), StringComparer.Ordinal).ToList();
+    }
+
+    static string Envelope(string eml)
+    {
+        try { return File.ReadAllText(Path.ChangeExtension(eml, ".json")); }
+        catch (IOException e) { return $"(no envelope: {e.Message})"; }
+    }
+
+    async Task LaunchAsync()
+    {
+        var start = new ProcessStartInfo(Python)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        start.Environment.Remove("PYTHONPATH");
+        start.Environment.Remove("PYTHONHOME");
+        foreach (var arg in new[] { "-u", Path.Combine(Tools, "smtp_server.py"), "--port", Port.ToString(), "--maildir", MailDir })
+            start.ArgumentList.Add(arg);
+        void Option(string name, string? value) { if (value is not null) { start.ArgumentList.Add(name); start.ArgumentList.Add(value); } }
+        Option("--reject", _options.Reject);
+        Option("--tempfail", _options.TempFail);
+        Option("--rcpt-delay-ms", _options.RcptDelayMs > 0 ? _options.RcptDelayMs.ToString() : null);
+        Option("--auth", _options.Auth);
+
+        var stderr = new StringBuilder();
+        _stderr = stderr;
+        var ready = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        process.OutputDataReceived += (_, e) => { if (e.Data?.StartsWith("READY", StringComparison.Ordinal) == true) ready.TrySetResult(true); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.AppendLine(e.Data); };
+        process.Exited += (_, _) => ready.TrySetResult(false);
+        process.Start();
+        _process = process;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        var finished = await Task.WhenAny(ready.Task, Task.Delay(ReadyTimeout));
+        if (finished == ready.Task && await ready.Task) return;
+        var exited = process.HasExited;
+        if (exited) process.WaitForExit(); // drain the stderr events
+        await StopAsync();
+        var detail = Stderr;
+        if (detail.Contains("Errno 98") || detail.Contains("address already in use", StringComparison.OrdinalIgnoreCase)) detail = "address in use: " + detail;
+        throw new InvalidOperationException(
+            (exited ? $"smtp_server.py exited before it was ready (port {Port})" : $"smtp_server.py was not ready within {ReadyTimeout.TotalSeconds} s (port {Port})") +
+            (detail.Length > 0 ? $":\n{detail}" : " (no stderr)"));
+    }
+
+    static async Task CheckPrerequisitesAsync()
+    {
+        if (!File.Exists(Python))
+            throw new InvalidOperationException($"{Python} is missing (Debian's python3). {InstallHint}");
+        var (code, _, stderr) = await RunAsync(["-c", "import aiosmtpd"], TimeSpan.FromSeconds(30));
+        if (code != 0)
+            throw new InvalidOperationException($"{Python} cannot import aiosmtpd. {InstallHint}\n{stderr.Trim()}");
+    }
+
+    static void Kill(Process process)
+    {
+        try { if (!process.HasExited) process.Kill(entireProcessTree: true); }
+        catch (InvalidOperationException) { } // already gone
+        catch (System.ComponentModel.Win32Exception) { }
+    }
+
+    /// <summary>Runs /usr/bin/python3 with the arguments, bounded by a timeout.</summary>
+    internal static async Task<(int Code, string Stdout, string Stderr)> RunAsync(IEnumerable<string> arguments, TimeSpan timeout)
+    {
+        var start = new ProcessStartInfo(Python)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        start.Environment.Remove("PYTHONPATH");
+        start.Environment.Remove("PYTHONHOME");
+        start.Environment["PYTHONIOENCODING"] = "utf-8";
+        foreach (var arg in arguments) start.ArgumentList.Add(arg);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {Python}");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cancel = new CancellationTokenSource(timeout);
+        try { await process.WaitForExitAsync(cancel.Token); }
+        catch (OperationCanceledException)
+        {
+            Kill(process);
+            throw new TimeoutException($"{Python} {string.Join(' ', arguments)} did not finish within {timeout.TotalSeconds} s");
+        }
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    internal static async Task<JsonElement> MimeDumpAsync(string file)
+    {
+        await ParseSlots.WaitAsync();
+        try
+        {
+            var (code, stdout, stderr) = await RunAsync([Path.Combine(Tools, "mime_dump.py"), file], TimeSpan.FromSeconds(60));
+            if (code != 0 || stdout.Trim().Length == 0)
+                throw new InvalidOperationException($"mime_dump.py {file} exited with {code}: {stderr.Trim()}");
+            using var document = JsonDocument.Parse(stdout);
+            return document.RootElement.Clone();
+        }
+        finally { ParseSlots.Release(); }
+    }
+}
+
+/// <summary>One message as stored by the test SMTP server, with the envelope and mime_dump.py's view of it.</summary>
+public sealed class ReceivedMail
+{
+    ReceivedMail(string file, byte[] raw, JsonElement envelope, JsonElement parsed)
+    {
+        File = file;
+        Raw = raw;
+        Parsed = parsed;
+        RcptTos = envelope.TryGetProperty("rcptTos", out var r) ? r.EnumerateArray().Select(e => e.GetString() ?? "").ToList() : [];
+        MailFrom = envelope.TryGetProperty("mailFrom", out var m) ? m.GetString() ?? "" : "";
+        ReceivedAt = envelope.TryGetProperty("receivedAt", out var t) && t.GetString() is { } s ? DateTimeOffset.Parse(s, System.Globalization.CultureInfo.InvariantCulture) : default;
+    }
+
+    internal static async Task<ReceivedMail> LoadAsync(string file)
+    {
+        var raw = await System.IO.File.ReadAllBytesAsync(file);
+        // The server writes the sidecar before the .eml, so it is there whenever the .eml is.
+        using var envelope = JsonDocument.Parse(await System.IO.File.ReadAllBytesAsync(Path.ChangeExtension(file, ".json")));
+        return new ReceivedMail(file, raw, envelope.RootElement.Clone(), await SmtpServer.MimeDumpAsync(file));
+    }
+
+    /// <summary>Path of the stored .eml.</summary>
+    public string File { get; }
+    /// <summary>The exact bytes the server received after DATA (dot-unstuffed).</summary>
+    public byte[] Raw { get; }
+    /// <summary>Envelope recipients (RCPT TO) the server accepted for this message.</summary>
+    public IReadOnlyList<string> RcptTos { get; }
+    /// <summary>Envelope sender (MAIL FROM).</summary>
+    public string MailFrom { get; }
+    public DateTimeOffset ReceivedAt { get; }
+    /// <summary>mime_dump.py's output (see tests/tools/mime_dump.py).</summary>
+    public JsonElement Parsed { get; }
+
+    /// <summary>The parse error mime_dump.py reported, if any.</summary>
+    public string? Error => Parsed.TryGetProperty("error", out var e) ? e.GetString() : null;
+
+    JsonElement Root => Error is { } error ? throw new InvalidOperationException($"mime_dump.py could not parse {File}: {error}") : Parsed;
+
+    public string Subject => Str(Root.GetProperty("subject"));
+    public string FromName => From("name");
+    public string FromAddress => From("address");
+    /// <summary>The first To address (addr-spec only).</summary>
+    public string To => Root.GetProperty("to") is { ValueKind: JsonValueKind.Array } to && to.GetArrayLength() > 0 ? Str(to[0].GetProperty("address")) : "";
+    public string MessageId => Str(Root.GetProperty("messageId"));
+    /// <summary>The MIME tree, e.g. "multipart/mixed{multipart/alternative{text/plain,text/html},text/calendar}".</summary>
+    public string Structure => Str(Root.GetProperty("structure"));
+
+    public IReadOnlyList<string> HeaderNames => Root.GetProperty("headers").EnumerateArray().Select(h => Str(h[0])).ToList();
+
+    /// <summary>Decoded (RFC 2047) value of the first header with that name, case-insensitive.</summary>
+    public string? Header(string name) => Find("headers", name);
+
+    /// <summary>The header's value as it appears in the file (encoded words and folding kept).</summary>
+    public string? RawHeader(string name) => Find("rawHeaders", name);
+
+    /// <summary>Decoded text of the first leaf with that content type (e.g. "text/calendar").</summary>
+    public string? Text(string contentType) =>
+        Leaves().FirstOrDefault(p => Is(p, contentType) && p.TryGetProperty("text", out _)) is { ValueKind: JsonValueKind.Object } part
+            ? part.GetProperty("text").GetString()
+            : null;
+
+    /// <summary>The first part (container or leaf, document order) with that content type.</summary>
+    public JsonElement? Part(string contentType) =>
+        Root.GetProperty("parts").EnumerateArray().Where(p => Is(p, contentType)).Select(p => (JsonElement?)p).FirstOrDefault();
+
+    /// <summary>Transfer-decoded bytes of the first leaf with that content type (and filename, when given).</summary>
+    public byte[]? Bytes(string contentType, string? filename = null) =>
+        Leaves().FirstOrDefault(p => Is(p, contentType) && (filename is null || (p.GetProperty("filename").ValueKind == JsonValueKind.String && p.GetProperty("filename").GetString() == filename)))
+            is { ValueKind: JsonValueKind.Object } part
+            ? Convert.FromBase64String(part.GetProperty("base64").GetString() ?? "")
+            : null;
+
+    public override string ToString() => Error is null ? $"{Path.GetFileName(File)} to {string.Join(", ", RcptTos)}: {Subject} [{Structure}]" : $"{Path.GetFileName(File)}: {Error}";
+
+    IEnumerable<JsonElement> Leaves() => Root.GetProperty("parts").EnumerateArray().Where(p => p.GetProperty("leaf").GetBoolean());
+
+    static bool Is(JsonElement part, string contentType) => string.Equals(part.GetProperty("contentType").GetString(), contentType, StringComparison.OrdinalIgnoreCase);
+
+    string? Find(string list, string name) =>
+        Root.GetProperty(list).EnumerateArray().Where(h => string.Equals(h[0].GetString(), name, StringComparison.OrdinalIgnoreCase)).Select(h => h[1].GetString()).FirstOrDefault();
+
+    string From(string field) => Root.GetProperty("from") is { ValueKind: JsonValueKind.Object } from ? Str(from.GetProperty(field)) : "";
+
+    static string Str(JsonElement value) => value.ValueKind == JsonValueKind.String ? value.GetString() ?? "" : "";
+}

@@ -1,0 +1,58 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using EventPortal.Tests.Infrastructure;
+
+namespace EventPortal.Tests.Mail;
+
+/// <summary>Killing the app (and its dispatcher) mid-batch and starting it again loses and repeats nothing.</summary>
+public sealed class MailCrash
+{
+    [Fact]
+    public async Task Killing_the_dispatcher_mid_batch_and_restarting_delivers_every_mail_exactly_once()
+    {
+        // Each RCPT waits 150 ms, so the kill lands while messages are being handed over,
+        // before their data is accepted: the moment a crash must not turn into loss or repeats.
+        await using var smtp = await SmtpServer.StartAsync(new SmtpServerOptions(RcptDelayMs: 150));
+        var data = Directory.CreateTempSubdirectory("eventportal-crash-").FullName;
+        var settings = new Dictionary<string, string>
+        {
+            ["EventPortal:DataDirectory"] = data,
+            ["EventPortal:SeedDemo"] = "true",
+            ["EventPortal:PublicBaseUrl"] = "https://portal.example.jp",
+            ["EventPortal:Mail:Transport"] = "Smtp",
+            ["EventPortal:Mail:Smtp:Host"] = "127.0.0.1",
+            ["EventPortal:Mail:Smtp:Port"] = smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["EventPortal:Mail:MaxParallel"] = "4",
+            ["EventPortal:Mail:PollSeconds"] = "0.2",
+            ["EventPortal:Mail:InFlightTimeoutSeconds"] = "5",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        try
+        {
+            var emails = Enumerable.Range(0, 40).Select(i => $"crash{i:00}@example.jp").ToList();
+            await using (var first = await AppProcess.StartAsync(settings))
+            {
+                using var client = new HttpClient { BaseAddress = first.BaseAddress };
+                var slug = (await client.GetFromJsonAsync<JsonElement>("/api/events"))[0].GetProperty("slug").GetString()!;
+                foreach (var email in emails) await client.RegisteredAsync(slug, email, "recording");
+                await smtp.WaitForAsync(8, TimeSpan.FromSeconds(60));
+                await first.KillAsync();
+            }
+            var beforeRestart = (await smtp.MessagesAsync()).Count;
+            Assert.InRange(beforeRestart, 8, 39); // the kill really was mid-batch
+
+            await using (await AppProcess.StartAsync(settings))
+            {
+                await smtp.WaitForAsync(40, TimeSpan.FromSeconds(90));
+                await Task.Delay(3000); // a repeat would arrive now
+            }
+
+            var delivered = (await smtp.MessagesAsync()).SelectMany(m => m.RcptTos).ToList();
+            Assert.Equal(emails.Order(), delivered.Order());
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+}

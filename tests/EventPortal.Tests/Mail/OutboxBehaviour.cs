@@ -1,0 +1,115 @@
+using EventPortal.Tests.Infrastructure;
+using EventPortal.Web.Mail;
+
+namespace EventPortal.Tests.Mail;
+
+/// <summary>The outbox beyond one happy send: several instances, retention, settings.</summary>
+public sealed class OutboxBehaviour
+{
+    [Fact]
+    public async Task Two_instances_on_one_PostgreSQL_send_each_mail_exactly_once()
+    {
+        await using var smtp = await SmtpServer.StartAsync();
+        var server = await PostgresServer.SharedAsync();
+        var database = new Dictionary<string, string?>
+        {
+            ["EventPortal:Database:Provider"] = "Postgres",
+            ["ConnectionStrings:EventPortal"] = await server.CreateDatabaseAsync(),
+        };
+        var mail = MailSettings(smtp.Port);
+        var apps = await Task.WhenAll(PortalApp.StartAsync(database, false, mail), PortalApp.StartAsync(database, false, mail));
+        await using var a = apps[0];
+        await using var b = apps[1];
+        var slug = await a.CreateEventAsync(liveSeats: 30);
+        using var clientA = a.Client();
+        using var clientB = b.Client();
+
+        var emails = Enumerable.Range(0, 60).Select(i => $"pg{i:00}@example.jp").ToList();
+        await Task.WhenAll(emails.Select((email, i) => (i % 2 == 0 ? clientA : clientB).RegisteredAsync(slug, email)));
+
+        await smtp.WaitForAsync(60, TimeSpan.FromSeconds(90));
+        await Task.Delay(2000);
+        var delivered = (await smtp.MessagesAsync()).SelectMany(m => m.RcptTos).ToList();
+        Assert.Equal(emails.Order(), delivered.Order());
+        // Both dispatchers ran against the same rows; SKIP LOCKED kept their claims apart.
+        Assert.Equal(60, await a.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox WHERE status = 'sent'"));
+    }
+
+    [Fact]
+    public async Task Sent_rows_are_purged_after_the_retention_period_and_failed_ones_kept()
+    {
+        await using var smtp = await SmtpServer.StartAsync(new SmtpServerOptions(Reject: "^reject-"));
+        var clock = new TestClock(DateTimeOffset.UtcNow);
+        var settings = MailSettings(smtp.Port);
+        settings["EventPortal:Mail:RetentionDays"] = "30";
+        await using var app = await PortalApp.StartSqliteAsync(settings: settings, clock: clock);
+        var slug = await app.CreateEventAsync();
+        using var client = app.Client();
+        await client.RegisteredAsync(slug, "kept-briefly@example.jp");
+        await client.RegisteredAsync(slug, "reject-forever@example.jp");
+        await WaitForAsync(app, "SELECT COUNT(*) FROM outbox WHERE status IN ('sent', 'failed')", 2);
+
+        clock.Now += TimeSpan.FromDays(31);
+        await WaitForAsync(app, "SELECT COUNT(*) FROM outbox", 1);
+
+        Assert.Equal("failed", await app.QueryOneAsync<string>("SELECT status FROM outbox"));
+    }
+
+    [Fact]
+    public async Task A_rate_per_minute_holds_back_a_burst()
+    {
+        await using var smtp = await SmtpServer.StartAsync();
+        var settings = MailSettings(smtp.Port);
+        settings["EventPortal:Mail:MessagesPerMinute"] = "6"; // one every ten seconds
+        await using var app = await PortalApp.StartSqliteAsync(settings: settings);
+        var slug = await app.CreateEventAsync();
+        using var client = app.Client();
+        for (var i = 0; i < 5; i++) await client.RegisteredAsync(slug, $"burst{i}@example.jp");
+
+        await smtp.WaitForAsync(1, TimeSpan.FromSeconds(20));
+        await Task.Delay(3000);
+
+        Assert.InRange((await smtp.MessagesAsync()).Count, 1, 2);
+    }
+
+    [Theory]
+    [InlineData("EventPortal:Mail:Smtp:Port", "465", "EventPortal:Mail:Smtp:Port")]
+    [InlineData("EventPortal:Mail:From", "not-an-address", "EventPortal:Mail:From")]
+    [InlineData("EventPortal:Mail:MaxParallel", "0", "EventPortal:Mail:MaxParallel")]
+    [InlineData("EventPortal:Mail:Smtp:UserName", "only-the-name", "EventPortal:Mail:Smtp:Password")]
+    public async Task Bad_mail_settings_stop_the_app_with_a_message_naming_the_setting(string key, string value, string named)
+    {
+        var settings = MailSettings(2525);
+        settings[key] = value;
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => PortalApp.StartSqliteAsync(settings: settings));
+        Assert.Contains(named, error.Message);
+    }
+
+    [Fact]
+    public void Graph_transport_needs_its_credentials_named()
+    {
+        var problems = MailOptions.Validate(new MailOptions { Transport = MailTransportKind.Graph }).ToList();
+        Assert.Contains(problems, p => p.Contains("EventPortal:Mail:Graph:TenantId", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("EventPortal:Mail:Graph:SenderUserId", StringComparison.Ordinal));
+    }
+
+    static Dictionary<string, string?> MailSettings(int port) => new()
+    {
+        ["EventPortal:PublicBaseUrl"] = "https://portal.example.jp",
+        ["EventPortal:Mail:Transport"] = "Smtp",
+        ["EventPortal:Mail:Smtp:Host"] = "127.0.0.1",
+        ["EventPortal:Mail:Smtp:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["EventPortal:Mail:PollSeconds"] = "0.2",
+        ["EventPortal:Mail:RetryBaseSeconds"] = "0.5",
+    };
+
+    static async Task WaitForAsync(PortalApp app, string countSql, int expected)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await app.QueryOneAsync<int>(countSql) != expected)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"'{countSql}' never reached {expected}");
+            await Task.Delay(200);
+        }
+    }
+}

@@ -1,0 +1,133 @@
+"""A small SMTP server for the mail integration tests (run with Debian's /usr/bin/python3).
+
+Listens on 127.0.0.1:PORT and stores every accepted message in a maildir, as the exact bytes
+received: DIR/new/<counter>-<random>.eml plus a sidecar <counter>-<random>.json holding the
+envelope. Prints "READY <port>" once listening; exits cleanly on SIGTERM/SIGINT.
+"""
+import argparse
+import asyncio
+import datetime
+import functools
+import json
+import logging
+import os
+import re
+import secrets
+import signal
+import sys
+import warnings
+
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--maildir", required=True)
+    p.add_argument("--reject", help="RCPT TO addresses matching this regex get 550 5.1.1")
+    p.add_argument("--tempfail", help="RCPT TO addresses matching this regex get 451 4.3.0")
+    p.add_argument("--rcpt-delay-ms", type=int, default=0, help="sleep before answering each RCPT")
+    p.add_argument("--auth", help="USER:PASS; when given, AUTH LOGIN/PLAIN is required")
+    return p.parse_args()
+
+
+class Handler:
+    def __init__(self, args):
+        self.maildir = args.maildir
+        self.reject = re.compile(args.reject, re.IGNORECASE) if args.reject else None
+        self.tempfail = re.compile(args.tempfail, re.IGNORECASE) if args.tempfail else None
+        self.delay = max(args.rcpt_delay_ms, 0) / 1000.0
+        for sub in ("new", "tmp", "cur"):
+            os.makedirs(os.path.join(self.maildir, sub), exist_ok=True)
+        # Continue numbering after the messages already stored (a restart keeps the order).
+        self.counter = 0
+        for sub in ("new", "cur"):
+            for name in os.listdir(os.path.join(self.maildir, sub)):
+                head = name.split("-", 1)[0]
+                if head.isdigit():
+                    self.counter = max(self.counter, int(head))
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.reject and self.reject.search(address):
+            return "550 5.1.1 User unknown"
+        if self.tempfail and self.tempfail.search(address):
+            return "451 4.3.0 Try again later"
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        data = envelope.original_content
+        if data is None:
+            data = envelope.content
+        if isinstance(data, str):
+            data = data.encode("utf-8", "surrogateescape")
+        self.counter += 1
+        base = f"{self.counter:08d}-{secrets.token_hex(4)}"
+        meta = {
+            "mailFrom": envelope.mail_from,
+            "rcptTos": list(envelope.rcpt_tos),
+            "receivedAt": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+        }
+        try:
+            # Sidecar first, then the message: a reader that sees the .eml also finds the .json.
+            self._write(base + ".json", json.dumps(meta, ensure_ascii=False).encode("utf-8"))
+            self._write(base + ".eml", data)
+        except OSError as e:
+            print(f"store failed: {e}", file=sys.stderr, flush=True)
+            return "451 4.3.0 Could not store message"
+        return f"250 2.0.0 OK {base}"
+
+    def _write(self, name, data):
+        """Write into tmp/, then rename into new/ so readers never see a partial file."""
+        tmp = os.path.join(self.maildir, "tmp", name)
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, os.path.join(self.maildir, "new", name))
+
+
+class Server(SMTP):
+    @functools.wraps(SMTP.smtp_AUTH)  # keeps aiosmtpd's syntax/HELP metadata
+    async def smtp_AUTH(self, arg):
+        # Mechanism names are case-insensitive in practice; System.Net.Mail sends "AUTH login".
+        mechanism, _, rest = (arg or "").partition(" ")
+        await super().smtp_AUTH(f"{mechanism.upper()} {rest}".strip())
+
+
+class Authenticator:
+    def __init__(self, user, password):
+        self.user, self.password = user.encode("utf-8"), password.encode("utf-8")
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):
+        ok = (isinstance(auth_data, LoginPassword)
+              and auth_data.login == self.user and auth_data.password == self.password)
+        return AuthResult(success=ok, handled=False)
+
+
+async def main():
+    args = parse_args()
+    handler = Handler(args)
+    kwargs = dict(hostname="localhost", enable_SMTPUTF8=True, ident="EventPortal test SMTP")
+    if args.auth:
+        user, _, password = args.auth.partition(":")
+        kwargs.update(authenticator=Authenticator(user, password), auth_required=True,
+                      auth_require_tls=False)
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: Server(handler, **kwargs), "127.0.0.1", args.port)
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    print(f"READY {args.port}", flush=True)
+    await stop.wait()
+    server.close()
+    await server.wait_closed()
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    # AUTH without TLS is deliberate here (loopback test server); keep stderr for real problems.
+    logging.getLogger("mail.log").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", category=UserWarning, module="aiosmtpd")
+    asyncio.run(main())
