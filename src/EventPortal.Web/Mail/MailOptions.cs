@@ -15,6 +15,11 @@ public sealed class MailOptions
     public SmtpSettings Smtp { get; set; } = new();
     public GraphMailSettings Graph { get; set; } = new();
 
+    /// <summary>
+    /// Whether this instance works through the outbox. Off for an instance that should only
+    /// serve pages (several instances may all dispatch safely; this is for separating roles).
+    /// </summary>
+    public bool DispatcherEnabled { get; set; } = true;
     /// <summary>Messages sent at once. System.Net.Mail manages ~23 a second per connection, so a rush needs several.</summary>
     public int MaxParallel { get; set; } = 8;
     /// <summary>0: as fast as the relay takes them. Microsoft 365 allows 30 a minute per mailbox.</summary>

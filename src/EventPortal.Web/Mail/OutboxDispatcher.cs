@@ -54,6 +54,11 @@ public sealed class OutboxDispatcher(Db db, IEnumerable<IOutboxHandler> handlers
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
+        if (!o.DispatcherEnabled)
+        {
+            logger.LogInformation("Outbox dispatcher is off on this instance (EventPortal:Mail:DispatcherEnabled=false)");
+            return;
+        }
         using var limiter = o.MessagesPerMinute > 0
             ? new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
             {
