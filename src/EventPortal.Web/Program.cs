@@ -1,4 +1,5 @@
 using EventPortal.Web;
+using EventPortal.Web.Admin;
 using EventPortal.Web.Calendar;
 using EventPortal.Web.Data;
 using EventPortal.Web.Events;
@@ -8,7 +9,6 @@ using EventPortal.Web.Registrations;
 using EventPortal.Web.Shared;
 using System.Text.Encodings.Web;
 using System.Text.Unicode;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.WebEncoders;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -69,12 +69,17 @@ public partial class Program
 
         // Japanese text goes out as UTF-8, not as &#x...; entities (a third of the page weight).
         builder.Services.Configure<WebEncoderOptions>(o => o.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
-        // Anti-forgery and (later) sign-in cookies must survive restarts.
-        builder.Services.AddDataProtection().SetApplicationName("EventPortal")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(builder.Configuration["EventPortal:DataDirectory"] ?? "data", "keys")));
+        // Organisers: cookie sign-in for /admin, bearer tokens for /api/admin, keys in the database.
+        builder.Services.AddSettings<BootstrapOptions>(BootstrapOptions.Section, BootstrapOptions.Validate);
+        builder.Services.AddOrganiserAuth();
 
         // Pages live in their feature folders (Events/, Registrations/), not in Pages/.
-        builder.Services.AddRazorPages(o => o.RootDirectory = "/");
+        builder.Services.AddRazorPages(o =>
+        {
+            o.RootDirectory = "/";
+            // Every console page needs a signed-in organiser unless it says [AllowAnonymous].
+            o.Conventions.AuthorizeFolder("/Admin", AdminAuth.Staff);
+        });
         builder.Services.AddProblemDetails();
 
         // Nothing a client can send is large: a registration is a few kB. Bodies over 1 MB get
@@ -89,6 +94,8 @@ public partial class Program
         app.UseRequestLocalization();
         app.UseStaticFiles();
         app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
 
         app.MapRazorPages();                  // /, /events/{slug}, /r/{token}, /error
         app.MapEventsApi();                   // GET /api/events, /api/events/{slug}
@@ -96,6 +103,9 @@ public partial class Program
         app.MapCalendar();                    // GET /events/{slug}/event.ics, /r/{token}/invite.ics, /r/{token}/qr.png
         app.MapCultureSwitch();               // GET /culture/{language}
         app.MapGet("/healthz", Health.CheckAsync);
+        var adminApi = app.MapGroup("/api/admin").RequireAuthorization(AdminAuth.ApiStaff).DisableAntiforgery();
+        adminApi.MapEventsAdminApi();         // /api/admin/events…
+        adminApi.MapRegistrationsAdminApi();  // /api/admin/events/{slug}/registrations(.csv)
         app.MapBenchBaseline(app.Configuration);  // POST /bench/baseline, only for bench/
 
         await PrepareAsync(app);
@@ -120,6 +130,7 @@ public partial class Program
         var tokens = services.GetRequiredService<Tokens>();
         tokens.UseKey(await AppState.GetOrCreateTokenKeyAsync(db, CancellationToken.None));
         await tokens.BackfillAsync(db, CancellationToken.None);
+        await Accounts.BootstrapAsync(db, services.GetRequiredService<IOptions<BootstrapOptions>>().Value, DateTime.UtcNow, CancellationToken.None);
         if (portal.SeedDemo && await DemoSeed.SeedAsync(db, services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime, CancellationToken.None))
             logger.LogInformation("Seeded the demo event");
     }
