@@ -23,6 +23,7 @@ public sealed class PortalApp : IAsyncDisposable
     public Uri BaseAddress { get; }
     public string DataDirectory { get; }
     public Db Db => _app.Services.GetRequiredService<Db>();
+    public IServiceProvider Services => _app.Services;
     public EventPortal.Web.Registrations.Tokens Tokens => _app.Services.GetRequiredService<EventPortal.Web.Registrations.Tokens>();
 
     PortalApp(WebApplication app, Uri baseAddress, string dataDirectory) =>
@@ -70,9 +71,9 @@ public sealed class PortalApp : IAsyncDisposable
     public HttpClient Client(string? language = null) => Browser(language, cookies: false);
 
     /// <summary>A client like a browser: keeps cookies (anti-forgery), does not follow redirects so tests can see them.</summary>
-    public HttpClient Browser(string? language = null, bool cookies = true)
+    public HttpClient Browser(string? language = null, bool cookies = true, CookieContainer? jar = null)
     {
-        var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = cookies, CookieContainer = new CookieContainer() })
+        var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = cookies, CookieContainer = jar ?? new CookieContainer() })
         {
             BaseAddress = BaseAddress,
             Timeout = TimeSpan.FromSeconds(60),

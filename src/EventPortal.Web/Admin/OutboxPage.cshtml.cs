@@ -1,0 +1,73 @@
+using Dapper;
+using EventPortal.Web.Data;
+using EventPortal.Web.Mail;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace EventPortal.Web.Admin;
+
+/// <summary>
+/// <c>/admin/outbox</c>: what the outbox holds per event (queued, in flight, awaiting retry,
+/// sent, failed), the rows that failed or keep failing with their error text, and a retry
+/// button that makes a failed row due again.
+/// </summary>
+public sealed class OutboxPageModel(Db db, OutboxSignal signal, TimeProvider clock) : PageModel
+{
+    public sealed class Count
+    {
+        public long? EventId { get; init; }
+        public string Title { get; init; } = "";
+        public string Status { get; init; } = "";
+        public int N { get; init; }
+    }
+
+    public sealed class Problem
+    {
+        public long Id { get; init; }
+        public string Kind { get; init; } = "";
+        public string Title { get; init; } = "";
+        public long? RegistrationId { get; init; }
+        public string Status { get; init; } = "";
+        public int Attempts { get; init; }
+        public string LastError { get; init; } = "";
+        public DateTime DueAt { get; init; }
+    }
+
+    public IReadOnlyList<Count> Counts { get; private set; } = [];
+    public IReadOnlyList<Problem> Problems { get; private set; } = [];
+    public static readonly string[] Statuses = ["queued", "in_flight", "retry", "sent", "skipped", "failed"];
+
+    public async Task OnGetAsync(CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        Counts = (await connection.QueryAsync<Count>(new CommandDefinition("""
+            SELECT o.event_id, COALESCE(e.title, '') AS title, o.status, COUNT(*) AS n
+            FROM outbox o LEFT JOIN events e ON e.id = o.event_id
+            GROUP BY o.event_id, e.title, o.status
+            ORDER BY e.title, o.status
+            """, cancellationToken: ct))).AsList();
+        Problems = (await connection.QueryAsync<Problem>(new CommandDefinition("""
+            SELECT o.id, o.kind, COALESCE(e.title, '') AS title, o.registration_id, o.status, o.attempts,
+                   COALESCE(o.last_error, '') AS last_error, o.due_at
+            FROM outbox o LEFT JOIN events e ON e.id = o.event_id
+            WHERE o.status = 'failed' OR (o.status = 'retry' AND o.attempts > 1)
+            ORDER BY o.id DESC LIMIT 200
+            """, cancellationToken: ct))).AsList();
+    }
+
+    /// <summary>Makes a failed row due now with a fresh count of attempts.</summary>
+    public async Task<IActionResult> OnPostRetryAsync(long id, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        await db.WriteAsync(async (c, tx) =>
+        {
+            var changed = await c.ExecuteAsync(new CommandDefinition(
+                "UPDATE outbox SET status = 'queued', attempts = 0, due_at = @now WHERE id = @id AND status = 'failed'",
+                new { id, now }, tx, cancellationToken: ct));
+            if (changed == 1) await Audit.WriteAsync(c, tx, HttpContext, "outbox.retry", id.ToString(System.Globalization.CultureInfo.InvariantCulture), "", now, ct);
+            return changed;
+        }, ct);
+        signal.Wake();
+        return Redirect("/admin/outbox");
+    }
+}
