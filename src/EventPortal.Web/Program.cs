@@ -89,6 +89,8 @@ public partial class Program
 
         var app = builder.Build();
 
+        app.UseSecurityHeaders();
+        if (!app.Environment.IsDevelopment()) app.UseHsts(); // only ever sent over HTTPS
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandlingPath = "/error", StatusCodeSelector = Errors.StatusFor });
         app.UseStatusCodePagesWithReExecute("/error", "?status={0}");
         app.UseRequestLocalization();

@@ -233,3 +233,25 @@ public sealed class PublicPages : IAsyncLifetime
         Assert.Equal("ok", health.GetProperty("status").GetString());
     }
 }
+
+public sealed class SecurityHeaderTests
+{
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/healthz")]
+    [InlineData("/no/such/page")]
+    [InlineData("/admin/signin")]
+    public async Task Every_answer_carries_the_security_headers(string path)
+    {
+        await using var app = await PortalApp.StartSqliteAsync();
+        using var client = app.Client();
+        var response = await client.GetAsync(path);
+
+        var csp = response.Headers.GetValues("Content-Security-Policy").Single();
+        Assert.Contains("frame-ancestors 'none'", csp);
+        Assert.Contains("script-src 'self'", csp);
+        Assert.DoesNotContain("unsafe-inline", csp);
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal("strict-origin-when-cross-origin", response.Headers.GetValues("Referrer-Policy").Single());
+    }
+}
