@@ -6,6 +6,7 @@ using EventPortal.Web.Events;
 using EventPortal.Web.Localization;
 using EventPortal.Web.Mail;
 using EventPortal.Web.Registrations;
+using EventPortal.Web.Reminders;
 using EventPortal.Web.Shared;
 using System.Text.Encodings.Web;
 using System.Text.Unicode;
@@ -108,6 +109,7 @@ public partial class Program
         var adminApi = app.MapGroup("/api/admin").RequireAuthorization(AdminAuth.ApiStaff).DisableAntiforgery();
         adminApi.MapEventsAdminApi();         // /api/admin/events…
         adminApi.MapRegistrationsAdminApi();  // /api/admin/events/{slug}/registrations(.csv)
+        adminApi.MapRemindersApi();           // /api/admin/events/{slug}/reminders, …/recording
         app.MapBenchBaseline(app.Configuration);  // POST /bench/baseline, only for bench/
 
         await PrepareAsync(app);

@@ -32,6 +32,8 @@ public sealed record NewEvent
     public string ConsentPurpose { get; init; } = "";
     public required IReadOnlyList<NewTicketType> TicketTypes { get; init; }
     public IReadOnlyList<NewCategory> Categories { get; init; } = [];
+    /// <summary>Reminder rules; null gives the defaults (the day before at 10:00, and one hour before for live tickets).</summary>
+    public IReadOnlyList<Reminders.ReminderRule>? Reminders { get; init; }
 
     const string InsertEvent = """
         INSERT INTO events (slug, title, summary, description, starts_at, ends_at, time_zone, doors_open_minutes,
@@ -71,6 +73,10 @@ public sealed record NewEvent
         {
             EventId = id, c.Code, c.NameJa, c.NameEn, Position = i,
         }), tx, cancellationToken: ct));
+        await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO reminder_rules (event_id, offset_minutes, audience) VALUES (@EventId, @OffsetMinutes, @Audience)",
+            (Reminders ?? EventPortal.Web.Reminders.ReminderRules.Defaults(StartsAt, TimeZone)).Distinct()
+                .Select(r => new { EventId = id, r.OffsetMinutes, r.Audience }), tx, cancellationToken: ct));
         return id;
     }
 

@@ -32,6 +32,9 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
         if (r is null || details is null) return null; // personal data deleted, or the event withdrawn
         var (template, withInvite) = Choose(row.Kind, r.Status);
         if (template is null) return null;
+        // A reminder planned for live tickets is not for someone who has since switched to the recording.
+        if (row.Kind == Outbox.Kinds.Reminder && !row.Payload.Contains("\"all\"", StringComparison.Ordinal)
+            && !row.Payload.Contains($"\"{r.TicketKind}\"", StringComparison.Ordinal)) return null;
 
         var e = details.Event;
         var language = Text.Languages.Contains(r.Language) ? r.Language : Text.DefaultLanguage;
@@ -39,6 +42,7 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
         var now = clock.GetUtcNow().UtcDateTime;
         var (method, invite) = invites.ForRegistration(r, e, baseUrl, language, now);
         var model = await ModelAsync(r, details, invite, baseUrl, language, withInvite, ct);
+        model["reminderLead"] = row.Kind == Outbox.Kinds.Reminder ? Lead(e, now, language) : "";
         var (subject, html, text) = templates.Render(language, template, model);
 
         var message = new MailMessage
@@ -75,6 +79,8 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
         (Outbox.Kinds.EventUpdated, "confirmed") => ("event_updated", true),
         (Outbox.Kinds.EventUpdated, "waitlisted") => ("event_updated", false),
         (Outbox.Kinds.Cancelled, _) => ("registration_cancelled", true),
+        (Outbox.Kinds.Reminder, "confirmed") => ("reminder", false),
+        (Outbox.Kinds.RecordingAvailable, "confirmed") => ("recording_available", false),
         _ => (null, false),
     };
 
@@ -85,6 +91,7 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
         var ticket = details.Tickets.First(t => t.Id == r.TicketTypeId);
         var live = ticket.IsLive && r.Status == "confirmed";
         var manageUrl = $"{baseUrl}/r/{tokens.Manage(r.TokenSeed)}";
+        var recording = await RecordingAsync(e.Id, ct);
         return new Dictionary<string, object?>
         {
             ["lang"] = language,
@@ -109,7 +116,8 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
             ["isRecording"] = !ticket.IsLive,
             ["status"] = r.Status,
             ["joinUrl"] = live ? $"{baseUrl}/j/{tokens.Join(r.TokenSeed)}" : null,
-            ["watchUrl"] = await RecordingAvailableAsync(e.Id, ct) ? $"{baseUrl}/w/{tokens.Watch(r.TokenSeed)}" : null,
+            ["watchUrl"] = recording.Available ? $"{baseUrl}/w/{tokens.Watch(r.TokenSeed)}" : null,
+            ["recordingUntil"] = recording.Until is { } until ? EventTime.Date(EventTime.Local(until, e.TimeZone), language) : "",
             ["hasInvite"] = withInvite,
             ["calendarGoogle"] = AddToCalendar.Google(invite),
             ["calendarOutlookWork"] = AddToCalendar.OutlookWork(invite),
@@ -117,12 +125,28 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
         };
     }
 
-    async Task<bool> RecordingAvailableAsync(long eventId, CancellationToken ct)
+    async Task<(bool Available, DateTime? Until)> RecordingAsync(long eventId, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
         var recording = await connection.QuerySingleOrDefaultAsync<(string? Url, DateTime? Until)>(new CommandDefinition(
             "SELECT recording_url, recording_available_until FROM events WHERE id = @eventId", new { eventId }, cancellationToken: ct));
-        return !string.IsNullOrEmpty(recording.Url) && (recording.Until is null || recording.Until > clock.GetUtcNow().UtcDateTime);
+        var until = recording.Until is { } u ? DateTime.SpecifyKind(u, DateTimeKind.Utc) : (DateTime?)null;
+        return (!string.IsNullOrEmpty(recording.Url) && (until is null || until > clock.GetUtcNow().UtcDateTime), until);
+    }
+
+    /// <summary>"明日開催です" / "Starts in 45 minutes": how far off the event is when the reminder goes out.</summary>
+    static string Lead(EventRecord e, DateTime now, string language)
+    {
+        var minutes = (int)Math.Ceiling((e.StartsAt - now).TotalMinutes);
+        if (minutes <= 0) return "";
+        if (minutes <= 120) return string.Format(System.Globalization.CultureInfo.InvariantCulture, Text.Get("mail.lead.minutes", language), minutes);
+        var days = (EventTime.Local(e.StartsAt, e.TimeZone).Date - EventTime.Local(now, e.TimeZone).Date).Days;
+        return days switch
+        {
+            0 => Text.Get("mail.lead.today", language),
+            1 => Text.Get("mail.lead.tomorrow", language),
+            _ => string.Format(System.Globalization.CultureInfo.InvariantCulture, Text.Get("mail.lead.days", language), days),
+        };
     }
 
     static AlternateView View(string content, string contentType)

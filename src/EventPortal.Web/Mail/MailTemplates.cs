@@ -12,7 +12,10 @@ namespace EventPortal.Web.Mail;
 public sealed class MailTemplates
 {
     public static readonly string[] Names =
-        ["registration_confirmed", "registration_waitlisted", "registration_promoted", "registration_cancelled", "ticket_switched", "event_updated"];
+        [
+            "registration_confirmed", "registration_waitlisted", "registration_promoted", "registration_cancelled", "ticket_switched",
+            "event_updated", "reminder", "recording_available", "organiser_message",
+        ];
 
     readonly Dictionary<string, HandlebarsTemplate<object, object>> _compiled = new(StringComparer.Ordinal);
 

@@ -21,6 +21,9 @@ public static class Outbox
         public const string Switched = "mail.ticket_switched";
         public const string Resent = "mail.confirmation_resent";
         public const string EventUpdated = "mail.event_updated";
+        public const string Reminder = "mail.reminder";
+        public const string RecordingAvailable = "mail.recording_available";
+        public const string OrganiserMessage = "mail.organiser_message";
     }
 
     const string Insert = """

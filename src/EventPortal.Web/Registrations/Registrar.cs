@@ -5,6 +5,7 @@ using Dapper;
 using EventPortal.Web.Data;
 using EventPortal.Web.Events;
 using EventPortal.Web.Mail;
+using EventPortal.Web.Reminders;
 
 namespace EventPortal.Web.Registrations;
 
@@ -90,6 +91,8 @@ public sealed class Registrar(Db db, Tokens tokens, OutboxSignal outbox, TimePro
         }, tx, cancellationToken: ct));
         await Outbox.EnqueueAsync(connection, tx, seated ? Outbox.Kinds.Confirmed : Outbox.Kinds.Waitlisted,
             $"{(seated ? "confirm" : "waitlisted")}:{id}", e.Id, id, now, ct);
+        // Waitlisted registrations get their reminders planned too: sent only if promoted by then.
+        await ReminderRules.PlanForRegistrationAsync(connection, tx, e, id, r.Ticket.Kind, now, ct);
         return new(seated ? RegisterOutcome.Confirmed : RegisterOutcome.Waitlisted, id, status, manageToken);
     }
 
@@ -132,6 +135,7 @@ public sealed class Registrar(Db db, Tokens tokens, OutboxSignal outbox, TimePro
                 """, new { r.Id, r.Status, now }, tx, cancellationToken: ct));
             if (changed == 0) return ChangeOutcome.Unchanged;
             if (r.Status == "confirmed") await ReleaseSeatAsync(connection, tx, r.EventId, r.TicketTypeId, now, ct);
+            await ReminderRules.DropForRegistrationAsync(connection, tx, r.Id, ct);
             await Outbox.EnqueueAsync(connection, tx, Outbox.Kinds.Cancelled, $"cancel:{r.Id}", r.EventId, r.Id, now, ct);
             return ChangeOutcome.Done;
         }, ct);
@@ -175,6 +179,8 @@ public sealed class Registrar(Db db, Tokens tokens, OutboxSignal outbox, TimePro
             if (changed == 0) throw new DBConcurrencyException("The registration changed while switching; the transaction is rolled back.");
             if (r.Status == "confirmed") await ReleaseSeatAsync(connection, tx, r.EventId, r.TicketTypeId, now, ct);
             await Outbox.EnqueueAsync(connection, tx, Outbox.Kinds.Switched, $"switch:{r.Id}:{target.Id}:{now.Ticks}", r.EventId, r.Id, now, ct);
+            // The new ticket may be owed reminders the old one was not (live ↔ recording).
+            await ReminderRules.PlanAsync(connection, tx, r.EventId, r.Id, now, ct);
             return ChangeOutcome.Done;
         }, ct);
 

@@ -50,9 +50,10 @@ public sealed class OutboxBehaviour
         await WaitForAsync(app, "SELECT COUNT(*) FROM outbox WHERE status IN ('sent', 'failed')", 2);
 
         clock.Now += TimeSpan.FromDays(31);
-        await WaitForAsync(app, "SELECT COUNT(*) FROM outbox", 1);
+        // (The event's reminders fall due meanwhile and are sent now, so they are recent and stay.)
+        await WaitForAsync(app, "SELECT COUNT(*) FROM outbox WHERE kind <> 'mail.reminder'", 1);
 
-        Assert.Equal("failed", await app.QueryOneAsync<string>("SELECT status FROM outbox"));
+        Assert.Equal("failed", await app.QueryOneAsync<string>("SELECT status FROM outbox WHERE kind <> 'mail.reminder'"));
     }
 
     [Fact]

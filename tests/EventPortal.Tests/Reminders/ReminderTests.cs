@@ -1,0 +1,187 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using EventPortal.Tests.Infrastructure;
+
+namespace EventPortal.Tests.Reminders;
+
+/// <summary>Reminders and recording follow-up, with a clock the test controls and a real SMTP server.</summary>
+public sealed class ReminderTests
+{
+    // 2030-03-06 12:00–13:00 in Tokyo; the defaults fire on 03-05 10:00 JST (01:00Z, everyone)
+    // and 03-06 11:00 JST (02:00Z, live tickets).
+    static readonly DateTime Start = new(2030, 3, 6, 3, 0, 0, DateTimeKind.Utc);
+    const string MeetingUrl = "https://meeting.example/j/secret-meeting-4411";
+
+    static async Task<(SmtpServer Smtp, PortalApp App, TestClock Clock)> StartAsync(Dictionary<string, string?>? database = null)
+    {
+        var smtp = await SmtpServer.StartAsync();
+        var clock = new TestClock(new DateTimeOffset(2030, 2, 1, 0, 0, 0, TimeSpan.Zero));
+        var settings = Organisers.Bootstrap(MailSettings(smtp.Port));
+        var app = database is null
+            ? await PortalApp.StartSqliteAsync(settings: settings, clock: clock)
+            : await PortalApp.StartAsync(database, false, settings, clock);
+        return (smtp, app, clock);
+    }
+
+    static Dictionary<string, string?> MailSettings(int port) => new()
+    {
+        ["EventPortal:PublicBaseUrl"] = "https://portal.example.jp",
+        ["EventPortal:Mail:Transport"] = "Smtp",
+        ["EventPortal:Mail:Smtp:Host"] = "127.0.0.1",
+        ["EventPortal:Mail:Smtp:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["EventPortal:Mail:PollSeconds"] = "0.2",
+    };
+
+    static async Task<List<ReceivedMail>> RemindersTo(SmtpServer smtp, string address) =>
+        (await smtp.MessagesAsync()).Where(m => m.RcptTos.Contains(address) && m.Subject.StartsWith("【リマインド】", StringComparison.Ordinal)).ToList();
+
+    static async Task SettleAsync(SmtpServer smtp, int expectedTotal)
+    {
+        await smtp.WaitForAsync(expectedTotal, TimeSpan.FromSeconds(30));
+        await Task.Delay(1200); // anything extra would arrive now
+    }
+
+    [Fact]
+    public async Task Each_rule_fires_once_per_active_registration_at_its_instant()
+    {
+        var (smtp, app, clock) = await StartAsync();
+        await using var _ = smtp;
+        await using var __ = app;
+        var slug = await app.CreateEventAsync(liveSeats: 1, startsAt: Start);
+        await app.ExecuteAsync("UPDATE events SET meeting_url = @MeetingUrl WHERE slug = @slug", new { MeetingUrl, slug });
+        using var client = app.Client();
+        var seat = await client.RegisteredAsync(slug, "seat@example.jp");
+        await client.RegisteredAsync(slug, "waiting@example.jp");
+        await client.RegisteredAsync(slug, "recording@example.jp", "recording");
+        var gone = await client.RegisteredAsync(slug, "gone@example.jp", "recording");
+        using var browser = app.Browser();
+        await browser.CancelAsync(gone);
+        await SettleAsync(smtp, 5); // 3 confirmations or notices + 1 registration + 1 cancellation
+
+        clock.Now = new DateTimeOffset(new DateTime(2030, 3, 5, 0, 59, 0, DateTimeKind.Utc));
+        await Task.Delay(1200);
+        Assert.Empty(await RemindersTo(smtp, "seat@example.jp"));
+
+        clock.Now = new DateTimeOffset(new DateTime(2030, 3, 5, 1, 0, 0, DateTimeKind.Utc));
+        await SettleAsync(smtp, 7);
+        Assert.Single(await RemindersTo(smtp, "seat@example.jp"));
+        Assert.Single(await RemindersTo(smtp, "recording@example.jp"));
+        Assert.Empty(await RemindersTo(smtp, "waiting@example.jp"));
+        Assert.Empty(await RemindersTo(smtp, "gone@example.jp"));
+
+        // The seat is given up before the hour-before reminder: the promoted registrant gets what is still due.
+        await browser.CancelAsync(seat);
+        clock.Now = new DateTimeOffset(new DateTime(2030, 3, 6, 2, 0, 0, DateTimeKind.Utc));
+        await SettleAsync(smtp, 10); // cancellation, promotion, one reminder
+        var hourBefore = Assert.Single(await RemindersTo(smtp, "waiting@example.jp"));
+        Assert.Single(await RemindersTo(smtp, "seat@example.jp"));
+        Assert.Single(await RemindersTo(smtp, "recording@example.jp")); // no live reminder for a recording ticket
+        var text = hourBefore.Text("text/plain")!;
+        Assert.Matches("https://portal.example.jp/j/[A-Za-z0-9_-]{24}", text);
+        Assert.DoesNotContain("secret-meeting", text);
+        Assert.DoesNotContain("secret-meeting", hourBefore.Text("text/html")!);
+    }
+
+    [Fact]
+    public async Task A_rule_already_past_at_registration_does_not_fire_and_editing_rules_replans_what_is_unsent()
+    {
+        var (smtp, app, clock) = await StartAsync();
+        await using var _ = smtp;
+        await using var __ = app;
+        var slug = await app.CreateEventAsync(startsAt: Start, timeZone: "Europe/Berlin");
+        using var client = app.Client();
+        clock.Now = new DateTimeOffset(new DateTime(2030, 3, 5, 12, 0, 0, DateTimeKind.Utc)); // after "the day before at 10:00"
+        await client.RegisteredAsync(slug, "late@example.jp");
+        Assert.Equal(1, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox WHERE kind = 'mail.reminder'"));
+
+        using var api = app.Api();
+        var put = await api.PutAsJsonAsync($"/api/admin/events/{slug}/reminders", new[] { new { offsetMinutes = -30, audience = "live" }, new { offsetMinutes = -60 * 24 * 3, audience = "all" } });
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        // The hour-before row is gone, the 30-minute one planned; three days before is already past.
+        var due = await app.QueryAsync<DateTime>("SELECT due_at FROM outbox WHERE kind = 'mail.reminder'");
+        Assert.Equal([Start.AddMinutes(-30)], due);
+
+        clock.Now = new DateTimeOffset(Start.AddMinutes(-30));
+        await SettleAsync(smtp, 2);
+        Assert.Single(await RemindersTo(smtp, "late@example.jp"));
+    }
+
+    [Fact]
+    public async Task Bad_reminder_rules_are_refused_naming_the_item()
+    {
+        var (smtp, app, _) = await StartAsync();
+        await using var _1 = smtp;
+        await using var _2 = app;
+        var slug = await app.CreateEventAsync(startsAt: Start);
+        using var api = app.Api();
+
+        var response = await api.PutAsJsonAsync($"/api/admin/events/{slug}/reminders", new object[] { new { offsetMinutes = 10_000_000, audience = "live" }, new { offsetMinutes = -60, audience = "press" } });
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        Assert.True(errors.TryGetProperty("[0].offsetMinutes", out _));
+        Assert.True(errors.TryGetProperty("[1].audience", out _));
+        Assert.Equal(HttpStatusCode.NotFound, (await api.PutAsJsonAsync("/api/admin/events/nothing/reminders", Array.Empty<object>())).StatusCode);
+    }
+
+    [Fact]
+    public async Task Two_dispatchers_on_one_PostgreSQL_send_each_reminder_once()
+    {
+        var server = await PostgresServer.SharedAsync();
+        var database = new Dictionary<string, string?>
+        {
+            ["EventPortal:Database:Provider"] = "Postgres",
+            ["ConnectionStrings:EventPortal"] = await server.CreateDatabaseAsync(),
+        };
+        await using var smtp = await SmtpServer.StartAsync();
+        var clock = new TestClock(new DateTimeOffset(2030, 2, 1, 0, 0, 0, TimeSpan.Zero));
+        var settings = Organisers.Bootstrap(MailSettings(smtp.Port));
+        var apps = await Task.WhenAll(PortalApp.StartAsync(database, false, settings, clock), PortalApp.StartAsync(database, false, settings, clock));
+        await using var a = apps[0];
+        await using var b = apps[1];
+        var slug = await a.CreateEventAsync(liveSeats: 100, startsAt: Start);
+        using var client = a.Client();
+        var emails = Enumerable.Range(0, 20).Select(i => $"pg-reminder{i:00}@example.jp").ToList();
+        foreach (var email in emails) await client.RegisteredAsync(slug, email);
+        await SettleAsync(smtp, 20);
+
+        clock.Now = new DateTimeOffset(Start); // both rules are due at once
+        await SettleAsync(smtp, 60);
+
+        foreach (var email in emails) Assert.Equal(2, (await RemindersTo(smtp, email)).Count);
+        Assert.Equal(60, (await smtp.MessagesAsync()).Count);
+    }
+
+    [Fact]
+    public async Task Setting_the_recording_mails_exactly_the_chosen_audience_once()
+    {
+        var (smtp, app, clock) = await StartAsync();
+        await using var _ = smtp;
+        await using var __ = app;
+        var slug = await app.CreateEventAsync(startsAt: Start);
+        using var client = app.Client();
+        await client.RegisteredAsync(slug, "rec@example.jp", "recording");
+        await client.RegisteredAsync(slug, "attended@example.jp");
+        await client.RegisteredAsync(slug, "absent@example.jp");
+        await app.ExecuteAsync("UPDATE registrations SET attended = @yes WHERE email_normalized = 'attended@example.jp'", new { yes = true });
+        await SettleAsync(smtp, 3);
+        clock.Now = new DateTimeOffset(Start.AddHours(3));
+        await SettleAsync(smtp, 8); // the reminders (2 + 1 + 2) fell due on the way
+
+        using var api = app.Api();
+        var set = await api.PutAsJsonAsync($"/api/admin/events/{slug}/recording", new { url = "https://video.example/secret-recording", audience = "recording_and_absent" });
+        Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+        Assert.Equal(2, (await set.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("recipients").GetInt32());
+        await SettleAsync(smtp, 10);
+        // Correcting the URL mails nobody again.
+        await api.PutAsJsonAsync($"/api/admin/events/{slug}/recording", new { url = "https://video.example/secret-recording-fixed", audience = "recording_and_absent" });
+        await Task.Delay(1500);
+
+        var recordingMails = (await smtp.MessagesAsync()).Where(m => m.Subject.StartsWith("【録画公開のお知らせ】", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["absent@example.jp", "rec@example.jp"], recordingMails.SelectMany(m => m.RcptTos).Order());
+        var text = recordingMails.First(m => m.RcptTos.Contains("rec@example.jp")).Text("text/plain")!;
+        Assert.Matches("https://portal.example.jp/w/[A-Za-z0-9_-]{24}", text);
+        Assert.DoesNotContain("secret-recording", text);
+    }
+}
