@@ -2,6 +2,7 @@ using System.Net.Mail;
 using System.Net.Mime;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using Dapper;
 using EventPortal.Calendar;
 using EventPortal.Web.Calendar;
@@ -43,6 +44,7 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
         var (method, invite) = invites.ForRegistration(r, e, baseUrl, language, now);
         var model = await ModelAsync(r, details, invite, baseUrl, language, withInvite, ct);
         model["reminderLead"] = row.Kind == Outbox.Kinds.Reminder ? Lead(e, now, language) : "";
+        if (row.Kind == Outbox.Kinds.OrganiserMessage) await AddOrganiserMessageAsync(model, row, ct);
         var (subject, html, text) = templates.Render(language, template, model);
 
         var message = new MailMessage
@@ -81,6 +83,7 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
         (Outbox.Kinds.Cancelled, _) => ("registration_cancelled", true),
         (Outbox.Kinds.Reminder, "confirmed") => ("reminder", false),
         (Outbox.Kinds.RecordingAvailable, "confirmed") => ("recording_available", false),
+        (Outbox.Kinds.OrganiserMessage, _) => ("organiser_message", false),
         _ => (null, false),
     };
 
@@ -132,6 +135,16 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
             "SELECT recording_url, recording_available_until FROM events WHERE id = @eventId", new { eventId }, cancellationToken: ct));
         var until = recording.Until is { } u ? DateTime.SpecifyKind(u, DateTimeKind.Utc) : (DateTime?)null;
         return (!string.IsNullOrEmpty(recording.Url) && (until is null || until > clock.GetUtcNow().UtcDateTime), until);
+    }
+
+    async Task AddOrganiserMessageAsync(Dictionary<string, object?> model, OutboxRow row, CancellationToken ct)
+    {
+        var messageId = JsonDocument.Parse(row.Payload).RootElement.GetProperty("messageId").GetInt64();
+        await using var connection = await db.OpenAsync(ct);
+        var written = await Reminders.OrganiserMessages.FindAsync(connection, messageId, ct)
+            ?? throw new OutboxException($"Organiser message {messageId} is gone.", permanent: true);
+        model["messageSubject"] = written.Subject;
+        model["messageBody"] = written.Body;
     }
 
     /// <summary>"明日開催です" / "Starts in 45 minutes": how far off the event is when the reminder goes out.</summary>

@@ -184,4 +184,42 @@ public sealed class ReminderTests
         Assert.Matches("https://portal.example.jp/w/[A-Za-z0-9_-]{24}", text);
         Assert.DoesNotContain("secret-recording", text);
     }
+
+    [Fact]
+    public async Task The_console_messages_a_filtered_audience_after_a_preview_and_shows_progress()
+    {
+        var (smtp, app, _) = await StartAsync();
+        await using var _1 = smtp;
+        await using var _2 = app;
+        var slug = await app.CreateEventAsync(startsAt: Start);
+        using var client = app.Client();
+        await client.RegisteredAsync(slug, "live-one@example.jp");
+        await client.RegisteredAsync(slug, "live-two@example.jp");
+        await client.RegisteredAsync(slug, "rec-one@example.jp", "recording");
+        await SettleAsync(smtp, 3);
+        using var organiser = await app.SignedInAsync();
+        var fields = new Dictionary<string, string>
+        {
+            ["subject"] = "資料を公開しました", ["body"] = "当日の資料を公開しました。\n<b>ご確認ください</b>", ["ticket"] = "live", ["status"] = "", ["category"] = "",
+        };
+
+        var preview = await organiser.SubmitAsync($"/admin/events/{slug}/mail", $"/admin/events/{slug}/mail/message", fields);
+        var previewHtml = await preview.Content.ReadAsStringAsync();
+        Assert.Contains("2 名に送信されます", previewHtml);
+        Assert.DoesNotContain("<b>ご確認ください</b>", previewHtml);
+        Assert.Equal(3, (await smtp.MessagesAsync()).Count); // a preview sends nothing
+
+        fields["send"] = "yes";
+        var sent = await organiser.SubmitAsync($"/admin/events/{slug}/mail", $"/admin/events/{slug}/mail/message", fields);
+        Assert.Equal(HttpStatusCode.Redirect, sent.StatusCode);
+        await SettleAsync(smtp, 5);
+
+        var messages = (await smtp.MessagesAsync()).Where(m => m.Subject.Contains("資料を公開しました", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["live-one@example.jp", "live-two@example.jp"], messages.SelectMany(m => m.RcptTos).Order());
+        Assert.Contains("&lt;b&gt;ご確認ください&lt;/b&gt;", messages[0].Text("text/html")!);
+        var progress = await organiser.GetFromJsonAsync<JsonElement>($"/admin/events/{slug}/mail/progress");
+        var batch = progress.EnumerateArray().Single(b => b.GetProperty("batch").GetString()!.StartsWith("message:", StringComparison.Ordinal));
+        Assert.Equal(2, batch.GetProperty("sent").GetInt32());
+        Assert.Equal(1, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM audit_log WHERE action = 'event.message'"));
+    }
 }

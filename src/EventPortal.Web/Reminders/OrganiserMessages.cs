@@ -1,0 +1,68 @@
+using System.Data.Common;
+using System.Text.Json;
+using Dapper;
+using EventPortal.Web.Admin;
+using EventPortal.Web.Mail;
+
+namespace EventPortal.Web.Reminders;
+
+/// <summary>Which registrations a message goes to: empty means any.</summary>
+public sealed record Audience(string? Ticket, string? Status, string? Category)
+{
+    public static readonly string[] Statuses = ["confirmed", "waitlisted", "cancelled"];
+
+    /// <summary>A fixed WHERE fragment with parameters; values never enter the SQL text.</summary>
+    public string Where =>
+        (Ticket is null ? "" : " AND t.code = @Ticket") +
+        (Status is null ? " AND r.status <> 'cancelled'" : " AND r.status = @Status") +
+        (Category is null ? "" : " AND r.category_code = @Category");
+}
+
+/// <summary>
+/// "Message to registrants": the organiser writes a subject and a body for a filtered audience
+/// of an event, sees the recipient count, then sends; each recipient is an outbox row
+/// (<c>message:{message}:{registration}</c>), so it is sent once, retried, and shown in progress.
+/// </summary>
+public static class OrganiserMessages
+{
+    public const int SubjectMax = 150, BodyMax = 10_000;
+
+    public static async Task<int> CountAsync(DbConnection c, long eventId, Audience audience, CancellationToken ct) =>
+        await c.ExecuteScalarAsync<int>(new CommandDefinition($"""
+            SELECT COUNT(*) FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id
+            WHERE r.event_id = @eventId{audience.Where}
+            """, new { eventId, audience.Ticket, audience.Status, audience.Category }, cancellationToken: ct));
+
+    /// <summary>Stores the message and queues it for every registration in the audience; returns the recipient count.</summary>
+    public static async Task<(long Id, int Recipients)> SendAsync(DbConnection c, DbTransaction tx, HttpContext context, long eventId, string slug,
+        string subject, string body, Audience audience, DateTime now, CancellationToken ct)
+    {
+        var actor = context.User.Identity?.Name ?? "unknown";
+        var id = await c.ExecuteScalarAsync<long>(new CommandDefinition("""
+            INSERT INTO organiser_messages (event_id, subject, body, audience, created_by, created_at)
+            VALUES (@eventId, @subject, @body, @audienceJson, @actor, @now) RETURNING id
+            """, new { eventId, subject, body, audienceJson = JsonSerializer.Serialize(audience), actor, now }, tx, cancellationToken: ct));
+        var recipients = await c.ExecuteAsync(new CommandDefinition($"""
+            INSERT INTO outbox (kind, dedupe_key, event_id, registration_id, payload, status, due_at, created_at)
+            SELECT @kind, @prefix || CAST(r.id AS TEXT), r.event_id, r.id, @payload, 'queued', @now, @now
+            FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id
+            WHERE r.event_id = @eventId{audience.Where}
+            """, new
+        {
+            kind = Outbox.Kinds.OrganiserMessage, prefix = $"message:{id}:", payload = $"{{\"messageId\":{id}}}",
+            now, eventId, audience.Ticket, audience.Status, audience.Category,
+        }, tx, cancellationToken: ct));
+        await Audit.WriteAsync(c, tx, context, "event.message", slug, $"message {id} to {recipients}", now, ct);
+        return (id, recipients);
+    }
+
+    public sealed class Message
+    {
+        public string Subject { get; init; } = "";
+        public string Body { get; init; } = "";
+    }
+
+    public static async Task<Message?> FindAsync(DbConnection c, long id, CancellationToken ct) =>
+        await c.QuerySingleOrDefaultAsync<Message>(new CommandDefinition(
+            "SELECT subject, body FROM organiser_messages WHERE id = @id", new { id }, cancellationToken: ct));
+}
