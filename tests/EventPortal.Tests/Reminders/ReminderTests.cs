@@ -222,4 +222,39 @@ public sealed class ReminderTests
         Assert.Equal(2, batch.GetProperty("sent").GetInt32());
         Assert.Equal(1, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM audit_log WHERE action = 'event.message'"));
     }
+
+    [Fact]
+    public async Task Reminders_planned_before_a_restart_are_sent_once_after_it()
+    {
+        await using var smtp = await SmtpServer.StartAsync();
+        var data = Directory.CreateTempSubdirectory("eventportal-restart-").FullName;
+        var clock = new TestClock(new DateTimeOffset(2030, 2, 1, 0, 0, 0, TimeSpan.Zero));
+        var settings = Organisers.Bootstrap(MailSettings(smtp.Port));
+        settings["EventPortal:DataDirectory"] = data;
+        try
+        {
+            string slug;
+            await using (var before = await PortalApp.StartSqliteAsync(settings: settings, clock: clock))
+            {
+                slug = await before.CreateEventAsync(startsAt: Start);
+                using var client = before.Client();
+                await client.RegisteredAsync(slug, "restart@example.jp");
+                await SettleAsync(smtp, 1);
+            }
+            clock.Now = new DateTimeOffset(Start); // both reminders fell due while the app was down
+            await using (var after = await PortalApp.StartSqliteAsync(settings: settings, clock: clock))
+            {
+                await SettleAsync(smtp, 3);
+            }
+            await using (await PortalApp.StartSqliteAsync(settings: settings, clock: clock))
+            {
+                await Task.Delay(1500); // a third start sends nothing more
+            }
+            Assert.Equal(2, (await RemindersTo(smtp, "restart@example.jp")).Count);
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
 }
