@@ -62,6 +62,8 @@ public partial class Program
         builder.Services.AddSingleton<OutboxSignal>();
         builder.Services.AddHostedService<OutboxDispatcher>();
         builder.Services.AddGraph();
+        // Meetings: Teams or Zoom meetings made, changed and removed through the outbox (Meetings/, EventPortal:Meetings).
+        builder.Services.AddMeetings();
 
         // Japanese first, English by the header switch (cookie) or Accept-Language.
         builder.Services.AddLocalization();

@@ -17,7 +17,8 @@ public sealed class PersonalLinkModel(Db db, Tokens tokens, TimeProvider clock, 
 {
     const string Select = """
         SELECT r.status, r.token_seed, t.kind AS ticket_kind, e.slug, e.title, e.status AS event_status, e.starts_at, e.ends_at,
-               e.time_zone, e.doors_open_minutes, e.join_opens_at, e.meeting_url, e.recording_url, e.recording_available_until
+               e.time_zone, e.doors_open_minutes, e.join_opens_at, e.meeting_url, e.recording_url, e.recording_available_until,
+               r.provider_join_url
         FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id JOIN events e ON e.id = r.event_id
         """;
 
@@ -35,6 +36,8 @@ public sealed class PersonalLinkModel(Db db, Tokens tokens, TimeProvider clock, 
         public int DoorsOpenMinutes { get; init; }
         public DateTime? JoinOpensAt { get; init; }
         public string? MeetingUrl { get; init; }
+        /// <summary>The registrant's own Zoom join link, when the meeting has per-registrant links.</summary>
+        public string? ProviderJoinUrl { get; init; }
         public string? RecordingUrl { get; init; }
         public DateTime? RecordingAvailableUntil { get; init; }
     }
@@ -87,7 +90,7 @@ public sealed class PersonalLinkModel(Db db, Tokens tokens, TimeProvider clock, 
             _ when !IsWebUrl(Link.MeetingUrl) => "link.notReady",
             _ => "",
         };
-        return ReasonKey == "" ? Link.MeetingUrl : null;
+        return ReasonKey == "" ? (IsWebUrl(Link.ProviderJoinUrl) ? Link.ProviderJoinUrl : Link.MeetingUrl) : null;
     }
 
     string? WatchTarget(DateTime now)

@@ -43,7 +43,13 @@ public sealed class GraphClient(IHttpClientFactory httpClients, TokenCredential 
     public const string HttpClientName = "EventPortal.Graph";
     public const string Scope = "https://graph.microsoft.com/.default";
 
-    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>The named HttpClient this instance uses (meetings use their own, with their own base URL).</summary>
+    public string ClientName { get; init; } = HttpClientName;
 
     /// <summary>
     /// <c>POST /users/{userId}/sendMail</c> with the message as MIME: the body is the base64 of
@@ -66,6 +72,36 @@ public sealed class GraphClient(IHttpClientFactory httpClients, TokenCredential 
     }
 
     /// <summary>
+    /// <c>POST /users/{userId}/onlineMeetings/createOrGet</c>: idempotent by <c>externalId</c>, so
+    /// asking again after a lost answer returns the meeting made the first time, not a second one.
+    /// </summary>
+    public Task<OnlineMeeting> CreateOrGetOnlineMeetingAsync(string userId, OnlineMeetingRequest meeting, CancellationToken ct) =>
+        PostJsonAsync<OnlineMeetingRequest, OnlineMeeting>($"users/{Uri.EscapeDataString(userId)}/onlineMeetings/createOrGet", meeting, ct);
+
+    /// <summary><c>PATCH /users/{userId}/onlineMeetings/{id}</c> (subject and times; externalId is not sent).</summary>
+    public async Task<OnlineMeeting> UpdateOnlineMeetingAsync(string userId, string meetingId, OnlineMeetingRequest meeting, CancellationToken ct)
+    {
+        using var response = await SendAsync(HttpMethod.Patch, $"users/{Uri.EscapeDataString(userId)}/onlineMeetings/{Uri.EscapeDataString(meetingId)}",
+            JsonContent.Create(meeting with { ExternalId = null }, options: Json), ct);
+        return await response.Content.ReadFromJsonAsync<OnlineMeeting>(Json, ct)
+            ?? throw new GraphException((int)response.StatusCode, null, "empty answer from onlineMeetings PATCH", null);
+    }
+
+    /// <summary><c>DELETE /users/{userId}/onlineMeetings/{id}</c>; false when it was gone already (404).</summary>
+    public async Task<bool> DeleteOnlineMeetingAsync(string userId, string meetingId, CancellationToken ct)
+    {
+        try
+        {
+            using var response = await SendAsync(HttpMethod.Delete, $"users/{Uri.EscapeDataString(userId)}/onlineMeetings/{Uri.EscapeDataString(meetingId)}", null, ct);
+            return true;
+        }
+        catch (GraphException e) when (e.Status == 404)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
     /// Sends one request with a bearer token. A non-success answer becomes a
     /// <see cref="GraphException"/>; connection trouble stays an <see cref="HttpRequestException"/>
     /// and a timeout a <see cref="TaskCanceledException"/> (the caller's token not cancelled).
@@ -77,7 +113,7 @@ public sealed class GraphClient(IHttpClientFactory httpClients, TokenCredential 
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         request.Headers.Add("client-request-id", Guid.NewGuid().ToString());
-        var http = httpClients.CreateClient(HttpClientName);
+        var http = httpClients.CreateClient(ClientName);
         var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
         if (response.IsSuccessStatusCode) return response;
         using (response) throw await ErrorAsync(response, ct);
@@ -142,6 +178,19 @@ public sealed class GraphClient(IHttpClientFactory httpClients, TokenCredential 
         return end < 0 ? text : text[..end];
     }
 }
+
+/// <summary>The body of an onlineMeetings create/update. Times are UTC.</summary>
+public sealed record OnlineMeetingRequest(
+    string Subject,
+    DateTimeOffset StartDateTime,
+    DateTimeOffset EndDateTime,
+    string? ExternalId = null,
+    LobbyBypassSettings? LobbyBypassSettings = null);
+
+public sealed record LobbyBypassSettings(string Scope, bool IsDialInBypassEnabled = false);
+
+/// <summary>What EventPortal reads of an onlineMeeting (the passcode is deliberately not read).</summary>
+public sealed record OnlineMeeting(string Id, string? JoinWebUrl, string? Subject, string? ExternalId);
 
 public static class GraphServices
 {

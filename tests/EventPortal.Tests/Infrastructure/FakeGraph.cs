@@ -71,6 +71,8 @@ public sealed record FakeGraphMail(string UserId, byte[] Mime, DateTimeOffset Re
 /// a MIME message → 202; 401 InvalidAuthenticationToken without an issued bearer token; 404
 /// ErrorInvalidUser; 400 ErrorMimeContentInvalidBase64String / ErrorMimeContentInvalid.</item>
 /// </list>
+/// <item><c>/v1.0/users/{id}/onlineMeetings/createOrGet</c>, <c>PATCH</c> and <c>DELETE …/onlineMeetings/{meetingId}</c>:
+/// see FakeGraph.Meetings.cs.</item>
 /// <see cref="FailNext"/> queues failures for the next sendMail calls.
 /// </summary>
 public sealed partial class FakeGraph : IAsyncDisposable
@@ -226,6 +228,8 @@ public sealed partial class FakeGraph : IAsyncDisposable
                 await GraphErrorAsync(context, 405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.");
             else await SendMailAsync(context, Uri.UnescapeDataString(m.Groups[1].Value));
         }
+        else if ((m = OnlineMeetingsPath().Match(path)).Success)
+            await OnlineMeetingsAsync(context, Uri.UnescapeDataString(m.Groups[1].Value), m.Groups[2].Success ? Uri.UnescapeDataString(m.Groups[2].Value) : null);
         else if (path.StartsWith("/v1.0/", StringComparison.Ordinal))
             await GraphErrorAsync(context, 400, "BadRequest", $"Resource not found for the segment '{path.Split('/').Last()}'.");
         else

@@ -1,0 +1,253 @@
+using System.Collections.Concurrent;
+using Azure.Core;
+using Dapper;
+using EventPortal.Web.Data;
+using EventPortal.Web.Events;
+using EventPortal.Web.Mail;
+using EventPortal.Web.Shared;
+using Microsoft.Extensions.Options;
+
+namespace EventPortal.Web.Meetings;
+
+/// <summary>
+/// Works the <c>meeting.*</c> outbox rows: makes, changes and removes the event's meeting at its
+/// provider, then records the answer (join URL, the provider's id, state) in one short
+/// transaction. Each row reads the event as it is now, so rows may run late or twice.
+/// <para>
+/// Crash safety: Teams' <c>createOrGet</c> is idempotent by our <c>externalId</c>, so a crash between
+/// Graph's answer and our commit gets the same meeting back on the retry. Zoom has no such key:
+/// we update whenever an id is stored, and store the id in the first transaction after Zoom's
+/// answer, but a crash in exactly that window (answer received, commit not done) leaves one
+/// orphan meeting at Zoom and makes a second one on the retry. Rows of one event run one at a
+/// time on an instance; two instances could still race a Zoom create (see README).
+/// </para>
+/// Join URLs, start URLs, passcodes and tokens are never logged or put in an error message.
+/// </summary>
+public sealed class MeetingHandler(Db db, IServiceProvider services, IOptions<MeetingOptions> options, TimeProvider clock,
+    ILogger<MeetingHandler> logger) : IOutboxHandler
+{
+    public const string TeamsHttpClientName = "EventPortal.Meetings.Teams";
+    public const string TeamsCredentialKey = "EventPortal.Meetings.Teams";
+    static readonly TimeSpan MaxRetryAfter = TimeSpan.FromMinutes(10);
+
+    readonly ConcurrentDictionary<long, SemaphoreSlim> _eventGates = new();
+    GraphClient? _graph;
+
+    public string KindPrefix => MeetingSync.KindPrefix;
+
+    public sealed class EventRow
+    {
+        public long Id { get; init; }
+        public string Title { get; init; } = "";
+        public string Status { get; init; } = "";
+        public DateTime StartsAt { get; init; }
+        public DateTime EndsAt { get; init; }
+        public string TimeZone { get; init; } = "";
+        public string MeetingProvider { get; init; } = "";
+        public string? MeetingExternalId { get; init; }
+        public string? MeetingState { get; init; }
+        /// <summary>Our id for the meeting at Teams (createOrGet's externalId).</summary>
+        public string ExternalKey => $"eventportal-event-{Id}";
+    }
+
+    public async Task<OutboxResult> HandleAsync(OutboxRow row, CancellationToken ct)
+    {
+        if (row.EventId is not { } eventId) throw new OutboxException($"Outbox row {row.Id} ({row.Kind}) has no event.", permanent: true);
+        var action = row.Kind[KindPrefix.Length..];
+        var gate = _eventGates.GetOrAdd(eventId, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct);
+        try
+        {
+            var ev = await LoadAsync(eventId, ct);
+            if (ev is null || !Enum.TryParse<MeetingProvider>(ev.MeetingProvider, out var provider) || provider == MeetingProvider.Manual)
+                return OutboxResult.Skipped;
+            if (action != MeetingSync.Delete && ev.Status == "cancelled") return OutboxResult.Skipped;
+            try
+            {
+                return provider == MeetingProvider.Teams
+                    ? await TeamsAsync(ev, action, ct)
+                    : await ZoomAsync(ev, action, row, ct);
+            }
+            catch (GraphException e) { throw await FailAsync(ev, e.Status, $"Teams: {e.Code ?? e.Status.ToString(System.Globalization.CultureInfo.InvariantCulture)}: {e.GraphMessage}", e.RetryAfter, e, ct); }
+            catch (ZoomException e) { throw await FailAsync(ev, e.Status, $"Zoom: {e.Code?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? e.Status.ToString(System.Globalization.CultureInfo.InvariantCulture)}: {e.ZoomMessage}", null, e, ct); }
+            catch (HttpRequestException e) { throw await FailAsync(ev, 503, $"{provider} unreachable: {e.Message}", null, e, ct); }
+            catch (OperationCanceledException e) when (!ct.IsCancellationRequested) { throw await FailAsync(ev, 504, $"{provider} did not answer in time.", null, e, ct); }
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    // ---- Teams ----------------------------------------------------------------------------
+
+    async Task<OutboxResult> TeamsAsync(EventRow ev, string action, CancellationToken ct)
+    {
+        var teams = options.Value.Teams;
+        if (!teams.Configured) throw await FailAsync(ev, 400, "Teams is not configured (EventPortal:Meetings:Teams).", null, null, ct);
+        var graph = Graph();
+        var user = teams.OrganizerUserId!;
+        var request = new OnlineMeetingRequest(ev.Title, new DateTimeOffset(ev.StartsAt, TimeSpan.Zero), new DateTimeOffset(ev.EndsAt, TimeSpan.Zero),
+            ev.ExternalKey, string.IsNullOrWhiteSpace(teams.LobbyBypass) ? null : new LobbyBypassSettings(teams.LobbyBypass));
+        switch (action)
+        {
+            case MeetingSync.Create:
+            case MeetingSync.Update:
+                var meeting = ev.MeetingExternalId is null || action == MeetingSync.Create
+                    ? await graph.CreateOrGetOnlineMeetingAsync(user, request, ct)
+                    : null;
+                var id = meeting?.Id ?? ev.MeetingExternalId!;
+                if (action == MeetingSync.Update) meeting = await graph.UpdateOnlineMeetingAsync(user, id, request, ct);
+                await SaveAsync(ev.Id, "ready", id, meeting?.JoinWebUrl, ct);
+                return OutboxResult.Done;
+            case MeetingSync.Delete:
+                var existing = ev.MeetingExternalId;
+                // A create may have reached Teams and crashed before we stored its id: createOrGet
+                // finds it by our key (or makes one), so nothing is left behind.
+                if (existing is null && ev.MeetingState == "pending") existing = (await graph.CreateOrGetOnlineMeetingAsync(user, request, ct)).Id;
+                if (existing is null) return OutboxResult.Skipped;
+                await graph.DeleteOnlineMeetingAsync(user, existing, ct);
+                await SaveDeletedAsync(ev.Id, existing, ct);
+                return OutboxResult.Done;
+            default:
+                throw new OutboxException($"Teams has no meeting action '{action}'.", permanent: true);
+        }
+    }
+
+    GraphClient Graph() => _graph ??= new GraphClient(services.GetRequiredService<IHttpClientFactory>(),
+        services.GetRequiredKeyedService<TokenCredential>(TeamsCredentialKey)) { ClientName = TeamsHttpClientName };
+
+    // ---- Zoom -----------------------------------------------------------------------------
+
+    async Task<OutboxResult> ZoomAsync(EventRow ev, string action, OutboxRow row, CancellationToken ct)
+    {
+        var zoomSettings = options.Value.Zoom;
+        if (!zoomSettings.Configured) throw await FailAsync(ev, 400, "Zoom is not configured (EventPortal:Meetings:Zoom).", null, null, ct);
+        var zoom = services.GetRequiredService<ZoomClient>();
+        long? id = long.TryParse(ev.MeetingExternalId, out var parsed) ? parsed : null;
+        switch (action)
+        {
+            case MeetingSync.Create:
+            case MeetingSync.Update:
+                var request = ZoomRequest(ev, zoomSettings.RegistrantLinks);
+                if (id is { } existing)
+                {
+                    await zoom.UpdateMeetingAsync(existing, request, ct);
+                    await SaveAsync(ev.Id, "ready", ev.MeetingExternalId!, null, ct);
+                }
+                else
+                {
+                    // No idempotency key at Zoom: from here to SaveAsync's commit is the window
+                    // in which a crash leaves an orphan meeting (documented above and in README).
+                    var created = await zoom.CreateMeetingAsync(request, ct);
+                    await SaveAsync(ev.Id, "ready", created.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), created.JoinUrl, ct,
+                        queueRegistrants: zoomSettings.RegistrantLinks);
+                }
+                return OutboxResult.Done;
+            case MeetingSync.Delete:
+                if (id is not { } doomed) return OutboxResult.Skipped;
+                await zoom.DeleteMeetingAsync(doomed, ct);
+                await SaveDeletedAsync(ev.Id, ev.MeetingExternalId!, ct);
+                return OutboxResult.Done;
+            case MeetingSync.Registrant:
+                return await ZoomRegistrantAsync(zoom, ev, id, row, ct);
+            default:
+                throw new OutboxException($"Zoom has no meeting action '{action}'.", permanent: true);
+        }
+    }
+
+    /// <summary>
+    /// A scheduled meeting (type 2) in the event's own time zone. With registrant links the
+    /// meeting needs registration and manual approval, and we add each registrant with
+    /// auto_approve: a leaked registration page then cannot let strangers approve themselves.
+    /// </summary>
+    public static ZoomMeetingRequest ZoomRequest(EventRow ev, bool registrantLinks) => new(
+        ev.Title.Length > 200 ? ev.Title[..200] : ev.Title,
+        Type: 2,
+        StartTime: EventTime.Local(ev.StartsAt, ev.TimeZone).ToString("yyyy-MM-dd'T'HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture),
+        Timezone: ev.TimeZone,
+        Duration: Math.Max(1, (int)Math.Ceiling((ev.EndsAt - ev.StartsAt).TotalMinutes)),
+        Agenda: null,
+        Settings: registrantLinks
+            ? new ZoomMeetingSettings(ApprovalType: 1, RegistrationType: 1, JoinBeforeHost: false, JbhTime: null)
+            : new ZoomMeetingSettings(ApprovalType: 2, RegistrationType: null, JoinBeforeHost: false, JbhTime: null));
+
+    async Task<OutboxResult> ZoomRegistrantAsync(ZoomClient zoom, EventRow ev, long? meetingId, OutboxRow row, CancellationToken ct)
+    {
+        if (!options.Value.Zoom.RegistrantLinks || row.RegistrationId is not { } registrationId) return OutboxResult.Skipped;
+        // The meeting is not made yet: its creation queues every confirmed registrant again.
+        if (meetingId is not { } id) return OutboxResult.Skipped;
+        await using var connection = await db.OpenAsync(ct);
+        var person = await connection.QuerySingleOrDefaultAsync<(string Email, string GivenName, string FamilyName, string Status, string? ProviderJoinUrl)>(
+            new CommandDefinition("SELECT email, given_name, family_name, status, provider_join_url FROM registrations WHERE id = @registrationId",
+                new { registrationId }, cancellationToken: ct));
+        if (person.Email is null || person.Status != "confirmed" || person.ProviderJoinUrl is not null) return OutboxResult.Skipped;
+        var registrant = await zoom.AddRegistrantAsync(id, new ZoomRegistrantRequest(person.Email, person.GivenName, person.FamilyName), ct);
+        await db.WriteAsync((c, tx) => c.ExecuteAsync(new CommandDefinition(
+            "UPDATE registrations SET provider_join_url = @JoinUrl, provider_registrant_id = @RegistrantId WHERE id = @registrationId",
+            new { registrant.JoinUrl, registrant.RegistrantId, registrationId }, tx, cancellationToken: ct)), ct);
+        return OutboxResult.Done;
+    }
+
+    // ---- the database ---------------------------------------------------------------------
+
+    async Task<EventRow?> LoadAsync(long eventId, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<EventRow>(new CommandDefinition("""
+            SELECT id, title, status, starts_at, ends_at, time_zone, meeting_provider, meeting_external_id, meeting_state
+            FROM events WHERE id = @eventId
+            """, new { eventId }, cancellationToken: ct));
+    }
+
+    /// <summary>The provider's answer, recorded at once; a null URL keeps the one we have.</summary>
+    Task SaveAsync(long eventId, string state, string externalId, string? joinUrl, CancellationToken ct, bool queueRegistrants = false)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        // Not the dispatcher's token: the provider has acted, so the record must be written even while shutting down.
+        return db.WriteAsync(async (c, tx) =>
+        {
+            await c.ExecuteAsync(new CommandDefinition("""
+                UPDATE events SET meeting_external_id = @externalId, meeting_url = COALESCE(@joinUrl, meeting_url),
+                    meeting_state = @state, meeting_error = NULL, meeting_synced_at = @now
+                WHERE id = @eventId
+                """, new { eventId, state, externalId, joinUrl, now }, tx));
+            if (!queueRegistrants) return 0;
+            var confirmed = await c.QueryAsync<long>(new CommandDefinition("""
+                SELECT r.id FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id
+                WHERE r.event_id = @eventId AND r.status = 'confirmed' AND t.kind = 'live' AND r.provider_join_url IS NULL
+                """, new { eventId }, tx));
+            foreach (var registrationId in confirmed) await MeetingSync.QueueRegistrantAsync(c, tx, eventId, registrationId, now, CancellationToken.None);
+            return 0;
+        }, CancellationToken.None);
+    }
+
+    Task SaveDeletedAsync(long eventId, string externalId, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        return db.WriteAsync((c, tx) => c.ExecuteAsync(new CommandDefinition("""
+            UPDATE events SET meeting_state = 'deleted', meeting_url = NULL, meeting_error = NULL, meeting_synced_at = @now
+            WHERE id = @eventId AND meeting_external_id = @externalId
+            """, new { eventId, externalId, now }, tx)), CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Keeps the provider's code and message for the console (state 'failed' when retrying cannot
+    /// help) and turns the error into the outbox's: 429, 408 and 5xx are retried (after
+    /// Retry-After when Graph sends one; Zoom sends none, so the outbox's back-off applies);
+    /// 401 is retried too (a credential an operator can fix); any other 4xx stops.
+    /// </summary>
+    async Task<OutboxException> FailAsync(EventRow ev, int status, string message, TimeSpan? retryAfter, Exception? inner, CancellationToken ct)
+    {
+        var transient = status is 401 or 408 or 429 or >= 500;
+        message = message.Length > 1000 ? message[..1000] : message;
+        logger.LogWarning("Meeting for event {EventId} ({Provider}): {Error}", ev.Id, ev.MeetingProvider, message);
+        await db.WriteAsync((c, tx) => c.ExecuteAsync(new CommandDefinition(
+            "UPDATE events SET meeting_error = @message, meeting_state = CASE WHEN @failed THEN 'failed' ELSE meeting_state END WHERE id = @Id",
+            new { message, failed = !transient, ev.Id }, tx)), CancellationToken.None);
+        return new OutboxException(message, permanent: !transient, inner)
+        {
+            RetryAfter = transient && retryAfter is { } wait ? (wait > MaxRetryAfter ? MaxRetryAfter : wait) : null,
+        };
+    }
+}

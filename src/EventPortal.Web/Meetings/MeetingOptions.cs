@@ -1,0 +1,61 @@
+namespace EventPortal.Web.Meetings;
+
+public enum MeetingProvider { Manual, Teams, Zoom }
+
+/// <summary>Settings under <c>EventPortal:Meetings</c>: the default provider and each provider's credentials.</summary>
+public sealed class MeetingOptions
+{
+    public const string Section = "EventPortal:Meetings";
+
+    /// <summary>The provider new events get; each event keeps its own in <c>events.meeting_provider</c>.</summary>
+    public MeetingProvider Provider { get; set; } = MeetingProvider.Manual;
+    public TeamsSettings Teams { get; set; } = new();
+    public ZoomSettings Zoom { get; set; } = new();
+
+    public sealed class TeamsSettings
+    {
+        public string? TenantId { get; set; }
+        public string? ClientId { get; set; }
+        public string? ClientSecret { get; set; }
+        /// <summary>The organiser's Entra object id (the application access policy is granted to this user).</summary>
+        public string? OrganizerUserId { get; set; }
+        public string GraphBaseUrl { get; set; } = "https://graph.microsoft.com/v1.0";
+        public string AuthorityHost { get; set; } = "https://login.microsoftonline.com";
+        /// <summary>Who skips the lobby: everyone, organization, organizer, invited, organizationAndFederated…</summary>
+        public string LobbyBypass { get; set; } = "organization";
+
+        public bool Configured => !string.IsNullOrWhiteSpace(TenantId) && !string.IsNullOrWhiteSpace(ClientId)
+            && !string.IsNullOrWhiteSpace(ClientSecret) && !string.IsNullOrWhiteSpace(OrganizerUserId);
+    }
+
+    public sealed class ZoomSettings
+    {
+        public string? AccountId { get; set; }
+        public string? ClientId { get; set; }
+        public string? ClientSecret { get; set; }
+        public string UserId { get; set; } = "me";
+        public string ApiBaseUrl { get; set; } = "https://api.zoom.us/v2";
+        public string OAuthBaseUrl { get; set; } = "https://zoom.us";
+        /// <summary>Each confirmed registration gets its own Zoom join link (meeting registration on, manual approval, auto_approve by us).</summary>
+        public bool RegistrantLinks { get; set; }
+
+        public bool Configured => !string.IsNullOrWhiteSpace(AccountId) && !string.IsNullOrWhiteSpace(ClientId) && !string.IsNullOrWhiteSpace(ClientSecret);
+    }
+
+    public static IEnumerable<string> Validate(MeetingOptions o)
+    {
+        if (!IsWebUrl(o.Teams.GraphBaseUrl)) yield return "EventPortal:Meetings:Teams:GraphBaseUrl must be an absolute http(s) URL.";
+        if (!IsWebUrl(o.Teams.AuthorityHost)) yield return "EventPortal:Meetings:Teams:AuthorityHost must be an absolute http(s) URL.";
+        if (!IsWebUrl(o.Zoom.ApiBaseUrl)) yield return "EventPortal:Meetings:Zoom:ApiBaseUrl must be an absolute http(s) URL.";
+        if (!IsWebUrl(o.Zoom.OAuthBaseUrl)) yield return "EventPortal:Meetings:Zoom:OAuthBaseUrl must be an absolute http(s) URL.";
+        if (string.IsNullOrWhiteSpace(o.Zoom.UserId)) yield return "EventPortal:Meetings:Zoom:UserId must not be empty (default: me).";
+        if (o.Provider == MeetingProvider.Teams)
+            foreach (var (name, value) in new[] { ("TenantId", o.Teams.TenantId), ("ClientId", o.Teams.ClientId), ("ClientSecret", o.Teams.ClientSecret), ("OrganizerUserId", o.Teams.OrganizerUserId) })
+                if (string.IsNullOrWhiteSpace(value)) yield return $"EventPortal:Meetings:Teams:{name} is required when EventPortal:Meetings:Provider is Teams.";
+        if (o.Provider == MeetingProvider.Zoom)
+            foreach (var (name, value) in new[] { ("AccountId", o.Zoom.AccountId), ("ClientId", o.Zoom.ClientId), ("ClientSecret", o.Zoom.ClientSecret) })
+                if (string.IsNullOrWhiteSpace(value)) yield return $"EventPortal:Meetings:Zoom:{name} is required when EventPortal:Meetings:Provider is Zoom.";
+    }
+
+    static bool IsWebUrl(string? url) => Uri.TryCreate(url, UriKind.Absolute, out var u) && u.Scheme is "https" or "http";
+}

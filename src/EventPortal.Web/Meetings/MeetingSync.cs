@@ -1,0 +1,34 @@
+using System.Data.Common;
+using Dapper;
+using EventPortal.Web.Mail;
+
+namespace EventPortal.Web.Meetings;
+
+/// <summary>
+/// Queues the provider call a change of an event owes (Teams or Zoom only; a Manual event has
+/// nothing to sync), as an outbox row in the caller's transaction: the change and the call
+/// commit or fail together. The handler reads the event as it is when the row runs, so an
+/// update queued twice, or after a newer one, still leaves the meeting matching the event.
+/// </summary>
+public static class MeetingSync
+{
+    public const string KindPrefix = "meeting.";
+    public const string Create = "create", Update = "update", Delete = "delete", Registrant = "registrant";
+
+    public static async Task QueueAsync(DbConnection c, DbTransaction tx, long eventId, string action, int sequence, DateTime now, CancellationToken ct)
+    {
+        if (action is not (Create or Update or Delete)) throw new ArgumentOutOfRangeException(nameof(action), action, "create, update or delete");
+        var provider = await c.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
+            "SELECT meeting_provider FROM events WHERE id = @eventId", new { eventId }, tx, cancellationToken: ct));
+        if (provider is not (nameof(MeetingProvider.Teams) or nameof(MeetingProvider.Zoom))) return;
+        if (!await Outbox.EnqueueAsync(c, tx, KindPrefix + action, $"meeting:{eventId}:{action}:{sequence}", eventId, null, now, ct)) return;
+        if (action == Create)
+            await c.ExecuteAsync(new CommandDefinition(
+                "UPDATE events SET meeting_state = 'pending', meeting_error = NULL WHERE id = @eventId AND meeting_external_id IS NULL",
+                new { eventId }, tx, cancellationToken: ct));
+    }
+
+    /// <summary>A registrant's own Zoom join link (only for Zoom events with RegistrantLinks on; the handler checks).</summary>
+    public static Task QueueRegistrantAsync(DbConnection c, DbTransaction tx, long eventId, long registrationId, DateTime now, CancellationToken ct) =>
+        Outbox.EnqueueAsync(c, tx, KindPrefix + Registrant, $"meeting:{eventId}:registrant:{registrationId}", eventId, registrationId, now, ct);
+}

@@ -1,0 +1,125 @@
+using EventPortal.Tests.Infrastructure;
+using EventPortal.Web.Mail;
+using EventPortal.Web.Meetings;
+
+namespace EventPortal.Tests.Meetings;
+
+/// <summary>Teams meetings through Graph onlineMeetings, against <see cref="FakeGraph"/>, driven by the real outbox.</summary>
+public sealed class TeamsMeetingTests
+{
+    static Task<PortalApp> StartAsync(FakeGraph graph) =>
+        PortalApp.StartSqliteAsync(settings: MeetingKit.Quick(graph.MeetingSettings()), services: graph.ConfigureMeetingServices);
+
+    [Fact]
+    public async Task Publishing_makes_one_meeting_a_change_updates_it_and_cancelling_deletes_it()
+    {
+        await using var graph = await FakeGraph.StartAsync();
+        await using var app = await StartAsync(graph);
+        var (slug, id) = await app.ProviderEventAsync("Teams");
+
+        await app.QueueMeetingAsync(id, MeetingSync.Create, 0);
+        await app.SettledAsync();
+        var meeting = Assert.Single(graph.OnlineMeetings);
+        Assert.Equal($"eventportal-event-{id}", meeting.ExternalId);
+        Assert.Equal("成果報告会:メンタリング", meeting.Subject);
+        Assert.Equal(new DateTimeOffset(2031, 3, 6, 3, 0, 0, TimeSpan.Zero), meeting.Start);
+        Assert.Equal(new DateTimeOffset(2031, 3, 6, 4, 0, 0, TimeSpan.Zero), meeting.End);
+        Assert.Equal("organization", meeting.LobbyBypass);
+        var stored = await app.MeetingAsync(id);
+        Assert.Equal(("ready", meeting.JoinWebUrl, meeting.Id), (stored.MeetingState, stored.MeetingUrl, stored.MeetingExternalId));
+
+        await app.ExecuteAsync("UPDATE events SET title = '成果報告会(延期)', starts_at = @s, ends_at = @e, sequence = 1 WHERE id = @id",
+            new { id, s = new DateTime(2031, 3, 13, 3, 0, 0, DateTimeKind.Utc), e = new DateTime(2031, 3, 13, 4, 30, 0, DateTimeKind.Utc) });
+        await app.QueueMeetingAsync(id, MeetingSync.Update, 1);
+        await app.SettledAsync();
+        meeting = Assert.Single(graph.OnlineMeetings);
+        Assert.Equal("成果報告会(延期)", meeting.Subject);
+        Assert.Equal(new DateTimeOffset(2031, 3, 13, 4, 30, 0, TimeSpan.Zero), meeting.End);
+        Assert.Equal(meeting.JoinWebUrl, (await app.MeetingAsync(id)).MeetingUrl);
+
+        await app.ExecuteAsync("UPDATE events SET status = 'cancelled', sequence = 2 WHERE id = @id", new { id });
+        await app.QueueMeetingAsync(id, MeetingSync.Delete, 2);
+        var rows = await app.SettledAsync();
+        Assert.All(rows, r => Assert.Equal("sent", r.Status));
+        Assert.True(Assert.Single(graph.OnlineMeetings).Deleted);
+        stored = await app.MeetingAsync(id);
+        Assert.Equal("deleted", stored.MeetingState);
+        Assert.Null(stored.MeetingUrl);
+    }
+
+    [Fact]
+    public async Task A_500_and_a_429_from_Graph_are_retried_and_still_make_one_meeting()
+    {
+        await using var graph = await FakeGraph.StartAsync();
+        await using var app = await StartAsync(graph);
+        var (_, id) = await app.ProviderEventAsync("Teams");
+        graph.FailNextMeeting(FakeGraphFailure.ServerError);
+        graph.FailNextMeeting(FakeGraphFailure.Throttled, retryAfterSeconds: 1);
+
+        await app.QueueMeetingAsync(id, MeetingSync.Create, 0);
+        var row = Assert.Single(await app.SettledAsync());
+        Assert.Equal(("sent", 3), (row.Status, row.Attempts));
+        Assert.Single(graph.OnlineMeetings);
+        Assert.Equal("ready", (await app.MeetingAsync(id)).MeetingState);
+    }
+
+    [Fact]
+    public async Task A_refusal_stops_and_keeps_Graphs_code_for_the_console()
+    {
+        await using var graph = await FakeGraph.StartAsync();
+        await using var app = await StartAsync(graph);
+        var (_, id) = await app.ProviderEventAsync("Teams");
+        graph.FailNextMeeting(FakeGraphFailure.InvalidRecipients); // answered as 403 Forbidden (no access policy)
+
+        await app.QueueMeetingAsync(id, MeetingSync.Create, 0);
+        var row = Assert.Single(await app.SettledAsync());
+        Assert.Equal(("failed", 1), (row.Status, row.Attempts));
+        var stored = await app.MeetingAsync(id);
+        Assert.Equal("failed", stored.MeetingState);
+        Assert.Contains("Forbidden", stored.MeetingError);
+        Assert.Empty(graph.OnlineMeetings);
+    }
+
+    [Fact]
+    public async Task A_crash_between_Graphs_answer_and_our_commit_does_not_make_a_second_meeting()
+    {
+        await using var graph = await FakeGraph.StartAsync();
+        await using var app = await StartAsync(graph);
+        var (_, id) = await app.ProviderEventAsync("Teams");
+
+        Assert.Equal(OutboxResult.Done, await app.RunDirectlyAsync(id, MeetingSync.Create));
+        // The commit is lost: the database knows nothing of the meeting Graph made.
+        await app.ExecuteAsync("UPDATE events SET meeting_url = NULL, meeting_external_id = NULL, meeting_state = 'pending' WHERE id = @id", new { id });
+        Assert.Equal(OutboxResult.Done, await app.RunDirectlyAsync(id, MeetingSync.Create));
+
+        Assert.Equal(1, graph.MeetingsWithExternalId($"eventportal-event-{id}"));
+        var meeting = Assert.Single(graph.OnlineMeetings);
+        Assert.Equal(meeting.JoinWebUrl, (await app.MeetingAsync(id)).MeetingUrl);
+    }
+
+    [Fact]
+    public async Task A_manual_event_queues_nothing()
+    {
+        await using var graph = await FakeGraph.StartAsync();
+        await using var app = await StartAsync(graph);
+        var (_, id) = await app.ProviderEventAsync("Manual");
+        await app.QueueMeetingAsync(id, MeetingSync.Create, 0);
+        Assert.Empty(await app.MeetingRowsAsync());
+        Assert.Equal(0, graph.OnlineMeetingCalls);
+    }
+
+    [Fact]
+    public async Task The_join_url_and_passcode_stay_off_the_public_pages()
+    {
+        await using var graph = await FakeGraph.StartAsync();
+        await using var app = await StartAsync(graph);
+        var (slug, id) = await app.ProviderEventAsync("Teams");
+        await app.QueueMeetingAsync(id, MeetingSync.Create, 0);
+        await app.SettledAsync();
+        var meeting = Assert.Single(graph.OnlineMeetings);
+
+        var text = await app.PublicTextAsync(slug);
+        foreach (var secret in new[] { meeting.JoinWebUrl, meeting.Id, meeting.Passcode, "meetup-join", graph.ClientSecret })
+            Assert.DoesNotContain(secret, text, StringComparison.OrdinalIgnoreCase);
+    }
+}

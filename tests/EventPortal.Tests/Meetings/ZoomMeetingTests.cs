@@ -1,0 +1,151 @@
+using System.Net;
+using EventPortal.Tests.Infrastructure;
+using EventPortal.Web.Mail;
+using EventPortal.Web.Meetings;
+
+namespace EventPortal.Tests.Meetings;
+
+/// <summary>Zoom meetings through Server-to-Server OAuth, against <see cref="FakeZoom"/>, driven by the real outbox.</summary>
+public sealed class ZoomMeetingTests
+{
+    static Task<PortalApp> StartAsync(FakeZoom zoom, bool registrantLinks = false) =>
+        PortalApp.StartSqliteAsync(settings: MeetingKit.Quick(zoom.Settings(registrantLinks)));
+
+    [Fact]
+    public async Task Publishing_makes_one_meeting_in_local_time_a_change_updates_it_and_cancelling_deletes_it()
+    {
+        await using var zoom = await FakeZoom.StartAsync();
+        await using var app = await StartAsync(zoom);
+        var (_, id) = await app.ProviderEventAsync("Zoom");
+
+        await app.QueueMeetingAsync(id, MeetingSync.Create, 0);
+        await app.SettledAsync();
+        var meeting = Assert.Single(zoom.Meetings);
+        Assert.Equal(("成果報告会:メンタリング", "2031-03-06T12:00:00", "Asia/Tokyo", 60, 2),
+            (meeting.Topic, meeting.StartTime, meeting.Timezone, meeting.Duration, meeting.ApprovalType));
+        var stored = await app.MeetingAsync(id);
+        Assert.Equal(("ready", meeting.JoinUrl, meeting.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            (stored.MeetingState, stored.MeetingUrl, stored.MeetingExternalId));
+
+        await app.ExecuteAsync("UPDATE events SET title = '成果報告会(延期)', starts_at = @s, ends_at = @e, sequence = 1 WHERE id = @id",
+            new { id, s = new DateTime(2031, 3, 13, 3, 0, 0, DateTimeKind.Utc), e = new DateTime(2031, 3, 13, 4, 30, 0, DateTimeKind.Utc) });
+        await app.QueueMeetingAsync(id, MeetingSync.Update, 1);
+        await app.SettledAsync();
+        meeting = Assert.Single(zoom.Meetings);
+        Assert.Equal(("成果報告会(延期)", "2031-03-13T12:00:00", 90), (meeting.Topic, meeting.StartTime, meeting.Duration));
+
+        await app.ExecuteAsync("UPDATE events SET status = 'cancelled', sequence = 2 WHERE id = @id", new { id });
+        await app.QueueMeetingAsync(id, MeetingSync.Delete, 2);
+        Assert.All(await app.SettledAsync(), r => Assert.Equal("sent", r.Status));
+        Assert.True(Assert.Single(zoom.Meetings).Deleted);
+        Assert.Equal("deleted", (await app.MeetingAsync(id)).MeetingState);
+        Assert.Equal(1, zoom.TokensIssued); // the token is kept, not fetched per call
+    }
+
+    [Fact]
+    public async Task On_PostgreSQL_a_meeting_is_made_failed_and_deleted_the_same_way()
+    {
+        await using var zoom = await FakeZoom.StartAsync();
+        await using var app = await PortalApp.StartPostgresAsync(settings: MeetingKit.Quick(zoom.Settings()));
+        var (_, id) = await app.ProviderEventAsync("Zoom");
+        zoom.FailNext(FakeZoomFailure.ServerError);
+        await app.QueueMeetingAsync(id, MeetingSync.Create, 0);
+        Assert.Equal(("sent", 2), Assert.Single(await app.SettledAsync()) is var r ? (r.Status, r.Attempts) : default);
+        Assert.Equal("ready", (await app.MeetingAsync(id)).MeetingState);
+
+        await app.ExecuteAsync("UPDATE events SET status = 'cancelled' WHERE id = @id", new { id });
+        await app.QueueMeetingAsync(id, MeetingSync.Delete, 1);
+        await app.SettledAsync();
+        Assert.True(Assert.Single(zoom.Meetings).Deleted);
+        Assert.Equal("deleted", (await app.MeetingAsync(id)).MeetingState);
+    }
+
+    [Fact]
+    public async Task A_429_and_a_500_from_Zoom_are_retried_and_still_make_one_meeting()
+    {
+        await using var zoom = await FakeZoom.StartAsync();
+        await using var app = await StartAsync(zoom);
+        var (_, id) = await app.ProviderEventAsync("Zoom");
+        zoom.FailNext(FakeZoomFailure.RateLimited);
+        zoom.FailNext(FakeZoomFailure.ServerError);
+
+        await app.QueueMeetingAsync(id, MeetingSync.Create, 0);
+        var row = Assert.Single(await app.SettledAsync());
+        Assert.Equal(("sent", 3), (row.Status, row.Attempts));
+        Assert.Single(zoom.Meetings);
+    }
+
+    [Fact]
+    public async Task A_create_for_an_event_that_has_a_meeting_updates_it_instead()
+    {
+        await using var zoom = await FakeZoom.StartAsync();
+        await using var app = await StartAsync(zoom);
+        var (_, id) = await app.ProviderEventAsync("Zoom");
+
+        Assert.Equal(OutboxResult.Done, await app.RunDirectlyAsync(id, MeetingSync.Create));
+        Assert.Equal(OutboxResult.Done, await app.RunDirectlyAsync(id, MeetingSync.Create)); // a retried row
+        Assert.Single(zoom.Meetings);
+        Assert.Contains(zoom.Requests, r => r.StartsWith("PATCH /v2/meetings/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Wrong_credentials_are_kept_as_an_error_and_retried_not_dropped()
+    {
+        await using var zoom = await FakeZoom.StartAsync();
+        var settings = MeetingKit.Quick(zoom.Settings());
+        settings["EventPortal:Meetings:Zoom:ClientSecret"] = "wrong";
+        await using var app = await PortalApp.StartSqliteAsync(settings: settings);
+        var (_, id) = await app.ProviderEventAsync("Zoom");
+
+        await Assert.ThrowsAsync<OutboxException>(() => app.RunDirectlyAsync(id, MeetingSync.Create));
+        var stored = await app.MeetingAsync(id);
+        Assert.Contains("Invalid client_id or client_secret", stored.MeetingError);
+        Assert.DoesNotContain("wrong", stored.MeetingError);
+        Assert.Empty(zoom.Meetings);
+    }
+
+    [Fact]
+    public async Task Start_url_password_and_tokens_stay_off_the_public_pages()
+    {
+        await using var zoom = await FakeZoom.StartAsync();
+        await using var app = await StartAsync(zoom);
+        var (slug, id) = await app.ProviderEventAsync("Zoom");
+        await app.QueueMeetingAsync(id, MeetingSync.Create, 0);
+        await app.SettledAsync();
+        var meeting = Assert.Single(zoom.Meetings);
+
+        var text = await app.PublicTextAsync(slug);
+        foreach (var secret in new[] { meeting.JoinUrl, meeting.StartUrl, meeting.Password, meeting.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), zoom.ClientSecret }.Concat(zoom.Tokens))
+            Assert.DoesNotContain(secret, text, StringComparison.OrdinalIgnoreCase);
+        // start_url and the passcode are not even stored.
+        var stored = await app.QueryOneAsync<string>("SELECT COALESCE(meeting_url, '') || '|' || COALESCE(meeting_error, '') FROM events WHERE id = @id", new { id });
+        Assert.DoesNotContain(meeting.StartUrl, stored);
+    }
+
+    [Fact]
+    public async Task With_registrant_links_each_confirmed_registrant_gets_and_is_sent_to_their_own_join_link()
+    {
+        await using var zoom = await FakeZoom.StartAsync();
+        await using var app = await StartAsync(zoom, registrantLinks: true);
+        var (slug, id) = await app.ProviderEventAsync("Zoom", startsAt: DateTime.UtcNow.AddMinutes(2));
+        using var client = app.Client();
+        var manage = await client.RegisteredAsync(slug, "hanako@example.jp");
+
+        await app.QueueMeetingAsync(id, MeetingSync.Create, 0);
+        var deadline = DateTime.UtcNow + MeetingKit.Wait;
+        while (zoom.Registrants.Count == 0 || (await app.MeetingRowsAsync()).Any(r => r.Status is not ("sent" or "skipped" or "failed")))
+        {
+            Assert.True(DateTime.UtcNow < deadline, string.Join("\n", await app.MeetingRowsAsync()));
+            await Task.Delay(100);
+        }
+        Assert.Equal(1, Assert.Single(zoom.Meetings).ApprovalType);
+        var registrant = Assert.Single(zoom.Registrants);
+        Assert.Equal(("hanako@example.jp", "花子", "山田", true), (registrant.Email, registrant.FirstName, registrant.LastName, registrant.AutoApprove));
+
+        var seed = await app.QueryOneAsync<string>("SELECT token_seed FROM registrations WHERE manage_token_hash = @hash",
+            new { hash = EventPortal.Web.Registrations.Tokens.Hash(manage[3..]) });
+        var response = await client.GetAsync($"/j/{app.Tokens.Join(seed)}");
+        Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+        Assert.Equal(registrant.JoinUrl, response.Headers.Location!.OriginalString);
+    }
+}
