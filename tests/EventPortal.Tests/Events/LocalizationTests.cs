@@ -23,11 +23,15 @@ public sealed partial class LocalizationTests
         var used = Directory.EnumerateFiles(source, "*.*", SearchOption.AllDirectories)
             .Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".cshtml", StringComparison.Ordinal))
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"))
-            .SelectMany(f => KeyLiteral().Matches(File.ReadAllText(f)).Select(m => m.Groups[1].Value))
+            // Audit actions ("event.update") and outbox kinds ("mail.reminder") look like keys but are not shown to anyone.
+            .SelectMany(f => File.ReadAllLines(f).Where(line => !line.Contains("Audit.", StringComparison.Ordinal) && !line.Contains("const string", StringComparison.Ordinal)))
+            .SelectMany(line => KeyLiteral().Matches(line).Select(m => m.Groups[1].Value))
             .Distinct()
             .ToList();
         Assert.True(used.Count > 50, $"found only {used.Count} keys; is the pattern still right?");
-        Assert.DoesNotContain(used, k => !Text.Table("ja").ContainsKey(k));
+        // A literal ending in '.' is the start of a key completed in code ("status." + status).
+        var missing = used.Where(k => !k.EndsWith('.') && !Text.Table("ja").ContainsKey(k)).ToList();
+        Assert.True(missing.Count == 0, "missing keys: " + string.Join(", ", missing));
     }
 
     // "error.required", T["event.when"], "manage.cancelledNow"… : dotted lower-camel keys in string literals.

@@ -56,7 +56,8 @@ public sealed class PortalApp : IAsyncDisposable
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Error",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) config[k] = v;
-        var app = await Program.CreateAsync(["--urls", "http://127.0.0.1:0"], b =>
+        // No file watchers on appsettings.json: hundreds of apps per run would exhaust inotify handles.
+        var app = await Program.CreateAsync(["--urls", "http://127.0.0.1:0", "--hostBuilder:reloadConfigOnChange=false"], b =>
         {
             b.Configuration.AddInMemoryCollection(config);
             services?.Invoke(b.Services);

@@ -135,12 +135,12 @@ public sealed class MailDelivery : IAsyncLifetime
         do
         {
             await Task.Delay(200);
-            status = await _app.QueryOneAsync<string>("SELECT status FROM outbox WHERE registration_id = (SELECT id FROM registrations WHERE email_normalized = 'reject-me@example.jp')");
+            status = await _app.QueryOneAsync<string>("SELECT status FROM outbox WHERE kind = 'mail.registration_confirmed' AND registration_id = (SELECT id FROM registrations WHERE email_normalized = 'reject-me@example.jp')");
         } while (status != "failed" && DateTime.UtcNow < deadline);
 
         Assert.Equal("failed", status);
-        Assert.Contains("550", await _app.QueryOneAsync<string>("SELECT last_error FROM outbox WHERE registration_id = (SELECT id FROM registrations WHERE email_normalized = 'reject-me@example.jp')"));
-        Assert.Equal(1, await _app.QueryOneAsync<int>("SELECT attempts FROM outbox WHERE registration_id = (SELECT id FROM registrations WHERE email_normalized = 'reject-me@example.jp')"));
+        Assert.Contains("550", await _app.QueryOneAsync<string>("SELECT last_error FROM outbox WHERE kind = 'mail.registration_confirmed' AND registration_id = (SELECT id FROM registrations WHERE email_normalized = 'reject-me@example.jp')"));
+        Assert.Equal(1, await _app.QueryOneAsync<int>("SELECT attempts FROM outbox WHERE kind = 'mail.registration_confirmed' AND registration_id = (SELECT id FROM registrations WHERE email_normalized = 'reject-me@example.jp')"));
     }
 
     [Fact]
