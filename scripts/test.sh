@@ -30,6 +30,8 @@ echo "==> building"
 dotnet build EventPortal.sln -c Debug -warnaserror --nologo -v quiet
 
 echo "==> testing"
+# Many app instances start inside one test process: poll for file changes instead of using inotify.
+export DOTNET_USE_POLLING_FILE_WATCHER=true
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e

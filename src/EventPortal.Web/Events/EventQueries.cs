@@ -31,6 +31,11 @@ public static class EventQueries
         WHERE event_id = (SELECT id FROM events WHERE slug = @slug AND status <> 'draft') ORDER BY position, id
         """;
 
+    const string Questions = """
+        SELECT code, label_ja, label_en, required FROM event_questions
+        WHERE event_id = (SELECT id FROM events WHERE slug = @slug AND status <> 'draft') ORDER BY position, id
+        """;
+
     public static async Task<IReadOnlyList<EventRecord>> UpcomingAsync(Db db, DateTime now, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
@@ -52,18 +57,19 @@ public static class EventQueries
         return details;
     }
 
-    /// <summary>A published, cancelled or completed event with its tickets and categories; drafts stay hidden.</summary>
+    /// <summary>A published, cancelled or completed event with its tickets, categories and questions; drafts stay hidden.</summary>
     public static async Task<EventDetails?> FindAsync(Db db, string slug, CancellationToken ct)
     {
         if (slug.Length > 100) return null;
-        // One round trip for all three: this runs on every registration.
+        // One round trip for all four: this runs on every registration.
         await using var connection = await db.OpenAsync(ct);
         await using var results = await connection.QueryMultipleAsync(new CommandDefinition(
-            $"{BySlug};\n{Tickets};\n{Categories}", new { slug }, cancellationToken: ct));
+            $"{BySlug};\n{Tickets};\n{Categories};\n{Questions}", new { slug }, cancellationToken: ct));
         var e = await results.ReadSingleOrDefaultAsync<EventRecord>();
         if (e is null) return null;
         var tickets = (await results.ReadAsync<TicketTypeRecord>()).AsList();
         var categories = (await results.ReadAsync<CategoryRecord>()).AsList();
-        return new EventDetails(e, tickets, categories);
+        var questions = (await results.ReadAsync<QuestionRecord>()).AsList();
+        return new EventDetails(e, tickets, categories) { Questions = questions };
     }
 }

@@ -73,7 +73,21 @@ public sealed class CategoryRecord
     public string Name(string language) => language == "en" && NameEn.Length > 0 ? NameEn : NameJa;
 }
 
-public sealed record EventDetails(EventRecord Event, IReadOnlyList<TicketTypeRecord> Tickets, IReadOnlyList<CategoryRecord> Categories);
+/// <summary>A custom question the organiser added to the registration form; answers go to <c>registrations.answers</c>.</summary>
+public sealed class QuestionRecord
+{
+    public string Code { get; init; } = "";
+    public string LabelJa { get; init; } = "";
+    public string LabelEn { get; init; } = "";
+    public bool Required { get; init; }
+    public string Label(string language) => language == "en" && LabelEn.Length > 0 ? LabelEn : LabelJa;
+}
+
+public sealed record EventDetails(EventRecord Event, IReadOnlyList<TicketTypeRecord> Tickets, IReadOnlyList<CategoryRecord> Categories)
+{
+    /// <summary>The organiser's custom questions, in form order.</summary>
+    public IReadOnlyList<QuestionRecord> Questions { get; init; } = [];
+}
 
 public static class Json
 {

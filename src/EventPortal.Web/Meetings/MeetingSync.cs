@@ -15,13 +15,17 @@ public static class MeetingSync
     public const string KindPrefix = "meeting.";
     public const string Create = "create", Update = "update", Delete = "delete", Registrant = "registrant";
 
-    public static async Task QueueAsync(DbConnection c, DbTransaction tx, long eventId, string action, int sequence, DateTime now, CancellationToken ct)
+    public static Task QueueAsync(DbConnection c, DbTransaction tx, long eventId, string action, int sequence, DateTime now, CancellationToken ct) =>
+        QueueAsync(c, tx, eventId, action, sequence.ToString(System.Globalization.CultureInfo.InvariantCulture), now, ct);
+
+    /// <param name="version">Tells this change from earlier ones of the same kind (the SEQUENCE, or a time).</param>
+    public static async Task QueueAsync(DbConnection c, DbTransaction tx, long eventId, string action, string version, DateTime now, CancellationToken ct)
     {
         if (action is not (Create or Update or Delete)) throw new ArgumentOutOfRangeException(nameof(action), action, "create, update or delete");
         var provider = await c.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
             "SELECT meeting_provider FROM events WHERE id = @eventId", new { eventId }, tx, cancellationToken: ct));
         if (provider is not (nameof(MeetingProvider.Teams) or nameof(MeetingProvider.Zoom))) return;
-        if (!await Outbox.EnqueueAsync(c, tx, KindPrefix + action, $"meeting:{eventId}:{action}:{sequence}", eventId, null, now, ct)) return;
+        if (!await Outbox.EnqueueAsync(c, tx, KindPrefix + action, $"meeting:{eventId}:{action}:{version}", eventId, null, now, ct)) return;
         if (action == Create)
             await c.ExecuteAsync(new CommandDefinition(
                 "UPDATE events SET meeting_state = 'pending', meeting_error = NULL WHERE id = @eventId AND meeting_external_id IS NULL",

@@ -74,7 +74,7 @@ public static class RegistrationValidator
 
         var accessibility = Block(input.Accessibility, "accessibility", LongTextMax, errors);
         var questions = Block(input.Questions, "questions", LongTextMax, errors);
-        var answers = Answers(input.Answers, errors);
+        var answers = Answers(input.Answers, details.Questions, fromForm, errors);
         if (!input.Consent) errors.Add(new("consent", "error.consent"));
 
         if (errors.Count > 0 || ticket is null) return (null, errors);
@@ -103,18 +103,32 @@ public static class RegistrationValidator
         return text;
     }
 
-    static Dictionary<string, string> Answers(IReadOnlyDictionary<string, string>? answers, List<FieldError> errors)
+    /// <summary>The form field of a custom question (<c>q-{code}</c>), or its API name (<c>answers.{code}</c>).</summary>
+    public static string AnswerField(string code, bool fromForm) => fromForm ? "q-" + code : "answers." + code;
+
+    /// <summary>
+    /// Answers to the event's custom questions: required ones answered, none longer than
+    /// <see cref="LongTextMax"/>, clean text, and no answers to questions the event does not ask.
+    /// Empty answers are dropped.
+    /// </summary>
+    static Dictionary<string, string> Answers(IReadOnlyDictionary<string, string>? answers, IReadOnlyList<QuestionRecord> questions, bool fromForm, List<FieldError> errors)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (answers is null) return result;
+        answers ??= new Dictionary<string, string>();
         if (answers.Count > AnswersMax) { errors.Add(new("answers", "error.tooMany", AnswersMax)); return result; }
-        foreach (var (key, value) in answers)
+        foreach (var key in answers.Keys)
         {
-            if (key.Length is 0 or > 64 || !IsCleanText(key, multiline: false)) { errors.Add(new("answers", "error.badCharacters")); break; }
-            var text = (value ?? "").Normalize(NormalizationForm.FormC).Trim();
-            if (text.Length > LongTextMax) { errors.Add(new("answers", "error.tooLong", LongTextMax)); break; }
-            if (!IsCleanText(text, multiline: true)) { errors.Add(new("answers", "error.badCharacters")); break; }
-            result[key] = text;
+            if (key.Length is 0 or > 64 || !IsCleanText(key, multiline: false)) { errors.Add(new("answers", "error.badCharacters")); return result; }
+            if (questions.All(q => q.Code != key)) { errors.Add(new("answers", "error.unknownQuestion", key)); return result; }
+        }
+        foreach (var question in questions)
+        {
+            var field = AnswerField(question.Code, fromForm);
+            var text = (answers.GetValueOrDefault(question.Code) ?? "").Replace("\r\n", "\n").Normalize(NormalizationForm.FormC).Trim();
+            if (text.Length == 0) { if (question.Required) errors.Add(new(field, "error.required")); }
+            else if (text.Length > LongTextMax) errors.Add(new(field, "error.tooLong", LongTextMax));
+            else if (!IsCleanText(text, multiline: true)) errors.Add(new(field, "error.badCharacters"));
+            else result[question.Code] = text;
         }
         return result;
     }

@@ -26,6 +26,13 @@ public sealed class PortalApp : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
     public EventPortal.Web.Registrations.Tokens Tokens => _app.Services.GetRequiredService<EventPortal.Web.Registrations.Tokens>();
 
+    static PortalApp()
+    {
+        // Hundreds of apps start in one test process; file watchers built on inotify (static
+        // files, asp-append-version) would exhaust the per-user limit of 128 instances.
+        Environment.SetEnvironmentVariable("DOTNET_USE_POLLING_FILE_WATCHER", "true");
+    }
+
     PortalApp(WebApplication app, Uri baseAddress, string dataDirectory) =>
         (_app, BaseAddress, DataDirectory) = (app, baseAddress, dataDirectory);
 

@@ -1,0 +1,49 @@
+using Dapper;
+using EventPortal.Web.Data;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace EventPortal.Web.Admin;
+
+/// <summary><c>/admin/events</c>: every event, drafts too, newest first, with registrations per ticket type.</summary>
+public sealed class EventsPageModel(Db db) : PageModel
+{
+    public sealed class EventRow
+    {
+        public long Id { get; init; }
+        public string Slug { get; init; } = "";
+        public string Title { get; init; } = "";
+        public DateTime StartsAt { get; init; }
+        public DateTime EndsAt { get; init; }
+        public string TimeZone { get; init; } = "";
+        public string Status { get; init; } = "";
+    }
+
+    public sealed class TicketRow
+    {
+        public long EventId { get; init; }
+        public string NameJa { get; init; } = "";
+        public string NameEn { get; init; } = "";
+        public int? Capacity { get; init; }
+        public int Taken { get; init; }
+        public long Waitlisted { get; init; }
+        public string Name(string language) => language == "en" && NameEn.Length > 0 ? NameEn : NameJa;
+    }
+
+    const string Events = "SELECT id, slug, title, starts_at, ends_at, time_zone, status FROM events ORDER BY starts_at DESC, id DESC";
+
+    const string Tickets = """
+        SELECT t.event_id, t.name_ja, t.name_en, t.capacity, t.taken,
+               (SELECT COUNT(*) FROM registrations r WHERE r.ticket_type_id = t.id AND r.status = 'waitlisted') AS waitlisted
+        FROM ticket_types t ORDER BY t.event_id, t.position, t.id
+        """;
+
+    public IReadOnlyList<EventRow> List { get; private set; } = [];
+    public ILookup<long, TicketRow> TicketsOf { get; private set; } = Array.Empty<TicketRow>().ToLookup(t => t.EventId);
+
+    public async Task OnGetAsync(CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        List = (await connection.QueryAsync<EventRow>(new CommandDefinition(Events, cancellationToken: ct))).AsList();
+        TicketsOf = (await connection.QueryAsync<TicketRow>(new CommandDefinition(Tickets, cancellationToken: ct))).ToLookup(t => t.EventId);
+    }
+}

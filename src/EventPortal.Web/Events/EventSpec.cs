@@ -1,0 +1,188 @@
+using System.Data.Common;
+using System.Text.Json;
+using Dapper;
+
+namespace EventPortal.Web.Events;
+
+/// <param name="Field">How the form or the API names this row in an error (<c>ticketTypes[0].</c>, <c>t0-</c>); empty: by position.</param>
+public sealed record TicketSpec(string Code, string NameJa, string NameEn, int? Capacity, bool Waitlist, string Kind = "live",
+    DateTime? SalesStart = null, DateTime? SalesEnd = null, string Field = "")
+{
+    /// <summary>Read from the database: seats taken (confirmed) and people waiting. Ignored on input.</summary>
+    public int Taken { get; init; }
+    public int Waitlisted { get; init; }
+    public long Id { get; init; }
+}
+
+public sealed record CategorySpec(string Code, string NameJa, string NameEn, string Field = "");
+
+public sealed record QuestionSpec(string Code, string LabelJa, string LabelEn, bool Required, string Field = "");
+
+/// <summary>
+/// Everything an organiser can set on an event, as the console and the admin API edit it:
+/// the event row (with the meeting link, which only organisers see), its ticket types,
+/// attendee categories and custom questions. <see cref="EventChanges"/> applies one to the
+/// database; <see cref="EventSpecRules"/> checks one.
+/// </summary>
+public sealed record EventSpec
+{
+    public long Id { get; init; }
+    public string Status { get; init; } = "draft";
+    public int Sequence { get; init; }
+
+    public string Slug { get; init; } = "";
+    public string Title { get; init; } = "";
+    public string Summary { get; init; } = "";
+    public string Description { get; init; } = "";
+    /// <summary>UTC.</summary>
+    public DateTime StartsAt { get; init; }
+    public DateTime EndsAt { get; init; }
+    public string TimeZone { get; init; } = "Asia/Tokyo";
+    public int DoorsOpenMinutes { get; init; }
+    public string Language { get; init; } = "ja";
+    public string Venue { get; init; } = "";
+    public string OrganizerName { get; init; } = "";
+    public string OrganizerEmail { get; init; } = "";
+    public string Contact { get; init; } = "";
+    public string ConsentPurpose { get; init; } = "";
+    public string MeetingProvider { get; init; } = "Manual";
+    /// <summary>A secret: shown to organisers only, never on a public page or in a public answer.</summary>
+    public string? MeetingUrl { get; init; }
+    public IReadOnlyList<ProgrammeItem> Programme { get; init; } = [];
+    public IReadOnlyList<Speaker> Speakers { get; init; } = [];
+    public IReadOnlyList<TicketSpec> TicketTypes { get; init; } = [];
+    public IReadOnlyList<CategorySpec> Categories { get; init; } = [];
+    public IReadOnlyList<QuestionSpec> Questions { get; init; } = [];
+
+    /// <summary>The time or the place changed: registrants must be told and their invites replaced.</summary>
+    public bool MovesFrom(EventSpec before) =>
+        StartsAt != before.StartsAt || EndsAt != before.EndsAt || Venue != before.Venue;
+
+    /// <summary>Names of the top-level fields that differ from <paramref name="before"/>, for the audit log.</summary>
+    public List<string> ChangedFrom(EventSpec before)
+    {
+        var changed = new List<string>();
+        void Check(string name, object? a, object? b) { if (!Equals(a, b)) changed.Add(name); }
+        Check("title", Title, before.Title);
+        Check("summary", Summary, before.Summary);
+        Check("description", Description, before.Description);
+        Check("startsAt", StartsAt, before.StartsAt);
+        Check("endsAt", EndsAt, before.EndsAt);
+        Check("timeZone", TimeZone, before.TimeZone);
+        Check("doorsOpenMinutes", DoorsOpenMinutes, before.DoorsOpenMinutes);
+        Check("language", Language, before.Language);
+        Check("venue", Venue, before.Venue);
+        Check("organizerName", OrganizerName, before.OrganizerName);
+        Check("organizerEmail", OrganizerEmail, before.OrganizerEmail);
+        Check("contact", Contact, before.Contact);
+        Check("consentPurpose", ConsentPurpose, before.ConsentPurpose);
+        Check("meetingProvider", MeetingProvider, before.MeetingProvider);
+        Check("meetingUrl", MeetingUrl ?? "", before.MeetingUrl ?? "");
+        Check("programme", Json(Programme), Json(before.Programme));
+        Check("speakers", Json(Speakers), Json(before.Speakers));
+        foreach (var t in TicketTypes)
+        {
+            var old = before.TicketTypes.FirstOrDefault(o => o.Code == t.Code);
+            if (old is null) changed.Add($"ticketTypes[{t.Code}] added");
+            else if (old.Capacity != t.Capacity) changed.Add($"ticketTypes[{t.Code}].capacity {Seats(old.Capacity)}→{Seats(t.Capacity)}");
+            else if (old with { Field = "" } != t with { Field = "", Taken = old.Taken, Waitlisted = old.Waitlisted, Id = old.Id }) changed.Add($"ticketTypes[{t.Code}]");
+        }
+        changed.AddRange(before.TicketTypes.Where(o => TicketTypes.All(t => t.Code != o.Code)).Select(o => $"ticketTypes[{o.Code}] removed"));
+        if (!Categories.Select(c => c with { Field = "" }).SequenceEqual(before.Categories.Select(c => c with { Field = "" }))) changed.Add("categories");
+        if (!Questions.Select(q => q with { Field = "" }).SequenceEqual(before.Questions.Select(q => q with { Field = "" }))) changed.Add("questions");
+        return changed;
+
+        static string Seats(int? capacity) => capacity?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "∞";
+    }
+
+    static string Json<T>(T value) => JsonSerializer.Serialize(value, Events.Json.Options);
+
+    const string EventRow = """
+        SELECT id, status, sequence, slug, title, summary, description, starts_at, ends_at, time_zone, doors_open_minutes,
+               language, venue, organizer_name, organizer_email, contact, consent_purpose, meeting_provider, meeting_url,
+               programme AS programme_json, speakers AS speakers_json
+        FROM events WHERE slug = @slug
+        """;
+
+    const string Tickets = """
+        SELECT t.id, t.code, t.name_ja, t.name_en, t.capacity, t.waitlist, t.kind, t.sales_start, t.sales_end, t.taken,
+               (SELECT COUNT(*) FROM registrations r WHERE r.ticket_type_id = t.id AND r.status = 'waitlisted') AS waitlisted
+        FROM ticket_types t WHERE t.event_id = @id ORDER BY t.position, t.id
+        """;
+
+    /// <summary>Any event (drafts too) with everything organisers may see; null when the slug is unknown.</summary>
+    public static async Task<EventSpec?> LoadAsync(DbConnection connection, DbTransaction? tx, string slug, CancellationToken ct)
+    {
+        if (slug.Length > 100) return null;
+        var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(EventRow, new { slug }, tx, cancellationToken: ct));
+        if (row is null) return null;
+        var id = row.Id;
+        var tickets = await connection.QueryAsync<TicketRow>(new CommandDefinition(Tickets, new { id }, tx, cancellationToken: ct));
+        var categories = await connection.QueryAsync<CategoryRecord>(new CommandDefinition(
+            "SELECT code, name_ja, name_en FROM event_categories WHERE event_id = @id ORDER BY position, id", new { id }, tx, cancellationToken: ct));
+        var questions = await connection.QueryAsync<QuestionRow>(new CommandDefinition(
+            "SELECT code, label_ja, label_en, required FROM event_questions WHERE event_id = @id ORDER BY position, id", new { id }, tx, cancellationToken: ct));
+        return new EventSpec
+        {
+            Id = id, Status = row.Status, Sequence = row.Sequence, Slug = row.Slug, Title = row.Title, Summary = row.Summary,
+            Description = row.Description, StartsAt = row.StartsAt, EndsAt = row.EndsAt, TimeZone = row.TimeZone,
+            DoorsOpenMinutes = row.DoorsOpenMinutes, Language = row.Language, Venue = row.Venue, OrganizerName = row.OrganizerName,
+            OrganizerEmail = row.OrganizerEmail, Contact = row.Contact, ConsentPurpose = row.ConsentPurpose,
+            MeetingProvider = row.MeetingProvider, MeetingUrl = row.MeetingUrl,
+            Programme = JsonSerializer.Deserialize<List<ProgrammeItem>>(row.ProgrammeJson, Events.Json.Options) ?? [],
+            Speakers = JsonSerializer.Deserialize<List<Speaker>>(row.SpeakersJson, Events.Json.Options) ?? [],
+            TicketTypes = tickets.Select(t => new TicketSpec(t.Code, t.NameJa, t.NameEn, t.Capacity, t.Waitlist, t.Kind, t.SalesStart, t.SalesEnd)
+                { Taken = t.Taken, Waitlisted = (int)t.Waitlisted, Id = t.Id }).ToList(),
+            Categories = categories.Select(c => new CategorySpec(c.Code, c.NameJa, c.NameEn)).ToList(),
+            Questions = questions.Select(q => new QuestionSpec(q.Code, q.LabelJa, q.LabelEn, q.Required)).ToList(),
+        };
+    }
+
+    sealed class Row
+    {
+        public long Id { get; init; }
+        public string Status { get; init; } = "";
+        public int Sequence { get; init; }
+        public string Slug { get; init; } = "";
+        public string Title { get; init; } = "";
+        public string Summary { get; init; } = "";
+        public string Description { get; init; } = "";
+        public DateTime StartsAt { get; init; }
+        public DateTime EndsAt { get; init; }
+        public string TimeZone { get; init; } = "";
+        public int DoorsOpenMinutes { get; init; }
+        public string Language { get; init; } = "";
+        public string Venue { get; init; } = "";
+        public string OrganizerName { get; init; } = "";
+        public string OrganizerEmail { get; init; } = "";
+        public string Contact { get; init; } = "";
+        public string ConsentPurpose { get; init; } = "";
+        public string MeetingProvider { get; init; } = "";
+        public string? MeetingUrl { get; init; }
+        public string ProgrammeJson { get; init; } = "[]";
+        public string SpeakersJson { get; init; } = "[]";
+    }
+
+    sealed class TicketRow
+    {
+        public long Id { get; init; }
+        public string Code { get; init; } = "";
+        public string NameJa { get; init; } = "";
+        public string NameEn { get; init; } = "";
+        public int? Capacity { get; init; }
+        public bool Waitlist { get; init; }
+        public string Kind { get; init; } = "live";
+        public DateTime? SalesStart { get; init; }
+        public DateTime? SalesEnd { get; init; }
+        public int Taken { get; init; }
+        public long Waitlisted { get; init; }
+    }
+
+    sealed class QuestionRow
+    {
+        public string Code { get; init; } = "";
+        public string LabelJa { get; init; } = "";
+        public string LabelEn { get; init; } = "";
+        public bool Required { get; init; }
+    }
+}

@@ -1,0 +1,149 @@
+using System.Text.RegularExpressions;
+using EventPortal.Web.Registrations;
+
+namespace EventPortal.Web.Events;
+
+/// <summary>
+/// What an event must look like before it is stored, shared by the console and the admin API.
+/// Errors name fields the API's way (<c>title</c>, <c>ticketTypes[0].capacity</c>); rows carry
+/// their own prefix so the console can name its form fields instead.
+/// </summary>
+public static partial class EventSpecRules
+{
+    public const int TitleMax = 200, SummaryMax = 1000, DescriptionMax = 20_000, LineMax = 200, BlockMax = 2000, SlugMax = 80;
+    public const int MaxTickets = 10, MaxCategories = 30, MaxQuestions = RegistrationValidator.AnswersMax, MaxRows = 50;
+    public const int DoorsOpenMax = 240, CapacityMax = 1_000_000;
+    public static readonly string[] Providers = ["Manual", "Teams", "Zoom"];
+    public static readonly string[] Kinds = ["live", "recording"];
+    /// <summary>Slugs that would collide with console routes.</summary>
+    static readonly string[] Reserved = ["new", "edit"];
+
+    [GeneratedRegex("^[a-z0-9]+(?:-[a-z0-9]+)*$")]
+    public static partial Regex SlugPattern();
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,31}$")]
+    public static partial Regex CodePattern();
+
+    public static bool IsSlug(string slug) => slug.Length <= SlugMax && SlugPattern().IsMatch(slug) && !Reserved.Contains(slug);
+
+    public static bool IsTimeZone(string id) =>
+        id.Length is > 0 and <= 64 && TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) && zone.HasIanaId;
+
+    /// <summary>An absolute https URL without spaces: the only kind of meeting link we hand out.</summary>
+    public static bool IsHttpsUrl(string url) =>
+        url.Length <= 2000 && !url.Any(char.IsWhiteSpace) && Uri.TryCreate(url, UriKind.Absolute, out var u) && u.Scheme == Uri.UriSchemeHttps && u.Host.Length > 0;
+
+    public static List<FieldError> Check(EventSpec s, bool isNew)
+    {
+        var errors = new List<FieldError>();
+        if (isNew)
+        {
+            if (s.Slug.Length == 0) errors.Add(new("slug", "error.required"));
+            else if (!IsSlug(s.Slug)) errors.Add(new("slug", "adminEvent.error.slug", SlugMax));
+        }
+        Line(errors, "title", s.Title, TitleMax, required: true);
+        Block(errors, "summary", s.Summary, SummaryMax);
+        Block(errors, "description", s.Description, DescriptionMax);
+        if (!IsTimeZone(s.TimeZone)) errors.Add(new("timeZone", "adminEvent.error.timeZone"));
+        if (s.StartsAt == default) errors.Add(new("startsAt", "error.required"));
+        if (s.EndsAt == default) errors.Add(new("endsAt", "error.required"));
+        else if (s.StartsAt != default && s.EndsAt <= s.StartsAt) errors.Add(new("endsAt", "adminEvent.error.endBeforeStart"));
+        if (s.DoorsOpenMinutes is < 0 or > DoorsOpenMax) errors.Add(new("doorsOpenMinutes", "adminEvent.error.range", 0, DoorsOpenMax));
+        if (s.Language is not ("ja" or "en")) errors.Add(new("language", "adminEvent.error.language"));
+        Line(errors, "venue", s.Venue, LineMax);
+        Line(errors, "organizerName", s.OrganizerName, LineMax);
+        if (s.OrganizerEmail.Length > 0 && !EmailAddress.IsValid(s.OrganizerEmail)) errors.Add(new("organizerEmail", "error.email"));
+        Block(errors, "contact", s.Contact, BlockMax);
+        Block(errors, "consentPurpose", s.ConsentPurpose, BlockMax);
+        if (!Providers.Contains(s.MeetingProvider)) errors.Add(new("meetingProvider", "adminEvent.error.provider", string.Join(", ", Providers)));
+        if (s.MeetingUrl is { Length: > 0 } url && !IsHttpsUrl(url)) errors.Add(new("meetingUrl", "adminEvent.error.https"));
+
+        if (s.TicketTypes.Count == 0) errors.Add(new("ticketTypes", "adminEvent.error.noTickets"));
+        if (s.TicketTypes.Count > MaxTickets) errors.Add(new("ticketTypes", "error.tooMany", MaxTickets));
+        Rows(errors, s.TicketTypes, "ticketTypes", t => t.Field, t => t.Code, (t, f) =>
+        {
+            Line(errors, f + "name", t.NameJa, 100, required: true);
+            Line(errors, f + "nameEn", t.NameEn, 100);
+            if (t.Capacity is < 0 or > CapacityMax) errors.Add(new(f + "capacity", "adminEvent.error.range", 0, CapacityMax));
+            if (!Kinds.Contains(t.Kind)) errors.Add(new(f + "kind", "adminEvent.error.kind"));
+            if (t.SalesStart is { } from && t.SalesEnd is { } until && until <= from) errors.Add(new(f + "salesEnd", "adminEvent.error.endBeforeStart"));
+        });
+
+        if (s.Categories.Count > MaxCategories) errors.Add(new("categories", "error.tooMany", MaxCategories));
+        Rows(errors, s.Categories, "categories", c => c.Field, c => c.Code, (c, f) =>
+        {
+            Line(errors, f + "name", c.NameJa, 100, required: true);
+            Line(errors, f + "nameEn", c.NameEn, 100);
+        });
+
+        if (s.Questions.Count > MaxQuestions) errors.Add(new("questions", "error.tooMany", MaxQuestions));
+        Rows(errors, s.Questions, "questions", q => q.Field, q => q.Code, (q, f) =>
+        {
+            Line(errors, f + "label", q.LabelJa, 500, required: true);
+            Line(errors, f + "labelEn", q.LabelEn, 500);
+        });
+
+        if (s.Speakers.Count > MaxRows) errors.Add(new("speakers", "error.tooMany", MaxRows));
+        for (var i = 0; i < s.Speakers.Count; i++)
+        {
+            var (sp, f) = (s.Speakers[i], $"speakers[{i}].");
+            Line(errors, f + "name", sp.Name, 100, required: true);
+            Line(errors, f + "affiliation", sp.Affiliation, LineMax);
+            Line(errors, f + "role", sp.Role, 100);
+            Block(errors, f + "bio", sp.Bio, BlockMax);
+        }
+        if (s.Programme.Count > MaxRows) errors.Add(new("programme", "error.tooMany", MaxRows));
+        for (var i = 0; i < s.Programme.Count; i++)
+        {
+            var (p, f) = (s.Programme[i], $"programme[{i}].");
+            Line(errors, f + "title", p.Title, LineMax, required: true);
+            Line(errors, f + "time", p.Time, 20);
+            Block(errors, f + "detail", p.Detail, BlockMax);
+        }
+        return errors;
+    }
+
+    /// <summary>
+    /// Capacities below the seats already taken, against a copy read before the change (so that
+    /// every problem shows at once); <see cref="EventChanges.UpdateAsync"/> checks again atomically.
+    /// </summary>
+    public static IEnumerable<FieldError> CheckSeats(EventSpec s, EventSpec stored)
+    {
+        for (var i = 0; i < s.TicketTypes.Count; i++)
+        {
+            var t = s.TicketTypes[i];
+            if (t.Capacity is { } capacity && stored.TicketTypes.FirstOrDefault(o => o.Code == t.Code) is { } old && capacity < old.Taken)
+                yield return new((t.Field.Length > 0 ? t.Field : $"ticketTypes[{i}].") + "capacity", "adminEvent.error.capacityBelowTaken", old.Taken);
+        }
+    }
+
+    /// <summary>Codes: present, well-formed, unique within the list; then the row's own checks.</summary>
+    static void Rows<T>(List<FieldError> errors, IReadOnlyList<T> rows, string list, Func<T, string> field, Func<T, string> code, Action<T, string> check)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var f = field(rows[i]) is { Length: > 0 } given ? given : $"{list}[{i}].";
+            var c = code(rows[i]);
+            if (c.Length == 0) errors.Add(new(f + "code", "error.required"));
+            else if (!CodePattern().IsMatch(c)) errors.Add(new(f + "code", "adminEvent.error.code"));
+            else if (!seen.Add(c)) errors.Add(new(f + "code", "adminEvent.error.duplicateCode"));
+            check(rows[i], f);
+        }
+    }
+
+    static void Line(List<FieldError> errors, string field, string? value, int max, bool required = false)
+    {
+        value ??= "";
+        if (value.Length == 0) { if (required) errors.Add(new(field, "error.required")); }
+        else if (value.Length > max) errors.Add(new(field, "error.tooLong", max));
+        else if (!RegistrationValidator.IsCleanText(value, multiline: false)) errors.Add(new(field, "error.badCharacters"));
+    }
+
+    static void Block(List<FieldError> errors, string field, string? value, int max)
+    {
+        value ??= "";
+        if (value.Length > max) errors.Add(new(field, "error.tooLong", max));
+        else if (!RegistrationValidator.IsCleanText(value, multiline: true)) errors.Add(new(field, "error.badCharacters"));
+    }
+}
