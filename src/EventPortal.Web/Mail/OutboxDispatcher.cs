@@ -76,12 +76,24 @@ public sealed class OutboxDispatcher(Db db, IEnumerable<IOutboxHandler> handlers
                 var rows = await ClaimAsync(stoppingToken);
                 if (rows.Count > 0)
                 {
-                    await Parallel.ForEachAsync(rows, new ParallelOptions { MaxDegreeOfParallelism = o.MaxParallel, CancellationToken = stoppingToken },
-                        async (row, ct) =>
-                        {
-                            if (limiter is not null) using (await limiter.AcquireAsync(1, ct)) { }
-                            await ProcessAsync(row, ct);
-                        });
+                    var started = new System.Collections.Concurrent.ConcurrentDictionary<long, bool>();
+                    try
+                    {
+                        await Parallel.ForEachAsync(rows, new ParallelOptions { MaxDegreeOfParallelism = o.MaxParallel, CancellationToken = stoppingToken },
+                            async (row, ct) =>
+                            {
+                                if (limiter is not null) using (await limiter.AcquireAsync(1, ct)) { }
+                                started[row.Id] = true;
+                                await ProcessAsync(row, ct);
+                            });
+                    }
+                    catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                    {
+                        // A graceful stop: hand back what this instance claimed but never began, so
+                        // another instance (or the next start) sends it at once, not after the timeout.
+                        await ReleaseAsync(rows.Where(r => !started.ContainsKey(r.Id)).Select(r => r.Id).ToList());
+                        return;
+                    }
                     continue; // there may be more
                 }
                 await PurgeIfDueAsync(stoppingToken);
@@ -144,6 +156,12 @@ public sealed class OutboxDispatcher(Db db, IEnumerable<IOutboxHandler> handlers
             await RecordAsync(row, giveUp ? "failed" : "retry", due, Truncate(e.Message), CancellationToken.None);
         }
     }
+
+    Task ReleaseAsync(IReadOnlyList<long> ids) => ids.Count == 0 ? Task.CompletedTask :
+        db.WriteAsync((c, tx) => c.ExecuteAsync(new CommandDefinition("""
+            UPDATE outbox SET status = 'queued', claimed_at = NULL, attempts = attempts - 1
+            WHERE id = @id AND status = 'in_flight' AND claimed_by = @instance
+            """, ids.Select(id => new { id, instance = _instance }), tx)), CancellationToken.None);
 
     /// <summary>Exponential: base, 2×base, 4×base… capped at an hour, ±20 % jitter so retries spread out.</summary>
     TimeSpan Backoff(int attempts)

@@ -57,6 +57,36 @@ public sealed class OutboxBehaviour
     }
 
     [Fact]
+    public async Task A_graceful_stop_hands_back_the_rows_it_had_not_begun()
+    {
+        await using var smtp = await SmtpServer.StartAsync(new SmtpServerOptions(RcptDelayMs: 400));
+        var data = Directory.CreateTempSubdirectory("eventportal-stop-").FullName;
+        var settings = MailSettings(smtp.Port);
+        settings["EventPortal:DataDirectory"] = data;
+        settings["EventPortal:Mail:MaxParallel"] = "1";
+        try
+        {
+            await using (var app = await PortalApp.StartSqliteAsync(settings: settings))
+            {
+                var slug = await app.CreateEventAsync();
+                using var client = app.Client();
+                for (var i = 0; i < 8; i++) await client.RegisteredAsync(slug, $"stop{i}@example.jp");
+                await smtp.WaitForAsync(1, TimeSpan.FromSeconds(30));
+            } // a graceful stop, mid-batch
+
+            settings["EventPortal:Mail:DispatcherEnabled"] = "false";
+            await using var after = await PortalApp.StartSqliteAsync(settings: settings);
+            // At most the one message being handed over stays in flight; the rest are queued again.
+            Assert.InRange(await after.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox WHERE status = 'in_flight'"), 0, 1);
+            Assert.True(await after.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox WHERE status = 'queued' AND kind = 'mail.registration_confirmed'") >= 5);
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_rate_per_minute_holds_back_a_burst()
     {
         await using var smtp = await SmtpServer.StartAsync();
