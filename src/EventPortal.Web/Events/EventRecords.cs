@@ -26,6 +26,11 @@ public sealed class EventRecord
     public int Sequence { get; init; }
     /// <summary>When the personal join link starts to work, if earlier than doors-open.</summary>
     public DateTime? JoinOpensAt { get; init; }
+    /// <summary>Manual, Teams or Zoom (the meeting URL itself is a secret and is not read here).</summary>
+    public string MeetingProvider { get; init; } = "Manual";
+    /// <summary>Whether a recording is set (its URL is a secret), and until when it may be watched.</summary>
+    public bool HasRecording { get; init; }
+    public DateTime? RecordingAvailableUntil { get; init; }
 
     public DateTime DoorsOpenAt => StartsAt.AddMinutes(-DoorsOpenMinutes);
     public DateTime JoinOpensFrom => JoinOpensAt is { } at && at < DoorsOpenAt ? at : DoorsOpenAt;
@@ -59,7 +64,11 @@ public sealed class TicketTypeRecord
 
     /// <summary>Sales are open from SalesStart (or always) until SalesEnd (or the end of the event).</summary>
     public bool IsOnSale(DateTime now, EventRecord e) =>
-        e.Status == "published" && (SalesStart is null || now >= SalesStart) && now < (SalesEnd ?? e.EndsAt);
+        e.Status == "published" && (SalesStart is null || now >= SalesStart) && now < (SalesEnd ?? DefaultSalesEnd(e));
+
+    /// <summary>Live tickets sell until the event ends; recording tickets as long as the recording may be watched.</summary>
+    DateTime DefaultSalesEnd(EventRecord e) =>
+        Kind == "recording" && e.HasRecording ? e.RecordingAvailableUntil ?? DateTime.MaxValue : e.EndsAt;
 }
 
 public sealed class CategoryRecord

@@ -5,6 +5,7 @@ using Dapper;
 using EventPortal.Web.Data;
 using EventPortal.Web.Events;
 using EventPortal.Web.Mail;
+using EventPortal.Web.Meetings;
 using EventPortal.Web.Reminders;
 
 namespace EventPortal.Web.Registrations;
@@ -93,6 +94,9 @@ public sealed class Registrar(Db db, Tokens tokens, OutboxSignal outbox, TimePro
             $"{(seated ? "confirm" : "waitlisted")}:{id}", e.Id, id, now, ct);
         // Waitlisted registrations get their reminders planned too: sent only if promoted by then.
         await ReminderRules.PlanForRegistrationAsync(connection, tx, e, id, r.Ticket.Kind, now, ct);
+        // Zoom events with per-registrant links: this registrant's own join link.
+        if (seated && r.Ticket.IsLive && e.MeetingProvider == "Zoom")
+            await MeetingSync.QueueRegistrantAsync(connection, tx, e.Id, id, now, ct);
         return new(seated ? RegisterOutcome.Confirmed : RegisterOutcome.Waitlisted, id, status, manageToken);
     }
 
@@ -217,5 +221,8 @@ public sealed class Registrar(Db db, Tokens tokens, OutboxSignal outbox, TimePro
             "UPDATE registrations SET status = 'confirmed', promoted_at = @now, updated_at = @now WHERE id = @promoted",
             new { promoted, now }, tx, cancellationToken: ct));
         await Outbox.EnqueueAsync(connection, tx, Outbox.Kinds.Promoted, $"promoted:{promoted}", eventId, promoted, now, ct);
+        if (await connection.ExecuteScalarAsync<string>(new CommandDefinition(
+                "SELECT meeting_provider FROM events WHERE id = @eventId", new { eventId }, tx, cancellationToken: ct)) == "Zoom")
+            await MeetingSync.QueueRegistrantAsync(connection, tx, eventId, promoted, now, ct);
     }
 }

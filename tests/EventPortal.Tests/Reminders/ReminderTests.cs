@@ -184,6 +184,14 @@ public sealed class ReminderTests
         var text = recordingMails.First(m => m.RcptTos.Contains("rec@example.jp")).Text("text/plain")!;
         Assert.Matches("https://portal.example.jp/w/[A-Za-z0-9_-]{24}", text);
         Assert.DoesNotContain("secret-recording", text);
+
+        // After the event, the recording ticket stays open while the recording is available, and
+        // the late registrant's confirmation carries their recording link; the live ticket is closed.
+        Assert.Equal(HttpStatusCode.Conflict, (await client.RegisterAsync(slug, "late-live@example.jp", "live")).StatusCode);
+        await client.RegisteredAsync(slug, "late-rec@example.jp", "recording");
+        await SettleAsync(smtp, 11);
+        var late = Assert.Single((await smtp.MessagesAsync()).Where(m => m.RcptTos.Contains("late-rec@example.jp")).ToList());
+        Assert.Matches("https://portal.example.jp/w/[A-Za-z0-9_-]{24}", late.Text("text/plain")!);
     }
 
     [Fact]
