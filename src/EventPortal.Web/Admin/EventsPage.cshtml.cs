@@ -16,6 +16,10 @@ public sealed class EventsPageModel(Db db) : PageModel
         public DateTime EndsAt { get; init; }
         public string TimeZone { get; init; } = "";
         public string Status { get; init; } = "";
+        public string MeetingProvider { get; init; } = "Manual";
+        /// <summary>Teams/Zoom: pending, created, failed… and the provider's error code and message when it failed.</summary>
+        public string? MeetingState { get; init; }
+        public string? MeetingError { get; init; }
     }
 
     public sealed class TicketRow
@@ -29,7 +33,10 @@ public sealed class EventsPageModel(Db db) : PageModel
         public string Name(string language) => language == "en" && NameEn.Length > 0 ? NameEn : NameJa;
     }
 
-    const string Events = "SELECT id, slug, title, starts_at, ends_at, time_zone, status FROM events ORDER BY starts_at DESC, id DESC";
+    const string Events = """
+        SELECT id, slug, title, starts_at, ends_at, time_zone, status, meeting_provider, meeting_state, meeting_error
+        FROM events ORDER BY starts_at DESC, id DESC
+        """;
 
     const string Tickets = """
         SELECT t.event_id, t.name_ja, t.name_en, t.capacity, t.taken,

@@ -94,9 +94,8 @@ public sealed class Registrar(Db db, Tokens tokens, OutboxSignal outbox, TimePro
             $"{(seated ? "confirm" : "waitlisted")}:{id}", e.Id, id, now, ct);
         // Waitlisted registrations get their reminders planned too: sent only if promoted by then.
         await ReminderRules.PlanForRegistrationAsync(connection, tx, e, id, r.Ticket.Kind, now, ct);
-        // Zoom events with per-registrant links: this registrant's own join link.
         if (seated && r.Ticket.IsLive && e.MeetingProvider == "Zoom")
-            await MeetingSync.QueueRegistrantAsync(connection, tx, e.Id, id, now, ct);
+            await QueueZoomRegistrantAsync(connection, tx, e.Id, id, now, ct);
         return new(seated ? RegisterOutcome.Confirmed : RegisterOutcome.Waitlisted, id, status, manageToken);
     }
 
@@ -192,6 +191,18 @@ public sealed class Registrar(Db db, Tokens tokens, OutboxSignal outbox, TimePro
         connection.QuerySingleOrDefaultAsync<RegistrationState>(new CommandDefinition(
             "SELECT id, event_id, ticket_type_id, status FROM registrations WHERE id = @id", new { id }, tx, cancellationToken: ct));
 
+    /// <summary>
+    /// A Zoom event with per-registrant links gives each new seat its own join link — once the
+    /// meeting exists; registrations from before that are signed up when the meeting is made.
+    /// </summary>
+    static async Task QueueZoomRegistrantAsync(DbConnection connection, DbTransaction tx, long eventId, long registrationId, DateTime now, CancellationToken ct)
+    {
+        var zoomMeetingExists = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+            "SELECT COUNT(*) FROM events WHERE id = @eventId AND meeting_provider = 'Zoom' AND meeting_external_id IS NOT NULL",
+            new { eventId }, tx, cancellationToken: ct)) == 1;
+        if (zoomMeetingExists) await MeetingSync.QueueRegistrantAsync(connection, tx, eventId, registrationId, now, ct);
+    }
+
     sealed class RegistrationState
     {
         public long Id { get; init; }
@@ -221,8 +232,6 @@ public sealed class Registrar(Db db, Tokens tokens, OutboxSignal outbox, TimePro
             "UPDATE registrations SET status = 'confirmed', promoted_at = @now, updated_at = @now WHERE id = @promoted",
             new { promoted, now }, tx, cancellationToken: ct));
         await Outbox.EnqueueAsync(connection, tx, Outbox.Kinds.Promoted, $"promoted:{promoted}", eventId, promoted, now, ct);
-        if (await connection.ExecuteScalarAsync<string>(new CommandDefinition(
-                "SELECT meeting_provider FROM events WHERE id = @eventId", new { eventId }, tx, cancellationToken: ct)) == "Zoom")
-            await MeetingSync.QueueRegistrantAsync(connection, tx, eventId, promoted, now, ct);
+        await QueueZoomRegistrantAsync(connection, tx, eventId, promoted, now, ct);
     }
 }

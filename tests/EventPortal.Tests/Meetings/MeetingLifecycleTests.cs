@@ -1,0 +1,45 @@
+using System.Net;
+using System.Net.Http.Json;
+using EventPortal.Tests.Infrastructure;
+
+namespace EventPortal.Tests.Meetings;
+
+/// <summary>The meeting follows the event through the organiser API: publish, reschedule, cancel.</summary>
+public sealed class MeetingLifecycleTests
+{
+    [Fact]
+    public async Task Publishing_rescheduling_and_cancelling_through_the_api_create_update_and_delete_one_Zoom_meeting()
+    {
+        await using var zoom = await FakeZoom.StartAsync();
+        await using var app = await PortalApp.StartSqliteAsync(settings: Organisers.Bootstrap(MeetingKit.Quick(zoom.Settings(registrantLinks: true))));
+        using var api = app.Api();
+        var created = await api.PostAsJsonAsync("/api/admin/events", new
+        {
+            slug = "zoom-briefing", title = "オンライン説明会", startsAt = "2031-03-06T12:00:00+09:00", endsAt = "2031-03-06T13:00:00+09:00",
+            timeZone = "Asia/Tokyo", meetingProvider = "Zoom",
+            ticketTypes = new object[] { new { code = "live", name = "ライブ参加", capacity = 10, waitlist = true, kind = "live" } },
+        });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Empty(zoom.Meetings); // a draft has no meeting yet
+
+        Assert.True((await api.PostAsync("/api/admin/events/zoom-briefing/publish", null)).IsSuccessStatusCode);
+        await app.SettledAsync();
+        var meeting = Assert.Single(zoom.Meetings);
+        Assert.Equal("2031-03-06T12:00:00", meeting.StartTime);
+
+        using var client = app.Client();
+        await client.RegisteredAsync("zoom-briefing", "zoomer@example.jp");
+        await app.SettledAsync();
+        Assert.Equal("zoomer@example.jp", Assert.Single(zoom.Registrants).Email);
+
+        var moved = await api.PatchAsJsonAsync("/api/admin/events/zoom-briefing", new { startsAt = "2031-03-13T12:00:00+09:00", endsAt = "2031-03-13T13:30:00+09:00" });
+        Assert.True(moved.IsSuccessStatusCode, await moved.Content.ReadAsStringAsync());
+        await app.SettledAsync();
+        meeting = Assert.Single(zoom.Meetings);
+        Assert.Equal(("2031-03-13T12:00:00", 90), (meeting.StartTime, meeting.Duration));
+
+        Assert.True((await api.PostAsync("/api/admin/events/zoom-briefing/cancel", null)).IsSuccessStatusCode);
+        await app.SettledAsync();
+        Assert.True(Assert.Single(zoom.Meetings).Deleted);
+    }
+}
