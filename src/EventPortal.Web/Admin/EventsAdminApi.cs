@@ -17,7 +17,6 @@ namespace EventPortal.Web.Admin;
 /// </summary>
 public static class EventsAdminApi
 {
-    public const int MaxBodyBytes = 64 * 1024;
 
     public static void MapEventsAdminApi(this RouteGroupBuilder api)
     {
@@ -53,7 +52,7 @@ public static class EventsAdminApi
 
     static async Task<IResult> CreateAsync(HttpContext context, Db db, Links links, TimeProvider clock, CancellationToken ct)
     {
-        var (root, refused) = await ReadAsync(context, ct);
+        var (root, refused) = await JsonBody.ReadAsync(context.Request, ct);
         if (refused is not null) return refused;
         var (spec, errors) = EventsAdminJson.Apply(root, new EventSpec(), isNew: true);
         errors.AddRange(EventSpecRules.Check(spec, isNew: true).Where(e => errors.All(x => x.Field != e.Field)));
@@ -68,7 +67,7 @@ public static class EventsAdminApi
 
     static async Task<IResult> UpdateAsync(string slug, HttpContext context, Db db, Links links, OutboxSignal outbox, TimeProvider clock, CancellationToken ct)
     {
-        var (root, refused) = await ReadAsync(context, ct);
+        var (root, refused) = await JsonBody.ReadAsync(context.Request, ct);
         if (refused is not null) return refused;
         if (await LoadAsync(db, slug, ct) is not { } stored) return Problems.Status(404, "error.eventNotFound");
         if (stored.Status == "cancelled") return Problems.Status(409, "adminEvent.error.cancelled");
@@ -112,33 +111,6 @@ public static class EventsAdminApi
     {
         await using var connection = await db.OpenAsync(ct);
         return await EventSpec.LoadAsync(connection, null, slug, ct);
-    }
-
-    /// <summary>The body as a JSON object, or the answer for a body that is not one (415, 413, 400).</summary>
-    static async Task<(JsonElement Root, IResult? Refused)> ReadAsync(HttpContext context, CancellationToken ct)
-    {
-        var request = context.Request;
-        if (!request.HasJsonContentType()) return (default, Problems.Status(StatusCodes.Status415UnsupportedMediaType, "error.jsonRequired"));
-        if (request.ContentLength > MaxBodyBytes) return (default, Problems.Status(StatusCodes.Status413PayloadTooLarge, "error.bodyTooLarge"));
-        using var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
-        {
-            if (buffer.Length + read > MaxBodyBytes) return (default, Problems.Status(StatusCodes.Status413PayloadTooLarge, "error.bodyTooLarge"));
-            buffer.Write(chunk, 0, read);
-        }
-        try
-        {
-            using var document = JsonDocument.Parse(buffer.ToArray(), new JsonDocumentOptions { MaxDepth = 8 });
-            return document.RootElement.ValueKind == JsonValueKind.Object
-                ? (document.RootElement.Clone(), null)
-                : (default, Problems.Status(StatusCodes.Status400BadRequest, "error.malformedJson"));
-        }
-        catch (JsonException)
-        {
-            return (default, Problems.Status(StatusCodes.Status400BadRequest, "error.malformedJson"));
-        }
     }
 
     /// <summary>The event as organisers see it: everything, including the meeting link.</summary>

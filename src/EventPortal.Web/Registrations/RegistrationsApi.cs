@@ -14,8 +14,6 @@ namespace EventPortal.Web.Registrations;
 /// </summary>
 public static class RegistrationsApi
 {
-    public const int MaxBodyBytes = 64 * 1024;
-
     static readonly string[] StringFields =
         ["familyName", "givenName", "reading", "email", "emailConfirmation", "organization", "category", "ticketType", "accessibility", "questions"];
 
@@ -24,62 +22,34 @@ public static class RegistrationsApi
 
     static async Task<IResult> RegisterAsync(string slug, HttpContext context, Db db, IMemoryCache cache, Registrar registrar, Links links, CancellationToken ct)
     {
-        if (!context.Request.HasJsonContentType())
-            return Problems.Status(StatusCodes.Status415UnsupportedMediaType, "error.jsonRequired");
-        var body = await ReadBodyAsync(context.Request, ct);
-        if (body is null)
-            return Problems.Status(StatusCodes.Status413PayloadTooLarge, "error.bodyTooLarge");
+        var (root, refused) = await JsonBody.ReadAsync(context.Request, ct);
+        if (refused is not null) return refused;
+        var (input, typeErrors) = ReadInput(root);
+        var details = await EventQueries.FindForRegistrationAsync(db, cache, slug, ct);
+        if (details is null) return Problems.Status(404, "error.eventNotFound");
 
-        JsonDocument document;
-        try { document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 8 }); }
-        catch (JsonException) { return Problems.Status(StatusCodes.Status400BadRequest, "error.malformedJson"); }
+        var (valid, errors) = RegistrationValidator.Validate(input, details, fromForm: false);
+        errors.InsertRange(0, typeErrors);
+        if (valid is null || errors.Count > 0) return Problems.Validation(errors.DistinctBy(e => e.Field));
 
-        using (document)
+        var result = await registrar.RegisterAsync(details.Event, valid, Text.Current, ct);
+        return result.Outcome switch
         {
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-                return Problems.Status(StatusCodes.Status400BadRequest, "error.malformedJson");
-            var (input, typeErrors) = ReadInput(document.RootElement);
-            var details = await EventQueries.FindForRegistrationAsync(db, cache, slug, ct);
-            if (details is null) return Problems.Status(404, "error.eventNotFound");
-
-            var (valid, errors) = RegistrationValidator.Validate(input, details, fromForm: false);
-            errors.InsertRange(0, typeErrors);
-            if (valid is null || errors.Count > 0) return Problems.Validation(errors.DistinctBy(e => e.Field));
-
-            var result = await registrar.RegisterAsync(details.Event, valid, Text.Current, ct);
-            return result.Outcome switch
+            RegisterOutcome.Confirmed or RegisterOutcome.Waitlisted => Results.Created(links.Manage(context, result.ManageToken!), new
             {
-                RegisterOutcome.Confirmed or RegisterOutcome.Waitlisted => Results.Created(links.Manage(context, result.ManageToken!), new
-                {
-                    status = result.Status,
-                    manageUrl = links.Manage(context, result.ManageToken!),
-                    inviteUrl = links.Invite(context, result.ManageToken!),
-                }),
-                // The personal link is only ever sent to the address itself: the confirmation is mailed again.
-                RegisterOutcome.AlreadyRegistered => Results.Ok(new
-                {
-                    status = result.Status, alreadyRegistered = true, manageUrl = (string?)null, inviteUrl = (string?)null,
-                    message = Text.Get("register.already", Text.Current),
-                }),
-                RegisterOutcome.SoldOut => Problems.Status(StatusCodes.Status409Conflict, "error.soldOut"),
-                _ => Problems.Status(StatusCodes.Status409Conflict, "error.notOnSale"),
-            };
-        }
-    }
-
-    /// <summary>The body, or null when it is larger than <see cref="MaxBodyBytes"/>.</summary>
-    static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken ct)
-    {
-        if (request.ContentLength > MaxBodyBytes) return null;
-        using var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
-        {
-            if (buffer.Length + read > MaxBodyBytes) return null;
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
+                status = result.Status,
+                manageUrl = links.Manage(context, result.ManageToken!),
+                inviteUrl = links.Invite(context, result.ManageToken!),
+            }),
+            // The personal link is only ever sent to the address itself: the confirmation is mailed again.
+            RegisterOutcome.AlreadyRegistered => Results.Ok(new
+            {
+                status = result.Status, alreadyRegistered = true, manageUrl = (string?)null, inviteUrl = (string?)null,
+                message = Text.Get("register.already", Text.Current),
+            }),
+            RegisterOutcome.SoldOut => Problems.Status(StatusCodes.Status409Conflict, "error.soldOut"),
+            _ => Problems.Status(StatusCodes.Status409Conflict, "error.notOnSale"),
+        };
     }
 
     /// <summary>The string, or null when its escapes spell invalid UTF-16 (a lone surrogate).</summary>
