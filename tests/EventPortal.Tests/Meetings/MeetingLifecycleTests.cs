@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using EventPortal.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace EventPortal.Tests.Meetings;
 
@@ -41,5 +43,48 @@ public sealed class MeetingLifecycleTests
         Assert.True((await api.PostAsync("/api/admin/events/zoom-briefing/cancel", null)).IsSuccessStatusCode);
         await app.SettledAsync();
         Assert.True(Assert.Single(zoom.Meetings).Deleted);
+    }
+
+    [Fact]
+    public async Task Secrets_never_reach_the_logs_even_at_debug_level()
+    {
+        await using var zoom = await FakeZoom.StartAsync();
+        var logs = new CapturedLogs();
+        var settings = Organisers.Bootstrap(MeetingKit.Quick(zoom.Settings(registrantLinks: true)));
+        settings["Logging:LogLevel:Default"] = "Debug";
+        settings["Logging:LogLevel:Microsoft.AspNetCore"] = "Debug";
+        await using var app = await PortalApp.StartSqliteAsync(settings: settings, services: s => s.AddSingleton<ILoggerProvider>(logs));
+        var (slug, id) = await app.ProviderEventAsync("Zoom", startsAt: DateTime.UtcNow.AddMinutes(2));
+        await app.QueueMeetingAsync(id, Web.Meetings.MeetingSync.Create, 0);
+        await app.SettledAsync();
+        using var client = app.Client();
+        var manage = await client.RegisteredAsync(slug, "logged@example.jp");
+        await app.SettledAsync();
+        var seed = await app.QueryOneAsync<string>("SELECT token_seed FROM registrations WHERE manage_token_hash = @hash",
+            new { hash = Web.Registrations.Tokens.Hash(manage[3..]) });
+        Assert.Equal(HttpStatusCode.Found, (await client.GetAsync($"/j/{app.Tokens.Join(seed)}")).StatusCode);
+
+        var meeting = Assert.Single(zoom.Meetings);
+        var text = logs.Text;
+        Assert.NotEmpty(text); // debug logging really was on
+        foreach (var secret in new[] { zoom.ClientSecret, meeting.StartUrl, meeting.Password, meeting.JoinUrl, Organisers.ApiToken }
+                     .Concat(zoom.Tokens).Concat(zoom.Registrants.Select(r => r.JoinUrl)))
+            Assert.DoesNotContain(secret, text);
+    }
+
+    sealed class CapturedLogs : ILoggerProvider
+    {
+        readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
+        public string Text => string.Join("\n", _lines);
+        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+        public void Dispose() { }
+
+        sealed class Logger(CapturedLogs owner, string category) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+            public bool IsEnabled(LogLevel logLevel) => true;
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                owner._lines.Enqueue($"{category}: {formatter(state, exception)} {exception}");
+        }
     }
 }
