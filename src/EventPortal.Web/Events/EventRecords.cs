@@ -32,9 +32,6 @@ public sealed class EventRecord
     public bool HasRecording { get; init; }
     public DateTime? RecordingAvailableUntil { get; init; }
 
-    public DateTime DoorsOpenAt => StartsAt.AddMinutes(-DoorsOpenMinutes);
-    public DateTime JoinOpensFrom => JoinOpensAt is { } at && at < DoorsOpenAt ? at : DoorsOpenAt;
-
     public IReadOnlyList<ProgrammeItem> ProgrammeItems => JsonSerializer.Deserialize<List<ProgrammeItem>>(Programme, Json.Options) ?? [];
     public IReadOnlyList<Speaker> SpeakerList => JsonSerializer.Deserialize<List<Speaker>>(Speakers, Json.Options) ?? [];
 }

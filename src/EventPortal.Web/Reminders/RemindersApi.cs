@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Dapper;
 using EventPortal.Web.Admin;
@@ -78,6 +77,4 @@ public static class RemindersApi
     public static async Task<long?> EventIdAsync(System.Data.Common.DbConnection c, string slug, CancellationToken ct, System.Data.Common.DbTransaction? tx = null) =>
         slug.Length > 100 ? null : await c.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(
             "SELECT id FROM events WHERE slug = @slug", new { slug }, tx, cancellationToken: ct));
-
-    internal static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
 }
