@@ -34,7 +34,7 @@ public sealed class EventEditForm
         (v["date"], v["startTime"], v["endTime"]) = (Format(start, DateFormat), Format(start, TimeFormat), Format(EventTime.Local(s.EndsAt, s.TimeZone), TimeFormat));
         v["doorsOpenMinutes"] = s.DoorsOpenMinutes.ToString(CultureInfo.InvariantCulture);
         (v["venue"], v["organizerName"], v["organizerEmail"], v["contact"]) = (s.Venue, s.OrganizerName, s.OrganizerEmail, s.Contact);
-        (v["consentPurpose"], v["meetingUrl"]) = (s.ConsentPurpose, s.MeetingUrl ?? "");
+        (v["consentPurpose"], v["meetingUrl"], v["meetingProvider"]) = (s.ConsentPurpose, s.MeetingUrl ?? "", s.MeetingProvider);
         for (var i = 0; i < s.TicketTypes.Count; i++)
         {
             var t = s.TicketTypes[i];
@@ -131,6 +131,7 @@ public sealed class EventEditForm
             DoorsOpenMinutes = doors, Venue = form["venue"], OrganizerName = form["organizerName"],
             OrganizerEmail = EmailAddress.Clean(form["organizerEmail"]), Contact = form["contact"], ConsentPurpose = form["consentPurpose"],
             MeetingUrl = Null(form["meetingUrl"]),
+            MeetingProvider = form["meetingProvider"] is { Length: > 0 } provider ? provider : existing?.MeetingProvider ?? "Manual",
             TicketTypes = tickets, Categories = categories, Questions = questions,
             Speakers = speakers.Select(x => x.Item2).ToList(), Programme = programme.Select(x => x.Item2).ToList(),
         };

@@ -14,7 +14,7 @@ namespace EventPortal.Web.Admin;
 /// or unpublish, duplicate as the next event, and cancel (<c>GET …/cancel</c> asks,
 /// <c>POST …/cancel</c> does it). The rules and the SQL are in <see cref="EventChanges"/>.
 /// </summary>
-public sealed class EventEditPageModel(Db db, OutboxSignal outbox, TimeProvider clock) : PageModel
+public sealed class EventEditPageModel(Db db, OutboxSignal outbox, TimeProvider clock, Microsoft.Extensions.Options.IOptions<Meetings.MeetingOptions> meetings) : PageModel
 {
     public const string NewSlug = "new";
 
@@ -37,6 +37,7 @@ public sealed class EventEditPageModel(Db db, OutboxSignal outbox, TimeProvider 
         Form = EventEditForm.FromSpec(new EventSpec
         {
             StartsAt = startUtc, EndsAt = startUtc.AddHours(1), DoorsOpenMinutes = 5,
+            MeetingProvider = meetings.Value.Provider.ToString(),   // the site's provider (EventPortal:Meetings:Provider)
             TicketTypes = [new TicketSpec("live", Text.Get("adminEvent.defaultLive", "ja"), Text.Get("adminEvent.defaultLive", "en"), 100, true)],
             // The audiences of the model briefing: a start the organiser can trim.
             Categories = DemoSeed.StandardCategories.Select(c => new CategorySpec(c.Code, c.NameJa, c.NameEn)).ToList(),

@@ -50,11 +50,12 @@ public static class EventsAdminApi
         }));
     }
 
-    static async Task<IResult> CreateAsync(HttpContext context, Db db, Links links, TimeProvider clock, CancellationToken ct)
+    static async Task<IResult> CreateAsync(HttpContext context, Db db, Links links, TimeProvider clock,
+        Microsoft.Extensions.Options.IOptions<Meetings.MeetingOptions> meetings, CancellationToken ct)
     {
         var (root, refused) = await JsonBody.ReadAsync(context.Request, ct);
         if (refused is not null) return refused;
-        var (spec, errors) = EventsAdminJson.Apply(root, new EventSpec(), isNew: true);
+        var (spec, errors) = EventsAdminJson.Apply(root, new EventSpec { MeetingProvider = meetings.Value.Provider.ToString() }, isNew: true);
         errors.AddRange(EventSpecRules.Check(spec, isNew: true).Where(e => errors.All(x => x.Field != e.Field)));
         if (errors.Count > 0) return Problems.Validation(errors.DistinctBy(e => e.Field));
         var now = clock.GetUtcNow().UtcDateTime;

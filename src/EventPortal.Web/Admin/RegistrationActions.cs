@@ -47,14 +47,16 @@ public static class RegistrationActions
     const string Erase = """
         UPDATE registrations SET family_name = @placeholder, given_name = '', reading = '', email = @email,
             email_normalized = @email, organization = '', accessibility = '', questions = '', answers = '{}',
-            token_seed = @seed, manage_token_hash = @manage, join_token_hash = @join, watch_token_hash = @watch, updated_at = @now
+            token_seed = @seed, manage_token_hash = @manage, join_token_hash = @join, watch_token_hash = @watch,
+            provider_join_url = NULL, updated_at = @now
         WHERE id = @id
         """;
 
-    // Mail not yet sent would now go to the placeholder address: skip it instead.
+    // Mail not yet sent would now go to the placeholder address: skip it instead. Meeting rows
+    // stay: withdrawing the person's Zoom registrant is part of the deletion.
     const string SkipPendingMail = """
         UPDATE outbox SET status = 'skipped', last_error = 'personal data deleted', sent_at = @now
-        WHERE registration_id = @id AND status IN ('queued', 'retry')
+        WHERE registration_id = @id AND status IN ('queued', 'retry') AND kind NOT LIKE 'meeting.%'
         """;
 
     public const string ErasedName = "(deleted)";
@@ -77,6 +79,7 @@ public static class RegistrationActions
         // The status in the WHERE clause makes a concurrent second cancel change nothing.
         if (await c.ExecuteAsync(new CommandDefinition(MarkCancelled, new { r.Id, r.Status, now }, tx, cancellationToken: ct)) == 0) return false;
         if (r.Status == "confirmed") await Registrar.ReleaseSeatAsync(c, tx, r.EventId, r.TicketTypeId, now, ct);
+        await Meetings.MeetingSync.QueueUnregisterAsync(c, tx, r.Id, now, ct);
         return true;
     }
 
@@ -94,6 +97,7 @@ public static class RegistrationActions
                 if (await c.ExecuteAsync(new CommandDefinition(MarkPromoted, new { id, ticketTypeId = r.TicketTypeId, now }, tx, cancellationToken: ct)) == 0)
                     throw new DBConcurrencyException("The registration changed while promoting; the seat is given back by the rollback.");
                 await Outbox.EnqueueAsync(c, tx, Outbox.Kinds.Promoted, $"promoted:{id}", eventId, id, now, ct);
+                await Registrar.QueueZoomRegistrantAsync(c, tx, eventId, id, now, ct);
                 await Audit.WriteAsync(c, tx, http, "registration.promote", Target(id), "by organiser", now, ct);
                 return ActionOutcome.Done;
             }, ct);

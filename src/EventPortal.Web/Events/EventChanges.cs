@@ -104,6 +104,11 @@ public static class EventChanges
                 var before = await EventSpec.LoadAsync(c, tx, spec.Slug, ct);
                 if (before is null) return ChangeResult.Refused("slug", "error.eventNotFound");
                 if (before.Status == "cancelled") return ChangeResult.Refused("status", "adminEvent.error.cancelled");
+                // Another provider would not know the meeting made by this one: its meeting must go first (cancel, or ask an owner).
+                if (spec.MeetingProvider != before.MeetingProvider && await c.ExecuteScalarAsync<int>(new CommandDefinition(
+                        "SELECT COUNT(*) FROM events WHERE id = @Id AND meeting_external_id IS NOT NULL AND COALESCE(meeting_state, '') <> 'deleted'",
+                        new { before.Id }, tx, cancellationToken: ct)) > 0)
+                    return ChangeResult.Refused("meetingProvider", "adminEvent.error.providerHasMeeting", before.MeetingProvider);
                 var promoted = await ApplyTicketsAsync(c, tx, before, spec.TicketTypes, now, ct);
                 await c.ExecuteAsync(new CommandDefinition("""
                     UPDATE events SET title = @Title, summary = @Summary, description = @Description, starts_at = @StartsAt,
@@ -139,8 +144,11 @@ public static class EventChanges
                     // Reminders are due relative to the start: plan the ones not yet sent again.
                     if (spec.StartsAt != before.StartsAt) await ReminderRules.ReplanAsync(c, tx, before.Id, now, ct);
                 }
-                if (spec.MovesFrom(before) || spec.Title != before.Title)
-                    await MeetingSync.QueueAsync(c, tx, before.Id, MeetingSync.Update, now.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture), now, ct);
+                var version = now.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                if (spec.MeetingProvider != before.MeetingProvider && before.Status == "published")
+                    await MeetingSync.QueueAsync(c, tx, before.Id, MeetingSync.Create, version, now, ct);   // a published event switched to Teams/Zoom
+                else if (spec.MovesFrom(before) || spec.Title != before.Title)
+                    await MeetingSync.QueueAsync(c, tx, before.Id, MeetingSync.Update, version, now, ct);
                 if (promoted.Count > 0) changed.Add($"{promoted.Count} promoted from the waitlist");
                 await audit(c, tx, Action + "update", spec.Slug, changed.Count > 0 ? string.Join("; ", changed) : "no change");
                 return new ChangeResult([], mailed, promoted.Count, spec.Slug);

@@ -14,12 +14,12 @@ namespace EventPortal.Web.Meetings;
 /// provider, then records the answer (join URL, the provider's id, state) in one short
 /// transaction. Each row reads the event as it is now, so rows may run late or twice.
 /// <para>
-/// Crash safety: Teams' <c>createOrGet</c> is idempotent by our <c>externalId</c>, so a crash between
-/// Graph's answer and our commit gets the same meeting back on the retry. Zoom has no such key:
-/// we update whenever an id is stored, and store the id in the first transaction after Zoom's
-/// answer, but a crash in exactly that window (answer received, commit not done) leaves one
-/// orphan meeting at Zoom and makes a second one on the retry. Rows of one event run one at a
-/// time on an instance; two instances could still race a Zoom create (see README).
+/// Crash safety (a crash after the provider's answer and before our commit): Teams'
+/// <c>createOrGet</c> is idempotent by our <c>externalId</c>, and a calendar event by its
+/// <c>transactionId</c>, so the retry gets the same meeting back. Zoom has no such key: each
+/// meeting carries our key in its agenda, and a create first looks for a scheduled meeting of the
+/// host with that key. Rows of one event run one at a time on an instance; two instances
+/// working a create and an update row of one event at the same moment could still race (see README).
 /// </para>
 /// Join URLs, start URLs, passcodes and tokens are never logged or put in an error message.
 /// </summary>
@@ -38,6 +38,7 @@ public sealed class MeetingHandler(Db db, IServiceProvider services, IOptions<Me
     public sealed class EventRow
     {
         public long Id { get; init; }
+        public string Slug { get; init; } = "";
         public string Title { get; init; } = "";
         public string Status { get; init; } = "";
         public DateTime StartsAt { get; init; }
@@ -46,8 +47,9 @@ public sealed class MeetingHandler(Db db, IServiceProvider services, IOptions<Me
         public string MeetingProvider { get; init; } = "";
         public string? MeetingExternalId { get; init; }
         public string? MeetingState { get; init; }
-        /// <summary>Our id for the meeting at Teams (createOrGet's externalId).</summary>
+        /// <summary>Our id for the meeting at the provider (Teams' externalId or transactionId; in a Zoom meeting's agenda).</summary>
         public string ExternalKey => $"eventportal-event-{Id}";
+        public string LocalTime(DateTime utc) => EventTime.Local(utc, TimeZone).ToString("yyyy-MM-dd'T'HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public async Task<OutboxResult> HandleAsync(OutboxRow row, CancellationToken ct)
@@ -87,6 +89,7 @@ public sealed class MeetingHandler(Db db, IServiceProvider services, IOptions<Me
         if (!teams.Configured) throw await FailAsync(ev, 400, "Teams is not configured (EventPortal:Meetings:Teams).", null, null, ct);
         var graph = Graph();
         var user = teams.OrganizerUserId!;
+        if (teams.Mode == TeamsMode.CalendarEvent) return await TeamsCalendarAsync(graph, user, ev, action, ct);
         var request = new OnlineMeetingRequest(ev.Title, new DateTimeOffset(ev.StartsAt, TimeSpan.Zero), new DateTimeOffset(ev.EndsAt, TimeSpan.Zero),
             ev.ExternalKey, string.IsNullOrWhiteSpace(teams.LobbyBypass) ? null : new LobbyBypassSettings(teams.LobbyBypass));
         switch (action)
@@ -114,6 +117,33 @@ public sealed class MeetingHandler(Db db, IServiceProvider services, IOptions<Me
         }
     }
 
+    /// <summary>A Teams meeting inside a calendar event of the organiser (Graph <c>/users/{id}/events</c>).</summary>
+    async Task<OutboxResult> TeamsCalendarAsync(GraphClient graph, string user, EventRow ev, string action, CancellationToken ct)
+    {
+        var eventUrl = $"{services.GetRequiredService<Links>().Background()}/events/{Uri.EscapeDataString(ev.Slug)}";
+        var request = new GraphEventRequest(ev.Title, new GraphItemBody("text", $"{ev.Title}\n{eventUrl}"),
+            new GraphDateTime(ev.LocalTime(ev.StartsAt), ev.TimeZone), new GraphDateTime(ev.LocalTime(ev.EndsAt), ev.TimeZone), ev.ExternalKey);
+        switch (action)
+        {
+            case MeetingSync.Create:
+            case MeetingSync.Update:
+                GraphEvent made;
+                if (ev.MeetingExternalId is { } existing) made = await graph.UpdateEventAsync(user, existing, request, ct);
+                else made = await graph.CreateEventAsync(user, request, ct);  // transactionId: a retry gets the same event
+                await SaveAsync(ev.Id, "ready", made.Id, made.OnlineMeeting?.JoinUrl, ct);
+                return OutboxResult.Done;
+            case MeetingSync.Delete:
+                var doomed = ev.MeetingExternalId;
+                if (doomed is null && ev.MeetingState == "pending") doomed = (await graph.CreateEventAsync(user, request, ct)).Id;
+                if (doomed is null) return OutboxResult.Skipped;
+                await graph.DeleteEventAsync(user, doomed, ct);
+                await SaveDeletedAsync(ev.Id, doomed, ct);
+                return OutboxResult.Done;
+            default:
+                throw new OutboxException($"Teams has no meeting action '{action}'.", permanent: true);
+        }
+    }
+
     GraphClient Graph() => _graph ??= new GraphClient(services.GetRequiredService<IHttpClientFactory>(),
         services.GetRequiredKeyedService<TokenCredential>(TeamsCredentialKey)) { ClientName = TeamsHttpClientName };
 
@@ -134,23 +164,26 @@ public sealed class MeetingHandler(Db db, IServiceProvider services, IOptions<Me
                 {
                     await zoom.UpdateMeetingAsync(existing, request, ct);
                     await SaveAsync(ev.Id, "ready", ev.MeetingExternalId!, null, ct);
+                    return OutboxResult.Done;
                 }
-                else
-                {
-                    // No idempotency key at Zoom: from here to SaveAsync's commit is the window
-                    // in which a crash leaves an orphan meeting (documented above and in README).
-                    var created = await zoom.CreateMeetingAsync(request, ct);
-                    await SaveAsync(ev.Id, "ready", created.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), created.JoinUrl, ct,
-                        queueRegistrants: zoomSettings.RegistrantLinks);
-                }
+                // No idempotency key at Zoom: an earlier attempt may have made the meeting and
+                // crashed before recording it. Our key in the agenda finds it.
+                var made = await zoom.FindMeetingAsync(AgendaKey(ev), ct);
+                if (made is not null) await zoom.UpdateMeetingAsync(made.Id, request, ct);
+                else made = await zoom.CreateMeetingAsync(request, ct);
+                await SaveAsync(ev.Id, "ready", made.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), made.JoinUrl, ct,
+                    queueRegistrants: zoomSettings.RegistrantLinks);
                 return OutboxResult.Done;
             case MeetingSync.Delete:
+                if (id is null && ev.MeetingState == "pending" && await zoom.FindMeetingAsync(AgendaKey(ev), ct) is { } lost) id = lost.Id;
                 if (id is not { } doomed) return OutboxResult.Skipped;
                 await zoom.DeleteMeetingAsync(doomed, ct);
-                await SaveDeletedAsync(ev.Id, ev.MeetingExternalId!, ct);
+                await SaveDeletedAsync(ev.Id, doomed.ToString(System.Globalization.CultureInfo.InvariantCulture), ct);
                 return OutboxResult.Done;
             case MeetingSync.Registrant:
                 return await ZoomRegistrantAsync(zoom, ev, id, row, ct);
+            case MeetingSync.Unregister:
+                return await ZoomUnregisterAsync(zoom, ev, id, row, ct);
             default:
                 throw new OutboxException($"Zoom has no meeting action '{action}'.", permanent: true);
         }
@@ -161,16 +194,19 @@ public sealed class MeetingHandler(Db db, IServiceProvider services, IOptions<Me
     /// meeting needs registration and manual approval, and we add each registrant with
     /// auto_approve: a leaked registration page then cannot let strangers approve themselves.
     /// </summary>
-    public static ZoomMeetingRequest ZoomRequest(EventRow ev, bool registrantLinks) => new(
+    static ZoomMeetingRequest ZoomRequest(EventRow ev, bool registrantLinks) => new(
         ev.Title.Length > 200 ? ev.Title[..200] : ev.Title,
         Type: 2,
-        StartTime: EventTime.Local(ev.StartsAt, ev.TimeZone).ToString("yyyy-MM-dd'T'HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture),
+        StartTime: ev.LocalTime(ev.StartsAt),
         Timezone: ev.TimeZone,
         Duration: Math.Max(1, (int)Math.Ceiling((ev.EndsAt - ev.StartsAt).TotalMinutes)),
-        Agenda: null,
+        Agenda: AgendaKey(ev),
         Settings: registrantLinks
             ? new ZoomMeetingSettings(ApprovalType: 1, RegistrationType: 1, JoinBeforeHost: false, JbhTime: null)
             : new ZoomMeetingSettings(ApprovalType: 2, RegistrationType: null, JoinBeforeHost: false, JbhTime: null));
+
+    /// <summary>Our key, in brackets, as the agenda of the Zoom meeting (the host sees it; attendees see the event page instead).</summary>
+    static string AgendaKey(EventRow ev) => $"[{ev.ExternalKey}]";
 
     async Task<OutboxResult> ZoomRegistrantAsync(ZoomClient zoom, EventRow ev, long? meetingId, OutboxRow row, CancellationToken ct)
     {
@@ -178,14 +214,39 @@ public sealed class MeetingHandler(Db db, IServiceProvider services, IOptions<Me
         // The meeting is not made yet: its creation queues every confirmed registrant again.
         if (meetingId is not { } id) return OutboxResult.Skipped;
         await using var connection = await db.OpenAsync(ct);
-        var person = await connection.QuerySingleOrDefaultAsync<(string Email, string GivenName, string FamilyName, string Status, string? ProviderJoinUrl)>(
-            new CommandDefinition("SELECT email, given_name, family_name, status, provider_join_url FROM registrations WHERE id = @registrationId",
-                new { registrationId }, cancellationToken: ct));
-        if (person.Email is null || person.Status != "confirmed" || person.ProviderJoinUrl is not null) return OutboxResult.Skipped;
+        var person = await connection.QuerySingleOrDefaultAsync<(string Email, string GivenName, string FamilyName, string Status, string Kind, string? ProviderJoinUrl)>(
+            new CommandDefinition("""
+                SELECT r.email, r.given_name, r.family_name, r.status, t.kind, r.provider_join_url
+                FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id WHERE r.id = @registrationId
+                """, new { registrationId }, cancellationToken: ct));
+        if (person.Email is null || person.Status != "confirmed" || person.Kind != "live" || person.ProviderJoinUrl is not null) return OutboxResult.Skipped;
         var registrant = await zoom.AddRegistrantAsync(id, new ZoomRegistrantRequest(person.Email, person.GivenName, person.FamilyName), ct);
         await db.WriteAsync((c, tx) => c.ExecuteAsync(new CommandDefinition(
             "UPDATE registrations SET provider_join_url = @JoinUrl, provider_registrant_id = @RegistrantId WHERE id = @registrationId",
             new { registrant.JoinUrl, registrant.RegistrantId, registrationId }, tx, cancellationToken: ct)), ct);
+        return OutboxResult.Done;
+    }
+
+    /// <summary>
+    /// A registrant who cancelled or moved to the recording ticket is cancelled at Zoom too, so
+    /// their own join link stops working; skipped when they are entitled again by the time this runs.
+    /// </summary>
+    async Task<OutboxResult> ZoomUnregisterAsync(ZoomClient zoom, EventRow ev, long? meetingId, OutboxRow row, CancellationToken ct)
+    {
+        if (row.RegistrationId is not { } registrationId || meetingId is not { } id || ev.MeetingState == "deleted") return OutboxResult.Skipped;
+        await using var connection = await db.OpenAsync(ct);
+        var person = await connection.QuerySingleOrDefaultAsync<(string Email, string Status, string Kind, string? RegistrantId)>(new CommandDefinition("""
+            SELECT r.email, r.status, t.kind, r.provider_registrant_id
+            FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id WHERE r.id = @registrationId
+            """, new { registrationId }, cancellationToken: ct));
+        if (person.RegistrantId is not { } registrantId || (person.Status == "confirmed" && person.Kind == "live")) return OutboxResult.Skipped;
+        // An erased registration has no address left; the registrant id alone names them.
+        var email = person.Email is { } e && !Admin.RegistrationActions.IsErased(e) ? e : null;
+        await zoom.CancelRegistrantAsync(id, registrantId, email, ct);
+        await db.WriteAsync((c, tx) => c.ExecuteAsync(new CommandDefinition("""
+            UPDATE registrations SET provider_join_url = NULL, provider_registrant_id = NULL
+            WHERE id = @registrationId AND provider_registrant_id = @registrantId
+            """, new { registrationId, registrantId }, tx)), CancellationToken.None);
         return OutboxResult.Done;
     }
 
@@ -195,7 +256,7 @@ public sealed class MeetingHandler(Db db, IServiceProvider services, IOptions<Me
     {
         await using var connection = await db.OpenAsync(ct);
         return await connection.QuerySingleOrDefaultAsync<EventRow>(new CommandDefinition("""
-            SELECT id, title, status, starts_at, ends_at, time_zone, meeting_provider, meeting_external_id, meeting_state
+            SELECT id, slug, title, status, starts_at, ends_at, time_zone, meeting_provider, meeting_external_id, meeting_state
             FROM events WHERE id = @eventId
             """, new { eventId }, cancellationToken: ct));
     }
@@ -226,8 +287,8 @@ public sealed class MeetingHandler(Db db, IServiceProvider services, IOptions<Me
     {
         var now = clock.GetUtcNow().UtcDateTime;
         return db.WriteAsync((c, tx) => c.ExecuteAsync(new CommandDefinition("""
-            UPDATE events SET meeting_state = 'deleted', meeting_url = NULL, meeting_error = NULL, meeting_synced_at = @now
-            WHERE id = @eventId AND meeting_external_id = @externalId
+            UPDATE events SET meeting_state = 'deleted', meeting_external_id = @externalId, meeting_url = NULL, meeting_error = NULL, meeting_synced_at = @now
+            WHERE id = @eventId AND (meeting_external_id = @externalId OR meeting_external_id IS NULL)
             """, new { eventId, externalId, now }, tx)), CancellationToken.None);
     }
 

@@ -2,6 +2,14 @@ namespace EventPortal.Web.Meetings;
 
 public enum MeetingProvider { Manual, Teams, Zoom }
 
+/// <summary>
+/// How a Teams meeting is made. <c>OnlineMeeting</c>: Graph onlineMeetings/createOrGet (permission
+/// OnlineMeetings.ReadWrite.All plus an application access policy). <c>CalendarEvent</c>: an event
+/// with a Teams meeting in the organiser's Outlook calendar (permission Calendars.ReadWrite, no
+/// access policy), which also puts the briefing in the organiser's calendar.
+/// </summary>
+public enum TeamsMode { OnlineMeeting, CalendarEvent }
+
 /// <summary>Settings under <c>EventPortal:Meetings</c>: the default provider and each provider's credentials.</summary>
 public sealed class MeetingOptions
 {
@@ -23,6 +31,7 @@ public sealed class MeetingOptions
         public string AuthorityHost { get; set; } = "https://login.microsoftonline.com";
         /// <summary>Who skips the lobby: everyone, organization, organizer, invited, organizationAndFederated…</summary>
         public string LobbyBypass { get; set; } = "organization";
+        public TeamsMode Mode { get; set; } = TeamsMode.OnlineMeeting;
 
         public bool Configured => !string.IsNullOrWhiteSpace(TenantId) && !string.IsNullOrWhiteSpace(ClientId)
             && !string.IsNullOrWhiteSpace(ClientSecret) && !string.IsNullOrWhiteSpace(OrganizerUserId);

@@ -13,7 +13,7 @@ namespace EventPortal.Web.Meetings;
 public static class MeetingSync
 {
     public const string KindPrefix = "meeting.";
-    public const string Create = "create", Update = "update", Delete = "delete", Registrant = "registrant";
+    public const string Create = "create", Update = "update", Delete = "delete", Registrant = "registrant", Unregister = "unregister";
 
     public static Task QueueAsync(DbConnection c, DbTransaction tx, long eventId, string action, int sequence, DateTime now, CancellationToken ct) =>
         QueueAsync(c, tx, eventId, action, sequence.ToString(System.Globalization.CultureInfo.InvariantCulture), now, ct);
@@ -32,7 +32,24 @@ public static class MeetingSync
                 new { eventId }, tx, cancellationToken: ct));
     }
 
-    /// <summary>A registrant's own Zoom join link (only for Zoom events with RegistrantLinks on; the handler checks).</summary>
-    public static Task QueueRegistrantAsync(DbConnection c, DbTransaction tx, long eventId, long registrationId, DateTime now, CancellationToken ct) =>
-        Outbox.EnqueueAsync(c, tx, KindPrefix + Registrant, $"meeting:{eventId}:registrant:{registrationId}", eventId, registrationId, now, ct);
+    /// <summary>
+    /// A registrant's own Zoom join link (only for Zoom events with RegistrantLinks on; the handler
+    /// checks). <paramref name="version"/> tells a later sign-up (after a switch back to live) from the first.
+    /// </summary>
+    public static Task QueueRegistrantAsync(DbConnection c, DbTransaction tx, long eventId, long registrationId, DateTime now, CancellationToken ct, string? version = null) =>
+        Outbox.EnqueueAsync(c, tx, KindPrefix + Registrant, $"meeting:{eventId}:registrant:{registrationId}{(version is null ? "" : ":" + version)}",
+            eventId, registrationId, now, ct);
+
+    /// <summary>
+    /// The registration no longer holds a live seat (cancelled, erased, moved to the recording
+    /// ticket): if it has a Zoom registrant, cancel that at Zoom so its own join link stops working.
+    /// </summary>
+    public static async Task QueueUnregisterAsync(DbConnection c, DbTransaction tx, long registrationId, DateTime now, CancellationToken ct)
+    {
+        var eventId = await c.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(
+            "SELECT event_id FROM registrations WHERE id = @registrationId AND provider_registrant_id IS NOT NULL",
+            new { registrationId }, tx, cancellationToken: ct));
+        if (eventId is { } id)
+            await Outbox.EnqueueAsync(c, tx, KindPrefix + Unregister, $"meeting:{id}:unregister:{registrationId}:{now.Ticks}", id, registrationId, now, ct);
+    }
 }

@@ -37,7 +37,22 @@ public sealed record ZoomMeetingRequest(
 /// <summary>What EventPortal keeps of Zoom's answer. start_url (a host key) and password are not read at all.</summary>
 public sealed record ZoomMeeting(
     [property: JsonPropertyName("id")] long Id,
-    [property: JsonPropertyName("join_url")] string? JoinUrl);
+    [property: JsonPropertyName("join_url")] string? JoinUrl,
+    [property: JsonPropertyName("agenda")] string? Agenda = null);
+
+/// <summary>One page of <c>GET /users/{userId}/meetings</c>.</summary>
+public sealed record ZoomMeetingPage(
+    [property: JsonPropertyName("meetings")] List<ZoomMeeting>? Meetings,
+    [property: JsonPropertyName("next_page_token")] string? NextPageToken);
+
+/// <summary>The body of <c>PUT /meetings/{id}/registrants/status</c>.</summary>
+public sealed record ZoomRegistrantStatusRequest(
+    [property: JsonPropertyName("action")] string Action,
+    [property: JsonPropertyName("registrants")] IReadOnlyList<ZoomRegistrantRef> Registrants);
+
+public sealed record ZoomRegistrantRef(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("email")] string? Email);
 
 public sealed record ZoomRegistrantRequest(
     [property: JsonPropertyName("email")] string Email,
@@ -83,6 +98,44 @@ public sealed class ZoomClient(IHttpClientFactory httpClients, IOptions<MeetingO
         try
         {
             using var response = await SendAsync(HttpMethod.Delete, $"meetings/{meetingId}", null, ct);
+            return true;
+        }
+        catch (ZoomException e) when (e.Status == 404)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// The host's scheduled meeting whose agenda carries <paramref name="marker"/>, if any
+    /// (<c>GET /users/{userId}/meetings?type=scheduled</c>, 300 a page, at most
+    /// <paramref name="maxPages"/> pages). Zoom has no idempotency key, so this is how a retried
+    /// create finds the meeting an earlier attempt made before it could record the id.
+    /// </summary>
+    public async Task<ZoomMeeting?> FindMeetingAsync(string marker, CancellationToken ct, int maxPages = 20)
+    {
+        string? next = null;
+        for (var page = 0; page < maxPages; page++)
+        {
+            var path = $"users/{Uri.EscapeDataString(Settings.UserId)}/meetings?type=scheduled&page_size=300"
+                + (string.IsNullOrEmpty(next) ? "" : "&next_page_token=" + Uri.EscapeDataString(next));
+            using var response = await SendAsync(HttpMethod.Get, path, null, ct);
+            var answer = await response.Content.ReadFromJsonAsync<ZoomMeetingPage>(Json, ct);
+            var found = answer?.Meetings?.FirstOrDefault(m => m.Agenda?.Contains(marker, StringComparison.Ordinal) == true);
+            if (found is not null) return found;
+            next = answer?.NextPageToken;
+            if (string.IsNullOrEmpty(next)) return null;
+        }
+        return null;
+    }
+
+    /// <summary>Cancels one registrant (their join link stops working); Zoom answers 204. False when the meeting is gone (404).</summary>
+    public async Task<bool> CancelRegistrantAsync(long meetingId, string registrantId, string? email, CancellationToken ct)
+    {
+        try
+        {
+            using var response = await SendAsync(HttpMethod.Put, $"meetings/{meetingId}/registrants/status",
+                JsonContent.Create(new ZoomRegistrantStatusRequest("cancel", [new ZoomRegistrantRef(registrantId, email)]), options: Json), ct);
             return true;
         }
         catch (ZoomException e) when (e.Status == 404)

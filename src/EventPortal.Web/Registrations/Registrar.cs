@@ -139,6 +139,7 @@ public sealed class Registrar(Db db, Tokens tokens, OutboxSignal outbox, TimePro
             if (changed == 0) return ChangeOutcome.Unchanged;
             if (r.Status == "confirmed") await ReleaseSeatAsync(connection, tx, r.EventId, r.TicketTypeId, now, ct);
             await ReminderRules.DropForRegistrationAsync(connection, tx, r.Id, ct);
+            await MeetingSync.QueueUnregisterAsync(connection, tx, r.Id, now, ct);
             await Outbox.EnqueueAsync(connection, tx, Outbox.Kinds.Cancelled, $"cancel:{r.Id}", r.EventId, r.Id, now, ct);
             return ChangeOutcome.Done;
         }, ct);
@@ -184,6 +185,9 @@ public sealed class Registrar(Db db, Tokens tokens, OutboxSignal outbox, TimePro
             await Outbox.EnqueueAsync(connection, tx, Outbox.Kinds.Switched, $"switch:{r.Id}:{target.Id}:{now.Ticks}", r.EventId, r.Id, now, ct);
             // The new ticket may be owed reminders the old one was not (live ↔ recording).
             await ReminderRules.PlanAsync(connection, tx, r.EventId, r.Id, now, ct);
+            // A Zoom registrant link belongs to a live seat: made for one, withdrawn from the other.
+            if (target.IsLive) await QueueZoomRegistrantAsync(connection, tx, r.EventId, r.Id, now, ct, version: now.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            else await MeetingSync.QueueUnregisterAsync(connection, tx, r.Id, now, ct);
             return ChangeOutcome.Done;
         }, ct);
 
@@ -195,12 +199,12 @@ public sealed class Registrar(Db db, Tokens tokens, OutboxSignal outbox, TimePro
     /// A Zoom event with per-registrant links gives each new seat its own join link — once the
     /// meeting exists; registrations from before that are signed up when the meeting is made.
     /// </summary>
-    static async Task QueueZoomRegistrantAsync(DbConnection connection, DbTransaction tx, long eventId, long registrationId, DateTime now, CancellationToken ct)
+    public static async Task QueueZoomRegistrantAsync(DbConnection connection, DbTransaction tx, long eventId, long registrationId, DateTime now, CancellationToken ct, string? version = null)
     {
         var zoomMeetingExists = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
             "SELECT COUNT(*) FROM events WHERE id = @eventId AND meeting_provider = 'Zoom' AND meeting_external_id IS NOT NULL",
             new { eventId }, tx, cancellationToken: ct)) == 1;
-        if (zoomMeetingExists) await MeetingSync.QueueRegistrantAsync(connection, tx, eventId, registrationId, now, ct);
+        if (zoomMeetingExists) await MeetingSync.QueueRegistrantAsync(connection, tx, eventId, registrationId, now, ct, version);
     }
 
     sealed class RegistrationState

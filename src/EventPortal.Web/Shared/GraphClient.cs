@@ -79,20 +79,44 @@ public sealed class GraphClient(IHttpClientFactory httpClients, TokenCredential 
         PostJsonAsync<OnlineMeetingRequest, OnlineMeeting>($"users/{Uri.EscapeDataString(userId)}/onlineMeetings/createOrGet", meeting, ct);
 
     /// <summary><c>PATCH /users/{userId}/onlineMeetings/{id}</c> (subject and times; externalId is not sent).</summary>
-    public async Task<OnlineMeeting> UpdateOnlineMeetingAsync(string userId, string meetingId, OnlineMeetingRequest meeting, CancellationToken ct)
-    {
-        using var response = await SendAsync(HttpMethod.Patch, $"users/{Uri.EscapeDataString(userId)}/onlineMeetings/{Uri.EscapeDataString(meetingId)}",
-            JsonContent.Create(meeting with { ExternalId = null }, options: Json), ct);
-        return await response.Content.ReadFromJsonAsync<OnlineMeeting>(Json, ct)
-            ?? throw new GraphException((int)response.StatusCode, null, "empty answer from onlineMeetings PATCH", null);
-    }
+    public Task<OnlineMeeting> UpdateOnlineMeetingAsync(string userId, string meetingId, OnlineMeetingRequest meeting, CancellationToken ct) =>
+        PatchJsonAsync<OnlineMeetingRequest, OnlineMeeting>($"users/{Uri.EscapeDataString(userId)}/onlineMeetings/{Uri.EscapeDataString(meetingId)}",
+            meeting with { ExternalId = null }, ct);
 
     /// <summary><c>DELETE /users/{userId}/onlineMeetings/{id}</c>; false when it was gone already (404).</summary>
-    public async Task<bool> DeleteOnlineMeetingAsync(string userId, string meetingId, CancellationToken ct)
+    public Task<bool> DeleteOnlineMeetingAsync(string userId, string meetingId, CancellationToken ct) =>
+        DeleteIfPresentAsync($"users/{Uri.EscapeDataString(userId)}/onlineMeetings/{Uri.EscapeDataString(meetingId)}", ct);
+
+    /// <summary>
+    /// <c>POST /users/{userId}/events</c>: a calendar event in the organiser's mailbox with a Teams
+    /// meeting (<c>isOnlineMeeting</c>, <c>teamsForBusiness</c>). <c>transactionId</c> makes a retried
+    /// POST return the event made the first time instead of a second one.
+    /// </summary>
+    public Task<GraphEvent> CreateEventAsync(string userId, GraphEventRequest calendarEvent, CancellationToken ct) =>
+        PostJsonAsync<GraphEventRequest, GraphEvent>($"users/{Uri.EscapeDataString(userId)}/events", calendarEvent, ct);
+
+    /// <summary><c>PATCH /users/{userId}/events/{id}</c> (subject, body and times; transactionId cannot change and is not sent).</summary>
+    public Task<GraphEvent> UpdateEventAsync(string userId, string eventId, GraphEventRequest calendarEvent, CancellationToken ct) =>
+        PatchJsonAsync<GraphEventRequest, GraphEvent>($"users/{Uri.EscapeDataString(userId)}/events/{Uri.EscapeDataString(eventId)}",
+            calendarEvent with { TransactionId = null }, ct);
+
+    /// <summary><c>DELETE /users/{userId}/events/{id}</c> (the Teams meeting goes with it); false when it was gone already (404).</summary>
+    public Task<bool> DeleteEventAsync(string userId, string eventId, CancellationToken ct) =>
+        DeleteIfPresentAsync($"users/{Uri.EscapeDataString(userId)}/events/{Uri.EscapeDataString(eventId)}", ct);
+
+    async Task<TResponse> PatchJsonAsync<TRequest, TResponse>(string path, TRequest body, CancellationToken ct)
+    {
+        using var response = await SendAsync(HttpMethod.Patch, path, JsonContent.Create(body, options: Json), ct);
+        return await response.Content.ReadFromJsonAsync<TResponse>(Json, ct)
+            ?? throw new GraphException((int)response.StatusCode, null, $"empty answer from PATCH {path}", null);
+    }
+
+    /// <summary>DELETE; false when the thing was gone already (404), which is what the caller wanted.</summary>
+    async Task<bool> DeleteIfPresentAsync(string path, CancellationToken ct)
     {
         try
         {
-            using var response = await SendAsync(HttpMethod.Delete, $"users/{Uri.EscapeDataString(userId)}/onlineMeetings/{Uri.EscapeDataString(meetingId)}", null, ct);
+            using var response = await SendAsync(HttpMethod.Delete, path, null, ct);
             return true;
         }
         catch (GraphException e) when (e.Status == 404)
@@ -191,6 +215,28 @@ public sealed record LobbyBypassSettings(string Scope, bool IsDialInBypassEnable
 
 /// <summary>What EventPortal reads of an onlineMeeting (the passcode is deliberately not read).</summary>
 public sealed record OnlineMeeting(string Id, string? JoinWebUrl, string? Subject, string? ExternalId);
+
+/// <summary>Graph's dateTimeTimeZone: local wall-clock time plus a zone name (IANA names are accepted).</summary>
+public sealed record GraphDateTime(string DateTime, string TimeZone);
+
+public sealed record GraphItemBody(string ContentType, string Content);
+
+/// <summary>The body of a calendar event create/update that carries a Teams meeting.</summary>
+public sealed record GraphEventRequest(
+    string Subject,
+    GraphItemBody Body,
+    GraphDateTime Start,
+    GraphDateTime End,
+    string? TransactionId = null,
+    bool IsOnlineMeeting = true,
+    string OnlineMeetingProvider = "teamsForBusiness",
+    bool AllowNewTimeProposals = false,
+    bool ResponseRequested = false);
+
+public sealed record OnlineMeetingInfo(string? JoinUrl);
+
+/// <summary>What EventPortal reads of a calendar event: its id and the Teams join URL.</summary>
+public sealed record GraphEvent(string Id, string? Subject, OnlineMeetingInfo? OnlineMeeting, string? TransactionId);
 
 public static class GraphServices
 {

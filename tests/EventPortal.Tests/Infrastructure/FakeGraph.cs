@@ -230,6 +230,8 @@ public sealed partial class FakeGraph : IAsyncDisposable
         }
         else if ((m = OnlineMeetingsPath().Match(path)).Success)
             await OnlineMeetingsAsync(context, Uri.UnescapeDataString(m.Groups[1].Value), m.Groups[2].Success ? Uri.UnescapeDataString(m.Groups[2].Value) : null);
+        else if ((m = CalendarEventsPath().Match(path)).Success)
+            await CalendarEventsAsync(context, Uri.UnescapeDataString(m.Groups[1].Value), m.Groups[2].Success ? Uri.UnescapeDataString(m.Groups[2].Value) : null);
         else if (path.StartsWith("/v1.0/", StringComparison.Ordinal))
             await GraphErrorAsync(context, 400, "BadRequest", $"Resource not found for the segment '{path.Split('/').Last()}'.");
         else

@@ -17,9 +17,10 @@ public enum FakeZoomFailure { RateLimited, ServerError }
 
 /// <summary>One meeting the fake holds; secrets (start_url, password) included so tests can look for leaks.</summary>
 public sealed record FakeZoomMeeting(long Id, string UserId, string Topic, string StartTime, string Timezone, int Duration, int ApprovalType,
-    string JoinUrl, string StartUrl, string Password, bool Deleted = false);
+    string JoinUrl, string StartUrl, string Password, string? Agenda, bool Deleted = false);
 
-public sealed record FakeZoomRegistrant(long MeetingId, string Email, string FirstName, string LastName, bool AutoApprove, string JoinUrl);
+public sealed record FakeZoomRegistrant(long MeetingId, string RegistrantId, string Email, string FirstName, string LastName, bool AutoApprove, string JoinUrl,
+    string Status = "approved");
 
 /// <summary>
 /// A loopback stand-in (plain HTTP) for Zoom's Server-to-Server OAuth and meetings API, after
@@ -27,7 +28,10 @@ public sealed record FakeZoomRegistrant(long MeetingId, string Email, string Fir
 /// Basic auth → <c>{access_token, token_type, expires_in, scope}</c> (401 invalid_client for wrong
 /// credentials, 400 for a wrong grant or account); <c>POST /v2/users/{userId}/meetings</c> → 201;
 /// <c>PATCH</c>/<c>DELETE /v2/meetings/{id}</c> → 204 (404 code 3001 when unknown);
-/// <c>POST /v2/meetings/{id}/registrants</c> → 201. Errors are <c>{code, message}</c>; 401 code 124
+/// <c>GET /v2/users/{userId}/meetings?type=scheduled&amp;page_size=…&amp;next_page_token=…</c> → 200 pages
+/// (page_size 1–300, default 30; deleted meetings not listed); <c>POST /v2/meetings/{id}/registrants</c>
+/// → 201; <c>PUT /v2/meetings/{id}/registrants/status</c> <c>{action, registrants:[{id, email}]}</c> → 204.
+/// Errors are <c>{code, message}</c>; 401 code 124
 /// without a valid token; 400 code 300 for a bad body. <see cref="FailNext"/> programs 429/500.
 /// </summary>
 public sealed partial class FakeZoom : IAsyncDisposable
@@ -78,6 +82,18 @@ public sealed partial class FakeZoom : IAsyncDisposable
         ["EventPortal:Meetings:Zoom:RegistrantLinks"] = registrantLinks ? "true" : "false",
     };
 
+    /// <summary>Meetings the host made elsewhere (no EventPortal key in their agenda), to fill the list's pages.</summary>
+    public void AddOtherMeetings(int count)
+    {
+        lock (_gate)
+            for (var i = 0; i < count; i++)
+            {
+                var id = _nextId++;
+                _meetings[id] = new FakeZoomMeeting(id, "me", $"定例会議 {i}", "2031-01-01T10:00:00", "Asia/Tokyo", 30, 2,
+                    $"https://us06web.zoom.us/j/{id}", $"https://us06web.zoom.us/s/{id}", "pw", i % 3 == 0 ? null : "社内向け");
+            }
+    }
+
     public void FailNext(FakeZoomFailure failure, int times = 1)
     {
         lock (_gate) for (var i = 0; i < times; i++) _failures.Enqueue(failure);
@@ -107,6 +123,8 @@ public sealed partial class FakeZoom : IAsyncDisposable
         if (failure == FakeZoomFailure.ServerError) { await ErrorAsync(context, 500, 500, "Internal Error."); return; }
         Match m;
         if ((m = CreatePath().Match(path)).Success && HttpMethods.IsPost(request.Method)) await CreateAsync(context, m.Groups[1].Value);
+        else if (m.Success && HttpMethods.IsGet(request.Method)) await ListAsync(context, m.Groups[1].Value);
+        else if ((m = RegistrantStatusPath().Match(path)).Success && HttpMethods.IsPut(request.Method)) await RegistrantStatusAsync(context, long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
         else if ((m = RegistrantsPath().Match(path)).Success && HttpMethods.IsPost(request.Method)) await AddRegistrantAsync(context, long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
         else if ((m = MeetingPath().Match(path)).Success && HttpMethods.IsPatch(request.Method)) await PatchAsync(context, long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
         else if (m.Success && HttpMethods.IsDelete(request.Method)) await DeleteAsync(context, long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
@@ -150,6 +168,8 @@ public sealed partial class FakeZoom : IAsyncDisposable
         var timezone = r.TryGetProperty("timezone", out var z) ? z.GetString() : null;
         var type = r.TryGetProperty("type", out var ty) && ty.TryGetInt32(out var n) ? n : 0;
         var duration = r.TryGetProperty("duration", out var d) && d.TryGetInt32(out var dn) ? dn : 0;
+        var agenda = r.TryGetProperty("agenda", out var ag) ? ag.GetString() : null;
+        if (agenda?.Length > 2000) { await ErrorAsync(context, 400, 300, "Validation Failed."); return; }
         var approval = r.TryGetProperty("settings", out var st) && st.TryGetProperty("approval_type", out var a) && a.TryGetInt32(out var an) ? an : 2;
         if (string.IsNullOrEmpty(topic) || type != 2 || duration <= 0 || string.IsNullOrEmpty(timezone)
             || !DateTime.TryParseExact(start, "yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
@@ -162,7 +182,7 @@ public sealed partial class FakeZoom : IAsyncDisposable
         {
             var id = _nextId++;
             meeting = new FakeZoomMeeting(id, userId, topic, start!, timezone, duration, approval,
-                $"https://us06web.zoom.us/j/{id}?pwd=joinpwd{id}", $"https://us06web.zoom.us/s/{id}?zak=startsecret{id}", $"pw{id % 1000000}");
+                $"https://us06web.zoom.us/j/{id}?pwd=joinpwd{id}", $"https://us06web.zoom.us/s/{id}?zak=startsecret{id}", $"pw{id % 1000000}", agenda);
             _meetings[id] = meeting;
         }
         await WriteJsonAsync(context, 201, new Dictionary<string, object>
@@ -188,6 +208,7 @@ public sealed partial class FakeZoom : IAsyncDisposable
                     Topic = r.TryGetProperty("topic", out var t) ? t.GetString()! : m.Topic,
                     StartTime = r.TryGetProperty("start_time", out var s) ? s.GetString()! : m.StartTime,
                     Duration = r.TryGetProperty("duration", out var d) ? d.GetInt32() : m.Duration,
+                    Agenda = r.TryGetProperty("agenda", out var a) ? a.GetString() : m.Agenda,
                 };
         }
         if (!found) await ErrorAsync(context, 404, 3001, $"Meeting does not exist: {id}.");
@@ -217,13 +238,64 @@ public sealed partial class FakeZoom : IAsyncDisposable
         if (meeting.ApprovalType == 2) { await ErrorAsync(context, 400, 3043, "Meeting registration is not enabled."); return; }
         if (string.IsNullOrEmpty(email) || !r.TryGetProperty("first_name", out var f)) { await ErrorAsync(context, 400, 300, "Validation Failed."); return; }
         var registrantId = Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
-        var registrant = new FakeZoomRegistrant(id, email, f.GetString()!, r.TryGetProperty("last_name", out var l) ? l.GetString() ?? "" : "",
+        var registrant = new FakeZoomRegistrant(id, registrantId, email, f.GetString()!, r.TryGetProperty("last_name", out var l) ? l.GetString() ?? "" : "",
             r.TryGetProperty("auto_approve", out var aa) && aa.ValueKind == JsonValueKind.True, $"https://us06web.zoom.us/w/{id}?tk={registrantId}");
         lock (_gate) _registrants.Add(registrant);
         await WriteJsonAsync(context, 201, new Dictionary<string, object>
         {
             ["id"] = id, ["registrant_id"] = registrantId, ["topic"] = meeting.Topic, ["start_time"] = meeting.StartTime, ["join_url"] = registrant.JoinUrl,
         });
+    }
+
+    async Task ListAsync(HttpContext context, string userId)
+    {
+        if (userId != "me") { await ErrorAsync(context, 404, 1001, $"User does not exist: {userId}."); return; }
+        var q = context.Request.Query;
+        var pageSize = q.TryGetValue("page_size", out var ps) ? int.TryParse(ps, CultureInfo.InvariantCulture, out var n) ? n : -1 : 30;
+        if (pageSize is < 1 or > 300 || (q.TryGetValue("type", out var type) && type != "scheduled" && type != "live" && type != "upcoming"))
+        {
+            await ErrorAsync(context, 400, 300, "Validation Failed.");
+            return;
+        }
+        var start = q.TryGetValue("next_page_token", out var token) && int.TryParse(token, CultureInfo.InvariantCulture, out var offset) ? offset : 0;
+        List<FakeZoomMeeting> all;
+        lock (_gate) all = _meetings.Values.Where(m => !m.Deleted).OrderBy(m => m.Id).ToList();
+        var page = all.Skip(start).Take(pageSize).ToList();
+        await WriteJsonAsync(context, 200, new Dictionary<string, object>
+        {
+            ["page_size"] = pageSize, ["total_records"] = all.Count,
+            ["next_page_token"] = start + pageSize < all.Count ? (start + pageSize).ToString(CultureInfo.InvariantCulture) : "",
+            ["meetings"] = page.Select(m => new Dictionary<string, object?>
+            {
+                ["uuid"] = Guid.NewGuid().ToString(), ["id"] = m.Id, ["host_id"] = "host1", ["topic"] = m.Topic, ["type"] = 2,
+                ["start_time"] = m.StartTime, ["duration"] = m.Duration, ["timezone"] = m.Timezone, ["agenda"] = m.Agenda,
+                ["created_at"] = "2026-11-01T00:00:00Z", ["join_url"] = m.JoinUrl,
+            }).ToList(),
+        });
+    }
+
+    async Task RegistrantStatusAsync(HttpContext context, long id)
+    {
+        using var body = await JsonDocument.ParseAsync(context.Request.Body);
+        var r = body.RootElement;
+        var action = r.TryGetProperty("action", out var a) ? a.GetString() : null;
+        if (action is not ("approve" or "cancel" or "deny") || !r.TryGetProperty("registrants", out var list) || list.ValueKind != JsonValueKind.Array)
+        {
+            await ErrorAsync(context, 400, 300, "Validation Failed.");
+            return;
+        }
+        var ids = list.EnumerateArray().Select(x => x.TryGetProperty("id", out var i) ? i.GetString() : null).ToList();
+        bool found;
+        lock (_gate)
+        {
+            found = _meetings.TryGetValue(id, out var m) && !m.Deleted;
+            if (found)
+                for (var i = 0; i < _registrants.Count; i++)
+                    if (_registrants[i].MeetingId == id && ids.Contains(_registrants[i].RegistrantId))
+                        _registrants[i] = _registrants[i] with { Status = action == "approve" ? "approved" : action == "cancel" ? "cancelled" : "denied" };
+        }
+        if (!found) await ErrorAsync(context, 404, 3001, $"Meeting does not exist: {id}.");
+        else context.Response.StatusCode = 204;
     }
 
     static Task ErrorAsync(HttpContext context, int status, int code, string message) =>
@@ -241,6 +313,9 @@ public sealed partial class FakeZoom : IAsyncDisposable
 
     [GeneratedRegex("^/v2/meetings/([0-9]+)$")]
     private static partial Regex MeetingPath();
+
+    [GeneratedRegex("^/v2/meetings/([0-9]+)/registrants/status$")]
+    private static partial Regex RegistrantStatusPath();
 
     [GeneratedRegex("^/v2/meetings/([0-9]+)/registrants$")]
     private static partial Regex RegistrantsPath();

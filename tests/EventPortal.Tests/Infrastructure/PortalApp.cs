@@ -40,7 +40,8 @@ public sealed class PortalApp : IAsyncDisposable
         Action<IServiceCollection>? services = null) =>
         StartAsync(new Dictionary<string, string?> { ["EventPortal:Database:Provider"] = "Sqlite" }, seedDemo, settings, clock, services);
 
-    public static async Task<PortalApp> StartPostgresAsync(bool seedDemo = false, IDictionary<string, string?>? settings = null)
+    public static async Task<PortalApp> StartPostgresAsync(bool seedDemo = false, IDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? services = null)
     {
         var server = await PostgresServer.SharedAsync();
         var connectionString = await server.CreateDatabaseAsync();
@@ -48,7 +49,7 @@ public sealed class PortalApp : IAsyncDisposable
         {
             ["EventPortal:Database:Provider"] = "Postgres",
             ["ConnectionStrings:EventPortal"] = connectionString,
-        }, seedDemo, settings);
+        }, seedDemo, settings, services: services);
     }
 
     public static async Task<PortalApp> StartAsync(Dictionary<string, string?> database, bool seedDemo, IDictionary<string, string?>? settings, TimeProvider? clock = null,

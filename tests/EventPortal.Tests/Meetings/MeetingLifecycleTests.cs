@@ -87,4 +87,37 @@ public sealed class MeetingLifecycleTests
                 owner._lines.Enqueue($"{category}: {formatter(state, exception)} {exception}");
         }
     }
+
+    [Fact]
+    public async Task In_the_console_a_new_event_takes_the_sites_provider_a_published_event_switched_to_Zoom_gets_its_meeting_and_the_switch_back_is_refused()
+    {
+        await using var zoom = await FakeZoom.StartAsync();
+        await using var app = await PortalApp.StartSqliteAsync(settings: Organisers.Bootstrap(MeetingKit.Quick(zoom.Settings())));
+        using var browser = await app.SignedInAsync();
+
+        // EventPortal:Meetings:Provider is Zoom here: the new-event form starts with it.
+        var blank = await Admin.EventConsoleTests.FormFieldsAsync(browser, "/admin/events/new");
+        Assert.Equal("Zoom", blank["meetingProvider"]);
+
+        var form = Admin.EventConsoleTests.NewEventForm("switched");
+        form["meetingProvider"] = "Manual";
+        form["meetingUrl"] = "https://meet.example.jp/abc";
+        Assert.Equal(HttpStatusCode.SeeOther, (await browser.SubmitAsync("/admin/events/new", "/admin/events/new/save", form)).StatusCode);
+        Assert.Equal(HttpStatusCode.SeeOther, (await browser.SubmitAsync("/admin/events/switched/edit", "/admin/events/switched/publish", new Dictionary<string, string>())).StatusCode);
+        Assert.Empty(await app.MeetingRowsAsync()); // Manual: nothing to make
+
+        var saved = await Admin.EventConsoleTests.EditAsync(browser, "switched", f => f["meetingProvider"] = "Zoom");
+        Assert.Equal(HttpStatusCode.SeeOther, saved.StatusCode);
+        await app.SettledAsync();
+        var meeting = Assert.Single(zoom.Meetings);
+        Assert.Equal(meeting.JoinUrl, await app.QueryOneAsync<string>("SELECT meeting_url FROM events WHERE slug = 'switched'"));
+
+        // Teams would not know Zoom's meeting: refused with the field named, nothing changed.
+        var refused = await Admin.EventConsoleTests.EditAsync(browser, "switched", f => f["meetingProvider"] = "Teams");
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        var page = await refused.Content.ReadAsStringAsync();
+        Assert.Contains("id=\"e-meetingProvider\"", page);
+        Assert.Contains("Zoom の会議が作成済み", page);
+        Assert.Equal("Zoom", await app.QueryOneAsync<string>("SELECT meeting_provider FROM events WHERE slug = 'switched'"));
+    }
 }

@@ -122,4 +122,70 @@ public sealed class TeamsMeetingTests
         foreach (var secret in new[] { meeting.JoinWebUrl, meeting.Id, meeting.Passcode, "meetup-join", graph.ClientSecret })
             Assert.DoesNotContain(secret, text, StringComparison.OrdinalIgnoreCase);
     }
+
+    // ---- calendar-backed Teams meetings (EventPortal:Meetings:Teams:Mode = CalendarEvent) ------
+
+    static Dictionary<string, string?> CalendarSettings(FakeGraph graph)
+    {
+        var settings = MeetingKit.Quick(graph.MeetingSettings());
+        settings["EventPortal:Meetings:Teams:Mode"] = "CalendarEvent";
+        return settings;
+    }
+
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task As_a_calendar_event_publishing_makes_one_event_with_a_meeting_a_change_moves_it_and_cancelling_deletes_it(string engine)
+    {
+        await using var graph = await FakeGraph.StartAsync();
+        await using var app = engine == "postgres"
+            ? await PortalApp.StartPostgresAsync(settings: CalendarSettings(graph), services: graph.ConfigureMeetingServices)
+            : await PortalApp.StartSqliteAsync(settings: CalendarSettings(graph), services: graph.ConfigureMeetingServices);
+        var (slug, id) = await app.ProviderEventAsync("Teams");
+
+        await app.QueueMeetingAsync(id, MeetingSync.Create, 0);
+        await app.SettledAsync();
+        var made = Assert.Single(graph.CalendarEvents);
+        Assert.Empty(graph.OnlineMeetings);
+        // Local wall-clock time in the event's own zone, our key as transactionId, the event page in the body.
+        Assert.Equal(("成果報告会:メンタリング", "2031-03-06T12:00:00", "2031-03-06T13:00:00", "Asia/Tokyo", $"eventportal-event-{id}"),
+            (made.Subject, made.Start, made.End, made.TimeZone, made.TransactionId));
+        Assert.Contains($"https://portal.example.jp/events/{slug}", made.Body);
+        Assert.NotNull(made.JoinUrl);
+        var stored = await app.MeetingAsync(id);
+        Assert.Equal(("ready", made.JoinUrl, made.Id), (stored.MeetingState, stored.MeetingUrl, stored.MeetingExternalId));
+
+        await app.ExecuteAsync("UPDATE events SET title = '成果報告会(延期)', starts_at = @s, ends_at = @e, sequence = 1 WHERE id = @id",
+            new { id, s = new DateTime(2031, 3, 13, 3, 0, 0, DateTimeKind.Utc), e = new DateTime(2031, 3, 13, 4, 30, 0, DateTimeKind.Utc) });
+        await app.QueueMeetingAsync(id, MeetingSync.Update, 1);
+        await app.SettledAsync();
+        made = Assert.Single(graph.CalendarEvents);
+        Assert.Equal(("成果報告会(延期)", "2031-03-13T12:00:00", "2031-03-13T13:30:00"), (made.Subject, made.Start, made.End));
+
+        await app.ExecuteAsync("UPDATE events SET status = 'cancelled', sequence = 2 WHERE id = @id", new { id });
+        await app.QueueMeetingAsync(id, MeetingSync.Delete, 2);
+        Assert.All(await app.SettledAsync(), r => Assert.Equal("sent", r.Status));
+        Assert.True(Assert.Single(graph.CalendarEvents).Deleted);
+        Assert.Equal("deleted", (await app.MeetingAsync(id)).MeetingState);
+    }
+
+    [Fact]
+    public async Task As_a_calendar_event_a_crash_before_our_commit_gets_the_same_event_back()
+    {
+        await using var graph = await FakeGraph.StartAsync();
+        await using var app = await PortalApp.StartSqliteAsync(settings: CalendarSettings(graph), services: graph.ConfigureMeetingServices);
+        var (_, id) = await app.ProviderEventAsync("Teams");
+
+        Assert.Equal(OutboxResult.Done, await app.RunDirectlyAsync(id, MeetingSync.Create));
+        await app.ExecuteAsync("UPDATE events SET meeting_url = NULL, meeting_external_id = NULL, meeting_state = 'pending' WHERE id = @id", new { id });
+        Assert.Equal(OutboxResult.Done, await app.RunDirectlyAsync(id, MeetingSync.Create));
+        var made = Assert.Single(graph.CalendarEvents);
+        Assert.Equal((made.Id, made.JoinUrl), ((await app.MeetingAsync(id)).MeetingExternalId, (await app.MeetingAsync(id)).MeetingUrl));
+
+        // Cancelled while the id is lost again: the delete finds the event by the same key and removes it.
+        await app.ExecuteAsync("UPDATE events SET meeting_url = NULL, meeting_external_id = NULL, meeting_state = 'pending', status = 'cancelled' WHERE id = @id", new { id });
+        Assert.Equal(OutboxResult.Done, await app.RunDirectlyAsync(id, MeetingSync.Delete));
+        Assert.True(Assert.Single(graph.CalendarEvents).Deleted);
+        Assert.Equal("deleted", (await app.MeetingAsync(id)).MeetingState);
+    }
 }

@@ -148,4 +148,71 @@ public sealed class ZoomMeetingTests
         Assert.Equal(HttpStatusCode.Found, response.StatusCode);
         Assert.Equal(registrant.JoinUrl, response.Headers.Location!.OriginalString);
     }
+
+    [Fact]
+    public async Task A_crash_between_Zooms_answer_and_our_commit_does_not_make_a_second_meeting()
+    {
+        await using var zoom = await FakeZoom.StartAsync();
+        await using var app = await StartAsync(zoom);
+        zoom.AddOtherMeetings(320); // the host's other meetings: ours lands on the second page of the list
+        var (_, id) = await app.ProviderEventAsync("Zoom");
+
+        Assert.Equal(OutboxResult.Done, await app.RunDirectlyAsync(id, MeetingSync.Create));
+        var ours = Assert.Single(zoom.Meetings, m => m.Agenda == $"[eventportal-event-{id}]");
+        // The commit is lost: the database knows nothing of the meeting Zoom made.
+        await app.ExecuteAsync("UPDATE events SET meeting_url = NULL, meeting_external_id = NULL, meeting_state = 'pending' WHERE id = @id", new { id });
+        Assert.Equal(OutboxResult.Done, await app.RunDirectlyAsync(id, MeetingSync.Create));
+
+        Assert.Single(zoom.Meetings, m => m.Agenda == $"[eventportal-event-{id}]");
+        Assert.Equal(321, zoom.Meetings.Count);
+        var stored = await app.MeetingAsync(id);
+        Assert.Equal((ours.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), ours.JoinUrl), (stored.MeetingExternalId, stored.MeetingUrl));
+        Assert.Contains(zoom.Requests, r => r.StartsWith("GET /v2/users/me/meetings", StringComparison.Ordinal));
+
+        // Cancelled while the id is lost again: the delete finds the meeting by its agenda and removes it.
+        await app.ExecuteAsync("UPDATE events SET meeting_url = NULL, meeting_external_id = NULL, meeting_state = 'pending', status = 'cancelled' WHERE id = @id", new { id });
+        Assert.Equal(OutboxResult.Done, await app.RunDirectlyAsync(id, MeetingSync.Delete));
+        Assert.True(Assert.Single(zoom.Meetings, m => m.Id == ours.Id).Deleted);
+        Assert.Equal("deleted", (await app.MeetingAsync(id)).MeetingState);
+    }
+
+    [Fact]
+    public async Task A_registrant_who_cancels_or_moves_to_the_recording_is_cancelled_at_Zoom_and_a_return_to_live_signs_them_up_again()
+    {
+        await using var zoom = await FakeZoom.StartAsync();
+        await using var app = await StartAsync(zoom, registrantLinks: true);
+        var (slug, id) = await app.ProviderEventAsync("Zoom", startsAt: DateTime.UtcNow.AddDays(3));
+        await app.QueueMeetingAsync(id, MeetingSync.Create, 0);
+        await app.SettledAsync();
+        using var client = app.Client();
+        var hanako = await client.RegisteredAsync(slug, "hanako@example.jp");
+        var taro = await client.RegisteredAsync(slug, "taro@example.jp");
+        await WaitAsync(() => zoom.Registrants.Count == 2 ? true : (bool?)null, app);
+
+        using var browser = app.Browser();
+        Assert.Equal(HttpStatusCode.SeeOther, (await browser.CancelAsync(hanako)).StatusCode);
+        var cancelled = await WaitAsync(() => zoom.Registrants.SingleOrDefault(r => r.Email == "hanako@example.jp" && r.Status == "cancelled"), app);
+        Assert.Null(await app.QueryOneAsync<string?>("SELECT provider_join_url FROM registrations WHERE email = 'hanako@example.jp'"));
+
+        Assert.Equal(HttpStatusCode.SeeOther, (await browser.SwitchAsync(taro, "recording")).StatusCode);
+        await WaitAsync(() => zoom.Registrants.SingleOrDefault(r => r.Email == "taro@example.jp" && r.Status == "cancelled"), app);
+        Assert.Null(await app.QueryOneAsync<string?>("SELECT provider_registrant_id FROM registrations WHERE email = 'taro@example.jp'"));
+
+        Assert.Equal(HttpStatusCode.SeeOther, (await browser.SwitchAsync(taro, "live")).StatusCode);
+        var again = await WaitAsync(() => zoom.Registrants.SingleOrDefault(r => r.Email == "taro@example.jp" && r.Status == "approved"), app);
+        Assert.Equal(again.JoinUrl, await app.QueryOneAsync<string?>("SELECT provider_join_url FROM registrations WHERE email = 'taro@example.jp'"));
+        Assert.Equal(3, zoom.Registrants.Count);
+        Assert.Contains(zoom.Requests, r => r.StartsWith("PUT /v2/meetings/", StringComparison.Ordinal) && r.EndsWith("/registrants/status", StringComparison.Ordinal));
+    }
+
+    static async Task<T> WaitAsync<T>(Func<T?> probe, PortalApp app)
+    {
+        var deadline = DateTime.UtcNow + MeetingKit.Wait;
+        while (true)
+        {
+            if (probe() is { } found && (await app.MeetingRowsAsync()).All(r => r.Status is "sent" or "skipped" or "failed")) return found;
+            Assert.True(DateTime.UtcNow < deadline, string.Join("\n", await app.MeetingRowsAsync()));
+            await Task.Delay(100);
+        }
+    }
 }
