@@ -196,6 +196,7 @@ start_app() {  # provider port data-dir log [pg-port]
     Logging__LogLevel__Default=Warning
     EventPortal__DataDirectory="$data"
     EventPortal__Bench__Enabled=true
+    EventPortal__RateLimits__Enabled=false   # one client address drives every registration
     EventPortal__SeedDemo=true
   )
   if [[ $provider == postgres ]]; then

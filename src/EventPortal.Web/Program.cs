@@ -11,6 +11,7 @@ using EventPortal.Web.Shared;
 using System.Text.Encodings.Web;
 using System.Text.Unicode;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.WebEncoders;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Localization;
@@ -50,7 +51,6 @@ public partial class Program
         builder.Services.AddSingleton<Registrar>();
         builder.Services.AddSingleton<Links>();
         builder.Services.AddSingleton<Invites>();
-        builder.Services.AddSingleton<ResendLimiter>();
         builder.Services.AddMemoryCache(o => o.SizeLimit = 10_000);
 
         // Mail: the outbox dispatcher, the templates, and one transport chosen by configuration.
@@ -85,20 +85,30 @@ public partial class Program
         });
         builder.Services.AddProblemDetails();
 
+        // Abuse limits per client address (register, resend, sign-in), and which proxies to believe about that address.
+        builder.Services.AddPortalRateLimits();
+        builder.Services.AddSettings<ProxyOptions>(ProxyOptions.Section, ProxyOptions.Validate);
+
         // Nothing a client can send is large: a registration is a few kB. Bodies over 1 MB get
         // 413; below that, a long field reaches the validator and gets a message of its own.
         builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = 1024 * 1024);
         builder.Services.Configure<FormOptions>(o => { o.ValueLengthLimit = 1024 * 1024; o.ValueCountLimit = 200; });
 
+        // Personal tokens in request paths are masked in every log (Shared/LogRedaction.cs); last, so it wraps every provider.
+        builder.Services.AddLogRedaction();
         var app = builder.Build();
 
+        // Behind a trusted reverse proxy: the client's address and scheme come from X-Forwarded-*.
+        var proxy = app.Services.GetRequiredService<IOptions<ProxyOptions>>().Value;
+        if (proxy.Enabled) app.UseForwardedHeaders(Configure(new ForwardedHeadersOptions(), proxy.Apply));
         app.UseSecurityHeaders();
-        if (!app.Environment.IsDevelopment()) app.UseHsts(); // only ever sent over HTTPS
+        if (!app.Environment.IsDevelopment()) app.UseHsts(); // only ever sent over HTTPS (directly, or as the proxy reports)
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandlingPath = "/error", StatusCodeSelector = Errors.StatusFor });
         app.UseStatusCodePagesWithReExecute("/error", "?status={0}");
         app.UseRequestLocalization();
         app.UseStaticFiles();
         app.UseRouting();
+        app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
 
@@ -116,6 +126,12 @@ public partial class Program
 
         await PrepareAsync(app);
         return app;
+    }
+
+    static T Configure<T>(T options, Action<T> apply)
+    {
+        apply(options);
+        return options;
     }
 
     /// <summary>Migrate, load the token key, seed the demo event: safe when several instances start at once.</summary>

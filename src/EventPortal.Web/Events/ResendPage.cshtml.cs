@@ -1,4 +1,3 @@
-using System.Threading.RateLimiting;
 using EventPortal.Web.Data;
 using EventPortal.Web.Registrations;
 using Microsoft.AspNetCore.Mvc;
@@ -9,9 +8,10 @@ namespace EventPortal.Web.Events;
 /// <summary>
 /// <c>/events/{slug}/resend</c>: "Didn't get the mail?". Re-sends the confirmation to an address
 /// that has a registration and answers exactly the same whether or not it has one. Limited
-/// per client address, so it cannot be used to flood someone's inbox or to probe at speed.
+/// per client address (<see cref="Shared.RateLimits"/>), so it cannot be used to flood someone's
+/// inbox or to probe at speed.
 /// </summary>
-public sealed class ResendPageModel(Db db, Registrar registrar, ResendLimiter limiter) : PageModel
+public sealed class ResendPageModel(Db db, Registrar registrar) : PageModel
 {
     public EventRecord Event { get; private set; } = null!;
     public string? Email { get; private set; }
@@ -37,32 +37,8 @@ public sealed class ResendPageModel(Db db, Registrar registrar, ResendLimiter li
             Response.StatusCode = StatusCodes.Status422UnprocessableEntity;
             return Page();
         }
-        using var lease = limiter.Acquire(HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown");
-        if (!lease.IsAcquired)
-        {
-            ErrorKey = "error.tooManyRequests";
-            Response.StatusCode = StatusCodes.Status429TooManyRequests;
-            return Page();
-        }
         await registrar.ResendAsync(Event.Id, EmailAddress.Normalize(email), ct);
         Response.Headers.Location = $"/events/{Uri.EscapeDataString(slug)}/resend?done=true";
         return StatusCode(StatusCodes.Status303SeeOther);
     }
-}
-
-/// <summary>Requests to re-send per client address: <c>EventPortal:RateLimits:ResendPerHour</c> (default 10).</summary>
-public sealed class ResendLimiter(IConfiguration configuration) : IDisposable
-{
-    readonly PartitionedRateLimiter<string> _limiter = PartitionedRateLimiter.Create<string, string>(key =>
-        RateLimitPartition.GetSlidingWindowLimiter(key, _ => new SlidingWindowRateLimiterOptions
-        {
-            PermitLimit = Math.Max(1, configuration.GetValue("EventPortal:RateLimits:ResendPerHour", 10)),
-            Window = TimeSpan.FromHours(1),
-            SegmentsPerWindow = 6,
-            QueueLimit = 0,
-        }));
-
-    public RateLimitLease Acquire(string client) => _limiter.AttemptAcquire(client);
-
-    public void Dispose() => _limiter.Dispose();
 }

@@ -27,6 +27,7 @@ public sealed class ErrorModel : PageModel
             404 => "error.notFound",
             400 => "error.badRequest",
             413 => "error.tooLarge",
+            429 => "error.rateLimited",
             >= 500 => "error.server",
             _ => "error.generic",
         };

@@ -62,6 +62,9 @@ public sealed class PortalApp : IAsyncDisposable
             ["EventPortal:SeedDemo"] = seedDemo ? "true" : "false",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Error",
+            // Every test client is 127.0.0.1, and many tests register hundreds at once: the
+            // per-address limits are switched on only by the tests about them (RateLimitTests).
+            ["EventPortal:RateLimits:Enabled"] = "false",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) config[k] = v;
         // No file watchers on appsettings.json: hundreds of apps per run would exhaust inotify handles.

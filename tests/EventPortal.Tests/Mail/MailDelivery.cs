@@ -197,16 +197,4 @@ public sealed class MailDelivery : IAsyncLifetime
         Assert.Equal(2, (await MailTo("resend-me@example.jp", 2)).Count);
         Assert.Empty(await MailTo("nobody@example.jp", 0));
     }
-
-    [Fact]
-    public async Task The_resend_form_is_rate_limited_per_client()
-    {
-        await using var app = await StartAppAsync(_smtp.Port, new() { ["EventPortal:RateLimits:ResendPerHour"] = "2" });
-        var slug = await app.CreateEventAsync();
-        using var browser = app.Browser();
-        var statuses = new List<HttpStatusCode>();
-        for (var i = 0; i < 3; i++)
-            statuses.Add((await browser.SubmitAsync($"/events/{slug}/resend", $"/events/{slug}/resend", new Dictionary<string, string> { ["email"] = $"x{i}@example.jp" })).StatusCode);
-        Assert.Equal([HttpStatusCode.SeeOther, HttpStatusCode.SeeOther, HttpStatusCode.TooManyRequests], statuses);
-    }
 }

@@ -72,22 +72,6 @@ public sealed class MeetingLifecycleTests
             Assert.DoesNotContain(secret, text);
     }
 
-    sealed class CapturedLogs : ILoggerProvider
-    {
-        readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
-        public string Text => string.Join("\n", _lines);
-        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-        public void Dispose() { }
-
-        sealed class Logger(CapturedLogs owner, string category) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-            public bool IsEnabled(LogLevel logLevel) => true;
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                owner._lines.Enqueue($"{category}: {formatter(state, exception)} {exception}");
-        }
-    }
-
     [Fact]
     public async Task In_the_console_a_new_event_takes_the_sites_provider_a_published_event_switched_to_Zoom_gets_its_meeting_and_the_switch_back_is_refused()
     {

@@ -1,0 +1,79 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace EventPortal.Web.Shared;
+
+/// <summary>
+/// Personal links (<c>/r/{token}</c>, <c>/j/{token}</c>, <c>/w/{token}</c>) are credentials, and
+/// ASP.NET Core logs request paths (request start and finish, routing and handler arguments at
+/// debug level). Every logger provider is wrapped so a message carrying such a path is written
+/// with the token masked (<c>/r/***</c>), at any level and whatever the configuration says.
+/// A masked message is passed on as plain text: structured values would still hold the token.
+/// Per-provider level settings (<c>Logging:Console:LogLevel</c>) do not apply to wrapped
+/// providers; use <c>Logging:LogLevel</c>.
+/// </summary>
+public static partial class LogRedaction
+{
+    public static string Redact(string text)
+    {
+        if (text.Contains('/')) text = PersonalPath().Replace(text, "$1***");
+        // Routing's debug lines list route values ("token=[…]").
+        if (text.Contains("token", StringComparison.OrdinalIgnoreCase)) text = TokenValue().Replace(text, "$1***");
+        // MVC's trace line "Executing handler method … with arguments (…)" lists route values, tokens among them.
+        if (text.Contains(" with arguments (", StringComparison.Ordinal)) text = HandlerArguments().Replace(text, "with arguments (***)");
+        return text;
+    }
+
+    /// <summary>Call after every logger provider is registered (the last step before Build).</summary>
+    public static IServiceCollection AddLogRedaction(this IServiceCollection services)
+    {
+        for (var i = 0; i < services.Count; i++)
+        {
+            var d = services[i];
+            if (d.ServiceType != typeof(ILoggerProvider) || d.IsKeyedService) continue;
+            services[i] = ServiceDescriptor.Describe(typeof(ILoggerProvider), sp => new RedactingProvider(Create(sp, d)), d.Lifetime);
+        }
+        return services;
+    }
+
+    static ILoggerProvider Create(IServiceProvider sp, ServiceDescriptor d) =>
+        d.ImplementationInstance as ILoggerProvider
+        ?? d.ImplementationFactory?.Invoke(sp) as ILoggerProvider
+        ?? (ILoggerProvider)ActivatorUtilities.CreateInstance(sp, d.ImplementationType!);
+
+    // A personal token is 24 base64url characters; 16 or more after /r/, /j/ or /w/ is masked
+    // (so a mistyped or truncated token is masked too).
+    [GeneratedRegex("(/[rjw]/)[A-Za-z0-9_-]{16,}")]
+    private static partial Regex PersonalPath();
+
+    [GeneratedRegex(@"(token[""']?\s*[=:]\s*[\[""']?)[A-Za-z0-9_-]{16,}", RegexOptions.IgnoreCase)]
+    private static partial Regex TokenValue();
+
+    [GeneratedRegex(@"with arguments \(.*\)", RegexOptions.Singleline)]
+    private static partial Regex HandlerArguments();
+
+    sealed class RedactingProvider(ILoggerProvider inner) : ILoggerProvider, ISupportExternalScope
+    {
+        public ILogger CreateLogger(string categoryName) => new RedactingLogger(inner.CreateLogger(categoryName));
+        public void SetScopeProvider(IExternalScopeProvider scopeProvider) => (inner as ISupportExternalScope)?.SetScopeProvider(scopeProvider);
+        public void Dispose() => inner.Dispose();
+    }
+
+    sealed class RedactingLogger(ILogger inner) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => inner.BeginScope(state);
+        public bool IsEnabled(LogLevel logLevel) => inner.IsEnabled(logLevel);
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (!inner.IsEnabled(logLevel)) return;
+            var message = formatter(state, exception);
+            var masked = Redact(message);
+            var stateText = state?.ToString() ?? "";
+            if (masked == message && Redact(stateText) == stateText)
+                inner.Log(logLevel, eventId, state, exception, formatter);
+            else
+                inner.Log(logLevel, eventId, masked, exception, static (text, _) => text);
+        }
+    }
+}

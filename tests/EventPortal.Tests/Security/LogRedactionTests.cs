@@ -1,0 +1,41 @@
+using System.Net;
+using EventPortal.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace EventPortal.Tests.Security;
+
+/// <summary>Personal links are credentials: at any log level, no log line carries one.</summary>
+public sealed class LogRedactionTests
+{
+    [Fact]
+    public async Task Personal_tokens_never_reach_the_logs_even_at_trace_level()
+    {
+        var logs = new CapturedLogs();
+        var settings = Organisers.Bootstrap();
+        settings["Logging:LogLevel:Default"] = "Trace";
+        settings["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace";
+        await using var app = await PortalApp.StartSqliteAsync(settings: settings, services: s => s.AddSingleton<ILoggerProvider>(logs));
+        var slug = await app.CreateEventAsync();
+        using var client = app.Client();
+        using var browser = app.Browser();
+
+        var manage = await client.RegisteredAsync(slug, "logged@example.jp");
+        var token = manage[3..];
+        var seed = await app.QueryOneAsync<string>("SELECT token_seed FROM registrations WHERE manage_token_hash = @hash",
+            new { hash = Web.Registrations.Tokens.Hash(token) });
+        var (join, watch) = (app.Tokens.Join(seed), app.Tokens.Watch(seed));
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync(manage)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"{manage}/invite.ics")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"{manage}/qr.png")).StatusCode);
+        await client.GetAsync($"/j/{join}");
+        await client.GetAsync($"/w/{watch}");
+        await client.GetAsync($"/r/{token}x");   // a wrong token is not logged either
+        Assert.Equal(HttpStatusCode.SeeOther, (await browser.CancelAsync(manage)).StatusCode);
+
+        var text = logs.Text;
+        Assert.Contains("/r/***", text);   // requests are still logged, with the token masked
+        foreach (var secret in new[] { token, join, watch, Organisers.ApiToken })
+            Assert.DoesNotContain(secret, text);
+    }
+}
