@@ -5,6 +5,7 @@ using EventPortal.Web.Data;
 using EventPortal.Web.Events;
 using EventPortal.Web.Localization;
 using EventPortal.Web.Mail;
+using EventPortal.Web.Privacy;
 using EventPortal.Web.Registrations;
 using EventPortal.Web.Reminders;
 using EventPortal.Web.Shared;
@@ -64,6 +65,11 @@ public partial class Program
         builder.Services.AddGraph();
         // Meetings: Teams or Zoom meetings made, changed and removed through the outbox (Meetings/, EventPortal:Meetings).
         builder.Services.AddMeetings();
+
+        // Privacy: personal data of events past EventPortal:Privacy:RetentionDays is deleted, counts kept (Privacy/).
+        builder.Services.AddSettings<PrivacyOptions>(PrivacyOptions.Section, PrivacyOptions.Validate);
+        builder.Services.AddSingleton<RetentionPurge>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RetentionPurge>());
 
         // Japanese first, English by the header switch (cookie) or Accept-Language.
         builder.Services.AddLocalization();

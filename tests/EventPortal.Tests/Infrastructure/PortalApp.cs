@@ -41,7 +41,7 @@ public sealed class PortalApp : IAsyncDisposable
         StartAsync(new Dictionary<string, string?> { ["EventPortal:Database:Provider"] = "Sqlite" }, seedDemo, settings, clock, services);
 
     public static async Task<PortalApp> StartPostgresAsync(bool seedDemo = false, IDictionary<string, string?>? settings = null,
-        Action<IServiceCollection>? services = null)
+        Action<IServiceCollection>? services = null, TimeProvider? clock = null)
     {
         var server = await PostgresServer.SharedAsync();
         var connectionString = await server.CreateDatabaseAsync();
@@ -49,7 +49,7 @@ public sealed class PortalApp : IAsyncDisposable
         {
             ["EventPortal:Database:Provider"] = "Postgres",
             ["ConnectionStrings:EventPortal"] = connectionString,
-        }, seedDemo, settings, services: services);
+        }, seedDemo, settings, clock, services);
     }
 
     public static async Task<PortalApp> StartAsync(Dictionary<string, string?> database, bool seedDemo, IDictionary<string, string?>? settings, TimeProvider? clock = null,
