@@ -44,7 +44,8 @@ public static class RegistrationsApi
             // The personal link is only ever sent to the address itself: the confirmation is mailed again.
             RegisterOutcome.AlreadyRegistered => Results.Ok(new
             {
-                status = result.Status, alreadyRegistered = true, manageUrl = (string?)null, inviteUrl = (string?)null,
+                // Nothing about the existing registration (not even its status): the links go to the address's owner by mail.
+                status = (string?)null, alreadyRegistered = true, manageUrl = (string?)null, inviteUrl = (string?)null,
                 message = Text.Get("register.already", Text.Current),
             }),
             RegisterOutcome.SoldOut => Problems.Status(StatusCodes.Status409Conflict, "error.soldOut"),

@@ -86,15 +86,13 @@ public sealed partial class FakeGraph
     {
         if (!await MeetingCallAllowedAsync(context, userId)) return;
         var request = context.Request;
-        if ((HttpMethods.IsPost(request.Method) || HttpMethods.IsPatch(request.Method)) && request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true)
-            await GraphErrorAsync(context, 415, "UnsupportedMediaType", "A supported MIME type could not be found that matches the content type of the response.");
-        else if (id is null && HttpMethods.IsPost(request.Method)) await CreateEventAsync(context, userId);
+        if (id is null && HttpMethods.IsPost(request.Method)) await CreateEventAsync(context, userId);
         else if (id is not null && HttpMethods.IsPatch(request.Method)) await PatchEventAsync(context, userId, id);
         else if (id is not null && HttpMethods.IsDelete(request.Method)) await DeleteEventAsync(context, userId, id);
         else await GraphErrorAsync(context, 405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.");
     }
 
-    /// <summary>What every meeting call goes through first: a bearer token we issued, a known user, a programmed failure.</summary>
+    /// <summary>What every meeting call goes through first: a bearer token we issued, a known user, a JSON body, a programmed failure.</summary>
     async Task<bool> MeetingCallAllowedAsync(HttpContext context, string userId)
     {
         lock (_gate) _meetingCalls++;
@@ -111,6 +109,11 @@ public sealed partial class FakeGraph
         if (!_users.Contains(userId))
         {
             await GraphErrorAsync(context, 404, "NotFound", $"The requested user '{userId}' is invalid.");
+            return false;
+        }
+        if ((HttpMethods.IsPost(request.Method) || HttpMethods.IsPatch(request.Method)) && request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true)
+        {
+            await GraphErrorAsync(context, 415, "UnsupportedMediaType", "A supported MIME type could not be found that matches the content type of the response.");
             return false;
         }
         (FakeGraphFailure Failure, int RetryAfterSeconds)? failure = null;

@@ -32,7 +32,7 @@ public sealed record FakeZoomRegistrant(long MeetingId, string RegistrantId, str
 /// (page_size 1–300, default 30; deleted meetings not listed); <c>POST /v2/meetings/{id}/registrants</c>
 /// → 201; <c>PUT /v2/meetings/{id}/registrants/status</c> <c>{action, registrants:[{id, email}]}</c> → 204.
 /// Errors are <c>{code, message}</c>; 401 code 124
-/// without a valid token; 400 code 300 for a bad body. <see cref="FailNext"/> programs 429/500.
+/// without a valid token; 400 code 300 for a bad body or a body that is not JSON. <see cref="FailNext"/> programs 429/500.
 /// </summary>
 public sealed partial class FakeZoom : IAsyncDisposable
 {
@@ -121,6 +121,13 @@ public sealed partial class FakeZoom : IAsyncDisposable
         lock (_gate) if (_failures.Count > 0) failure = _failures.Dequeue();
         if (failure == FakeZoomFailure.RateLimited) { await ErrorAsync(context, 429, 429, "You have reached the maximum per-second rate limit for this API. Try again later."); return; }
         if (failure == FakeZoomFailure.ServerError) { await ErrorAsync(context, 500, 500, "Internal Error."); return; }
+        // Zoom reads JSON bodies only.
+        if ((HttpMethods.IsPost(request.Method) || HttpMethods.IsPatch(request.Method) || HttpMethods.IsPut(request.Method))
+            && request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true)
+        {
+            await ErrorAsync(context, 400, 300, "Unsupported Content Type.");
+            return;
+        }
         Match m;
         if ((m = CreatePath().Match(path)).Success && HttpMethods.IsPost(request.Method)) await CreateAsync(context, m.Groups[1].Value);
         else if (m.Success && HttpMethods.IsGet(request.Method)) await ListAsync(context, m.Groups[1].Value);

@@ -148,6 +148,7 @@ public abstract class SeatRules
         var body = await again[0].Content.ReadFromJsonAsync<JsonElement>();
         Assert.True(body.GetProperty("alreadyRegistered").GetBoolean());
         Assert.Equal(JsonValueKind.Null, body.GetProperty("manageUrl").ValueKind);
+        Assert.Equal(JsonValueKind.Null, body.GetProperty("status").ValueKind);   // nothing about someone else's registration
         Assert.Equal(1, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM registrations"));
         Assert.Equal(1, await app.QueryOneAsync<int>("SELECT taken FROM ticket_types WHERE code = 'live'"));
         Assert.True(await app.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox WHERE kind = 'mail.confirmation_resent'") >= 1);
