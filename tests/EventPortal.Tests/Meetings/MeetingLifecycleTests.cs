@@ -32,7 +32,15 @@ public sealed class MeetingLifecycleTests
         using var client = app.Client();
         await client.RegisteredAsync("zoom-briefing", "zoomer@example.jp");
         await app.SettledAsync();
-        Assert.Equal("zoomer@example.jp", Assert.Single(zoom.Registrants).Email);
+        var registrant = Assert.Single(zoom.Registrants);
+        Assert.Equal("zoomer@example.jp", registrant.Email);
+        // The registrant's own Zoom link is theirs alone: not in the organiser's export or API either.
+        foreach (var path in new[] { "/api/admin/events/zoom-briefing/registrations", "/api/admin/events/zoom-briefing/registrations.csv", "/api/admin/events/zoom-briefing" })
+        {
+            var text = await api.GetStringAsync(path);
+            Assert.DoesNotContain(registrant.JoinUrl, text);
+            Assert.DoesNotContain(meeting.StartUrl, text);
+        }
 
         var moved = await api.PatchAsJsonAsync("/api/admin/events/zoom-briefing", new { startsAt = "2031-03-13T12:00:00+09:00", endsAt = "2031-03-13T13:30:00+09:00" });
         Assert.True(moved.IsSuccessStatusCode, await moved.Content.ReadAsStringAsync());
