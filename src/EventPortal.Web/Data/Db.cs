@@ -1,6 +1,7 @@
 using System.Data;
 using System.Data.Common;
 using System.Runtime.InteropServices;
+using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -18,9 +19,12 @@ public sealed class DatabaseOptions
 /// <summary>
 /// The one door to the database. Reads get a pooled connection each; writes go through
 /// <see cref="WriteAsync{T}"/>, which on SQLite funnels every transaction through one shared
-/// connection behind a semaphore. The bundled e_sqlite3 busy handler sleeps in whole seconds
+/// connection worked by one loop. The bundled e_sqlite3 busy handler sleeps in whole seconds
 /// (no HAVE_USLEEP), so letting pooled connections fight over the write lock costs up to a
 /// second per collision; a single writer costs nothing and still lets WAL readers run.
+/// Under load the loop commits the writes waiting for it together (group commit): each runs in
+/// its own savepoint, so each is still all-or-nothing and fails alone, and each caller hears
+/// back only after the shared COMMIT.
 /// On PostgreSQL each write is its own pooled connection and transaction, and row locks do
 /// the serialising across any number of app instances.
 /// </summary>
@@ -28,8 +32,16 @@ public sealed class Db : IAsyncDisposable
 {
     readonly NpgsqlDataSource? _postgres;
     readonly string? _sqliteConnectionString;
-    readonly SemaphoreSlim _writerGate = new(1, 1);
+    /// <summary>Most writes committed in one SQLite transaction (bench/README.md, "group commit").</summary>
+    const int MaxGroup = 64;
+    readonly Channel<PendingWrite> _pending = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
+    readonly Lock _loopGate = new();
+    Task? _writerLoop;
     SqliteConnection? _writer;
+    long _commits, _groupedWrites;
+
+    /// <summary>SQLite: COMMITs made and writes they carried (the difference is what group commit saved).</summary>
+    public (long Commits, long Writes) WriterStatistics => (Interlocked.Read(ref _commits), Interlocked.Read(ref _groupedWrites));
 
     public DbProvider Provider { get; }
 
@@ -100,20 +112,117 @@ public sealed class Db : IAsyncDisposable
             }
         }
 
-        await _writerGate.WaitAsync(ct);
+        ct.ThrowIfCancellationRequested();
+        var write = new PendingWrite<T>(work, ct);
+        EnsureWriterLoop();
+        if (!_pending.Writer.TryWrite(write)) throw new ObjectDisposedException(nameof(Db));
+        return await write.Task;
+    }
+
+    void EnsureWriterLoop()
+    {
+        if (_writerLoop is not null) return;
+        lock (_loopGate) _writerLoop ??= Task.Run(WriterLoopAsync);
+    }
+
+    /// <summary>The SQLite writer: takes every write waiting (up to <see cref="MaxGroup"/>) and commits them together.</summary>
+    async Task WriterLoopAsync()
+    {
+        var group = new List<PendingWrite>(MaxGroup);
+        while (await _pending.Reader.WaitToReadAsync())
+        {
+            group.Clear();
+            while (group.Count < MaxGroup && _pending.Reader.TryRead(out var write))
+                if (!write.CancelIfRequested()) group.Add(write);
+            if (group.Count > 0) await CommitGroupAsync(group);
+        }
+    }
+
+    async Task CommitGroupAsync(List<PendingWrite> group)
+    {
+        SqliteTransaction tx;
         try
         {
-            var writer = await GetWriterAsync(ct);
+            var writer = await GetWriterAsync(CancellationToken.None);
             // Microsoft.Data.Sqlite issues BEGIN IMMEDIATE: the write lock is taken up front.
-            await using var tx = await writer.BeginTransactionAsync(ct);
-            var result = await work(writer, tx);
-            await tx.CommitAsync(ct);
-            return result;
+            tx = writer.BeginTransaction();
         }
-        finally
+        catch (Exception e)
         {
-            _writerGate.Release();
+            foreach (var write in group) write.Fail(e);
+            return;
         }
+        var done = new List<PendingWrite>(group.Count);
+        using (tx)
+        {
+            foreach (var write in group)
+            {
+                // Alone, the transaction is the write's own; in a group, a savepoint keeps it all-or-nothing.
+                var alone = group.Count == 1;
+                try
+                {
+                    if (!alone) tx.Save("w");
+                    await write.RunAsync(tx.Connection!, tx);
+                    if (!alone) tx.Release("w");
+                    done.Add(write);
+                }
+                catch (Exception e)
+                {
+                    try
+                    {
+                        if (alone) tx.Rollback();
+                        else { tx.Rollback("w"); tx.Release("w"); }
+                    }
+                    catch (Exception rollback)
+                    {
+                        // The connection is in an unknown state: fail everything of this group and start afresh.
+                        write.Fail(e);
+                        foreach (var other in group) if (other != write) other.Fail(rollback);
+                        _writer?.Dispose();
+                        _writer = null;
+                        return;
+                    }
+                    write.Fail(e);
+                    if (alone) return;
+                }
+            }
+            try
+            {
+                tx.Commit();
+                Interlocked.Increment(ref _commits);
+                Interlocked.Add(ref _groupedWrites, done.Count);
+            }
+            catch (Exception e)
+            {
+                foreach (var write in done) write.Fail(e);
+                return;
+            }
+        }
+        foreach (var write in done) write.Complete();
+    }
+
+    abstract class PendingWrite
+    {
+        public abstract Task RunAsync(DbConnection connection, DbTransaction tx);
+        public abstract void Complete();
+        public abstract void Fail(Exception e);
+        public abstract bool CancelIfRequested();
+    }
+
+    /// <summary>One caller's write; its task completes after the COMMIT that includes it, never on the writer loop itself.</summary>
+    sealed class PendingWrite<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken ct) : PendingWrite
+    {
+        readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        T _result = default!;
+        public Task<T> Task => _done.Task;
+        public override async Task RunAsync(DbConnection connection, DbTransaction tx)
+        {
+            ct.ThrowIfCancellationRequested();
+            _result = await work(connection, tx);
+        }
+        public override void Complete() => _done.TrySetResult(_result);
+        public override void Fail(Exception e) => _done.TrySetException(e);
+        public override bool CancelIfRequested() => ct.IsCancellationRequested && _done.TrySetCanceled(ct);
     }
 
     async Task<SqliteConnection> GetWriterAsync(CancellationToken ct)
@@ -171,8 +280,9 @@ public sealed class Db : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _pending.Writer.TryComplete();
+        if (_writerLoop is not null) await _writerLoop;
         if (_writer is not null) await _writer.DisposeAsync();
         if (_postgres is not null) await _postgres.DisposeAsync();
-        _writerGate.Dispose();
     }
 }

@@ -1,0 +1,57 @@
+using Dapper;
+using EventPortal.Tests.Infrastructure;
+
+namespace EventPortal.Tests.Data;
+
+/// <summary>
+/// The SQLite writer commits waiting writes together; each must still be all-or-nothing on its
+/// own, fail alone, and be reported only after the COMMIT that carries it.
+/// </summary>
+public sealed class GroupCommitTests
+{
+    [Fact]
+    public async Task Concurrent_writes_share_commits_yet_each_one_commits_or_rolls_back_alone()
+    {
+        await using var app = await PortalApp.StartSqliteAsync();
+        await app.Db.WriteAsync((c, tx) => c.ExecuteAsync("CREATE TABLE group_test (n INTEGER PRIMARY KEY, note TEXT NOT NULL)", transaction: tx), CancellationToken.None);
+        var before = app.Db.WriterStatistics;
+
+        // 300 writers at once; each inserts two rows, and every tenth then fails (a duplicate key):
+        // its two rows must vanish, everyone else's must stay.
+        var writes = Enumerable.Range(0, 300).Select(i => app.Db.WriteAsync(async (c, tx) =>
+        {
+            await c.ExecuteAsync("INSERT INTO group_test (n, note) VALUES (@a, 'first'), (@b, 'second')", new { a = i * 2, b = i * 2 + 1 }, tx);
+            if (i % 10 == 0) await c.ExecuteAsync("INSERT INTO group_test (n, note) VALUES (@a, 'duplicate')", new { a = i * 2 }, tx);
+            return i;
+        }, CancellationToken.None)).ToList();
+        var outcomes = await Task.WhenAll(writes.Select(async w => { try { return (await w, (Exception?)null); } catch (Exception e) { return (-1, e); } }));
+
+        Assert.Equal(30, outcomes.Count(o => o.Item2 is not null));
+        Assert.All(outcomes.Where(o => o.Item2 is not null), o => Assert.True(Web.Data.Db.IsUniqueViolation(o.Item2!), o.Item2!.ToString()));
+        var rows = await app.QueryAsync<long>("SELECT n FROM group_test ORDER BY n");
+        var expected = Enumerable.Range(0, 300).Where(i => i % 10 != 0).SelectMany(i => new long[] { i * 2, i * 2 + 1 });
+        Assert.Equal(expected, rows);
+        Assert.Equal(0, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM group_test WHERE note = 'duplicate'"));
+
+        var after = app.Db.WriterStatistics;
+        Assert.Equal(270, after.Writes - before.Writes);
+        Assert.True(after.Commits - before.Commits < 270, $"{after.Commits - before.Commits} commits for 270 writes: no group formed");
+    }
+
+    [Fact]
+    public async Task A_write_whose_caller_gave_up_before_it_ran_does_nothing()
+    {
+        await using var app = await PortalApp.StartSqliteAsync();
+        await app.Db.WriteAsync((c, tx) => c.ExecuteAsync("CREATE TABLE cancel_test (n INTEGER PRIMARY KEY)", transaction: tx), CancellationToken.None);
+        var release = new TaskCompletionSource();
+        // Hold the writer so the next write has to wait in the queue.
+        var holder = app.Db.WriteAsync(async (c, tx) => { await release.Task; return 0; }, CancellationToken.None);
+        using var cancel = new CancellationTokenSource();
+        var waiting = app.Db.WriteAsync((c, tx) => c.ExecuteAsync("INSERT INTO cancel_test (n) VALUES (1)", transaction: tx), cancel.Token);
+        cancel.Cancel();
+        release.SetResult();
+        await holder;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+        Assert.Equal(0, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM cancel_test"));
+    }
+}
