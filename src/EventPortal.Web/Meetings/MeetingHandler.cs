@@ -18,8 +18,10 @@ namespace EventPortal.Web.Meetings;
 /// <c>createOrGet</c> is idempotent by our <c>externalId</c>, and a calendar event by its
 /// <c>transactionId</c>, so the retry gets the same meeting back. Zoom has no such key: each
 /// meeting carries our key in its agenda, and a create first looks for a scheduled meeting of the
-/// host with that key. Rows of one event run one at a time on an instance; two instances
-/// working a create and an update row of one event at the same moment could still race (see README).
+/// host with that key. Rows of one event run one at a time on an instance, and a Zoom create is
+/// claimed in the database first (<c>meeting_state = 'creating'</c>), so a second instance waits
+/// instead of creating a second meeting; a claim left by a crashed instance lapses after
+/// <see cref="CreateClaimLapse"/>.
 /// </para>
 /// Join URLs, start URLs, passcodes and tokens are never logged or put in an error message.
 /// </summary>
@@ -29,6 +31,8 @@ public sealed class MeetingHandler(Db db, IServiceProvider services, IOptions<Me
     public const string TeamsHttpClientName = "EventPortal.Meetings.Teams";
     public const string TeamsCredentialKey = "EventPortal.Meetings.Teams";
     static readonly TimeSpan MaxRetryAfter = TimeSpan.FromMinutes(10);
+    /// <summary>Longer than a Zoom call can take (the HTTP timeout is 60 s), so only a dead instance's claim lapses.</summary>
+    public static readonly TimeSpan CreateClaimLapse = TimeSpan.FromMinutes(3);
 
     readonly ConcurrentDictionary<long, SemaphoreSlim> _eventGates = new();
     GraphClient? _graph;
@@ -47,6 +51,7 @@ public sealed class MeetingHandler(Db db, IServiceProvider services, IOptions<Me
         public string MeetingProvider { get; init; } = "";
         public string? MeetingExternalId { get; init; }
         public string? MeetingState { get; init; }
+        public DateTime? MeetingSyncedAt { get; init; }
         /// <summary>Our id for the meeting at the provider (Teams' externalId or transactionId; in a Zoom meeting's agenda).</summary>
         public string ExternalKey => $"eventportal-event-{Id}";
         public string LocalTime(DateTime utc) => EventTime.Local(utc, TimeZone).ToString("yyyy-MM-dd'T'HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
@@ -166,6 +171,10 @@ public sealed class MeetingHandler(Db db, IServiceProvider services, IOptions<Me
                     await SaveAsync(ev.Id, "ready", ev.MeetingExternalId!, null, ct);
                     return OutboxResult.Done;
                 }
+                // One instance at a time makes an event's Zoom meeting.
+                if (!await ClaimCreateAsync(ev.Id, ct))
+                    throw new OutboxException("Another instance is making this event's Zoom meeting; trying again shortly.", permanent: false)
+                    { RetryAfter = TimeSpan.FromSeconds(10) };
                 // No idempotency key at Zoom: an earlier attempt may have made the meeting and
                 // crashed before recording it. Our key in the agenda finds it.
                 var made = await zoom.FindMeetingAsync(AgendaKey(ev), ct);
@@ -175,7 +184,10 @@ public sealed class MeetingHandler(Db db, IServiceProvider services, IOptions<Me
                     queueRegistrants: zoomSettings.RegistrantLinks);
                 return OutboxResult.Done;
             case MeetingSync.Delete:
-                if (id is null && ev.MeetingState == "pending" && await zoom.FindMeetingAsync(AgendaKey(ev), ct) is { } lost) id = lost.Id;
+                if (id is null && ev.MeetingState is "pending" or "creating" && await zoom.FindMeetingAsync(AgendaKey(ev), ct) is { } lost) id = lost.Id;
+                // Another instance is making the meeting right now: delete it once it exists.
+                if (id is null && ev.MeetingState == "creating" && ev.MeetingSyncedAt >= clock.GetUtcNow().UtcDateTime - CreateClaimLapse)
+                    throw new OutboxException("The meeting is still being made; deleting it once it exists.", permanent: false) { RetryAfter = TimeSpan.FromSeconds(10) };
                 if (id is not { } doomed) return OutboxResult.Skipped;
                 await zoom.DeleteMeetingAsync(doomed, ct);
                 await SaveDeletedAsync(ev.Id, doomed.ToString(System.Globalization.CultureInfo.InvariantCulture), ct);
@@ -256,9 +268,20 @@ public sealed class MeetingHandler(Db db, IServiceProvider services, IOptions<Me
     {
         await using var connection = await db.OpenAsync(ct);
         return await connection.QuerySingleOrDefaultAsync<EventRow>(new CommandDefinition("""
-            SELECT id, slug, title, status, starts_at, ends_at, time_zone, meeting_provider, meeting_external_id, meeting_state
+            SELECT id, slug, title, status, starts_at, ends_at, time_zone, meeting_provider, meeting_external_id, meeting_state, meeting_synced_at
             FROM events WHERE id = @eventId
             """, new { eventId }, cancellationToken: ct));
+    }
+
+    /// <summary>Marks the event's meeting as being made by us, unless another instance holds a fresh claim.</summary>
+    Task<bool> ClaimCreateAsync(long eventId, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        return db.WriteAsync(async (c, tx) => await c.ExecuteAsync(new CommandDefinition("""
+            UPDATE events SET meeting_state = 'creating', meeting_synced_at = @now
+            WHERE id = @eventId AND meeting_external_id IS NULL
+              AND (meeting_state IS NULL OR meeting_state <> 'creating' OR meeting_synced_at IS NULL OR meeting_synced_at < @lapsed)
+            """, new { eventId, now, lapsed = now - CreateClaimLapse }, tx, cancellationToken: ct)) == 1, ct);
     }
 
     /// <summary>The provider's answer, recorded at once; a null URL keeps the one we have.</summary>
@@ -304,7 +327,11 @@ public sealed class MeetingHandler(Db db, IServiceProvider services, IOptions<Me
         message = message.Length > 1000 ? message[..1000] : message;
         logger.LogWarning("Meeting for event {EventId} ({Provider}): {Error}", ev.Id, ev.MeetingProvider, message);
         await db.WriteAsync((c, tx) => c.ExecuteAsync(new CommandDefinition(
-            "UPDATE events SET meeting_error = @message, meeting_state = CASE WHEN @failed THEN 'failed' ELSE meeting_state END WHERE id = @Id",
+            """
+            UPDATE events SET meeting_error = @message,
+                meeting_state = CASE WHEN @failed THEN 'failed' WHEN meeting_state = 'creating' THEN 'pending' ELSE meeting_state END
+            WHERE id = @Id
+            """,
             new { message, failed = !transient, ev.Id }, tx)), CancellationToken.None);
         return new OutboxException(message, permanent: !transient, inner)
         {
