@@ -1,0 +1,69 @@
+using System.Collections.Concurrent;
+using Microsoft.Playwright;
+
+namespace EventPortal.BrowserTests.Infrastructure;
+
+/// <summary>
+/// Someone at a browser: one context (cookies, viewport, language, JavaScript on or off) and
+/// its page. It records every request the page makes and every console error (a CSP
+/// violation from an inline script or style shows up there), so a test can assert at its end
+/// that the page fetched nothing from a third party and broke no policy.
+/// </summary>
+public sealed class Visitor : IAsyncDisposable
+{
+    readonly ConcurrentQueue<string> _requests = new();
+    readonly ConcurrentQueue<string> _consoleErrors = new();
+    readonly Uri _base;
+
+    public IBrowserContext Context { get; }
+    public IPage Page { get; }
+
+    Visitor(IBrowserContext context, IPage page, Uri baseAddress)
+    {
+        (Context, Page, _base) = (context, page, baseAddress);
+        context.Request += (_, request) => _requests.Enqueue(request.Url);
+        page.Console += (_, message) => { if (message.Type == "error") _consoleErrors.Enqueue(message.Text); };
+        page.PageError += (_, error) => _consoleErrors.Enqueue(error);
+    }
+
+    public static async Task<Visitor> OpenAsync(IBrowser browser, Uri baseAddress, string locale, int width, int height, bool javaScript)
+    {
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = baseAddress.ToString(),
+            Locale = locale,
+            ViewportSize = new ViewportSize { Width = width, Height = height },
+            JavaScriptEnabled = javaScript,
+            AcceptDownloads = true,
+        });
+        context.SetDefaultTimeout(20_000);
+        var page = await context.NewPageAsync();
+        return new Visitor(context, page, baseAddress);
+    }
+
+    public string Origin => _base.GetLeftPart(UriPartial.Authority);
+    public IReadOnlyCollection<string> Requests => _requests;
+
+    /// <summary>Opens <paramref name="path"/> and fails unless the answer is 2xx.</summary>
+    public async Task<IResponse> GoAsync(string path)
+    {
+        var response = await Page.GotoAsync(path);
+        Assert.NotNull(response);
+        Assert.True(response.Ok, $"GET {path} answered {response.Status}");
+        return response;
+    }
+
+    /// <summary>The path of the page now shown (no origin, no query).</summary>
+    public string Path => new Uri(Page.Url).AbsolutePath;
+
+    /// <summary>Everything this visitor's pages fetched came from the app itself, and no page logged an error (such as a CSP violation).</summary>
+    public void AssertOwnOriginOnlyAndNoErrors()
+    {
+        Assert.NotEmpty(_requests);
+        var foreign = _requests.Where(url => !url.StartsWith(Origin + "/", StringComparison.Ordinal)).ToList();
+        Assert.True(foreign.Count == 0, "requests to other origins: " + string.Join(", ", foreign));
+        Assert.True(_consoleErrors.IsEmpty, "console errors: " + string.Join(" | ", _consoleErrors));
+    }
+
+    public async ValueTask DisposeAsync() => await Context.CloseAsync();
+}
