@@ -9,6 +9,11 @@ namespace EventPortal.BrowserTests.Infrastructure;
 /// violation from an inline script or style shows up there), so a test can assert at its end
 /// that the page fetched nothing from a third party and broke no policy.
 /// </summary>
+public sealed record Downloaded(string FileName, string MediaType, byte[] Bytes)
+{
+    public string Text => System.Text.Encoding.UTF8.GetString(Bytes);
+}
+
 public sealed class Visitor : IAsyncDisposable
 {
     readonly ConcurrentQueue<string> _requests = new();
@@ -22,7 +27,7 @@ public sealed class Visitor : IAsyncDisposable
     {
         (Context, Page, _base) = (context, page, baseAddress);
         context.Request += (_, request) => _requests.Enqueue(request.Url);
-        page.Console += (_, message) => { if (message.Type == "error") _consoleErrors.Enqueue(message.Text); };
+        page.Console += (_, message) => { if (message.Type == "error") _consoleErrors.Enqueue($"{message.Text} ({message.Location})"); };
         page.PageError += (_, error) => _consoleErrors.Enqueue(error);
     }
 
@@ -63,6 +68,24 @@ public sealed class Visitor : IAsyncDisposable
         var foreign = _requests.Where(url => !url.StartsWith(Origin + "/", StringComparison.Ordinal)).ToList();
         Assert.True(foreign.Count == 0, "requests to other origins: " + string.Join(", ", foreign));
         Assert.True(_consoleErrors.IsEmpty, "console errors: " + string.Join(" | ", _consoleErrors));
+    }
+
+    /// <summary>
+    /// Clicks the link named <paramref name="linkText"/> and takes the file it downloads, with
+    /// the media type the server sent for it.
+    /// </summary>
+    public async Task<Downloaded> DownloadAsync(string linkText)
+    {
+        var link = Page.GetByRole(AriaRole.Link, new() { Name = linkText, Exact = true });
+        var href = new Uri(new Uri(Page.Url), await link.GetAttributeAsync("href")).ToString();
+        var download = await Page.RunAndWaitForDownloadAsync(() => link.ClickAsync());
+        var bytes = await File.ReadAllBytesAsync(await download.PathAsync());
+        // Chromium hands a download to its download manager: no response event and no route
+        // sees it. The same URL fetched with this visitor's cookies tells the media type.
+        var again = await Context.APIRequest.GetAsync(href);
+        Assert.True(again.Ok, $"GET {href} answered {again.Status}");
+        var contentType = again.Headers.GetValueOrDefault("content-type") ?? "";
+        return new Downloaded(download.SuggestedFilename, contentType.Split(';')[0].Trim(), bytes);
     }
 
     public async ValueTask DisposeAsync() => await Context.CloseAsync();
