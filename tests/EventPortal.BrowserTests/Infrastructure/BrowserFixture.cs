@@ -1,4 +1,5 @@
 using EventPortal.Tests.Infrastructure;
+using EventPortal.Web.Data;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 using Xunit.Sdk;
@@ -29,12 +30,15 @@ public sealed class BrowserFixture(IMessageSink sink) : IAsyncLifetime
 
     public PortalApp App => _app ?? throw new InvalidOperationException("the fixture is not started");
     public IBrowser Browser => _browser ?? throw new InvalidOperationException("the fixture is not started");
+    /// <summary>The seeded demo briefing: the richest event page (description, programme, speakers, contact).</summary>
+    public string DemoSlug => DemoSeed.Build(DateTime.UtcNow).Slug;
+
     /// <summary>The app's origin, e.g. <c>http://127.0.0.1:39111</c>: every request a page makes must go here.</summary>
     public string Origin => App.BaseAddress.GetLeftPart(UriPartial.Authority);
 
     public async Task InitializeAsync()
     {
-        _app = await PortalApp.StartSqliteAsync(settings: Organisers.Bootstrap());
+        _app = await PortalApp.StartSqliteAsync(seedDemo: true, settings: Organisers.Bootstrap());
         (_playwright, _browser) = await LaunchAsync();
     }
 

@@ -1,0 +1,87 @@
+using Deque.AxeCore.Commons;
+using Deque.AxeCore.Playwright;
+using EventPortal.BrowserTests.Infrastructure;
+using EventPortal.Tests.Infrastructure;
+using Microsoft.Playwright;
+using static EventPortal.BrowserTests.Infrastructure.Registrant;
+
+namespace EventPortal.BrowserTests.Accessibility;
+
+/// <summary>
+/// axe-core (4.14, WCAG 2.x A/AA and best-practice rules) on every public page and the main
+/// console pages: no serious or critical violation anywhere. Each page's result is printed
+/// in the run's output, minor and moderate findings included.
+/// </summary>
+[Collection(BrowserCollection.Name)]
+public sealed class AxeTests(BrowserFixture browser)
+{
+    public static TheoryData<string, int> Visitors => new() { { "ja", 375 }, { "en", 1280 } };
+
+    [Theory, MemberData(nameof(Visitors))]
+    public async Task Public_pages_have_no_serious_or_critical_violations(string language, int width)
+    {
+        var slug = browser.DemoSlug;
+        var manage = await browser.App.Client().RegisteredAsync(slug, $"{Guid.NewGuid():N}@example.jp");
+        await using var visitor = await browser.VisitorAsync(language == "ja" ? "ja-JP" : "en-GB", width);
+        var findings = new List<string>();
+
+        await visitor.GoAsync("/");
+        findings.AddRange(await AuditAsync(visitor, "home"));
+        await visitor.GoAsync($"/events/{slug}");
+        findings.AddRange(await AuditAsync(visitor, "event page"));
+        await visitor.Page.GetByRole(AriaRole.Button, new() { Name = T("register.submit", language), Exact = true }).ClickAsync();
+        await Assertions.Expect(visitor.Page.Locator(".error-summary")).ToBeVisibleAsync();
+        findings.AddRange(await AuditAsync(visitor, "registration form with errors"));
+        await visitor.GoAsync(manage);
+        findings.AddRange(await AuditAsync(visitor, "personal page"));
+        await visitor.GoAsync($"{manage}/cancel");
+        findings.AddRange(await AuditAsync(visitor, "personal page, cancel step"));
+        await visitor.GoAsync($"/events/{slug}/resend");
+        findings.AddRange(await AuditAsync(visitor, "resend page"));
+        await visitor.GoAsync("/admin/signin");
+        findings.AddRange(await AuditAsync(visitor, "sign-in"));
+
+        Assert.True(findings.Count == 0, "serious or critical axe violations:\n" + string.Join("\n", findings));
+    }
+
+    [Fact]
+    public async Task Console_pages_have_no_serious_or_critical_violations()
+    {
+        var slug = browser.DemoSlug;
+        await browser.App.Client().RegisteredAsync(slug, $"{Guid.NewGuid():N}@example.jp");
+        await using var organiser = await browser.VisitorAsync("ja-JP", 1280, 800);
+        await organiser.SignInAsync();
+        var findings = new List<string>();
+
+        findings.AddRange(await AuditAsync(organiser, "console: events"));
+        await organiser.GoAsync($"/admin/events/{slug}/edit");
+        findings.AddRange(await AuditAsync(organiser, "console: event editor"));
+        await organiser.GoAsync("/admin/events/new");
+        await organiser.Page.GetByRole(AriaRole.Button, new() { Name = T("adminEvent.create", "ja"), Exact = true }).ClickAsync();
+        await Assertions.Expect(organiser.Page.Locator(".error-summary")).ToBeVisibleAsync();
+        findings.AddRange(await AuditAsync(organiser, "console: new event with errors"));
+        await organiser.GoAsync($"/admin/events/{slug}/registrations");
+        findings.AddRange(await AuditAsync(organiser, "console: registrations"));
+
+        Assert.True(findings.Count == 0, "serious or critical axe violations:\n" + string.Join("\n", findings));
+    }
+
+    /// <summary>Runs axe on the page as it is now, prints the result, and returns the serious and critical findings.</summary>
+    async Task<List<string>> AuditAsync(Visitor visitor, string name)
+    {
+        var result = await visitor.Page.RunAxe();
+        var language = await visitor.LanguageAsync();
+        var byImpact = result.Violations.GroupBy(v => v.Impact ?? "unknown").Select(g => $"{g.Key} {g.Count()}");
+        browser.Print($"axe {name} [{language}, {visitor.Page.ViewportSize?.Width}px] {visitor.Path}: " +
+            $"{result.Passes.Length} rules passed, {result.Violations.Length} violated ({string.Join(", ", byImpact.DefaultIfEmpty("none"))}), " +
+            $"{result.Incomplete.Length} need review");
+        var findings = new List<string>();
+        foreach (var v in result.Violations)
+        {
+            var line = $"  {v.Impact} {v.Id}: {v.Help} — " + string.Join("; ", v.Nodes.Take(3).Select(n => n.Target?.ToString()));
+            browser.Print(line);
+            if (v.Impact is "serious" or "critical") findings.Add($"{name}: {line.Trim()}");
+        }
+        return findings;
+    }
+}
