@@ -10,7 +10,8 @@ namespace EventPortal.BrowserTests.Accessibility;
 /// <summary>
 /// axe-core (4.14, WCAG 2.x A/AA and best-practice rules) on every public page and the main
 /// console pages: no serious or critical violation anywhere. Each page's result is printed
-/// in the run's output, minor and moderate findings included.
+/// in the run's output, minor and moderate findings included. On each page also: a label on
+/// every control, <c>lang</c> of the chosen language, no inline style or script.
 /// </summary>
 [Collection(BrowserCollection.Name)]
 public sealed class AxeTests(BrowserFixture browser)
@@ -26,22 +27,23 @@ public sealed class AxeTests(BrowserFixture browser)
         var findings = new List<string>();
 
         await visitor.GoAsync("/");
-        findings.AddRange(await AuditAsync(visitor, "home"));
+        findings.AddRange(await AuditAsync(visitor, "home", language));
         await visitor.GoAsync($"/events/{slug}");
-        findings.AddRange(await AuditAsync(visitor, "event page"));
+        findings.AddRange(await AuditAsync(visitor, "event page", language));
         await visitor.Page.GetByRole(AriaRole.Button, new() { Name = T("register.submit", language), Exact = true }).ClickAsync();
         await Assertions.Expect(visitor.Page.Locator(".error-summary")).ToBeVisibleAsync();
-        findings.AddRange(await AuditAsync(visitor, "registration form with errors"));
+        findings.AddRange(await AuditAsync(visitor, "registration form with errors", language));
         await visitor.GoAsync(manage);
-        findings.AddRange(await AuditAsync(visitor, "personal page"));
+        findings.AddRange(await AuditAsync(visitor, "personal page", language));
         await visitor.GoAsync($"{manage}/cancel");
-        findings.AddRange(await AuditAsync(visitor, "personal page, cancel step"));
+        findings.AddRange(await AuditAsync(visitor, "personal page, cancel step", language));
         await visitor.GoAsync($"/events/{slug}/resend");
-        findings.AddRange(await AuditAsync(visitor, "resend page"));
+        findings.AddRange(await AuditAsync(visitor, "resend page", language));
         await visitor.GoAsync("/admin/signin");
-        findings.AddRange(await AuditAsync(visitor, "sign-in"));
+        findings.AddRange(await AuditAsync(visitor, "sign-in", language));
 
         Assert.True(findings.Count == 0, "serious or critical axe violations:\n" + string.Join("\n", findings));
+        visitor.AssertOwnOriginOnlyAndNoErrors();
     }
 
     [Fact]
@@ -53,24 +55,40 @@ public sealed class AxeTests(BrowserFixture browser)
         await organiser.SignInAsync();
         var findings = new List<string>();
 
-        findings.AddRange(await AuditAsync(organiser, "console: events"));
+        findings.AddRange(await AuditAsync(organiser, "console: events", "ja"));
         await organiser.GoAsync($"/admin/events/{slug}/edit");
-        findings.AddRange(await AuditAsync(organiser, "console: event editor"));
+        findings.AddRange(await AuditAsync(organiser, "console: event editor", "ja"));
         await organiser.GoAsync("/admin/events/new");
         await organiser.Page.GetByRole(AriaRole.Button, new() { Name = T("adminEvent.create", "ja"), Exact = true }).ClickAsync();
         await Assertions.Expect(organiser.Page.Locator(".error-summary")).ToBeVisibleAsync();
-        findings.AddRange(await AuditAsync(organiser, "console: new event with errors"));
+        findings.AddRange(await AuditAsync(organiser, "console: new event with errors", "ja"));
         await organiser.GoAsync($"/admin/events/{slug}/registrations");
-        findings.AddRange(await AuditAsync(organiser, "console: registrations"));
+        findings.AddRange(await AuditAsync(organiser, "console: registrations", "ja"));
 
         Assert.True(findings.Count == 0, "serious or critical axe violations:\n" + string.Join("\n", findings));
+        organiser.AssertOwnOriginOnlyAndNoErrors();
+    }
+
+    [Fact]
+    public async Task Axe_reports_a_control_without_a_label_as_critical()
+    {
+        // The audit above is only worth something if it can fail: an unlabelled field must show.
+        await using var visitor = await browser.VisitorAsync();
+        await visitor.GoAsync("/");
+        await visitor.Page.EvaluateAsync("() => document.querySelector('main').append(document.createElement('input'))");
+        var result = await visitor.Page.RunAxe();
+        var label = Assert.Single(result.Violations, v => v.Id == "label");
+        Assert.Equal("critical", label.Impact);
     }
 
     /// <summary>Runs axe on the page as it is now, prints the result, and returns the serious and critical findings.</summary>
-    async Task<List<string>> AuditAsync(Visitor visitor, string name)
+    async Task<List<string>> AuditAsync(Visitor visitor, string name, string? expectLanguage = null)
     {
-        var result = await visitor.Page.RunAxe();
         var language = await visitor.LanguageAsync();
+        if (expectLanguage is not null) Assert.Equal(expectLanguage, language);
+        await PageChecks.AssertControlsLabelledAsync(visitor.Page);
+        await PageChecks.AssertNoInlineStyleOrScriptAsync(visitor.Page);
+        var result = await visitor.Page.RunAxe();
         var byImpact = result.Violations.GroupBy(v => v.Impact ?? "unknown").Select(g => $"{g.Key} {g.Count()}");
         browser.Print($"axe {name} [{language}, {visitor.Page.ViewportSize?.Width}px] {visitor.Path}: " +
             $"{result.Passes.Length} rules passed, {result.Violations.Length} violated ({string.Join(", ", byImpact.DefaultIfEmpty("none"))}), " +
