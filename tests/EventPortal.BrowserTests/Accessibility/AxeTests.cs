@@ -1,5 +1,3 @@
-using Deque.AxeCore.Commons;
-using Deque.AxeCore.Playwright;
 using EventPortal.BrowserTests.Infrastructure;
 using EventPortal.Tests.Infrastructure;
 using Microsoft.Playwright;
@@ -76,7 +74,7 @@ public sealed class AxeTests(BrowserFixture browser)
         await using var visitor = await browser.VisitorAsync();
         await visitor.GoAsync("/");
         await visitor.Page.EvaluateAsync("() => document.querySelector('main').append(document.createElement('input'))");
-        var result = await visitor.Page.RunAxe();
+        var result = await Axe.RunAsync(visitor.Page);
         var label = Assert.Single(result.Violations, v => v.Id == "label");
         Assert.Equal("critical", label.Impact);
     }
@@ -88,15 +86,15 @@ public sealed class AxeTests(BrowserFixture browser)
         if (expectLanguage is not null) Assert.Equal(expectLanguage, language);
         await PageChecks.AssertControlsLabelledAsync(visitor.Page);
         await PageChecks.AssertNoInlineStyleOrScriptAsync(visitor.Page);
-        var result = await visitor.Page.RunAxe();
-        var byImpact = result.Violations.GroupBy(v => v.Impact ?? "unknown").Select(g => $"{g.Key} {g.Count()}");
+        var result = await Axe.RunAsync(visitor.Page);
+        var byImpact = result.Violations.GroupBy(v => v.Impact).Select(g => $"{g.Key} {g.Count()}");
         browser.Print($"axe {name} [{language}, {visitor.Page.ViewportSize?.Width}px] {visitor.Path}: " +
-            $"{result.Passes.Length} rules passed, {result.Violations.Length} violated ({string.Join(", ", byImpact.DefaultIfEmpty("none"))}), " +
-            $"{result.Incomplete.Length} need review");
+            $"{result.Passes} rules passed, {result.Violations.Length} violated ({string.Join(", ", byImpact.DefaultIfEmpty("none"))}), " +
+            $"{result.Incomplete} need review");
         var findings = new List<string>();
         foreach (var v in result.Violations)
         {
-            var line = $"  {v.Impact} {v.Id}: {v.Help} — " + string.Join("; ", v.Nodes.Take(3).Select(n => n.Target?.ToString()));
+            var line = $"  {v.Impact} {v.Id}: {v.Help} — " + string.Join("; ", v.Targets.Take(3));
             browser.Print(line);
             if (v.Impact is "serious" or "critical") findings.Add($"{name}: {line.Trim()}");
         }
