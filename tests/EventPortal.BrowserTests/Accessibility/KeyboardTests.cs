@@ -57,11 +57,14 @@ public sealed class KeyboardTests(BrowserFixture browser)
         // The error summary has the focus; each of its links points at a field that names the same error.
         var summary = page.Locator(".error-summary");
         await Assertions.Expect(summary).ToBeFocusedAsync();
+        await Assertions.Expect(summary).ToBeInViewportAsync();
         await Assertions.Expect(summary.GetByRole(AriaRole.Heading)).ToBeVisibleAsync();
         var targets = await summary.Locator("a").EvaluateAllAsync<string[]>("links => links.map(a => a.getAttribute('href'))");
         Assert.Contains("#f-familyName", targets);
         Assert.Contains("#f-email", targets);
         Assert.Contains("#f-consent", targets);
+        var fieldOrder = await page.Locator("[id^='f-']").EvaluateAllAsync<string[]>("fields => fields.map(f => '#' + f.id)");
+        Assert.Equal(fieldOrder.Where(targets.Contains), targets);   // the summary reads in the form's order
         foreach (var target in targets)
         {
             var field = page.Locator(target);
