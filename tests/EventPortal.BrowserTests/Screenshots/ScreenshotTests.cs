@@ -54,15 +54,13 @@ public sealed class ScreenshotTests(BrowserFixture browser)
         foreach (var width in Widths)
         {
             await using var visitor = await Visitor.OpenAsync(browser.Browser, app.BaseAddress, "ja-JP", width, width < 600 ? 740 : 800, javaScript: true);
-            async Task ShootAsync(string name)
+            async Task ShootAsync(string name, bool fullPage = true)
             {
                 var file = Path.Combine(directory, $"{name}-{width}.png");
                 var height = await visitor.Page.EvaluateAsync<int>("document.documentElement.scrollHeight");
-                await visitor.Page.ScreenshotAsync(new()
-                {
-                    Path = file, FullPage = true, Animations = ScreenshotAnimations.Disabled,
-                    Clip = new() { X = 0, Y = 0, Width = width, Height = Math.Min(height, MaxHeight) },
-                });
+                await visitor.Page.ScreenshotAsync(fullPage
+                    ? new() { Path = file, FullPage = true, Animations = ScreenshotAnimations.Disabled, Clip = new() { X = 0, Y = 0, Width = width, Height = Math.Min(height, MaxHeight) } }
+                    : new() { Path = file, Animations = ScreenshotAnimations.Disabled });
                 written.Add(file);
             }
 
@@ -72,7 +70,8 @@ public sealed class ScreenshotTests(BrowserFixture browser)
             await ShootAsync("event");
             await visitor.Page.GetByRole(AriaRole.Button, new() { Name = T("register.submit", "ja"), Exact = true }).ClickAsync();
             await Assertions.Expect(visitor.Page.Locator(".error-summary")).ToBeFocusedAsync();
-            await ShootAsync("form-errors");
+            await Assertions.Expect(visitor.Page.Locator(".error-summary")).ToBeInViewportAsync(new() { Ratio = 1 });
+            await ShootAsync("form-errors", fullPage: false);   // where the browser put the focus: the error summary
             await visitor.GoAsync(manage!);
             await ShootAsync("personal");
             await visitor.SwitchLanguageAsync("en");
