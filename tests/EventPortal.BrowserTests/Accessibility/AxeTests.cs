@@ -68,11 +68,32 @@ public sealed class AxeTests(BrowserFixture browser)
     }
 
     [Fact]
-    public async Task Axe_reports_a_control_without_a_label_as_critical()
+    public async Task Dark_colour_scheme_has_no_serious_or_critical_violations()
     {
-        // The audit above is only worth something if it can fail: an unlabelled field must show.
+        // site.css has a dark palette (prefers-color-scheme): its contrast is checked too.
+        var slug = browser.DemoSlug;
+        var manage = await browser.App.Client().RegisteredAsync(slug, $"{Guid.NewGuid():N}@example.jp");
+        await using var visitor = await browser.VisitorAsync("ja-JP", 375, dark: true);
+        Assert.True(await visitor.Page.EvaluateAsync<bool>("() => matchMedia('(prefers-color-scheme: dark)').matches"));
+        var findings = new List<string>();
+        await visitor.GoAsync($"/events/{slug}");
+        findings.AddRange(await AuditAsync(visitor, "event page, dark", "ja"));
+        await visitor.Page.GetByRole(AriaRole.Button, new() { Name = T("register.submit", "ja"), Exact = true }).ClickAsync();
+        await Assertions.Expect(visitor.Page.Locator(".error-summary")).ToBeVisibleAsync();
+        findings.AddRange(await AuditAsync(visitor, "registration form with errors, dark", "ja"));
+        await visitor.GoAsync(manage);
+        findings.AddRange(await AuditAsync(visitor, "personal page, dark", "ja"));
+        Assert.True(findings.Count == 0, "serious or critical axe violations:\n" + string.Join("\n", findings));
+    }
+
+    [Fact]
+    public async Task Axe_checks_contrast_and_reports_a_control_without_a_label_as_critical()
+    {
+        // The audit above is only worth something if it can fail: contrast is among the rules
+        // checked, and an unlabelled field must show.
         await using var visitor = await browser.VisitorAsync();
         await visitor.GoAsync("/");
+        Assert.Contains("color-contrast", (await Axe.RunAsync(visitor.Page)).Passes);
         await visitor.Page.EvaluateAsync("() => document.querySelector('main').append(document.createElement('input'))");
         var result = await Axe.RunAsync(visitor.Page);
         var label = Assert.Single(result.Violations, v => v.Id == "label");
@@ -89,7 +110,7 @@ public sealed class AxeTests(BrowserFixture browser)
         var result = await Axe.RunAsync(visitor.Page);
         var byImpact = result.Violations.GroupBy(v => v.Impact).Select(g => $"{g.Key} {g.Count()}");
         browser.Print($"axe {name} [{language}, {visitor.Page.ViewportSize?.Width}px] {visitor.Path}: " +
-            $"{result.Passes} rules passed, {result.Violations.Length} violated ({string.Join(", ", byImpact.DefaultIfEmpty("none"))}), " +
+            $"{result.Passes.Length} rules passed, {result.Violations.Length} violated ({string.Join(", ", byImpact.DefaultIfEmpty("none"))}), " +
             $"{result.Incomplete} need review");
         var findings = new List<string>();
         foreach (var v in result.Violations)

@@ -22,7 +22,8 @@ public static class Axe
 
     public sealed class Result
     {
-        public int Passes { get; set; }
+        /// <summary>The ids of the rules that passed.</summary>
+        public string[] Passes { get; set; } = [];
         public int Incomplete { get; set; }
         public Violation[] Violations { get; set; } = [];
     }
@@ -31,7 +32,7 @@ public static class Axe
         async () => {
             const r = await axe.run(document, { resultTypes: ['violations'] });
             return {
-                passes: r.passes.length,
+                passes: r.passes.map(p => p.id),
                 incomplete: r.incomplete.length,
                 violations: r.violations.map(v => ({ id: v.id, impact: v.impact || '', help: v.help, targets: v.nodes.map(n => n.target.join(' ')) })),
             };

@@ -58,8 +58,8 @@ public sealed class BrowserFixture(IMessageSink sink) : IAsyncLifetime
     }
 
     /// <summary>A new visitor: a fresh browser context (own cookies) with one page.</summary>
-    public Task<Visitor> VisitorAsync(string locale = "ja-JP", int width = 375, int height = 740, bool javaScript = true) =>
-        Visitor.OpenAsync(Browser, App.BaseAddress, locale, width, height, javaScript);
+    public Task<Visitor> VisitorAsync(string locale = "ja-JP", int width = 375, int height = 740, bool javaScript = true, bool dark = false) =>
+        Visitor.OpenAsync(Browser, App.BaseAddress, locale, width, height, javaScript, dark);
 
     /// <summary>
     /// Prints a line in the run's own output (axe results, page weights): xunit's diagnostic

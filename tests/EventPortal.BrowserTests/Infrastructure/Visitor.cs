@@ -33,7 +33,7 @@ public sealed class Visitor : IAsyncDisposable
         page.PageError += (_, error) => _consoleErrors.Enqueue((error, ""));
     }
 
-    public static async Task<Visitor> OpenAsync(IBrowser browser, Uri baseAddress, string locale, int width, int height, bool javaScript)
+    public static async Task<Visitor> OpenAsync(IBrowser browser, Uri baseAddress, string locale, int width, int height, bool javaScript, bool dark = false)
     {
         var context = await browser.NewContextAsync(new BrowserNewContextOptions
         {
@@ -42,6 +42,7 @@ public sealed class Visitor : IAsyncDisposable
             ViewportSize = new ViewportSize { Width = width, Height = height },
             JavaScriptEnabled = javaScript,
             AcceptDownloads = true,
+            ColorScheme = dark ? ColorScheme.Dark : ColorScheme.Light,
         });
         context.SetDefaultTimeout(20_000);
         var page = await context.NewPageAsync();

@@ -7,23 +7,25 @@ namespace EventPortal.BrowserTests.Journeys;
 
 /// <summary>
 /// The organiser's journey: sign in, create and publish an event, see a registration that a
-/// member of the public makes meanwhile, and export the list for Excel.
+/// member of the public makes meanwhile, and export the list for Excel; with and without JavaScript.
 /// </summary>
 [Collection(BrowserCollection.Name)]
 public sealed class OrganiserJourneyTests(BrowserFixture browser)
 {
-    [Fact]
-    public async Task Organiser_creates_and_publishes_an_event_sees_the_registration_and_exports_the_csv()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Organiser_creates_and_publishes_an_event_sees_the_registration_and_exports_the_csv(bool javaScript)
     {
         var slug = "forum-" + Guid.NewGuid().ToString("N")[..8];
         var title = "市民活動フォーラム 成果報告会 " + slug;
-        await using var organiser = await browser.VisitorAsync("ja-JP", 1280, 800);
+        await using var organiser = await browser.VisitorAsync("ja-JP", 1280, 800, javaScript);
         await organiser.SignInAsync();
         await organiser.CreateEventAsync(title, slug);
         await organiser.PublishAsync();
 
         // Someone finds the new event on the public home page and registers.
-        await using var registrant = await browser.VisitorAsync("ja-JP");
+        await using var registrant = await browser.VisitorAsync("ja-JP", javaScript: javaScript);
         await registrant.OpenEventFromHomeAsync(title);
         var person = Person.Unique("髙橋", "美咲", "タカハシ ミサキ") with { Organization = "NPO法人 ひだまり" };
         await registrant.RegisterAsync(person, "ja");
