@@ -21,7 +21,7 @@ public sealed class AxeTests(BrowserFixture browser)
     {
         var slug = browser.DemoSlug;
         var manage = await browser.App.Client().RegisteredAsync(slug, $"{Guid.NewGuid():N}@example.jp");
-        await using var visitor = await browser.VisitorAsync(language == "ja" ? "ja-JP" : "en-GB", width);
+        await using var visitor = await browser.VisitorAsync(BrowserFixture.LocaleOf(language), width);
         var findings = new List<string>();
 
         await visitor.GoAsync("/");

@@ -40,7 +40,7 @@ public sealed class KeyboardTests(BrowserFixture browser)
     public async Task Registration_form_works_by_keyboard_alone(string language)
     {
         var slug = await browser.App.CreateEventAsync(liveSeats: 10);
-        await using var visitor = await browser.VisitorAsync(language == "ja" ? "ja-JP" : "en-US", 375);
+        await using var visitor = await browser.VisitorAsync(BrowserFixture.LocaleOf(language), 375);
         var page = visitor.Page;
         await visitor.GoAsync($"/events/{slug}");
         await PageChecks.AssertLanguageAsync(page, language);

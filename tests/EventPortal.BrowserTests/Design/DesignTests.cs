@@ -24,7 +24,7 @@ public sealed class DesignTests(BrowserFixture browser)
     {
         var slug = browser.DemoSlug;
         var manage = await browser.App.Client().RegisteredAsync(slug, $"{Guid.NewGuid():N}@example.jp");
-        await using var visitor = await browser.VisitorAsync(language == "ja" ? "ja-JP" : "en-US", 320, 640);
+        await using var visitor = await browser.VisitorAsync(BrowserFixture.LocaleOf(language), 320, 640);
         var page = visitor.Page;
 
         async Task CheckAsync()
@@ -59,7 +59,7 @@ public sealed class DesignTests(BrowserFixture browser)
     [InlineData("en")]
     public async Task Event_page_with_its_stylesheet_weighs_at_most_60_kB(string language)
     {
-        await using var visitor = await browser.VisitorAsync(language == "ja" ? "ja-JP" : "en-US", 375);
+        await using var visitor = await browser.VisitorAsync(BrowserFixture.LocaleOf(language), 375);
         var responses = new ConcurrentQueue<IResponse>();
         visitor.Context.Response += (_, r) => responses.Enqueue(r);
         await visitor.GoAsync($"/events/{browser.DemoSlug}");

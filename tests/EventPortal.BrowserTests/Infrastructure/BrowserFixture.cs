@@ -57,6 +57,9 @@ public sealed class BrowserFixture(IMessageSink sink) : IAsyncLifetime
         return (playwright, browser);
     }
 
+    /// <summary>The browser language (Accept-Language) of someone who reads <paramref name="language"/>.</summary>
+    public static string LocaleOf(string language) => language == "ja" ? "ja-JP" : "en-US";
+
     /// <summary>A new visitor: a fresh browser context (own cookies) with one page.</summary>
     public Task<Visitor> VisitorAsync(string locale = "ja-JP", int width = 375, int height = 740, bool javaScript = true, bool dark = false) =>
         Visitor.OpenAsync(Browser, App.BaseAddress, locale, width, height, javaScript, dark);
