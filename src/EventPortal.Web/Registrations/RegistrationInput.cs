@@ -39,10 +39,10 @@ public static class RegistrationValidator
 
     public static (ValidRegistration? Valid, List<FieldError> Errors) Validate(RegistrationInput input, EventDetails details, bool fromForm)
     {
+        // Checked in the order the form shows the fields, so the error summary reads top to bottom.
         var errors = new List<FieldError>();
         var familyName = Line(input.FamilyName, "familyName", NameMax, required: true, errors);
         var givenName = Line(input.GivenName, "givenName", NameMax, required: true, errors);
-        var organization = Line(input.Organization, "organization", OrganizationMax, required: true, errors);
 
         var reading = Kana.ToKatakana(Line(input.Reading, "reading", ReadingMax, required: fromForm, errors));
         if (reading.Length > 0 && !errors.Any(e => e.Field == "reading") && !Kana.IsKatakana(reading))
@@ -59,9 +59,7 @@ public static class RegistrationValidator
                 errors.Add(new("emailConfirmation", "error.emailMismatch"));
         }
 
-        var ticket = details.Tickets.FirstOrDefault(t => t.Code == input.TicketType?.Trim());
-        if (string.IsNullOrWhiteSpace(input.TicketType)) errors.Add(new("ticketType", "error.required"));
-        else if (ticket is null) errors.Add(new("ticketType", "error.unknownTicket"));
+        var organization = Line(input.Organization, "organization", OrganizationMax, required: true, errors);
 
         string? category = input.Category?.Trim();
         if (string.IsNullOrEmpty(category))
@@ -71,6 +69,10 @@ public static class RegistrationValidator
         }
         else if (!details.Categories.Any(c => c.Code == category))
             errors.Add(new("category", "error.unknownCategory"));
+
+        var ticket = details.Tickets.FirstOrDefault(t => t.Code == input.TicketType?.Trim());
+        if (string.IsNullOrWhiteSpace(input.TicketType)) errors.Add(new("ticketType", "error.required"));
+        else if (ticket is null) errors.Add(new("ticketType", "error.unknownTicket"));
 
         var accessibility = Block(input.Accessibility, "accessibility", LongTextMax, errors);
         var questions = Block(input.Questions, "questions", LongTextMax, errors);

@@ -1,0 +1,124 @@
+using EventPortal.BrowserTests.Infrastructure;
+using EventPortal.Tests.Infrastructure;
+using Microsoft.Playwright;
+using static EventPortal.BrowserTests.Infrastructure.Registrant;
+
+namespace EventPortal.BrowserTests.Accessibility;
+
+/// <summary>
+/// axe-core (4.14, WCAG 2.x A/AA and best-practice rules) on every public page and the main
+/// console pages: no serious or critical violation anywhere. Each page's result is printed
+/// in the run's output, minor and moderate findings included. On each page also: a label on
+/// every control, <c>lang</c> of the chosen language, no inline style or script.
+/// </summary>
+[Collection(BrowserCollection.Name)]
+public sealed class AxeTests(BrowserFixture browser)
+{
+    public static TheoryData<string, int> Visitors => new() { { "ja", 375 }, { "en", 1280 } };
+
+    [Theory, MemberData(nameof(Visitors))]
+    public async Task Public_pages_have_no_serious_or_critical_violations(string language, int width)
+    {
+        var slug = browser.DemoSlug;
+        var manage = await browser.App.Client().RegisteredAsync(slug, $"{Guid.NewGuid():N}@example.jp");
+        await using var visitor = await browser.VisitorAsync(BrowserFixture.LocaleOf(language), width);
+        var findings = new List<string>();
+
+        await visitor.GoAsync("/");
+        findings.AddRange(await AuditAsync(visitor, "home", language));
+        await visitor.GoAsync($"/events/{slug}");
+        findings.AddRange(await AuditAsync(visitor, "event page", language));
+        await visitor.Page.GetByRole(AriaRole.Button, new() { Name = T("register.submit", language), Exact = true }).ClickAsync();
+        await Assertions.Expect(visitor.Page.Locator(".error-summary")).ToBeVisibleAsync();
+        findings.AddRange(await AuditAsync(visitor, "registration form with errors", language));
+        await visitor.GoAsync(manage);
+        findings.AddRange(await AuditAsync(visitor, "personal page", language));
+        await visitor.GoAsync($"{manage}/cancel");
+        findings.AddRange(await AuditAsync(visitor, "personal page, cancel step", language));
+        await visitor.GoAsync($"/events/{slug}/resend");
+        findings.AddRange(await AuditAsync(visitor, "resend page", language));
+        await visitor.GoAsync("/admin/signin");
+        findings.AddRange(await AuditAsync(visitor, "sign-in", language));
+
+        Assert.True(findings.Count == 0, "serious or critical axe violations:\n" + string.Join("\n", findings));
+        visitor.AssertOwnOriginOnlyAndNoErrors();
+    }
+
+    [Fact]
+    public async Task Console_pages_have_no_serious_or_critical_violations()
+    {
+        var slug = browser.DemoSlug;
+        await browser.App.Client().RegisteredAsync(slug, $"{Guid.NewGuid():N}@example.jp");
+        await using var organiser = await browser.VisitorAsync("ja-JP", 1280, 800);
+        await organiser.SignInAsync();
+        var findings = new List<string>();
+
+        findings.AddRange(await AuditAsync(organiser, "console: events", "ja"));
+        await organiser.GoAsync($"/admin/events/{slug}/edit");
+        findings.AddRange(await AuditAsync(organiser, "console: event editor", "ja"));
+        await organiser.GoAsync("/admin/events/new");
+        await organiser.Page.GetByRole(AriaRole.Button, new() { Name = T("adminEvent.create", "ja"), Exact = true }).ClickAsync();
+        await Assertions.Expect(organiser.Page.Locator(".error-summary")).ToBeVisibleAsync();
+        findings.AddRange(await AuditAsync(organiser, "console: new event with errors", "ja"));
+        await organiser.GoAsync($"/admin/events/{slug}/registrations");
+        findings.AddRange(await AuditAsync(organiser, "console: registrations", "ja"));
+
+        Assert.True(findings.Count == 0, "serious or critical axe violations:\n" + string.Join("\n", findings));
+        organiser.AssertOwnOriginOnlyAndNoErrors();
+    }
+
+    [Fact]
+    public async Task Dark_colour_scheme_has_no_serious_or_critical_violations()
+    {
+        // site.css has a dark palette (prefers-color-scheme): its contrast is checked too.
+        var slug = browser.DemoSlug;
+        var manage = await browser.App.Client().RegisteredAsync(slug, $"{Guid.NewGuid():N}@example.jp");
+        await using var visitor = await browser.VisitorAsync("ja-JP", 375, dark: true);
+        Assert.True(await visitor.Page.EvaluateAsync<bool>("() => matchMedia('(prefers-color-scheme: dark)').matches"));
+        var findings = new List<string>();
+        await visitor.GoAsync($"/events/{slug}");
+        findings.AddRange(await AuditAsync(visitor, "event page, dark", "ja"));
+        await visitor.Page.GetByRole(AriaRole.Button, new() { Name = T("register.submit", "ja"), Exact = true }).ClickAsync();
+        await Assertions.Expect(visitor.Page.Locator(".error-summary")).ToBeVisibleAsync();
+        findings.AddRange(await AuditAsync(visitor, "registration form with errors, dark", "ja"));
+        await visitor.GoAsync(manage);
+        findings.AddRange(await AuditAsync(visitor, "personal page, dark", "ja"));
+        Assert.True(findings.Count == 0, "serious or critical axe violations:\n" + string.Join("\n", findings));
+    }
+
+    [Fact]
+    public async Task Axe_checks_contrast_and_reports_a_control_without_a_label_as_critical()
+    {
+        // The audit above is only worth something if it can fail: contrast is among the rules
+        // checked, and an unlabelled field must show.
+        await using var visitor = await browser.VisitorAsync();
+        await visitor.GoAsync("/");
+        Assert.Contains("color-contrast", (await Axe.RunAsync(visitor.Page)).Passes);
+        await visitor.Page.EvaluateAsync("() => document.querySelector('main').append(document.createElement('input'))");
+        var result = await Axe.RunAsync(visitor.Page);
+        var label = Assert.Single(result.Violations, v => v.Id == "label");
+        Assert.Equal("critical", label.Impact);
+    }
+
+    /// <summary>Runs axe on the page as it is now, prints the result, and returns the serious and critical findings.</summary>
+    async Task<List<string>> AuditAsync(Visitor visitor, string name, string? expectLanguage = null)
+    {
+        var language = await visitor.LanguageAsync();
+        if (expectLanguage is not null) Assert.Equal(expectLanguage, language);
+        await PageChecks.AssertControlsLabelledAsync(visitor.Page);
+        await PageChecks.AssertNoInlineStyleOrScriptAsync(visitor.Page);
+        var result = await Axe.RunAsync(visitor.Page);
+        var byImpact = result.Violations.GroupBy(v => v.Impact).Select(g => $"{g.Key} {g.Count()}");
+        browser.Print($"axe {name} [{language}, {visitor.Page.ViewportSize?.Width}px] {visitor.Path}: " +
+            $"{result.Passes.Length} rules passed, {result.Violations.Length} violated ({string.Join(", ", byImpact.DefaultIfEmpty("none"))}), " +
+            $"{result.Incomplete} need review");
+        var findings = new List<string>();
+        foreach (var v in result.Violations)
+        {
+            var line = $"  {v.Impact} {v.Id}: {v.Help} — " + string.Join("; ", v.Targets.Take(3));
+            browser.Print(line);
+            if (v.Impact is "serious" or "critical") findings.Add($"{name}: {line.Trim()}");
+        }
+        return findings;
+    }
+}

@@ -1,0 +1,137 @@
+using EventPortal.BrowserTests.Infrastructure;
+using Microsoft.Playwright;
+using static EventPortal.BrowserTests.Infrastructure.Registrant;
+
+namespace EventPortal.BrowserTests.Accessibility;
+
+/// <summary>
+/// The registration form by keyboard alone (Tab, typing, Space, Enter; no mouse, no
+/// Playwright fill): a first attempt with nothing filled in lands on the error summary,
+/// its links lead to the fields, the fields name their errors, and the second attempt
+/// registers. Every element Tab reaches shows a visible focus outline.
+/// </summary>
+[Collection(BrowserCollection.Name)]
+public sealed class KeyboardTests(BrowserFixture browser)
+{
+    sealed class Focused
+    {
+        public string Tag { get; set; } = "";
+        public string Type { get; set; } = "";
+        public string Name { get; set; } = "";
+        public string Id { get; set; } = "";
+        public string Text { get; set; } = "";
+        public string OutlineStyle { get; set; } = "";
+        public double OutlineWidth { get; set; }
+        public bool InView { get; set; }
+    }
+
+    const string FocusScript = """
+        () => {
+            const e = document.activeElement, s = getComputedStyle(e), r = e.getBoundingClientRect();
+            return { tag: e.tagName.toLowerCase(), type: e.getAttribute('type') || '', name: e.getAttribute('name') || '', id: e.id || '',
+                     text: (e.textContent || '').trim().slice(0, 40), outlineStyle: s.outlineStyle, outlineWidth: parseFloat(s.outlineWidth) || 0,
+                     inView: r.bottom > 0 && r.top < innerHeight && r.width > 0 };
+        }
+        """;
+
+    [Theory]
+    [InlineData("ja")]
+    [InlineData("en")]
+    public async Task Registration_form_works_by_keyboard_alone(string language)
+    {
+        var slug = await browser.App.CreateEventAsync(liveSeats: 10);
+        await using var visitor = await browser.VisitorAsync(BrowserFixture.LocaleOf(language), 375);
+        var page = visitor.Page;
+        await visitor.GoAsync($"/events/{slug}");
+        await PageChecks.AssertLanguageAsync(page, language);
+
+        // First Tab: the skip link, on screen while focused.
+        var first = await TabAsync(page);
+        Assert.Equal(T("layout.skip", language), first.Text);
+
+        // Through the whole page to the submit button without typing anything, then Enter.
+        await TabUntilAsync(page, f => f.Tag == "button" && f.Type == "submit", _ => Task.CompletedTask);
+        await page.Keyboard.PressAsync("Enter");
+        await page.WaitForURLAsync($"**/events/{slug}/register");
+
+        // The error summary has the focus; each of its links points at a field that names the same error.
+        var summary = page.Locator(".error-summary");
+        await Assertions.Expect(summary).ToBeFocusedAsync();
+        await Assertions.Expect(summary).ToBeInViewportAsync();
+        await Assertions.Expect(summary.GetByRole(AriaRole.Heading)).ToBeVisibleAsync();
+        var targets = await summary.Locator("a").EvaluateAllAsync<string[]>("links => links.map(a => a.getAttribute('href'))");
+        Assert.Contains("#f-familyName", targets);
+        Assert.Contains("#f-email", targets);
+        Assert.Contains("#f-consent", targets);
+        var fieldOrder = await page.Locator("[id^='f-']").EvaluateAllAsync<string[]>("fields => fields.map(f => '#' + f.id)");
+        Assert.Equal(fieldOrder.Where(targets.Contains), targets);   // the summary reads in the form's order
+        foreach (var target in targets)
+        {
+            var field = page.Locator(target);
+            await Assertions.Expect(field).ToHaveCountAsync(1);
+            var describedBy = (await field.GetAttributeAsync("aria-describedby") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var errorId = Assert.Single(describedBy, id => id.StartsWith("e-"));
+            await Assertions.Expect(page.Locator($"#{errorId}")).ToHaveClassAsync("field-error");
+            await Assertions.Expect(page.Locator($"#{errorId}")).Not.ToBeEmptyAsync();
+            if (await field.EvaluateAsync<string>("e => e.tagName") == "INPUT")
+                await Assertions.Expect(field).ToHaveAttributeAsync("aria-invalid", "true");
+        }
+
+        // Tab from the summary to its first link; Enter jumps to that field.
+        var link = await TabAsync(page);
+        Assert.Equal("a", link.Tag);
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("#f-familyName")).ToBeFocusedAsync();
+
+        // Now fill the form from there: type into text fields, Space on the first choice of each group and on the consent box.
+        var email = $"{Guid.NewGuid():N}@example.jp";
+        var typed = new Dictionary<string, string>
+        {
+            ["familyName"] = "山田", ["givenName"] = "花子", ["reading"] = "やまだ はなこ",
+            ["email"] = email, ["emailConfirmation"] = email, ["organization"] = "みどり市 市民協働課",
+        };
+        await page.Keyboard.TypeAsync(typed["familyName"]);
+        typed.Remove("familyName");
+        await TabUntilAsync(page, f => f.Tag == "button" && f.Type == "submit", async f =>
+        {
+            if (f.Tag == "input" && typed.Remove(f.Name, out var text)) await page.Keyboard.TypeAsync(text);
+            else if (f.Type is "radio" or "checkbox") await page.Keyboard.PressAsync("Space");
+        });
+        Assert.Empty(typed);
+        await page.Keyboard.PressAsync("Enter");
+
+        await page.WaitForURLAsync("**/r/*");
+        await visitor.ExpectStatusAsync("confirmed", language);
+        await Assertions.Expect(page.Locator(".status")).ToContainTextAsync(T("manage.nameFormat", language, "山田", "花子"));
+        visitor.AssertOwnOriginOnlyAndNoErrors();
+    }
+
+    static async Task<Focused> TabAsync(IPage page)
+    {
+        await page.Keyboard.PressAsync("Tab");
+        var focused = await page.EvaluateAsync<Focused>(FocusScript);
+        // site.css scrolls smoothly (unless reduced motion is asked for): give the scroll a moment.
+        for (var wait = 0; !focused.InView && wait < 20; wait++)
+        {
+            await Task.Delay(100);
+            focused = await page.EvaluateAsync<Focused>(FocusScript);
+        }
+        // A visible focus indicator on everything the keyboard reaches (site.css: 3px outline).
+        Assert.True(focused.OutlineStyle != "none" && focused.OutlineWidth >= 2,
+            $"no visible focus on <{focused.Tag} name={focused.Name} id={focused.Id}> ({focused.OutlineStyle} {focused.OutlineWidth}px)");
+        Assert.True(focused.InView, $"<{focused.Tag} name={focused.Name} id={focused.Id}> has focus but is not on screen");
+        return focused;
+    }
+
+    /// <summary>Presses Tab until <paramref name="stop"/> holds, doing <paramref name="each"/> on every element passed on the way.</summary>
+    static async Task TabUntilAsync(IPage page, Func<Focused, bool> stop, Func<Focused, Task> each)
+    {
+        for (var i = 0; i < 80; i++)
+        {
+            var focused = await TabAsync(page);
+            if (stop(focused)) return;
+            await each(focused);
+        }
+        Assert.Fail("Tab never reached the submit button");
+    }
+}
