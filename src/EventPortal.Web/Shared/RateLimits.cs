@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.RegularExpressions;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 
@@ -34,12 +33,14 @@ public sealed class RateLimitOptions
 
 /// <summary>
 /// One global limiter (ASP.NET Core's rate-limiting middleware) that picks the rule from the
-/// request: POSTs that register, re-send a confirmation or sign in are counted per client
-/// address in a sliding window; everything else passes untouched. A refused request gets 429
+/// endpoint routing chose (not from the URL's text, which has other spellings: a trailing
+/// slash, another case, <c>?handler=</c>): every POST to the event page, the registrations API,
+/// the resend page or the sign-in page is counted per client address in a sliding window;
+/// everything else passes untouched. A refused request gets 429
 /// with <c>Retry-After</c> and no body, so the status-code pages render it in the reader's
 /// language (a page, or problem details under <c>/api/</c>).
 /// </summary>
-public static partial class RateLimits
+public static class RateLimits
 {
     public const string Register = "register", SignIn = "signin", Resend = "resend";
 
@@ -58,7 +59,7 @@ public static partial class RateLimits
             o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
             {
                 var settings = http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<RateLimitOptions>>().Value;
-                var rule = settings.Enabled ? RuleFor(http.Request) : null;
+                var rule = settings.Enabled ? RuleFor(http) : null;
                 if (rule is null) return RateLimitPartition.GetNoLimiter("unlimited");
                 var (limit, window) = rule switch
                 {
@@ -89,20 +90,17 @@ public static partial class RateLimits
         return new IPAddress(bytes) + "/64";
     }
 
-    /// <summary>Which rule a request falls under, or null when it is not limited.</summary>
-    public static string? RuleFor(HttpRequest request)
+    /// <summary>Which rule a request falls under, or null when it is not limited (needs routing to have run).</summary>
+    public static string? RuleFor(HttpContext http)
     {
-        if (!HttpMethods.IsPost(request.Method)) return null;
-        var path = request.Path.Value ?? "";
-        if (RegisterPath().IsMatch(path)) return Register;
-        if (ResendPath().IsMatch(path)) return Resend;
-        if (path.Equals("/admin/signin", StringComparison.OrdinalIgnoreCase)) return SignIn;
-        return null;
+        if (!HttpMethods.IsPost(http.Request.Method)) return null;
+        var route = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText?.Trim('/');
+        return route switch
+        {
+            "events/{slug}/{handler?}" or "api/events/{slug}/registrations" => Register,  // the event page posts only registrations
+            "events/{slug}/resend" => Resend,
+            "admin/signin" => SignIn,
+            _ => null,
+        };
     }
-
-    [GeneratedRegex(@"^/(events/[^/]+/register|api/events/[^/]+/registrations)/?$", RegexOptions.IgnoreCase)]
-    private static partial Regex RegisterPath();
-
-    [GeneratedRegex(@"^/events/[^/]+/resend/?$", RegexOptions.IgnoreCase)]
-    private static partial Regex ResendPath();
 }

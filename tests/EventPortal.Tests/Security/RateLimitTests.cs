@@ -64,6 +64,26 @@ public sealed class RateLimitTests
     }
 
     [Fact]
+    public async Task Other_spellings_of_the_same_endpoints_count_against_the_same_budget()
+    {
+        await using var app = await PortalApp.StartSqliteAsync(settings: Limits(
+            ("EventPortal:RateLimits:RegisterPerMinute", "1"), ("EventPortal:RateLimits:SignInPerMinute", "1")));
+        var slug = await app.CreateEventAsync();
+        using var browser = app.Browser();
+        Assert.Equal(HttpStatusCode.SeeOther, (await browser.FormRegisterAsync(slug, Journeys.ValidForm("one@example.jp"))).StatusCode);
+        // The handler named in the query string instead of the path, and the path in capitals.
+        Assert.Equal(HttpStatusCode.TooManyRequests,
+            (await browser.SubmitAsync($"/events/{slug}", $"/events/{slug}?handler=register", Journeys.ValidForm("two@example.jp"))).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests,
+            (await browser.SubmitAsync($"/events/{slug}", $"/EVENTS/{slug}/REGISTER", Journeys.ValidForm("three@example.jp"))).StatusCode);
+        Assert.Equal(1, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM registrations"));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await browser.SignInAsync("nobody@example.jp", "whatever password")).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await browser.SubmitAsync("/admin/signin", "/admin/signin/",
+            new Dictionary<string, string> { ["email"] = Organisers.OwnerEmail, ["password"] = Organisers.OwnerPassword })).StatusCode);
+    }
+
+    [Fact]
     public async Task The_resend_form_is_limited_per_address()
     {
         await using var app = await PortalApp.StartSqliteAsync(settings: Limits(("EventPortal:RateLimits:ResendPerHour", "2")));
