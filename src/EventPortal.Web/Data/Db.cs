@@ -133,96 +133,120 @@ public sealed class Db : IAsyncDisposable
         {
             group.Clear();
             while (group.Count < MaxGroup && _pending.Reader.TryRead(out var write))
-                if (!write.CancelIfRequested()) group.Add(write);
-            if (group.Count > 0) await CommitGroupAsync(group);
+                if (write.TryStart()) group.Add(write);   // a caller that gave up while waiting is dropped here
+            if (group.Count == 0) continue;
+            try
+            {
+                await CommitGroupAsync(group);
+            }
+            catch (Exception e)
+            {
+                // Whatever went wrong, the loop must go on: answer everyone still waiting, start a fresh connection.
+                foreach (var write in group) write.Fail(e);
+                ResetWriter();
+            }
         }
     }
 
+    /// <summary>
+    /// One transaction for the group; each write in a savepoint of its own (when there are
+    /// several), rolled back alone if it throws. Callers hear back after the COMMIT.
+    /// </summary>
     async Task CommitGroupAsync(List<PendingWrite> group)
     {
-        SqliteTransaction tx;
-        try
-        {
-            var writer = await GetWriterAsync(CancellationToken.None);
-            // Microsoft.Data.Sqlite issues BEGIN IMMEDIATE: the write lock is taken up front.
-            tx = writer.BeginTransaction();
-        }
-        catch (Exception e)
-        {
-            foreach (var write in group) write.Fail(e);
-            return;
-        }
+        var writer = await GetWriterAsync(CancellationToken.None);
+        // Microsoft.Data.Sqlite issues BEGIN IMMEDIATE: the write lock is taken up front.
+        var tx = writer.BeginTransaction();
+        var alone = group.Count == 1;
         var done = new List<PendingWrite>(group.Count);
-        using (tx)
+        var committed = false;
+        try
         {
             foreach (var write in group)
             {
-                // Alone, the transaction is the write's own; in a group, a savepoint keeps it all-or-nothing.
-                var alone = group.Count == 1;
                 try
                 {
                     if (!alone) tx.Save("w");
-                    await write.RunAsync(tx.Connection!, tx);
+                    await write.RunAsync(writer, tx);
                     if (!alone) tx.Release("w");
                     done.Add(write);
                 }
                 catch (Exception e)
                 {
-                    try
-                    {
-                        if (alone) tx.Rollback();
-                        else { tx.Rollback("w"); tx.Release("w"); }
-                    }
-                    catch (Exception rollback)
-                    {
-                        // The connection is in an unknown state: fail everything of this group and start afresh.
-                        write.Fail(e);
-                        foreach (var other in group) if (other != write) other.Fail(rollback);
-                        _writer?.Dispose();
-                        _writer = null;
-                        return;
-                    }
+                    if (alone) tx.Rollback();
+                    else { tx.Rollback("w"); tx.Release("w"); }
                     write.Fail(e);
-                    if (alone) return;
                 }
             }
-            try
-            {
-                tx.Commit();
-                Interlocked.Increment(ref _commits);
-                Interlocked.Add(ref _groupedWrites, done.Count);
-            }
-            catch (Exception e)
-            {
-                foreach (var write in done) write.Fail(e);
-                return;
-            }
+            // A lone write that failed was rolled back already; anything else commits.
+            if (done.Count > 0) { tx.Commit(); committed = true; }
+        }
+        catch (Exception e)
+        {
+            // A failed savepoint rollback or COMMIT: nothing of this group is committed.
+            foreach (var write in group) write.Fail(e);
+            try { tx.Dispose(); } catch (Exception) { /* the connection is reset below */ }
+            ResetWriter();
+            return;
+        }
+        try { tx.Dispose(); } catch (Exception) { ResetWriter(); }
+        if (committed)
+        {
+            Interlocked.Increment(ref _commits);
+            Interlocked.Add(ref _groupedWrites, done.Count);
         }
         foreach (var write in done) write.Complete();
     }
 
+    void ResetWriter()
+    {
+        try { _writer?.Dispose(); } catch (Exception) { /* already broken */ }
+        _writer = null;
+    }
+
     abstract class PendingWrite
     {
+        /// <summary>False when the caller cancelled while the write was waiting (it never runs then).</summary>
+        public abstract bool TryStart();
         public abstract Task RunAsync(DbConnection connection, DbTransaction tx);
         public abstract void Complete();
         public abstract void Fail(Exception e);
-        public abstract bool CancelIfRequested();
     }
 
-    /// <summary>One caller's write; its task completes after the COMMIT that includes it, never on the writer loop itself.</summary>
-    sealed class PendingWrite<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken ct) : PendingWrite
+    /// <summary>
+    /// One caller's write. Its task completes after the COMMIT that includes it, never on the
+    /// writer loop itself; until the loop starts it, the caller's token cancels it at once.
+    /// </summary>
+    sealed class PendingWrite<T> : PendingWrite
     {
+        const int Waiting = 0, Started = 1, Cancelled = 2;
+        readonly Func<DbConnection, DbTransaction, Task<T>> _work;
+        readonly CancellationToken _ct;
         readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        readonly CancellationTokenRegistration _registration;
+        int _state;
         T _result = default!;
-        public Task<T> Task => _done.Task;
-        public override async Task RunAsync(DbConnection connection, DbTransaction tx)
+
+        public PendingWrite(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken ct)
         {
-            ct.ThrowIfCancellationRequested();
-            _result = await work(connection, tx);
+            (_work, _ct) = (work, ct);
+            _registration = ct.Register(static o =>
+            {
+                var self = (PendingWrite<T>)o!;
+                if (Interlocked.CompareExchange(ref self._state, Cancelled, Waiting) == Waiting) self._done.TrySetCanceled(self._ct);
+            }, this);
         }
-        public override void Complete() => _done.TrySetResult(_result);
-        public override void Fail(Exception e) => _done.TrySetException(e);
-        public override bool CancelIfRequested() => ct.IsCancellationRequested && _done.TrySetCanceled(ct);
+
+        public Task<T> Task => _done.Task;
+        public override bool TryStart()
+        {
+            var started = Interlocked.CompareExchange(ref _state, Started, Waiting) == Waiting;
+            if (!started) _registration.Dispose();
+            return started;
+        }
+        public override async Task RunAsync(DbConnection connection, DbTransaction tx) => _result = await _work(connection, tx);
+        public override void Complete() { _registration.Dispose(); _done.TrySetResult(_result); }
+        public override void Fail(Exception e) { _registration.Dispose(); _done.TrySetException(e); }
     }
 
     async Task<SqliteConnection> GetWriterAsync(CancellationToken ct)

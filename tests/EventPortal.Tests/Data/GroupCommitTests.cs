@@ -9,10 +9,14 @@ namespace EventPortal.Tests.Data;
 /// </summary>
 public sealed class GroupCommitTests
 {
+    static Task<PortalApp> StartQuietAsync() =>
+        // No dispatcher: its claims would be writes of their own in the counts below.
+        PortalApp.StartSqliteAsync(settings: new Dictionary<string, string?> { ["EventPortal:Mail:DispatcherEnabled"] = "false" });
+
     [Fact]
     public async Task Concurrent_writes_share_commits_yet_each_one_commits_or_rolls_back_alone()
     {
-        await using var app = await PortalApp.StartSqliteAsync();
+        await using var app = await StartQuietAsync();
         await app.Db.WriteAsync((c, tx) => c.ExecuteAsync("CREATE TABLE group_test (n INTEGER PRIMARY KEY, note TEXT NOT NULL)", transaction: tx), CancellationToken.None);
         var before = app.Db.WriterStatistics;
 
@@ -39,9 +43,9 @@ public sealed class GroupCommitTests
     }
 
     [Fact]
-    public async Task A_write_whose_caller_gave_up_before_it_ran_does_nothing()
+    public async Task A_caller_waiting_behind_a_slow_write_can_give_up_at_once_and_its_write_never_runs()
     {
-        await using var app = await PortalApp.StartSqliteAsync();
+        await using var app = await StartQuietAsync();
         await app.Db.WriteAsync((c, tx) => c.ExecuteAsync("CREATE TABLE cancel_test (n INTEGER PRIMARY KEY)", transaction: tx), CancellationToken.None);
         var release = new TaskCompletionSource();
         // Hold the writer so the next write has to wait in the queue.
@@ -49,9 +53,28 @@ public sealed class GroupCommitTests
         using var cancel = new CancellationTokenSource();
         var waiting = app.Db.WriteAsync((c, tx) => c.ExecuteAsync("INSERT INTO cancel_test (n) VALUES (1)", transaction: tx), cancel.Token);
         cancel.Cancel();
+        // Answered while the slow write still holds the writer, not when it lets go.
+        var first = await Task.WhenAny(waiting, Task.Delay(TimeSpan.FromSeconds(10)));
+        Assert.Same(waiting, first);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
         release.SetResult();
         await holder;
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
-        Assert.Equal(0, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM cancel_test"));
+        // The writer goes on working after all that.
+        await app.Db.WriteAsync((c, tx) => c.ExecuteAsync("INSERT INTO cancel_test (n) VALUES (2)", transaction: tx), CancellationToken.None);
+        Assert.Equal([2L], await app.QueryAsync<long>("SELECT n FROM cancel_test"));
+    }
+
+    [Fact]
+    public async Task A_write_that_breaks_its_own_transaction_fails_alone_and_the_writer_carries_on()
+    {
+        await using var app = await StartQuietAsync();
+        await app.Db.WriteAsync((c, tx) => c.ExecuteAsync("CREATE TABLE broken_test (n INTEGER PRIMARY KEY)", transaction: tx), CancellationToken.None);
+        // COMMIT inside the work ends the transaction under the writer's feet: its rollback and commit then fail.
+        var breaker = app.Db.WriteAsync((c, tx) => c.ExecuteAsync("COMMIT", transaction: tx), CancellationToken.None);
+        await Assert.ThrowsAnyAsync<Exception>(() => breaker);
+        var after = await Task.WhenAll(Enumerable.Range(1, 20).Select(i =>
+            app.Db.WriteAsync((c, tx) => c.ExecuteAsync("INSERT INTO broken_test (n) VALUES (@i)", new { i }, tx), CancellationToken.None)));
+        Assert.All(after, n => Assert.Equal(1, n));
+        Assert.Equal(20, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM broken_test"));
     }
 }
