@@ -150,6 +150,9 @@ public static class RegistrationActions
                 manage = Tokens.Hash(Tokens.NewSeed()), join = Tokens.Hash(Tokens.NewSeed()), watch = Tokens.Hash(Tokens.NewSeed()),
             }, tx, cancellationToken: ct));
             await c.ExecuteAsync(new CommandDefinition(SkipPendingMail, new { id, now }, tx, cancellationToken: ct));
+            // A failed mail's error may quote the address.
+            await c.ExecuteAsync(new CommandDefinition(
+                "UPDATE outbox SET last_error = 'personal data deleted' WHERE registration_id = @id AND status = 'failed'", new { id }, tx, cancellationToken: ct));
             await Audit.WriteAsync(c, tx, http, "registration.erase", Target(id), cancelled ? "cancelled, personal data deleted" : "personal data deleted", now, ct);
             return ActionOutcome.Done;
         }, ct);

@@ -29,7 +29,7 @@ public sealed class PrivacyOptions
 /// <summary>
 /// Deletes the personal data of every registration of events that ended (and whose recording
 /// stopped being available) more than <see cref="PrivacyOptions.RetentionDays"/> ago, one event per transaction: names, addresses,
-/// organisation, answers, notes and personal links go; ticket, status, category, attendance and
+/// organisation, answers, notes and personal links go (and Zoom registrants are withdrawn); ticket, status, category, attendance and
 /// times stay, so counts and reports still add up. Mail still owed to those people is skipped.
 /// Each purge is written to <c>purge_log</c> and the audit log. Several instances may run this:
 /// the event row's <c>personal_data_purged_at</c> is claimed in the same transaction.
@@ -47,9 +47,16 @@ public sealed class RetentionPurge(Db db, IOptions<PrivacyOptions> options, Time
         WHERE event_id = @Id
         """;
 
+    // Mail still owed would go to the placeholder: skipped. Meeting rows stay (withdrawing a Zoom
+    // registrant is part of the purge). A failed row's error may quote the address: replaced.
     const string SkipOwedMail = """
         UPDATE outbox SET status = 'skipped', last_error = 'personal data purged (retention)', sent_at = @now
-        WHERE event_id = @Id AND registration_id IS NOT NULL AND status IN ('queued', 'retry')
+        WHERE event_id = @Id AND registration_id IS NOT NULL AND status IN ('queued', 'retry') AND kind NOT LIKE 'meeting.%'
+        """;
+
+    const string ForgetErrors = """
+        UPDATE outbox SET last_error = 'personal data purged (retention)'
+        WHERE event_id = @Id AND registration_id IS NOT NULL AND status = 'failed'
         """;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -81,7 +88,8 @@ public sealed class RetentionPurge(Db db, IOptions<PrivacyOptions> options, Time
             due = (await connection.QueryAsync<Due>(new CommandDefinition(
                 """
                 SELECT id, slug FROM events
-                WHERE ends_at < @before AND (recording_available_until IS NULL OR recording_available_until < @before)
+                WHERE ends_at < @before
+                  AND (recording_url IS NULL OR (recording_available_until IS NOT NULL AND recording_available_until < @before))
                   AND personal_data_purged_at IS NULL
                 ORDER BY ends_at
                 """,
@@ -96,8 +104,13 @@ public sealed class RetentionPurge(Db db, IOptions<PrivacyOptions> options, Time
                         "UPDATE events SET personal_data_purged_at = @now WHERE id = @Id AND personal_data_purged_at IS NULL",
                         new { e.Id, now }, tx, cancellationToken: ct)) == 0)
                     return -1;
+                // Zoom keeps each registrant's name and address: withdraw them (the row reads only the registrant id).
+                var atZoom = await c.QueryAsync<long>(new CommandDefinition(
+                    "SELECT id FROM registrations WHERE event_id = @Id AND provider_registrant_id IS NOT NULL", new { e.Id }, tx, cancellationToken: ct));
+                foreach (var registrationId in atZoom) await Meetings.MeetingSync.QueueUnregisterAsync(c, tx, registrationId, now, ct);
                 var erased = await c.ExecuteAsync(new CommandDefinition(Erase, new { e.Id, now, placeholder = RegistrationActions.ErasedName }, tx, cancellationToken: ct));
                 await c.ExecuteAsync(new CommandDefinition(SkipOwedMail, new { e.Id, now }, tx, cancellationToken: ct));
+                await c.ExecuteAsync(new CommandDefinition(ForgetErrors, new { e.Id }, tx, cancellationToken: ct));
                 await c.ExecuteAsync(new CommandDefinition("""
                     INSERT INTO purge_log (event_id, event_slug, registrations, retention_days, purged_at) VALUES (@Id, @Slug, @erased, @days, @now)
                     """, new { e.Id, e.Slug, erased, days, now }, tx, cancellationToken: ct));
