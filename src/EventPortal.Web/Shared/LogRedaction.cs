@@ -31,7 +31,12 @@ public static partial class LogRedaction
         {
             var d = services[i];
             if (d.ServiceType != typeof(ILoggerProvider) || d.IsKeyedService) continue;
-            services[i] = ServiceDescriptor.Describe(typeof(ILoggerProvider), sp => new RedactingProvider(Create(sp, d)), d.Lifetime);
+            services[i] = ServiceDescriptor.Describe(typeof(ILoggerProvider), sp => Create(sp, d) switch
+            {
+                // Providers that read scopes themselves (console, JSON console) get a masking view of them.
+                ISupportExternalScope scoped and ILoggerProvider inner => new RedactingScopedProvider(inner, scoped),
+                var inner => new RedactingProvider(inner),
+            }, d.Lifetime);
         }
         return services;
     }
@@ -43,7 +48,7 @@ public static partial class LogRedaction
 
     // A personal token is 24 base64url characters; 16 or more after /r/, /j/ or /w/ is masked
     // (so a mistyped or truncated token is masked too).
-    [GeneratedRegex("(/[rjw]/)[A-Za-z0-9_-]{16,}")]
+    [GeneratedRegex("(/[rjw]/)[A-Za-z0-9_-]{16,}", RegexOptions.IgnoreCase)]
     private static partial Regex PersonalPath();
 
     [GeneratedRegex(@"(token[""']?\s*[=:]\s*[\[""']?)[A-Za-z0-9_-]{16,}", RegexOptions.IgnoreCase)]
@@ -52,16 +57,53 @@ public static partial class LogRedaction
     [GeneratedRegex(@"with arguments \(.*\)", RegexOptions.Singleline)]
     private static partial Regex HandlerArguments();
 
-    sealed class RedactingProvider(ILoggerProvider inner) : ILoggerProvider, ISupportExternalScope
+    sealed class RedactingProvider(ILoggerProvider inner) : ILoggerProvider
     {
         public ILogger CreateLogger(string categoryName) => new RedactingLogger(inner.CreateLogger(categoryName));
-        public void SetScopeProvider(IExternalScopeProvider scopeProvider) => (inner as ISupportExternalScope)?.SetScopeProvider(scopeProvider);
         public void Dispose() => inner.Dispose();
+    }
+
+    sealed class RedactingScopedProvider(ILoggerProvider inner, ISupportExternalScope scoped) : ILoggerProvider, ISupportExternalScope
+    {
+        public ILogger CreateLogger(string categoryName) => new RedactingLogger(inner.CreateLogger(categoryName));
+        public void SetScopeProvider(IExternalScopeProvider scopeProvider) => scoped.SetScopeProvider(new MaskingScopes(scopeProvider));
+        public void Dispose() => inner.Dispose();
+    }
+
+    /// <summary>The scopes a provider reads, each masked as it is read.</summary>
+    sealed class MaskingScopes(IExternalScopeProvider inner) : IExternalScopeProvider
+    {
+        public void ForEachScope<TState>(Action<object?, TState> callback, TState state) =>
+            inner.ForEachScope((scope, s) => callback(scope is null ? null : MaskScope(scope), s), state);
+        public IDisposable Push(object? state) => inner.Push(state);
+    }
+
+    /// <summary>A scope with a personal path or token in it, masked; any other scope as it was.</summary>
+    static object MaskScope(object state)
+    {
+        var text = state.ToString() ?? "";
+        if (state is IEnumerable<KeyValuePair<string, object?>> values)
+        {
+            var masked = values.Select(v => v.Value is string value && Redact(value) is var m && m != value
+                ? new KeyValuePair<string, object?>(v.Key, m) : v).ToList();
+            return Redact(text) != text || !masked.SequenceEqual(values) ? new MaskedScope(masked, Redact(text)) : state;
+        }
+        return Redact(text) != text ? Redact(text) : state;
+    }
+
+    sealed class MaskedScope(List<KeyValuePair<string, object?>> values, string text) : IReadOnlyList<KeyValuePair<string, object?>>
+    {
+        public KeyValuePair<string, object?> this[int index] => values[index];
+        public int Count => values.Count;
+        public IEnumerator<KeyValuePair<string, object?>> GetEnumerator() => values.GetEnumerator();
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+        public override string ToString() => text;
     }
 
     sealed class RedactingLogger(ILogger inner) : ILogger
     {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => inner.BeginScope(state);
+        /// <summary>Scopes too: ASP.NET Core opens one per request holding its path (<c>RequestPath=/r/…</c>).</summary>
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => inner.BeginScope(MaskScope(state));
         public bool IsEnabled(LogLevel logLevel) => inner.IsEnabled(logLevel);
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
