@@ -104,9 +104,12 @@ public static class EventChanges
                 var before = await EventSpec.LoadAsync(c, tx, spec.Slug, ct);
                 if (before is null) return ChangeResult.Refused("slug", "error.eventNotFound");
                 if (before.Status == "cancelled") return ChangeResult.Refused("status", "adminEvent.error.cancelled");
-                // Another provider would not know the meeting made by this one: its meeting must go first (cancel, or ask an owner).
+                // Another provider would not know the meeting made (or being made) by this one: it must go first (cancel, or ask an owner).
                 if (spec.MeetingProvider != before.MeetingProvider && await c.ExecuteScalarAsync<int>(new CommandDefinition(
-                        "SELECT COUNT(*) FROM events WHERE id = @Id AND meeting_external_id IS NOT NULL AND COALESCE(meeting_state, '') <> 'deleted'",
+                        """
+                        SELECT COUNT(*) FROM events WHERE id = @Id
+                          AND ((meeting_external_id IS NOT NULL AND COALESCE(meeting_state, '') <> 'deleted') OR meeting_state IN ('pending', 'creating'))
+                        """,
                         new { before.Id }, tx, cancellationToken: ct)) > 0)
                     return ChangeResult.Refused("meetingProvider", "adminEvent.error.providerHasMeeting", before.MeetingProvider);
                 var promoted = await ApplyTicketsAsync(c, tx, before, spec.TicketTypes, now, ct);

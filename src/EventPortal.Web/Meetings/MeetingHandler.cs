@@ -35,6 +35,8 @@ public sealed class MeetingHandler(Db db, IServiceProvider services, IOptions<Me
     public static readonly TimeSpan CreateClaimLapse = TimeSpan.FromMinutes(3);
 
     readonly ConcurrentDictionary<long, SemaphoreSlim> _eventGates = new();
+    /// <summary>This app instance, as the owner of a Zoom create claim.</summary>
+    readonly string _instance = Guid.NewGuid().ToString("N");
     GraphClient? _graph;
 
     public string KindPrefix => MeetingSync.KindPrefix;
@@ -175,13 +177,19 @@ public sealed class MeetingHandler(Db db, IServiceProvider services, IOptions<Me
                 if (!await ClaimCreateAsync(ev.Id, ct))
                     throw new OutboxException("Another instance is making this event's Zoom meeting; trying again shortly.", permanent: false)
                     { RetryAfter = TimeSpan.FromSeconds(10) };
-                // No idempotency key at Zoom: an earlier attempt may have made the meeting and
-                // crashed before recording it. Our key in the agenda finds it.
-                var made = await zoom.FindMeetingAsync(AgendaKey(ev), ct);
-                if (made is not null) await zoom.UpdateMeetingAsync(made.Id, request, ct);
-                else made = await zoom.CreateMeetingAsync(request, ct);
-                await SaveAsync(ev.Id, "ready", made.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), made.JoinUrl, ct,
-                    queueRegistrants: zoomSettings.RegistrantLinks);
+                // The claim must not lapse while we work: give up well before, and the retry finds what we made.
+                using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct))
+                {
+                    deadline.CancelAfter(CreateClaimLapse - TimeSpan.FromSeconds(30));
+                    // No idempotency key at Zoom: an earlier attempt may have made the meeting and
+                    // crashed before recording it. Our key in the agenda finds it.
+                    var made = await zoom.FindMeetingAsync(AgendaKey(ev), deadline.Token);
+                    if (made is not null) await zoom.UpdateMeetingAsync(made.Id, request, deadline.Token);
+                    else made = await zoom.CreateMeetingAsync(request, deadline.Token);
+                    if (!await SaveAsync(ev.Id, "ready", made.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), made.JoinUrl, ct,
+                            queueRegistrants: zoomSettings.RegistrantLinks, claim: _instance))
+                        logger.LogWarning("Zoom meeting for event {EventId} made after this instance's claim lapsed; the claim's holder adopts it by its agenda key", ev.Id);
+                }
                 return OutboxResult.Done;
             case MeetingSync.Delete:
                 if (id is null && ev.MeetingState is "pending" or "creating" && await zoom.FindMeetingAsync(AgendaKey(ev), ct) is { } lost) id = lost.Id;
@@ -206,7 +214,7 @@ public sealed class MeetingHandler(Db db, IServiceProvider services, IOptions<Me
     /// meeting needs registration and manual approval, and we add each registrant with
     /// auto_approve: a leaked registration page then cannot let strangers approve themselves.
     /// </summary>
-    static ZoomMeetingRequest ZoomRequest(EventRow ev, bool registrantLinks) => new(
+    ZoomMeetingRequest ZoomRequest(EventRow ev, bool registrantLinks) => new(
         ev.Title.Length > 200 ? ev.Title[..200] : ev.Title,
         Type: 2,
         StartTime: ev.LocalTime(ev.StartsAt),
@@ -217,8 +225,12 @@ public sealed class MeetingHandler(Db db, IServiceProvider services, IOptions<Me
             ? new ZoomMeetingSettings(ApprovalType: 1, RegistrationType: 1, JoinBeforeHost: false, JbhTime: null)
             : new ZoomMeetingSettings(ApprovalType: 2, RegistrationType: null, JoinBeforeHost: false, JbhTime: null));
 
-    /// <summary>Our key, in brackets, as the agenda of the Zoom meeting (the host sees it; attendees see the event page instead).</summary>
-    static string AgendaKey(EventRow ev) => $"[{ev.ExternalKey}]";
+    /// <summary>
+    /// Our key, in brackets, as the agenda of the Zoom meeting (the host sees it; attendees see
+    /// the event page instead). It names this installation too, so a staging and a production
+    /// portal sharing one Zoom user never take each other's meetings.
+    /// </summary>
+    string AgendaKey(EventRow ev) => $"[eventportal-{services.GetRequiredService<Registrations.Tokens>().Installation}-event-{ev.Id}]";
 
     async Task<OutboxResult> ZoomRegistrantAsync(ZoomClient zoom, EventRow ev, long? meetingId, OutboxRow row, CancellationToken ct)
     {
@@ -233,9 +245,14 @@ public sealed class MeetingHandler(Db db, IServiceProvider services, IOptions<Me
                 """, new { registrationId }, cancellationToken: ct));
         if (person.Email is null || person.Status != "confirmed" || person.Kind != "live" || person.ProviderJoinUrl is not null) return OutboxResult.Skipped;
         var registrant = await zoom.AddRegistrantAsync(id, new ZoomRegistrantRequest(person.Email, person.GivenName, person.FamilyName), ct);
-        await db.WriteAsync((c, tx) => c.ExecuteAsync(new CommandDefinition(
-            "UPDATE registrations SET provider_join_url = @JoinUrl, provider_registrant_id = @RegistrantId WHERE id = @registrationId",
-            new { registrant.JoinUrl, registrant.RegistrantId, registrationId }, tx, cancellationToken: ct)), ct);
+        // Still entitled? A cancel or switch that committed meanwhile found no registrant to withdraw.
+        var kept = await db.WriteAsync((c, tx) => c.ExecuteAsync(new CommandDefinition("""
+            UPDATE registrations SET provider_join_url = @JoinUrl, provider_registrant_id = @RegistrantId
+            WHERE id = @registrationId AND status = 'confirmed' AND provider_registrant_id IS NULL
+              AND ticket_type_id IN (SELECT id FROM ticket_types WHERE kind = 'live')
+            """, new { registrant.JoinUrl, registrant.RegistrantId, registrationId }, tx)), CancellationToken.None) == 1;
+        if (!kept && registrant.RegistrantId is { } lateId)
+            await zoom.CancelRegistrantAsync(id, lateId, person.Email, CancellationToken.None);
         return OutboxResult.Done;
     }
 
@@ -273,36 +290,40 @@ public sealed class MeetingHandler(Db db, IServiceProvider services, IOptions<Me
             """, new { eventId }, cancellationToken: ct));
     }
 
-    /// <summary>Marks the event's meeting as being made by us, unless another instance holds a fresh claim.</summary>
+    /// <summary>Marks the event's meeting as being made by this instance, unless another holds a fresh claim.</summary>
     Task<bool> ClaimCreateAsync(long eventId, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         return db.WriteAsync(async (c, tx) => await c.ExecuteAsync(new CommandDefinition("""
-            UPDATE events SET meeting_state = 'creating', meeting_synced_at = @now
+            UPDATE events SET meeting_state = 'creating', meeting_claim = @instance, meeting_synced_at = @now
             WHERE id = @eventId AND meeting_external_id IS NULL
-              AND (meeting_state IS NULL OR meeting_state <> 'creating' OR meeting_synced_at IS NULL OR meeting_synced_at < @lapsed)
-            """, new { eventId, now, lapsed = now - CreateClaimLapse }, tx, cancellationToken: ct)) == 1, ct);
+              AND (meeting_state IS NULL OR meeting_state <> 'creating' OR meeting_claim IS NULL OR meeting_claim = @instance
+                   OR meeting_synced_at IS NULL OR meeting_synced_at < @lapsed)
+            """, new { eventId, now, lapsed = now - CreateClaimLapse, instance = _instance }, tx, cancellationToken: ct)) == 1, ct);
     }
 
-    /// <summary>The provider's answer, recorded at once; a null URL keeps the one we have.</summary>
-    Task SaveAsync(long eventId, string state, string externalId, string? joinUrl, CancellationToken ct, bool queueRegistrants = false)
+    /// <summary>
+    /// The provider's answer, recorded at once; a null URL keeps the one we have. With
+    /// <paramref name="claim"/>, only while that create claim is still held (false otherwise).
+    /// </summary>
+    Task<bool> SaveAsync(long eventId, string state, string externalId, string? joinUrl, CancellationToken ct, bool queueRegistrants = false, string? claim = null)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         // Not the dispatcher's token: the provider has acted, so the record must be written even while shutting down.
         return db.WriteAsync(async (c, tx) =>
         {
-            await c.ExecuteAsync(new CommandDefinition("""
+            var saved = await c.ExecuteAsync(new CommandDefinition($"""
                 UPDATE events SET meeting_external_id = @externalId, meeting_url = COALESCE(@joinUrl, meeting_url),
-                    meeting_state = @state, meeting_error = NULL, meeting_synced_at = @now
-                WHERE id = @eventId
-                """, new { eventId, state, externalId, joinUrl, now }, tx));
-            if (!queueRegistrants) return 0;
+                    meeting_state = @state, meeting_error = NULL, meeting_synced_at = @now, meeting_claim = NULL
+                WHERE id = @eventId{(claim is null ? "" : " AND meeting_claim = @claim")}
+                """, new { eventId, state, externalId, joinUrl, now, claim }, tx)) == 1;
+            if (!saved || !queueRegistrants) return saved;
             var confirmed = await c.QueryAsync<long>(new CommandDefinition("""
                 SELECT r.id FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id
                 WHERE r.event_id = @eventId AND r.status = 'confirmed' AND t.kind = 'live' AND r.provider_join_url IS NULL
                 """, new { eventId }, tx));
             foreach (var registrationId in confirmed) await MeetingSync.QueueRegistrantAsync(c, tx, eventId, registrationId, now, CancellationToken.None);
-            return 0;
+            return true;
         }, CancellationToken.None);
     }
 
@@ -310,7 +331,8 @@ public sealed class MeetingHandler(Db db, IServiceProvider services, IOptions<Me
     {
         var now = clock.GetUtcNow().UtcDateTime;
         return db.WriteAsync((c, tx) => c.ExecuteAsync(new CommandDefinition("""
-            UPDATE events SET meeting_state = 'deleted', meeting_external_id = @externalId, meeting_url = NULL, meeting_error = NULL, meeting_synced_at = @now
+            UPDATE events SET meeting_state = 'deleted', meeting_external_id = @externalId, meeting_url = NULL, meeting_error = NULL,
+                meeting_synced_at = @now, meeting_claim = NULL
             WHERE id = @eventId AND (meeting_external_id = @externalId OR meeting_external_id IS NULL)
             """, new { eventId, externalId, now }, tx)), CancellationToken.None);
     }
@@ -329,10 +351,11 @@ public sealed class MeetingHandler(Db db, IServiceProvider services, IOptions<Me
         await db.WriteAsync((c, tx) => c.ExecuteAsync(new CommandDefinition(
             """
             UPDATE events SET meeting_error = @message,
-                meeting_state = CASE WHEN @failed THEN 'failed' WHEN meeting_state = 'creating' THEN 'pending' ELSE meeting_state END
+                meeting_state = CASE WHEN @failed THEN 'failed' WHEN meeting_state = 'creating' AND meeting_claim = @instance THEN 'pending' ELSE meeting_state END,
+                meeting_claim = CASE WHEN meeting_claim = @instance THEN NULL ELSE meeting_claim END
             WHERE id = @Id
             """,
-            new { message, failed = !transient, ev.Id }, tx)), CancellationToken.None);
+            new { message, failed = !transient, ev.Id, instance = _instance }, tx)), CancellationToken.None);
         return new OutboxException(message, permanent: !transient, inner)
         {
             RetryAfter = transient && retryAfter is { } wait ? (wait > MaxRetryAfter ? MaxRetryAfter : wait) : null,

@@ -28,7 +28,8 @@ public static class MeetingSync
         if (!await Outbox.EnqueueAsync(c, tx, KindPrefix + action, $"meeting:{eventId}:{action}:{version}", eventId, null, now, ct)) return;
         if (action == Create)
             await c.ExecuteAsync(new CommandDefinition(
-                "UPDATE events SET meeting_state = 'pending', meeting_error = NULL WHERE id = @eventId AND meeting_external_id IS NULL",
+                // A create another instance is working on keeps its claim.
+                "UPDATE events SET meeting_state = 'pending', meeting_error = NULL WHERE id = @eventId AND meeting_external_id IS NULL AND COALESCE(meeting_state, '') <> 'creating'",
                 new { eventId }, tx, cancellationToken: ct));
     }
 

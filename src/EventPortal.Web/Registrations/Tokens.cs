@@ -23,6 +23,8 @@ public sealed class Tokens
     public string Manage(string seed) => Derive("manage", seed);
     public string Join(string seed) => Derive("join", seed);
     public string Watch(string seed) => Derive("watch", seed);
+    /// <summary>A short id of this installation (its database), for keys we leave at outside services.</summary>
+    public string Installation => Derive("installation", "eventportal")[..8];
 
     public static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 

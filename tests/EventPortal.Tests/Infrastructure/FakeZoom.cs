@@ -94,6 +94,9 @@ public sealed partial class FakeZoom : IAsyncDisposable
             }
     }
 
+    /// <summary>Runs after a registrant is added and before Zoom's answer is sent (to let a test change the world in between).</summary>
+    public Func<Task>? BeforeRegistrantAnswer { get; set; }
+
     public void FailNext(FakeZoomFailure failure, int times = 1)
     {
         lock (_gate) for (var i = 0; i < times; i++) _failures.Enqueue(failure);
@@ -248,6 +251,7 @@ public sealed partial class FakeZoom : IAsyncDisposable
         var registrant = new FakeZoomRegistrant(id, registrantId, email, f.GetString()!, r.TryGetProperty("last_name", out var l) ? l.GetString() ?? "" : "",
             r.TryGetProperty("auto_approve", out var aa) && aa.ValueKind == JsonValueKind.True, $"https://us06web.zoom.us/w/{id}?tk={registrantId}");
         lock (_gate) _registrants.Add(registrant);
+        if (BeforeRegistrantAnswer is { } hook) await hook();
         await WriteJsonAsync(context, 201, new Dictionary<string, object>
         {
             ["id"] = id, ["registrant_id"] = registrantId, ["topic"] = meeting.Topic, ["start_time"] = meeting.StartTime, ["join_url"] = registrant.JoinUrl,

@@ -112,4 +112,22 @@ public sealed class MeetingLifecycleTests
         Assert.Contains("Zoom の会議が作成済み", page);
         Assert.Equal("Zoom", await app.QueryOneAsync<string>("SELECT meeting_provider FROM events WHERE slug = 'switched'"));
     }
+
+    [Fact]
+    public async Task The_provider_cannot_be_switched_while_its_meeting_is_being_made()
+    {
+        await using var zoom = await FakeZoom.StartAsync();
+        var settings = Organisers.Bootstrap(MeetingKit.Quick(zoom.Settings()));
+        settings["EventPortal:Mail:DispatcherEnabled"] = "false";   // the create stays queued
+        await using var app = await PortalApp.StartSqliteAsync(settings: settings);
+        var (slug, id) = await app.ProviderEventAsync("Zoom");
+        await app.QueueMeetingAsync(id, Web.Meetings.MeetingSync.Create, 0);
+        Assert.Equal("pending", (await app.MeetingAsync(id)).MeetingState);
+
+        using var api = app.Api();
+        var refused = await api.PatchAsJsonAsync($"/api/admin/events/{slug}", new { meetingProvider = "Teams" });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        Assert.Contains("meetingProvider", await refused.Content.ReadAsStringAsync());
+        Assert.Equal("Zoom", await app.QueryOneAsync<string>("SELECT meeting_provider FROM events WHERE id = @id", new { id }));
+    }
 }

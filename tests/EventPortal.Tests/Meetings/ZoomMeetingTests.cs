@@ -158,12 +158,13 @@ public sealed class ZoomMeetingTests
         var (_, id) = await app.ProviderEventAsync("Zoom");
 
         Assert.Equal(OutboxResult.Done, await app.RunDirectlyAsync(id, MeetingSync.Create));
-        var ours = Assert.Single(zoom.Meetings, m => m.Agenda == $"[eventportal-event-{id}]");
+        var key = $"[eventportal-{app.Tokens.Installation}-event-{id}]";
+        var ours = Assert.Single(zoom.Meetings, m => m.Agenda == key);
         // The commit is lost: the database knows nothing of the meeting Zoom made.
         await app.ExecuteAsync("UPDATE events SET meeting_url = NULL, meeting_external_id = NULL, meeting_state = 'pending' WHERE id = @id", new { id });
         Assert.Equal(OutboxResult.Done, await app.RunDirectlyAsync(id, MeetingSync.Create));
 
-        Assert.Single(zoom.Meetings, m => m.Agenda == $"[eventportal-event-{id}]");
+        Assert.Single(zoom.Meetings, m => m.Agenda == key);
         Assert.Equal(321, zoom.Meetings.Count);
         var stored = await app.MeetingAsync(id);
         Assert.Equal((ours.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), ours.JoinUrl), (stored.MeetingExternalId, stored.MeetingUrl));
@@ -223,7 +224,8 @@ public sealed class ZoomMeetingTests
         await using var app = await StartAsync(zoom);
         var (_, id) = await app.ProviderEventAsync("Zoom");
         // Another instance's fresh claim.
-        await app.ExecuteAsync("UPDATE events SET meeting_state = 'creating', meeting_synced_at = @now WHERE id = @id", new { id, now = DateTime.UtcNow });
+        await app.ExecuteAsync("UPDATE events SET meeting_state = 'creating', meeting_claim = 'another-instance', meeting_synced_at = @now WHERE id = @id",
+            new { id, now = DateTime.UtcNow });
 
         var waited = await Assert.ThrowsAsync<OutboxException>(() => app.RunDirectlyAsync(id, MeetingSync.Create));
         Assert.False(waited.Permanent);
@@ -252,5 +254,37 @@ public sealed class ZoomMeetingTests
         Assert.Equal("pending", (await app.MeetingAsync(id)).MeetingState);
         Assert.Equal(OutboxResult.Done, await app.RunDirectlyAsync(id, MeetingSync.Create));
         Assert.Single(zoom.Meetings);
+    }
+
+    [Fact]
+    public async Task A_registrant_added_while_the_registration_was_being_cancelled_is_withdrawn_at_once()
+    {
+        await using var zoom = await FakeZoom.StartAsync();
+        await using var app = await StartAsync(zoom, registrantLinks: true);
+        var (slug, id) = await app.ProviderEventAsync("Zoom", startsAt: DateTime.UtcNow.AddDays(3));
+        await app.QueueMeetingAsync(id, MeetingSync.Create, 0);
+        await app.SettledAsync();
+        // The registrant's cancellation commits while Zoom is answering the sign-up.
+        zoom.BeforeRegistrantAnswer = () => app.ExecuteAsync("UPDATE registrations SET status = 'cancelled' WHERE email = 'late@example.jp'");
+        using var client = app.Client();
+        await client.RegisteredAsync(slug, "late@example.jp");
+        var withdrawn = await WaitAsync(() => zoom.Registrants.SingleOrDefault(r => r.Status == "cancelled"), app);
+        Assert.Equal("late@example.jp", withdrawn.Email);
+        Assert.Null(await app.QueryOneAsync<string?>("SELECT provider_registrant_id FROM registrations WHERE email = 'late@example.jp'"));
+    }
+
+    [Fact]
+    public async Task Each_installation_finds_only_its_own_meetings()
+    {
+        await using var zoom = await FakeZoom.StartAsync();
+        await using var staging = await StartAsync(zoom);
+        await using var production = await StartAsync(zoom);
+        var (_, stagingEvent) = await staging.ProviderEventAsync("Zoom");
+        var (_, productionEvent) = await production.ProviderEventAsync("Zoom");
+        Assert.Equal(stagingEvent, productionEvent);   // both databases' first event: the same id
+        Assert.Equal(OutboxResult.Done, await staging.RunDirectlyAsync(stagingEvent, MeetingSync.Create));
+        Assert.Equal(OutboxResult.Done, await production.RunDirectlyAsync(productionEvent, MeetingSync.Create));
+        Assert.Equal(2, zoom.Meetings.Count);
+        Assert.NotEqual((await staging.MeetingAsync(stagingEvent)).MeetingExternalId, (await production.MeetingAsync(productionEvent)).MeetingExternalId);
     }
 }

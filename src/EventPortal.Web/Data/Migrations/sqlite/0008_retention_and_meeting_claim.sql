@@ -1,5 +1,7 @@
 -- Retention (Privacy/RetentionPurge.cs): when an event's personal data was deleted, and a log of
 -- every purge (kept after the data is gone, so it can be shown that the rule was applied).
+-- meeting_claim: the app instance making the event's Zoom meeting (Meetings/MeetingHandler.cs).
+ALTER TABLE events ADD COLUMN meeting_claim TEXT;
 ALTER TABLE events ADD COLUMN personal_data_purged_at TEXT;
 CREATE TABLE purge_log (
     id              INTEGER PRIMARY KEY,
