@@ -83,6 +83,7 @@ public partial class Program
             // Every console page needs a signed-in organiser unless it says [AllowAnonymous].
             o.Conventions.AuthorizeFolder("/Admin", AdminAuth.Staff);
         });
+        builder.Services.AddPageGuards();       // no 500 for a request no page handler takes (Shared/PageGuards.cs)
         builder.Services.AddProblemDetails();
 
         // Nothing a client can send is large: a registration is a few kB. Bodies over 1 MB get
