@@ -23,8 +23,14 @@ namespace EventPortal.Tests.Proof;
 [Collection(ProofCollection.Name)]
 public sealed partial class GeneratedHostileInput(ITestOutputHelper output)
 {
-    /// <summary>PostgreSQL (the multi-instance store, stricter about text than SQLite) always; SQLite too at full size.</summary>
-    public static TheoryData<string> Providers() => ProofRun.FullSize ? new() { "Postgres", "Sqlite" } : new() { "Postgres" };
+    /// <summary>PostgreSQL (the multi-instance store, stricter about text than SQLite); <c>PROOF_FUZZ_PROVIDERS=Postgres,Sqlite</c> for both.</summary>
+    public static TheoryData<string> Providers()
+    {
+        var data = new TheoryData<string>();
+        foreach (var provider in (Environment.GetEnvironmentVariable("PROOF_FUZZ_PROVIDERS") is { Length: > 0 } list ? list : "Postgres").Split(','))
+            data.Add(provider.Trim());
+        return data;
+    }
 
     [Theory]
     [MemberData(nameof(Providers))]
