@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
@@ -33,6 +34,9 @@ public static class PageGuards
         public void OnPageHandlerExecuting(PageHandlerExecutingContext context)
         {
             if (context.HandlerMethod is not null || context.ActionDescriptor.HandlerMethods.Count == 0) return;
+            // The error page re-executed for a PUT or PATCH keeps the status it was called for.
+            if (context.HttpContext.Features.Get<IStatusCodeReExecuteFeature>() is not null
+                || context.HttpContext.Features.Get<IExceptionHandlerFeature>() is not null) return;
             context.Result = context.RouteData.Values.TryGetValue("handler", out var handler) && handler is string { Length: > 0 }
                 ? new NotFoundResult()
                 : new StatusCodeResult(StatusCodes.Status405MethodNotAllowed);
