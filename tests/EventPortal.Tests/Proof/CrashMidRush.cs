@@ -27,12 +27,12 @@ public sealed class CrashMidRush(ITestOutputHelper output)
         string deadInstance = "";
         async Task CrashAsync()
         {
-            // Hold the SMTP server first: sessions already past RCPT finish and are recorded, new
-            // ones wait at RCPT. Killing then leaves the dead instance's claimed rows in flight
+            // Hold the SMTP server first: sessions already past RCPT finish and are recorded (we
+            // wait until every stored message's row says sent), new ones wait at RCPT. Killing then leaves the dead instance's claimed rows in flight
             // with their SMTP sessions open, and none of its messages between the server's "250"
             // and our database update: the one window SMTP cannot close (README, "Mail").
             cluster.Smtp.Hold();
-            await Task.Delay(1000);
+            await Ledger.WaitUntilSettledAsync(cluster);
             deadInstance = $":{cluster.Instance(0).Pid}:";
             await cluster.KillAsync(0);
             killedAt = clock.Elapsed.TotalSeconds;

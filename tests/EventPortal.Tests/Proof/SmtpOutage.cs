@@ -28,7 +28,7 @@ public sealed class SmtpOutage(ITestOutputHelper output)
         {
             // Held first, so the kill lands on no half-accepted message (see CrashMidRush), then down.
             cluster.Smtp.Hold();
-            await Task.Delay(500);
+            await Ledger.WaitUntilSettledAsync(cluster);
             await cluster.Smtp.StopAsync();
             downAt = clock.Elapsed.TotalSeconds;
             cluster.Smtp.Release();
