@@ -181,6 +181,8 @@ print("- Software: .NET SDK $(dotnet --version), PostgreSQL $("$PGBIN/postgres" 
 print("- Sizes: crowd $CROWD, crash $CRASH and outage $OUTAGE registrations (those two started at $RATE/s), $CONCURRENCY in flight; SMTP down $OUTAGE_SECONDS s; hostile input $FUZZ_VALUES values, fan-out $FUZZ_FANOUT, $FUZZ_PROVIDERS")
 print("- Test run: exit $status after $ELAPSED s")
 print()
+order = {"flash-crowd": 0, "crash": 1, "smtp-outage": 2, "hostile-input": 3}
+rows.sort(key=lambda r: (order.get(r["scenario"], 9), r.get("instances", 0)))
 crowd = [r for r in rows if r["scenario"] in ("flash-crowd", "crash", "smtp-outage")]
 if crowd:
     print("| scenario | instances | registrations | answered | registrations/s | p50 ms | p99 ms | max ms | confirmed / seats | waitlisted | 409 | 5xx | no answer | oversold | lost | mails owed | delivered | duplicates | retried | mail drained s |")
