@@ -16,8 +16,7 @@ public sealed class CrashMidRush(ITestOutputHelper output)
         var count = ProofRun.Size("CRASH", 1500);
         var rate = ProofRun.Size("CRASH_RATE", 200);
         await using var cluster = await ProofCluster.StartAsync(2);
-        var waitlist = await cluster.CreateEventAsync("crash-wl", "クラッシュ試験説明会(キャンセル待ちあり)", liveSeats: 100, waitlist: true);
-        var soldOut = await cluster.CreateEventAsync("crash-nw", "クラッシュ試験説明会(キャンセル待ちなし)", liveSeats: 100, waitlist: false);
+        var (waitlist, soldOut) = await cluster.CreateCrowdEventsAsync("crash", "クラッシュ試験説明会");
         using var crowd = new Crowd(cluster);
         await FlashCrowd.WarmUpAsync(cluster, crowd);
 

@@ -19,8 +19,7 @@ public sealed class FlashCrowd(ITestOutputHelper output)
         var count = ProofRun.Size("CROWD", 1600);
         await using var cluster = await ProofCluster.StartAsync(instances);
         await AssertStartedOnceAsync(cluster);
-        var waitlist = await cluster.CreateEventAsync("crowd-wl", "フラッシュクラウド説明会(キャンセル待ちあり)", liveSeats: 100, waitlist: true);
-        var soldOut = await cluster.CreateEventAsync("crowd-nw", "フラッシュクラウド説明会(キャンセル待ちなし)", liveSeats: 100, waitlist: false);
+        var (waitlist, soldOut) = await cluster.CreateCrowdEventsAsync("crowd", "フラッシュクラウド説明会");
         using var crowd = new Crowd(cluster);
         await WarmUpAsync(cluster, crowd);
 

@@ -146,6 +146,11 @@ public sealed class ProofCluster : IAsyncDisposable
         return slug;
     }
 
+    /// <summary>The two events of a crowd: 100 live seats with a waitlist, and 100 without.</summary>
+    public async Task<(string Waitlist, string SoldOut)> CreateCrowdEventsAsync(string prefix, string title) =>
+        (await CreateEventAsync(prefix + "-wl", title + "(キャンセル待ちあり)", liveSeats: 100, waitlist: true),
+         await CreateEventAsync(prefix + "-nw", title + "(キャンセル待ちなし)", liveSeats: 100, waitlist: false));
+
     public async Task<NpgsqlConnection> OpenAsync()
     {
         var connection = new NpgsqlConnection(ConnectionString);

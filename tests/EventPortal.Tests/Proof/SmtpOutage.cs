@@ -17,8 +17,7 @@ public sealed class SmtpOutage(ITestOutputHelper output)
         var rate = ProofRun.Size("OUTAGE_RATE", 200);
         var outage = TimeSpan.FromSeconds(ProofRun.Size("OUTAGE_SECONDS", 3));
         await using var cluster = await ProofCluster.StartAsync(2);
-        var waitlist = await cluster.CreateEventAsync("outage-wl", "障害試験説明会(キャンセル待ちあり)", liveSeats: 100, waitlist: true);
-        var soldOut = await cluster.CreateEventAsync("outage-nw", "障害試験説明会(キャンセル待ちなし)", liveSeats: 100, waitlist: false);
+        var (waitlist, soldOut) = await cluster.CreateCrowdEventsAsync("outage", "障害試験説明会");
         using var crowd = new Crowd(cluster);
         await FlashCrowd.WarmUpAsync(cluster, crowd);
 
