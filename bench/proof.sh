@@ -32,6 +32,7 @@ Usage: bench/proof.sh [options]
       --fuzz-fanout N     targets each value goes to (default: all of them)
       --fuzz-providers L  Postgres, Sqlite or both, comma-separated (default Postgres)
       --only LIST         scenarios to run, comma-separated: crowd, crash, outage, fuzz (default all)
+      --min-threads N     start each app instance's thread pool with N workers (DOTNET_ThreadPool_ForceMinWorkerThreads)
   -o, --output FILE       results file (default bench/results/proof-latest.md); proof-history.md beside it gets a copy
       --no-build          use the existing Release build of the tests and the app
       --no-install        fail instead of apt-get installing postgresql / python3-aiosmtpd when missing
@@ -57,6 +58,7 @@ FUZZ_VALUES=${PROOF_FUZZ_VALUES:-1200}
 FUZZ_FANOUT=1000
 FUZZ_PROVIDERS=Postgres
 ONLY="crowd,crash,outage,fuzz"
+MIN_THREADS=""
 BUILD=1
 NO_INSTALL=0
 KEEP=0
@@ -74,6 +76,7 @@ while (($#)); do
     --fuzz-fanout) FUZZ_FANOUT=${2:?}; shift 2 ;;
     --fuzz-providers) FUZZ_PROVIDERS=${2:?}; shift 2 ;;
     --only) ONLY=${2:?}; shift 2 ;;
+    --min-threads) MIN_THREADS=${2:?}; shift 2 ;;
     -o|--output) OUTPUT=${2:?}; shift 2 ;;
     --no-build) BUILD=0; shift ;;
     --no-install) NO_INSTALL=1; shift ;;
@@ -88,6 +91,9 @@ for n in CROWD CRASH OUTAGE RATE OUTAGE_SECONDS CONCURRENCY FUZZ_VALUES FUZZ_FAN
 done
 ((CROWD <= 100000 && CRASH <= 100000 && OUTAGE <= 100000)) || die "at most 100,000 registrations per scenario"
 ((CONCURRENCY <= 512)) || die "--concurrency must be at most 512"
+if [[ -n $MIN_THREADS ]]; then
+  [[ $MIN_THREADS =~ ^[0-9]+$ ]] && ((MIN_THREADS >= 1 && MIN_THREADS <= 1000)) || die "--min-threads must be 1..1000, not '$MIN_THREADS'"
+fi
 filters=()
 for s in ${ONLY//,/ }; do
   case $s in
@@ -144,6 +150,8 @@ export PROOF_CROWD=$CROWD PROOF_CRASH=$CRASH PROOF_OUTAGE=$OUTAGE PROOF_CONCURRE
 export PROOF_CRASH_RATE=$RATE PROOF_OUTAGE_RATE=$RATE PROOF_OUTAGE_SECONDS=$OUTAGE_SECONDS
 export PROOF_WARMUP=200 PROOF_MAIL_TIMEOUT=900
 export PROOF_FUZZ_VALUES=$FUZZ_VALUES PROOF_FUZZ_FANOUT=$FUZZ_FANOUT PROOF_FUZZ_PROVIDERS=$FUZZ_PROVIDERS
+# The runtime reads DOTNET_* numbers as hexadecimal.
+export PROOF_MIN_THREADS=${MIN_THREADS:+$(printf '0x%x' "$MIN_THREADS")}
 export DOTNET_USE_POLLING_FILE_WATCHER=true
 : >"$PROOF_RESULTS"
 log "running the proof scenarios ($ONLY): crowd $CROWD, crash $CRASH, outage $OUTAGE, concurrency $CONCURRENCY, fuzz $FUZZ_VALUES values"
@@ -178,7 +186,7 @@ print()
 print("- Commit: $(git_commit "$ROOT")")
 print("- Machine: $(machine_line); load average before: $(cut -d' ' -f1-3 /proc/loadavg)")
 print("- Software: .NET SDK $(dotnet --version), PostgreSQL $("$PGBIN/postgres" --version | awk '{ print $3 }') with default durability, aiosmtpd $(/usr/bin/python3 -c 'import aiosmtpd; print(aiosmtpd.__version__)' 2>/dev/null || echo '?')")
-print("- Sizes: crowd $CROWD, crash $CRASH and outage $OUTAGE registrations (those two started at $RATE/s), $CONCURRENCY in flight; SMTP down $OUTAGE_SECONDS s; hostile input $FUZZ_VALUES values, fan-out $FUZZ_FANOUT, $FUZZ_PROVIDERS")
+print("- Sizes: crowd $CROWD, crash $CRASH and outage $OUTAGE registrations (those two started at $RATE/s), $CONCURRENCY in flight; SMTP down $OUTAGE_SECONDS s; hostile input $FUZZ_VALUES values, fan-out $FUZZ_FANOUT, $FUZZ_PROVIDERS${MIN_THREADS:+; app thread pools started at $MIN_THREADS workers}")
 print("- Test run: exit $status after $ELAPSED s")
 print()
 order = {"flash-crowd": 0, "crash": 1, "smtp-outage": 2, "hostile-input": 3}

@@ -97,8 +97,9 @@ public sealed class ProofCluster : IAsyncDisposable
             ["EventPortal:Mail:From"] = MailFrom,
             ["EventPortal:Mail:PollSeconds"] = "0.2",
             ["EventPortal:Mail:RetryBaseSeconds"] = "0.5",
-            // A row left in flight by a killed instance is claimed again after 5 s (the default is 300).
-            ["EventPortal:Mail:InFlightTimeoutSeconds"] = "5",
+            // A row left in flight by a killed instance is claimed again after 10 s (the default is
+            // 300). It must outlast any one send, or a slow send is taken over and sent twice.
+            ["EventPortal:Mail:InFlightTimeoutSeconds"] = "10",
             // The flash crowd comes from one address; the rate limiter (issue 8) must not turn it away.
             ["EventPortal:RateLimits:Enabled"] = "false",
             ["EventPortal:Bootstrap:AdminEmail"] = Organisers.OwnerEmail,
@@ -106,7 +107,10 @@ public sealed class ProofCluster : IAsyncDisposable
             ["EventPortal:Bootstrap:ApiToken"] = Organisers.ApiToken,
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Error",
-        };
+        }.Concat(Environment.GetEnvironmentVariable("PROOF_MIN_THREADS") is { Length: > 0 } threads
+            // bench/proof.sh --min-threads: start each instance's thread pool with this many workers (hexadecimal, like every DOTNET_ number).
+            ? [KeyValuePair.Create("DOTNET_ThreadPool_ForceMinWorkerThreads", threads)]
+            : []).ToDictionary();
     }
 
     async Task StartInstanceAsync(int instance) => _instances[instance] = await AppProcess.StartAsync(Settings(instance), _ports[instance]);
