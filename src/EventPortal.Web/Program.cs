@@ -89,6 +89,7 @@ public partial class Program
             // Every console page needs a signed-in organiser unless it says [AllowAnonymous].
             o.Conventions.AuthorizeFolder("/Admin", AdminAuth.Staff);
         });
+        builder.Services.AddPageGuards();       // no 500 for a request no page handler takes (Shared/PageGuards.cs)
         builder.Services.AddProblemDetails();
 
         // Abuse limits per client address (register, resend, sign-in), and which proxies to believe about that address.

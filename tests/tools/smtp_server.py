@@ -28,6 +28,7 @@ def parse_args():
     p.add_argument("--tempfail", help="RCPT TO addresses matching this regex get 451 4.3.0")
     p.add_argument("--rcpt-delay-ms", type=int, default=0, help="sleep before answering each RCPT")
     p.add_argument("--auth", help="USER:PASS; when given, AUTH LOGIN/PLAIN is required")
+    p.add_argument("--hold-file", help="while this file exists, RCPT is not answered (a relay that stalls)")
     return p.parse_args()
 
 
@@ -37,6 +38,7 @@ class Handler:
         self.reject = re.compile(args.reject, re.IGNORECASE) if args.reject else None
         self.tempfail = re.compile(args.tempfail, re.IGNORECASE) if args.tempfail else None
         self.delay = max(args.rcpt_delay_ms, 0) / 1000.0
+        self.hold = args.hold_file
         for sub in ("new", "tmp", "cur"):
             os.makedirs(os.path.join(self.maildir, sub), exist_ok=True)
         # Continue numbering after the messages already stored (a restart keeps the order).
@@ -50,6 +52,10 @@ class Handler:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.delay:
             await asyncio.sleep(self.delay)
+        # A held session waits before its RCPT is answered, so it can never reach DATA: a test
+        # that holds, then kills a client, knows that no message of that client is half-accepted.
+        while self.hold and os.path.exists(self.hold):
+            await asyncio.sleep(0.02)
         if self.reject and self.reject.search(address):
             return "550 5.1.1 User unknown"
         if self.tempfail and self.tempfail.search(address):

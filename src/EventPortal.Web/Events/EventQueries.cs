@@ -61,7 +61,8 @@ public static class EventQueries
     /// <summary>A published, cancelled or completed event with its tickets, categories and questions; drafts stay hidden.</summary>
     public static async Task<EventDetails?> FindAsync(Db db, string slug, CancellationToken ct)
     {
-        if (slug.Length > 100) return null;
+        // MVC binds a blank route value ("/events/%20") as null.
+        if (string.IsNullOrEmpty(slug) || slug.Length > 100) return null;
         // One round trip for all four: this runs on every registration.
         await using var connection = await db.OpenAsync(ct);
         await using var results = await connection.QueryMultipleAsync(new CommandDefinition(

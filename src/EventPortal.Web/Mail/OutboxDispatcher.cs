@@ -132,6 +132,10 @@ public sealed class OutboxDispatcher(Db db, IEnumerable<IOutboxHandler> handlers
 
     async Task ProcessAsync(OutboxRow row, CancellationToken ct)
     {
+        // A row may wait its turn in a claimed batch for longer than the in-flight timeout (a slow
+        // relay, a rate limit), and then another instance has taken it over and sends it. Only
+        // send what is still ours, and restart the timeout now, so nobody takes it over mid-send.
+        if (!await StillOursAsync(row, ct)) return;
         var handler = handlers.FirstOrDefault(h => row.Kind.StartsWith(h.KindPrefix, StringComparison.Ordinal));
         try
         {
@@ -157,6 +161,11 @@ public sealed class OutboxDispatcher(Db db, IEnumerable<IOutboxHandler> handlers
         }
     }
 
+    async Task<bool> StillOursAsync(OutboxRow row, CancellationToken ct) =>
+        await db.WriteAsync((c, tx) => c.ExecuteAsync(new CommandDefinition(
+            "UPDATE outbox SET claimed_at = @now WHERE id = @Id AND status = 'in_flight' AND claimed_by = @instance",
+            new { row.Id, now = clock.GetUtcNow().UtcDateTime, instance = _instance }, tx, cancellationToken: ct)), ct) == 1;
+
     Task ReleaseAsync(IReadOnlyList<long> ids) => ids.Count == 0 ? Task.CompletedTask :
         db.WriteAsync((c, tx) => c.ExecuteAsync(new CommandDefinition("""
             UPDATE outbox SET status = 'queued', claimed_at = NULL, attempts = attempts - 1
@@ -177,8 +186,8 @@ public sealed class OutboxDispatcher(Db db, IEnumerable<IOutboxHandler> handlers
             UPDATE outbox SET status = @status, last_error = @error, claimed_at = NULL,
                 sent_at = CASE WHEN @status IN ('sent', 'skipped') THEN @now ELSE sent_at END,
                 due_at = COALESCE(@dueAt, due_at)
-            WHERE id = @Id
-            """, new { row.Id, status, error, now, dueAt }, tx, cancellationToken: ct)), ct);
+            WHERE id = @Id AND claimed_by = @instance
+            """, new { row.Id, status, error, now, dueAt, instance = _instance }, tx, cancellationToken: ct)), ct);
     }
 
     async Task PurgeIfDueAsync(CancellationToken ct)

@@ -13,8 +13,15 @@ public static class EmailAddress
 {
     const string LocalSpecials = "!#$%&'*+/=?^_`{|}~.-";
 
-    /// <summary>NFKC, trimmed: the address as we store and send to.</summary>
-    public static string Clean(string input) => input.Normalize(NormalizationForm.FormKC).Trim();
+    /// <summary>
+    /// NFKC, trimmed: the address as we store and send to. Text that cannot be normalised
+    /// (a noncharacter such as U+FFFE) is only trimmed: <see cref="IsValid"/> refuses it.
+    /// </summary>
+    public static string Clean(string input)
+    {
+        try { return input.Normalize(NormalizationForm.FormKC).Trim(); }
+        catch (ArgumentException) { return input.Trim(); }
+    }
 
     /// <summary>The key for "one registration per person": the cleaned address in lower case.</summary>
     public static string Normalize(string input) => Clean(input).ToLowerInvariant();

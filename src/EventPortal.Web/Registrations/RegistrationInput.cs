@@ -86,7 +86,8 @@ public static class RegistrationValidator
 
     static string Line(string? value, string field, int max, bool required, List<FieldError> errors)
     {
-        var text = (value ?? "").Normalize(NormalizationForm.FormC).Trim();
+        if (Nfc(value ?? "") is not { } normalized) { errors.Add(new(field, "error.badCharacters")); return ""; }
+        var text = normalized.Trim();
         if (text.Length == 0)
         {
             if (required) errors.Add(new(field, "error.required"));
@@ -99,7 +100,8 @@ public static class RegistrationValidator
 
     static string Block(string? value, string field, int max, List<FieldError> errors)
     {
-        var text = (value ?? "").Replace("\r\n", "\n").Normalize(NormalizationForm.FormC).Trim();
+        if (Nfc((value ?? "").Replace("\r\n", "\n")) is not { } normalized) { errors.Add(new(field, "error.badCharacters")); return ""; }
+        var text = normalized.Trim();
         if (text.Length > max) errors.Add(new(field, "error.tooLong", max));
         else if (!IsCleanText(text, multiline: true)) errors.Add(new(field, "error.badCharacters"));
         return text;
@@ -126,13 +128,21 @@ public static class RegistrationValidator
         foreach (var question in questions)
         {
             var field = AnswerField(question.Code, fromForm);
-            var text = (answers.GetValueOrDefault(question.Code) ?? "").Replace("\r\n", "\n").Normalize(NormalizationForm.FormC).Trim();
-            if (text.Length == 0) { if (question.Required) errors.Add(new(field, "error.required")); }
+            var text = Nfc((answers.GetValueOrDefault(question.Code) ?? "").Replace("\r\n", "\n"))?.Trim();
+            if (text is null) errors.Add(new(field, "error.badCharacters"));
+            else if (text.Length == 0) { if (question.Required) errors.Add(new(field, "error.required")); }
             else if (text.Length > LongTextMax) errors.Add(new(field, "error.tooLong", LongTextMax));
             else if (!IsCleanText(text, multiline: true)) errors.Add(new(field, "error.badCharacters"));
             else result[question.Code] = text;
         }
         return result;
+    }
+
+    /// <summary>NFC, or null where .NET refuses to normalise (noncharacters such as U+FFFE, lone surrogates).</summary>
+    static string? Nfc(string text)
+    {
+        try { return text.Normalize(NormalizationForm.FormC); }
+        catch (ArgumentException) { return null; }
     }
 
     /// <summary>

@@ -18,6 +18,9 @@ public sealed class AppProcess : IAsyncDisposable
 
     public string Output { get { lock (_output) return _output.ToString(); } }
 
+    /// <summary>The process id (the outbox dispatcher's <c>claimed_by</c> contains it).</summary>
+    public int Pid => _process.Id;
+
     public static async Task<AppProcess> StartAsync(IDictionary<string, string> settings, int? port = null)
     {
         var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name; // bin/{Debug|Release}/net10.0

@@ -51,6 +51,16 @@ public sealed class SmtpServer : IAsyncDisposable
     public int Port { get; private set; }
     public string MailDir { get; }
     public bool IsRunning => _process is { HasExited: false };
+    string HoldFile => Path.Combine(_directory, "hold");
+
+    /// <summary>
+    /// From now on, sessions wait before their RCPT is answered (those already past RCPT finish):
+    /// after a moment no message is half-accepted, so a client killed then cannot have had its
+    /// data stored without hearing "250". <see cref="Release"/> lets them go on.
+    /// </summary>
+    public void Hold() => File.WriteAllText(HoldFile, "");
+
+    public void Release() => File.Delete(HoldFile);
 
     SmtpServer(SmtpServerOptions options, int port, string directory)
     {
@@ -187,7 +197,7 @@ public sealed class SmtpServer : IAsyncDisposable
         };
         start.Environment.Remove("PYTHONPATH");
         start.Environment.Remove("PYTHONHOME");
-        foreach (var arg in new[] { "-u", Path.Combine(Tools, "smtp_server.py"), "--port", Port.ToString(), "--maildir", MailDir })
+        foreach (var arg in new[] { "-u", Path.Combine(Tools, "smtp_server.py"), "--port", Port.ToString(), "--maildir", MailDir, "--hold-file", HoldFile })
             start.ArgumentList.Add(arg);
         void Option(string name, string? value) { if (value is not null) { start.ArgumentList.Add(name); start.ArgumentList.Add(value); } }
         Option("--reject", _options.Reject);

@@ -35,6 +35,47 @@ public sealed class OutboxBehaviour
         Assert.Equal(60, await a.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox WHERE status = 'sent'"));
     }
 
+    /// <summary>
+    /// Found by the proof flash crowd (bench/proof.sh, two instances on a loaded machine): a
+    /// dispatcher claims a whole batch, and rows still waiting their turn in it when
+    /// InFlightTimeoutSeconds has passed look abandoned to the other instance, which claims and
+    /// sends them, while the first still sends them too when their turn comes.
+    /// </summary>
+    [Fact]
+    public async Task A_row_taken_over_by_another_instance_while_it_waited_in_a_batch_is_not_sent_twice()
+    {
+        await using var smtp = await SmtpServer.StartAsync(new SmtpServerOptions(RcptDelayMs: 400));
+        var server = await PostgresServer.SharedAsync();
+        var database = new Dictionary<string, string?>
+        {
+            ["EventPortal:Database:Provider"] = "Postgres",
+            ["ConnectionStrings:EventPortal"] = await server.CreateDatabaseAsync(),
+        };
+        var emails = Enumerable.Range(0, 16).Select(i => $"batch{i:00}@example.jp").ToList();
+        await using (var queue = await PortalApp.StartAsync(database, false, new Dictionary<string, string?>(MailSettings(smtp.Port)) { ["EventPortal:Mail:DispatcherEnabled"] = "false" }))
+        {
+            var slug = await queue.CreateEventAsync(liveSeats: 100);
+            using var client = queue.Client();
+            foreach (var email in emails) await client.RegisteredAsync(slug, email);
+        }
+
+        // One at a time, ~0.45 s each: the first instance needs ~7 s for its batch of 16; the
+        // second finds the tail of that batch "in flight" for more than 5 s and takes it over.
+        var slow = new Dictionary<string, string?>(MailSettings(smtp.Port))
+        {
+            ["EventPortal:Mail:MaxParallel"] = "1", ["EventPortal:Mail:BatchSize"] = "16", ["EventPortal:Mail:InFlightTimeoutSeconds"] = "5",
+        };
+        await using var first = await PortalApp.StartAsync(database, false, slow);
+        await smtp.WaitForAsync(1, TimeSpan.FromSeconds(30));
+        await using var second = await PortalApp.StartAsync(database, false, slow);
+
+        await smtp.WaitForAsync(emails.Count, TimeSpan.FromSeconds(60));
+        await Task.Delay(6000); // the first instance reaches the end of its batch
+        var delivered = (await smtp.MessagesAsync()).SelectMany(m => m.RcptTos).ToList();
+        Assert.True(delivered.Count == emails.Count, string.Join("\n", (await smtp.MessagesAsync()).Select(m => $"{m.ReceivedAt:HH:mm:ss.fff} {m.MessageId} {m.To}")));
+        Assert.Equal(emails.Order(), delivered.Order());
+    }
+
     [Fact]
     public async Task Sent_rows_are_purged_after_the_retention_period_and_failed_ones_kept()
     {

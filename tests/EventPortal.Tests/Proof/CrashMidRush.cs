@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using Xunit.Abstractions;
+
+namespace EventPortal.Tests.Proof;
+
+/// <summary>
+/// Issue 8, item 2: <c>kill -9</c> of one of two instances in the middle of a flash crowd, while
+/// its outbox dispatcher has mail in flight, then a restart on the same port.
+/// </summary>
+[Collection(ProofCollection.Name)]
+public sealed class CrashMidRush(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Killing_an_instance_mid_rush_and_restarting_it_loses_no_registration_seat_or_mail_and_doubles_none()
+    {
+        var count = ProofRun.Size("CRASH", 1500);
+        var rate = ProofRun.Size("CRASH_RATE", 200);
+        await using var cluster = await ProofCluster.StartAsync(2);
+        var (waitlist, soldOut) = await cluster.CreateCrowdEventsAsync("crash", "クラッシュ試験説明会");
+        using var crowd = new Crowd(cluster);
+        await FlashCrowd.WarmUpAsync(cluster, crowd);
+
+        var clock = Stopwatch.StartNew();
+        double killedAt = 0, restartedAt = 0;
+        List<long> inFlight = [];
+        string deadInstance = "";
+        async Task CrashAsync()
+        {
+            // Hold the SMTP server first: sessions already past RCPT finish and are recorded (we
+            // wait until every stored message's row says sent), new ones wait at RCPT. Killing then leaves the dead instance's claimed rows in flight
+            // with their SMTP sessions open, and none of its messages between the server's "250"
+            // and our database update: the one window SMTP cannot close (README, "Mail").
+            cluster.Smtp.Hold();
+            await Ledger.WaitUntilSettledAsync(cluster);
+            deadInstance = $":{cluster.Instance(0).Pid}:";
+            await cluster.KillAsync(0);
+            killedAt = clock.Elapsed.TotalSeconds;
+            inFlight = await cluster.QueryAsync<long>("SELECT id FROM outbox WHERE status = 'in_flight' AND claimed_by LIKE '%' || @dead || '%'", new { dead = deadInstance });
+            cluster.Smtp.Release();
+            await cluster.RestartAsync(0);
+            restartedAt = clock.Elapsed.TotalSeconds;
+        }
+
+        IReadOnlyList<Attempt> attempts = Crowd.Plan("crash", count, [(waitlist, 0.6), (soldOut, 0.4)], instances: 2, seed: 9, repeatedPairs: 10);
+        clock.Restart();
+        var answers = await crowd.RunAsync(attempts, ProofRun.Size("CONCURRENCY", 64), perSecond: rate, events: [(attempts.Count / 4, CrashAsync)]);
+        // The restarted instance takes registrations again (on a loaded machine the restart may end after the rush).
+        var rush = answers;
+        var after = await crowd.RunAsync(Crowd.Plan("after", count / 10, [(waitlist, 0.6), (soldOut, 0.4)], instances: 1, seed: 11), concurrency: 16);
+        Assert.True(after.All(a => a.Status != 0 && a.Via == 0), "the restarted instance did not answer");
+        answers = [.. rush, .. after];
+        attempts = [.. attempts, .. after.Select(a => a.Attempt)];
+        var drained = await Ledger.WaitForMailAsync(cluster, TimeSpan.FromSeconds(ProofRun.Size("MAIL_TIMEOUT", 240)));
+        var ledger = await Ledger.ReadAsync(cluster);
+
+        Ledger.AssertAnswers(answers, new HashSet<string> { soldOut });
+        ledger.AssertAnswersStored(answers);
+        ledger.AssertSeats(FlashCrowd.Demand(attempts));
+        var mail = ledger.AssertMail();
+
+        // The kill really landed mid-rush and mid-dispatch, and what the dead instance held was sent by the living.
+        Assert.True(rush.Any(a => a.AtSeconds > killedAt + 0.5), "the rush was over before the kill");
+        Assert.True(inFlight.Count > 0, "the killed instance had no mail in flight");
+        var rows = ledger.Rows.ToDictionary(r => r.Id);
+        foreach (var id in inFlight)
+            Assert.True(rows[id].Status == "sent" && rows[id].ClaimedBy?.Contains(deadInstance, StringComparison.Ordinal) == false,
+                $"row {id}, in flight on the killed instance, ended {rows[id].Status} by {rows[id].ClaimedBy}");
+        var unanswered = answers.Where(a => a.Status == 0).Select(a => a.Attempt.Email).ToHashSet();
+
+        ProofRun.Record(output, "crash", FlashCrowd.Merge(Crowd.Figures(rush), ledger.SeatFigures(attempts), mail, new()
+        {
+            ["instances"] = 2,
+            ["killed_at_s"] = Math.Round(killedAt, 2),
+            ["restarted_at_s"] = Math.Round(restartedAt, 2),
+            ["in_flight_at_kill"] = inFlight.Count,
+            ["unanswered_stored"] = ledger.Registrations.Count(r => unanswered.Contains(r.Email)),
+            ["answered_by_restarted_in_rush"] = rush.Count(a => a.Via == 0 && a.AtSeconds > restartedAt && a.Status != 0),
+            ["answered_by_restarted_after"] = after.Length,
+            ["mail_drain_s"] = Math.Round(drained.TotalSeconds, 1),
+            ["lost_registrations"] = 0,
+        }));
+    }
+}
