@@ -181,7 +181,7 @@ public sealed class EventEditForm
     static string Format(DateTime value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 
     static string Clean(string value, bool multiline) =>
-        (multiline ? value.Replace("\r\n", "\n") : value).Normalize(NormalizationForm.FormC).Trim();
+        Shared.Unicode.NormalizeOrKeep(multiline ? value.Replace("\r\n", "\n") : value, NormalizationForm.FormC).Trim();
 
     static string? Null(string value) => value.Length == 0 ? null : value;
 }

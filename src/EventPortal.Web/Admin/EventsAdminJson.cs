@@ -96,7 +96,7 @@ public static partial class EventsAdminJson
             string? text;
             try { text = value.GetString(); }
             catch (InvalidOperationException) { errors.Add(new(prefix + name, "error.badCharacters")); return null; } // lone surrogate
-            text = (multiline ? text!.Replace("\r\n", "\n") : text!).Normalize(NormalizationForm.FormC).Trim();
+            text = Shared.Unicode.NormalizeOrKeep(multiline ? text!.Replace("\r\n", "\n") : text!, NormalizationForm.FormC).Trim();
             return text;
         }
 

@@ -11,7 +11,7 @@ public static class Kana
     /// </summary>
     public static string ToKatakana(string input)
     {
-        var folded = input.Normalize(NormalizationForm.FormKC).Trim();
+        var folded = Shared.Unicode.NormalizeOrKeep(input, NormalizationForm.FormKC).Trim();
         var sb = new StringBuilder(folded.Length);
         var lastWasSpace = false;
         foreach (var c in folded)

@@ -147,7 +147,8 @@ public static class RegistrationValidator
 
     /// <summary>
     /// No control characters (newlines and tabs only in multi-line text), no bidirectional
-    /// overrides or isolates (they make a name display as something else), no lone surrogates.
+    /// overrides or isolates (they make a name display as something else), no lone surrogates,
+    /// no noncharacters (U+FFFE, U+FFFF, U+FDD0–U+FDEF).
     /// </summary>
     public static bool IsCleanText(string text, bool multiline)
     {
@@ -163,6 +164,7 @@ public static class RegistrationValidator
             if (char.IsLowSurrogate(c)) return false;
             if (multiline && c is '\n' or '\t') continue;
             if (char.IsControl(c)) return false;
+            if (c is '\uFFFE' or '\uFFFF' or (>= '\uFDD0' and <= '\uFDEF')) return false;   // noncharacters
             if (c is (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069') or '\u200E' or '\u200F' or '\u061C') return false;
         }
         return true;
