@@ -149,7 +149,11 @@ public partial class Program
         // Reading the settings checks them: a bad one stops here with a message that names it.
         var portal = services.GetRequiredService<IOptions<PortalOptions>>().Value;
         _ = services.GetRequiredService<IOptions<CalendarOptions>>().Value;
-        _ = services.GetRequiredService<IOptions<MailOptions>>().Value;
+        var mail = services.GetRequiredService<IOptions<MailOptions>>().Value;
+        // System.Net.Mail holds a pool thread through every send; without a higher minimum the pool
+        // grows slowly and a rush of mail starves the HTTP side (bench/README.md, thread-pool experiment).
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        if (workers < mail.MaxParallel + 32) ThreadPool.SetMinThreads(mail.MaxParallel + 32, io);
 
         var db = services.GetRequiredService<Db>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("EventPortal.Startup");
