@@ -1,5 +1,5 @@
 # Helpers for the bench scripts; source it after setting SCRIPT (the name used in messages).
-# Used by proof.sh; run.sh, mail.sh, export.sh and reminders.sh still carry their own copies.
+# Used by proof.sh, run.sh and mail.sh; export.sh and reminders.sh still carry their own copies.
 #
 #   die MESSAGE / log MESSAGE
 #   free_port                      a free TCP port on 127.0.0.1 below the ephemeral range

@@ -42,8 +42,9 @@ script always stops by itself.
 EOF
 }
 
-die() { echo "mail.sh: $*" >&2; exit 1; }
-log() { echo "==> $*" >&2; }
+SCRIPT=mail.sh
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"   # die, log, HOST, free_port, …
 
 MESSAGES=${BENCH_MAIL_MESSAGES:-10000}
 PARALLEL=${BENCH_MAIL_PARALLEL:-"1 8 16 32"}
@@ -85,7 +86,6 @@ for p in "${PLIST[@]}"; do
 done
 [[ $(printf '%s\n' "${PLIST[@]}" | sort -n | uniq -d) == "" ]] || die "--parallel lists a value twice"
 
-readonly HOST=127.0.0.1   # the only address this script ever sends traffic to
 readonly FROM=noreply@portal.example.jp
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 APP_PROJECT="$ROOT/src/EventPortal.Web"
@@ -167,23 +167,7 @@ BUILD_OUT=$(ls -d "$APP_PROJECT"/bin/Release/net*/ 2>/dev/null | sort -V | tail 
 cp -a "$BUILD_OUT" "$TMP/app"
 
 # ---------------------------------------------------------------- helpers
-port_in_use() {
-  if command -v ss >/dev/null; then
-    ss -Htln "sport = :$1" 2>/dev/null | grep -q .
-  else
-    (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null
-  fi
-}
 
-# A free port below the usual ephemeral range (32768+), which the SMTP clients' connections use.
-free_port() {
-  local p
-  for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 12000))
-    port_in_use "$p" || { echo "$p"; return 0; }
-  done
-  die "no free port found"
-}
 
 now() { echo "$EPOCHREALTIME"; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }   # from to
@@ -198,6 +182,7 @@ start_app() {  # port data-dir log dispatcher(true|false) max-parallel sink-port
     ASPNETCORE_ENVIRONMENT=Production
     Logging__LogLevel__Default=Warning
     EventPortal__DataDirectory="$data"
+    EventPortal__RateLimits__Enabled=false   # one client address queues every registration
     EventPortal__PublicBaseUrl=https://portal.example.jp
     EventPortal__SeedDemo=true
     EventPortal__Database__Provider=Sqlite

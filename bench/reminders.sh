@@ -131,6 +131,7 @@ start_app() {  # port log dispatcher(true|false) sink-port
   (cd "$TMP" && exec env "${unset[@]}" \
     ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
     EventPortal__DataDirectory="$DATA" EventPortal__PublicBaseUrl=https://portal.example.jp \
+    EventPortal__RateLimits__Enabled=false \
     EventPortal__SeedDemo=false EventPortal__Database__Provider=Sqlite \
     EventPortal__Bootstrap__ApiToken="$TOKEN" \
     EventPortal__Mail__Transport=Smtp EventPortal__Mail__Smtp__Host=$HOST EventPortal__Mail__Smtp__Port="$sinkport" \

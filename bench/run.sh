@@ -31,8 +31,9 @@ after it at the latest), so the script always stops by itself.
 EOF
 }
 
-die() { echo "run.sh: $*" >&2; exit 1; }
-log() { echo "==> $*" >&2; }
+SCRIPT=run.sh
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"   # die, log, HOST, free_port, …
 
 DURATION=${BENCH_DURATION:-10}
 WARMUP=${BENCH_WARMUP:-5}
@@ -71,7 +72,6 @@ for p in $PROVIDERS; do
   [[ $p == sqlite || $p == postgres ]] || die "unknown provider '$p' (sqlite, postgres)"
 done
 
-readonly HOST=127.0.0.1   # the only address this script ever sends traffic to
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH="$ROOT/bench"
 APP_PROJECT="$ROOT/src/EventPortal.Web"
@@ -158,23 +158,7 @@ BUILD_OUT=$(ls -d "$APP_PROJECT"/bin/Release/net*/ 2>/dev/null | sort -V | tail 
 cp -a "$BUILD_OUT" "$TMP/app"
 
 # ---------------------------------------------------------------- helpers
-port_in_use() {
-  if command -v ss >/dev/null; then
-    ss -Htln "sport = :$1" 2>/dev/null | grep -q .
-  else
-    (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null
-  fi
-}
 
-# A free port below the usual ephemeral range (32768+), which wrk's own connections use.
-free_port() {
-  local p
-  for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 12000))
-    port_in_use "$p" || { echo "$p"; return 0; }
-  done
-  die "no free port found"
-}
 
 start_pg() {  # dir port
   local dir=$1 port=$2
