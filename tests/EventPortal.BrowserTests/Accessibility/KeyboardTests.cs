@@ -51,6 +51,7 @@ public sealed class KeyboardTests(BrowserFixture browser)
 
         // Through the whole page to the submit button without typing anything, then Enter.
         await TabUntilAsync(page, f => f.Tag == "button" && f.Type == "submit", _ => Task.CompletedTask);
+        Assert.Equal($"/events/{slug}/register", await page.EvaluateAsync<string>("() => new URL(document.activeElement.form.action).pathname"));
         await page.Keyboard.PressAsync("Enter");
         await page.WaitForURLAsync($"**/events/{slug}/register");
 

@@ -44,7 +44,8 @@ public sealed class Visitor : IAsyncDisposable
             AcceptDownloads = true,
             ColorScheme = dark ? ColorScheme.Dark : ColorScheme.Light,
         });
-        context.SetDefaultTimeout(20_000);
+        // Generous: CI machines are shared and slow; a journey that is broken still fails, only later.
+        context.SetDefaultTimeout(45_000);
         var page = await context.NewPageAsync();
         return new Visitor(context, page, baseAddress);
     }
