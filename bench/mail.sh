@@ -479,24 +479,6 @@ baseline() {  # parallel [reuse]
 }
 
 # ---------------------------------------------------------------- machine
-git_commit() {  # read .git by hand: no git command is run
-  local gitdir="$ROOT/.git" head ref sha
-  if [[ -f $gitdir ]]; then gitdir=$(sed -n 's/^gitdir: //p' "$gitdir"); [[ $gitdir = /* ]] || gitdir="$ROOT/$gitdir"; fi
-  [[ -f $gitdir/HEAD ]] || { echo "unknown (no git checkout)"; return; }
-  head=$(<"$gitdir/HEAD")
-  if [[ $head == ref:* ]]; then
-    ref=${head#ref: }
-    local common=$gitdir
-    [[ -f $gitdir/commondir ]] && common="$gitdir/$(<"$gitdir/commondir")"
-    if [[ -f $gitdir/$ref ]]; then sha=$(<"$gitdir/$ref")
-    elif [[ -f $common/$ref ]]; then sha=$(<"$common/$ref")
-    elif [[ -f $common/packed-refs ]]; then sha=$(awk -v r="$ref" '$2 == r { print $1 }' "$common/packed-refs")
-    fi
-    [[ -n ${sha:-} ]] && echo "${sha:0:12} (${ref#refs/heads/})" || echo "none yet (${ref#refs/heads/} has no commit)"
-  else
-    echo "${head:0:12} (detached)"
-  fi
-}
 
 cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 [[ -n $cpu_model ]] || cpu_model=$(lscpu 2>/dev/null | sed -n 's/^Model name:[[:space:]]*//p' | head -1)
@@ -506,7 +488,7 @@ MACHINE="$(nproc) CPUs ($cpu_model), ${mem_gib} GiB RAM, Linux $(uname -r)${os_n
 postfix_version=$(dpkg-query -W -f '${Version}' postfix 2>/dev/null || echo "unknown")
 SOFTWARE=".NET SDK $(dotnet --version), postfix $postfix_version (smtp-sink, smtp-source), SQLite $(sqlite3 --version | awk '{ print $1 }') (sqlite3 CLI), curl $(curl --version | awk 'NR == 1 { print $2 }')"
 DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
-COMMIT=$(git_commit)
+COMMIT=$(git_commit "$ROOT")
 
 # ---------------------------------------------------------------- run
 R[load]=$(cut -d' ' -f1-3 /proc/loadavg)

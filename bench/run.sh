@@ -300,24 +300,6 @@ bench_provider() {
 }
 
 # ---------------------------------------------------------------- machine
-git_commit() {  # read .git by hand: no git command is run
-  local gitdir="$ROOT/.git" head ref sha
-  if [[ -f $gitdir ]]; then gitdir=$(sed -n 's/^gitdir: //p' "$gitdir"); [[ $gitdir = /* ]] || gitdir="$ROOT/$gitdir"; fi
-  [[ -f $gitdir/HEAD ]] || { echo "unknown (no git checkout)"; return; }
-  head=$(<"$gitdir/HEAD")
-  if [[ $head == ref:* ]]; then
-    ref=${head#ref: }
-    local common=$gitdir
-    [[ -f $gitdir/commondir ]] && common="$gitdir/$(<"$gitdir/commondir")"
-    if [[ -f $gitdir/$ref ]]; then sha=$(<"$gitdir/$ref")
-    elif [[ -f $common/$ref ]]; then sha=$(<"$common/$ref")
-    elif [[ -f $common/packed-refs ]]; then sha=$(awk -v r="$ref" '$2 == r { print $1 }' "$common/packed-refs")
-    fi
-    [[ -n ${sha:-} ]] && echo "${sha:0:12} (${ref#refs/heads/})" || echo "none yet (${ref#refs/heads/} has no commit)"
-  else
-    echo "${head:0:12} (detached)"
-  fi
-}
 
 cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 [[ -n $cpu_model ]] || cpu_model=$(lscpu 2>/dev/null | sed -n 's/^Model name:[[:space:]]*//p' | head -1)
@@ -328,7 +310,7 @@ wrk_version=$( (wrk -v 2>&1 || true) | awk 'NR == 1 { print $1, $2 }')   # wrk -
 SOFTWARE=".NET SDK $(dotnet --version), $wrk_version"
 wants_postgres && SOFTWARE+=", PostgreSQL $("$PGBIN/postgres" --version | awk '{ print $3 }')"
 DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
-COMMIT=$(git_commit)
+COMMIT=$(git_commit "$ROOT")
 
 # ---------------------------------------------------------------- run
 for p in $PROVIDERS; do bench_provider "$p"; done

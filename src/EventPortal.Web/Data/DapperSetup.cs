@@ -14,6 +14,18 @@ public static class DapperSetup
         if (Interlocked.Exchange(ref _done, 1) == 1) return;
         DefaultTypeMap.MatchNamesWithUnderscores = true;
         SqlMapper.AddTypeHandler(new UtcDateTimeHandler());
+        // The event's programme and speakers are JSON lists in one column each.
+        SqlMapper.AddTypeHandler(new JsonListHandler<Events.ProgrammeItem>());
+        SqlMapper.AddTypeHandler(new JsonListHandler<Events.Speaker>());
+    }
+
+    sealed class JsonListHandler<T> : SqlMapper.TypeHandler<IReadOnlyList<T>>
+    {
+        public override void SetValue(IDbDataParameter parameter, IReadOnlyList<T>? value) =>
+            parameter.Value = System.Text.Json.JsonSerializer.Serialize(value ?? [], Events.Json.Options);
+
+        public override IReadOnlyList<T> Parse(object value) =>
+            System.Text.Json.JsonSerializer.Deserialize<List<T>>((string)value, Events.Json.Options) ?? [];
     }
 
     /// <summary>

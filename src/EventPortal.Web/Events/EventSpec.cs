@@ -100,7 +100,7 @@ public sealed record EventSpec
     const string EventRow = """
         SELECT id, status, sequence, slug, title, summary, description, starts_at, ends_at, time_zone, doors_open_minutes,
                language, venue, organizer_name, organizer_email, contact, consent_purpose, meeting_provider, meeting_url,
-               programme AS programme_json, speakers AS speakers_json
+               programme, speakers
         FROM events WHERE slug = @slug
         """;
 
@@ -114,7 +114,7 @@ public sealed record EventSpec
     public static async Task<EventSpec?> LoadAsync(DbConnection connection, DbTransaction? tx, string slug, CancellationToken ct)
     {
         if (slug.Length > 100) return null;
-        var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(EventRow, new { slug }, tx, cancellationToken: ct));
+        var row = await connection.QuerySingleOrDefaultAsync<EventSpec>(new CommandDefinition(EventRow, new { slug }, tx, cancellationToken: ct));
         if (row is null) return null;
         var id = row.Id;
         var tickets = await connection.QueryAsync<TicketRow>(new CommandDefinition(Tickets, new { id }, tx, cancellationToken: ct));
@@ -122,15 +122,8 @@ public sealed record EventSpec
             "SELECT code, name_ja, name_en FROM event_categories WHERE event_id = @id ORDER BY position, id", new { id }, tx, cancellationToken: ct));
         var questions = await connection.QueryAsync<QuestionRow>(new CommandDefinition(
             "SELECT code, label_ja, label_en, required FROM event_questions WHERE event_id = @id ORDER BY position, id", new { id }, tx, cancellationToken: ct));
-        return new EventSpec
+        return row with
         {
-            Id = id, Status = row.Status, Sequence = row.Sequence, Slug = row.Slug, Title = row.Title, Summary = row.Summary,
-            Description = row.Description, StartsAt = row.StartsAt, EndsAt = row.EndsAt, TimeZone = row.TimeZone,
-            DoorsOpenMinutes = row.DoorsOpenMinutes, Language = row.Language, Venue = row.Venue, OrganizerName = row.OrganizerName,
-            OrganizerEmail = row.OrganizerEmail, Contact = row.Contact, ConsentPurpose = row.ConsentPurpose,
-            MeetingProvider = row.MeetingProvider, MeetingUrl = row.MeetingUrl,
-            Programme = JsonSerializer.Deserialize<List<ProgrammeItem>>(row.ProgrammeJson, Events.Json.Options) ?? [],
-            Speakers = JsonSerializer.Deserialize<List<Speaker>>(row.SpeakersJson, Events.Json.Options) ?? [],
             TicketTypes = tickets.Select(t => new TicketSpec(t.Code, t.NameJa, t.NameEn, t.Capacity, t.Waitlist, t.Kind, t.SalesStart, t.SalesEnd)
                 { Taken = t.Taken, Waitlisted = (int)t.Waitlisted, Id = t.Id }).ToList(),
             Categories = categories.Select(c => new CategorySpec(c.Code, c.NameJa, c.NameEn)).ToList(),
@@ -138,30 +131,6 @@ public sealed record EventSpec
         };
     }
 
-    sealed class Row
-    {
-        public long Id { get; init; }
-        public string Status { get; init; } = "";
-        public int Sequence { get; init; }
-        public string Slug { get; init; } = "";
-        public string Title { get; init; } = "";
-        public string Summary { get; init; } = "";
-        public string Description { get; init; } = "";
-        public DateTime StartsAt { get; init; }
-        public DateTime EndsAt { get; init; }
-        public string TimeZone { get; init; } = "";
-        public int DoorsOpenMinutes { get; init; }
-        public string Language { get; init; } = "";
-        public string Venue { get; init; } = "";
-        public string OrganizerName { get; init; } = "";
-        public string OrganizerEmail { get; init; } = "";
-        public string Contact { get; init; } = "";
-        public string ConsentPurpose { get; init; } = "";
-        public string MeetingProvider { get; init; } = "";
-        public string? MeetingUrl { get; init; }
-        public string ProgrammeJson { get; init; } = "[]";
-        public string SpeakersJson { get; init; } = "[]";
-    }
 
     sealed class TicketRow
     {
