@@ -124,7 +124,7 @@ public sealed class RegistrationRow
     public DateTime? CancelledAt { get; init; }
     public bool? Attended { get; init; }
 
-    public bool IsErased => RegistrationActions.IsErased(Email);
+    public bool IsErased => Registrations.Erasure.IsErased(Email);
 }
 
 /// <summary>The list's SQL, shared by the page, the CSV export and the admin API.</summary>

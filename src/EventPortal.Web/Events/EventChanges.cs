@@ -197,14 +197,13 @@ public static class EventChanges
                 RETURNING sequence
                 """, new { eventId, now }, tx, cancellationToken: ct));
             if (sequence is null) return new ChangeResult([], Slug: slug); // already cancelled: everyone was told then
-            await c.ExecuteAsync(new CommandDefinition(
-                "DELETE FROM outbox WHERE event_id = @eventId AND kind = @kind AND status IN ('queued', 'retry')",
-                new { eventId, kind = Outbox.Kinds.Reminder }, tx, cancellationToken: ct));
-            var active = await c.QueryAsync<long>(new CommandDefinition(
-                "SELECT id FROM registrations WHERE event_id = @eventId AND status <> 'cancelled' ORDER BY id", new { eventId }, tx, cancellationToken: ct));
+            // Registrations keep their status (the event, not the seat, is cancelled); each is owed the cancellation.
+            var active = await c.QueryAsync<SeatHolder>(new CommandDefinition(
+                Seats.SelectHolders + $" WHERE r.event_id = @eventId AND r.status <> '{RegistrationStatus.Cancelled}' ORDER BY r.id",
+                new { eventId }, tx, cancellationToken: ct));
             var told = 0;
             foreach (var registration in active)
-                if (await Outbox.EnqueueAsync(c, tx, Outbox.Kinds.Cancelled, $"event-cancel:{registration}", eventId, registration, now, ct)) told++;
+                if (await Owed.AfterAsync(c, tx, registration, SeatChange.EventCancelled, now, ct)) told++;
             await MeetingSync.QueueAsync(c, tx, eventId, MeetingSync.Delete, sequence.Value, now, ct);
             await audit(c, tx, Action + "cancel", slug, $"sequence {sequence}, {told} registrants told");
             return new ChangeResult([], told, Slug: slug);
@@ -281,28 +280,7 @@ public static class EventChanges
 
         var promoted = new List<long>();
         foreach (var old in before.TicketTypes.Where(o => o.Waitlisted > 0 && tickets.Any(t => t.Code == o.Code)))
-            promoted.AddRange(await PromoteAsync(c, tx, before.Id, old.Id, now, ct));
-        return promoted;
-    }
-
-    /// <summary>Hands free seats of a ticket type to its waitlist, oldest first, each with its own conditional UPDATE.</summary>
-    static async Task<List<long>> PromoteAsync(DbConnection c, DbTransaction tx, long eventId, long ticketTypeId, DateTime now, CancellationToken ct)
-    {
-        var waiting = (await c.QueryAsync<long>(new CommandDefinition("""
-            SELECT id FROM registrations WHERE ticket_type_id = @ticketTypeId AND status = 'waitlisted' ORDER BY created_at, id
-            """, new { ticketTypeId }, tx, cancellationToken: ct))).AsList();
-        var promoted = new List<long>();
-        foreach (var id in waiting)
-        {
-            if (await c.ExecuteAsync(new CommandDefinition("""
-                UPDATE ticket_types SET taken = taken + 1 WHERE id = @ticketTypeId AND (capacity IS NULL OR taken < capacity)
-                """, new { ticketTypeId }, tx, cancellationToken: ct)) == 0) break;
-            await c.ExecuteAsync(new CommandDefinition(
-                "UPDATE registrations SET status = 'confirmed', promoted_at = @now, updated_at = @now WHERE id = @id",
-                new { id, now }, tx, cancellationToken: ct));
-            await Outbox.EnqueueAsync(c, tx, Outbox.Kinds.Promoted, $"promoted:{id}", eventId, id, now, ct);
-            promoted.Add(id);
-        }
+            promoted.AddRange(await Seats.FillFromWaitlistAsync(c, tx, before.Id, old.Id, now, ct));
         return promoted;
     }
 

@@ -268,9 +268,10 @@ public sealed class MeetingHandler(Db db, IServiceProvider services, IOptions<Me
             SELECT r.email, r.status, t.kind, r.provider_registrant_id
             FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id WHERE r.id = @registrationId
             """, new { registrationId }, cancellationToken: ct));
-        if (person.RegistrantId is not { } registrantId || (person.Status == "confirmed" && person.Kind == "live")) return OutboxResult.Skipped;
-        // An erased registration has no address left; the registrant id alone names them.
-        var email = person.Email is { } e && !Admin.RegistrationActions.IsErased(e) ? e : null;
+        // An erased registration (the retention purge keeps its status) has no address left; the registrant id alone names them.
+        var erased = Registrations.Erasure.IsErased(person.Email);
+        if (person.RegistrantId is not { } registrantId || (person.Status == "confirmed" && person.Kind == "live" && !erased)) return OutboxResult.Skipped;
+        var email = erased ? null : person.Email;
         await zoom.CancelRegistrantAsync(id, registrantId, email, ct);
         await db.WriteAsync((c, tx) => c.ExecuteAsync(new CommandDefinition("""
             UPDATE registrations SET provider_join_url = NULL, provider_registrant_id = NULL

@@ -1,6 +1,6 @@
 using Dapper;
-using EventPortal.Web.Admin;
 using EventPortal.Web.Data;
+using EventPortal.Web.Registrations;
 using Microsoft.Extensions.Options;
 
 namespace EventPortal.Web.Privacy;
@@ -36,29 +36,6 @@ public sealed class PrivacyOptions
 /// </summary>
 public sealed class RetentionPurge(Db db, IOptions<PrivacyOptions> options, TimeProvider clock, ILogger<RetentionPurge> logger) : BackgroundService
 {
-    // Same placeholders as erasing one registration by hand (RegistrationActions.EraseAsync); the
-    // token hashes become values no SHA-256 hex can equal, so every personal link stops working.
-    const string Erase = """
-        UPDATE registrations SET family_name = @placeholder, given_name = '', reading = '',
-            email = 'deleted-' || id || '@deleted.invalid', email_normalized = 'deleted-' || id || '@deleted.invalid',
-            organization = '', accessibility = '', questions = '', answers = '{}', token_seed = 'purged',
-            manage_token_hash = 'purged-m-' || id, join_token_hash = 'purged-j-' || id, watch_token_hash = 'purged-w-' || id,
-            provider_join_url = NULL, updated_at = @now
-        WHERE event_id = @Id
-        """;
-
-    // Mail still owed would go to the placeholder: skipped. Meeting rows stay (withdrawing a Zoom
-    // registrant is part of the purge). A failed row's error may quote the address: replaced.
-    const string SkipOwedMail = """
-        UPDATE outbox SET status = 'skipped', last_error = 'personal data purged (retention)', sent_at = @now
-        WHERE event_id = @Id AND registration_id IS NOT NULL AND status IN ('queued', 'retry') AND kind NOT LIKE 'meeting.%'
-        """;
-
-    const string ForgetErrors = """
-        UPDATE outbox SET last_error = 'personal data purged (retention)'
-        WHERE event_id = @Id AND registration_id IS NOT NULL AND status = 'failed'
-        """;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (options.Value.RetentionDays is null) return;
@@ -104,13 +81,8 @@ public sealed class RetentionPurge(Db db, IOptions<PrivacyOptions> options, Time
                         "UPDATE events SET personal_data_purged_at = @now WHERE id = @Id AND personal_data_purged_at IS NULL",
                         new { e.Id, now }, tx, cancellationToken: ct)) == 0)
                     return -1;
-                // Zoom keeps each registrant's name and address: withdraw them (the row reads only the registrant id).
-                var atZoom = await c.QueryAsync<long>(new CommandDefinition(
-                    "SELECT id FROM registrations WHERE event_id = @Id AND provider_registrant_id IS NOT NULL", new { e.Id }, tx, cancellationToken: ct));
-                foreach (var registrationId in atZoom) await Meetings.MeetingSync.QueueUnregisterAsync(c, tx, registrationId, now, ct);
-                var erased = await c.ExecuteAsync(new CommandDefinition(Erase, new { e.Id, now, placeholder = RegistrationActions.ErasedName }, tx, cancellationToken: ct));
-                await c.ExecuteAsync(new CommandDefinition(SkipOwedMail, new { e.Id, now }, tx, cancellationToken: ct));
-                await c.ExecuteAsync(new CommandDefinition(ForgetErrors, new { e.Id }, tx, cancellationToken: ct));
+                // Zoom keeps each registrant's name and address: Erasure withdraws them too.
+                var erased = await Erasure.EraseEventAsync(c, tx, e.Id, now, ct);
                 await c.ExecuteAsync(new CommandDefinition("""
                     INSERT INTO purge_log (event_id, event_slug, registrations, retention_days, purged_at) VALUES (@Id, @Slug, @erased, @days, @now)
                     """, new { e.Id, e.Slug, erased, days, now }, tx, cancellationToken: ct));

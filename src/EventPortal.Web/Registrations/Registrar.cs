@@ -1,12 +1,11 @@
 using System.Data;
 using System.Data.Common;
+using System.Globalization;
 using System.Text.Json;
 using Dapper;
 using EventPortal.Web.Data;
 using EventPortal.Web.Events;
 using EventPortal.Web.Mail;
-using EventPortal.Web.Meetings;
-using EventPortal.Web.Reminders;
 
 namespace EventPortal.Web.Registrations;
 
@@ -15,21 +14,15 @@ public enum RegisterOutcome { Confirmed, Waitlisted, AlreadyRegistered, SoldOut,
 public sealed record RegisterResult(RegisterOutcome Outcome, long RegistrationId = 0, string Status = "", string? ManageToken = null);
 
 /// <summary>
-/// Taking a seat, registering, and everything that frees a seat. Each method is one
-/// transaction: the seat, the registration and the outbox row commit together. The seat is
-/// taken by one conditional UPDATE; on PostgreSQL its row lock is what serialises any
-/// number of app instances, on SQLite the single writer does.
+/// What a registrant does, from the public page, the personal page or the API: register,
+/// ask for the mail again, cancel, switch ticket. Each is one transaction; the seat rules
+/// themselves live in <see cref="Seats"/> and what each change owes in <see cref="Owed"/>.
 /// </summary>
 public sealed class Registrar(Db db, Tokens tokens, OutboxSignal outbox, TimeProvider clock)
 {
-    const string FindActive = """
+    const string FindActive = $"""
         SELECT id, status FROM registrations
-        WHERE event_id = @EventId AND email_normalized = @EmailNormalized AND status <> 'cancelled'
-        """;
-
-    const string TakeSeat = """
-        UPDATE ticket_types SET taken = taken + 1
-        WHERE id = @id AND (capacity IS NULL OR taken < capacity)
+        WHERE event_id = @EventId AND email_normalized = @EmailNormalized AND status <> '{RegistrationStatus.Cancelled}'
         """;
 
     const string InsertRegistration = """
@@ -69,7 +62,7 @@ public sealed class Registrar(Db db, Tokens tokens, OutboxSignal outbox, TimePro
         ValidRegistration r, string language, string seed, string manageToken, DateTime now, bool lookFirst, CancellationToken ct)
     {
         var found = lookFirst
-            ? await connection.QuerySingleOrDefaultAsync<RegistrationState>(new CommandDefinition(
+            ? await connection.QuerySingleOrDefaultAsync<SeatHolder>(new CommandDefinition(
                 FindActive, new { EventId = e.Id, r.EmailNormalized }, tx, cancellationToken: ct))
             : null;
         if (found is not null)
@@ -79,10 +72,7 @@ public sealed class Registrar(Db db, Tokens tokens, OutboxSignal outbox, TimePro
             return new(RegisterOutcome.AlreadyRegistered, found.Id, found.Status);
         }
 
-        var seated = await connection.ExecuteAsync(new CommandDefinition(TakeSeat, new { id = r.Ticket.Id }, tx, cancellationToken: ct)) == 1;
-        if (!seated && !r.Ticket.Waitlist) return new(RegisterOutcome.SoldOut);
-        var status = seated ? "confirmed" : "waitlisted";
-
+        if (await Seats.SeatNewAsync(connection, tx, r.Ticket, ct) is not { } status) return new(RegisterOutcome.SoldOut);
         var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(InsertRegistration, new
         {
             EventId = e.Id, TicketTypeId = r.Ticket.Id, Status = status, r.FamilyName, r.GivenName, r.Reading, r.Email,
@@ -90,13 +80,12 @@ public sealed class Registrar(Db db, Tokens tokens, OutboxSignal outbox, TimePro
             Answers = JsonSerializer.Serialize(r.Answers), Language = language, Seed = seed,
             ManageHash = Tokens.Hash(manageToken), JoinHash = Tokens.Hash(tokens.Join(seed)), WatchHash = Tokens.Hash(tokens.Watch(seed)), Now = now,
         }, tx, cancellationToken: ct));
-        await Outbox.EnqueueAsync(connection, tx, seated ? Outbox.Kinds.Confirmed : Outbox.Kinds.Waitlisted,
-            $"{(seated ? "confirm" : "waitlisted")}:{id}", e.Id, id, now, ct);
-        // Waitlisted registrations get their reminders planned too: sent only if promoted by then.
-        await ReminderRules.PlanForRegistrationAsync(connection, tx, e, id, r.Ticket.Kind, now, ct);
-        if (seated && r.Ticket.IsLive && e.MeetingProvider == "Zoom")
-            await QueueZoomRegistrantAsync(connection, tx, e.Id, id, now, ct);
-        return new(seated ? RegisterOutcome.Confirmed : RegisterOutcome.Waitlisted, id, status, manageToken);
+        var holder = new SeatHolder
+        {
+            Id = id, EventId = e.Id, TicketTypeId = r.Ticket.Id, Status = status, TicketKind = r.Ticket.Kind, MeetingProvider = e.MeetingProvider,
+        };
+        await Owed.AfterAsync(connection, tx, holder, SeatChange.Registered, now, ct, e);
+        return new(status == RegistrationStatus.Confirmed ? RegisterOutcome.Confirmed : RegisterOutcome.Waitlisted, id, status, manageToken);
     }
 
     /// <summary>
@@ -109,7 +98,7 @@ public sealed class Registrar(Db db, Tokens tokens, OutboxSignal outbox, TimePro
         var now = clock.GetUtcNow().UtcDateTime;
         await db.WriteAsync(async (connection, tx) =>
         {
-            var found = await connection.QuerySingleOrDefaultAsync<RegistrationState>(new CommandDefinition(
+            var found = await connection.QuerySingleOrDefaultAsync<SeatHolder>(new CommandDefinition(
                 FindActive, new { EventId = eventId, EmailNormalized = emailNormalized }, tx, cancellationToken: ct));
             if (found is not null) await QueueResendAsync(connection, tx, eventId, found.Id, now, ct);
             return 0;
@@ -117,48 +106,45 @@ public sealed class Registrar(Db db, Tokens tokens, OutboxSignal outbox, TimePro
         outbox.Wake();
     }
 
-    /// <summary>At most one re-sent confirmation per registration every ten minutes: the dedupe key carries the window.</summary>
-    static Task QueueResendAsync(DbConnection connection, DbTransaction tx, long eventId, long registrationId, DateTime now, CancellationToken ct) =>
-        Outbox.EnqueueAsync(connection, tx, Outbox.Kinds.Resent, $"resend:{registrationId}:{now:yyyyMMddHH}{now.Minute / 10}", eventId, registrationId, now, ct);
+    /// <summary>
+    /// At most one re-sent confirmation per registration every ten minutes, whoever asks (the
+    /// registrant, a repeat registration, an organiser): the dedupe key carries the window.
+    /// </summary>
+    public static Task<bool> QueueResendAsync(DbConnection connection, DbTransaction tx, long eventId, long registrationId, DateTime now,
+        CancellationToken ct) =>
+        Outbox.EnqueueAsync(connection, tx, Outbox.Kinds.Resent,
+            $"resend:{registrationId}:{now.ToString("yyyyMMddHH", CultureInfo.InvariantCulture)}{now.Minute / 10}", eventId, registrationId, now, ct);
 
     public enum ChangeOutcome { Done, Unchanged, SoldOut, NotOnSale }
 
-    /// <summary>Cancels a registration; a confirmed one gives its seat to the waitlist.</summary>
+    /// <summary>The registrant cancels: a confirmed seat goes to the oldest waitlisted (<see cref="Seats.CancelAsync"/>).</summary>
     public async Task<ChangeOutcome> CancelAsync(long registrationId, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var outcome = await db.WriteAsync(async (connection, tx) =>
-        {
-            var r = await StateAsync(connection, tx, registrationId, ct);
-            if (r is null || r.Status == "cancelled") return ChangeOutcome.Unchanged;
-            // The status in the WHERE clause makes a concurrent second cancel change nothing.
-            var changed = await connection.ExecuteAsync(new CommandDefinition("""
-                UPDATE registrations SET status = 'cancelled', cancelled_at = @now, updated_at = @now
-                WHERE id = @Id AND status = @Status
-                """, new { r.Id, r.Status, now }, tx, cancellationToken: ct));
-            if (changed == 0) return ChangeOutcome.Unchanged;
-            if (r.Status == "confirmed") await ReleaseSeatAsync(connection, tx, r.EventId, r.TicketTypeId, now, ct);
-            await ReminderRules.DropForRegistrationAsync(connection, tx, r.Id, ct);
-            await MeetingSync.QueueUnregisterAsync(connection, tx, r.Id, now, ct);
-            await Outbox.EnqueueAsync(connection, tx, Outbox.Kinds.Cancelled, $"cancel:{r.Id}", r.EventId, r.Id, now, ct);
-            return ChangeOutcome.Done;
-        }, ct);
+            await Seats.FindAsync(connection, tx, registrationId, ct) is { } r && await Seats.CancelAsync(connection, tx, r, now, ct)
+                ? ChangeOutcome.Done
+                : ChangeOutcome.Unchanged, ct);
         outbox.Wake();
         return outcome;
     }
 
-    /// <summary>
-    /// Moves a registration to another ticket type of its event (live ↔ recording). The new
-    /// ticket must have a seat: a switch never lands on a waitlist. A confirmed registration
-    /// gives its old seat to the old ticket's waitlist.
-    /// </summary>
+    /// <summary>The registrant moves to another ticket of the event (<see cref="Seats.SwitchAsync"/>).</summary>
     public async Task<ChangeOutcome> SwitchTicketAsync(long registrationId, TicketTypeRecord target, EventRecord e, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         if (!target.IsOnSale(now, e)) return ChangeOutcome.NotOnSale;
         try
         {
-            var outcome = await SwitchInTransactionAsync(registrationId, target, now, ct);
+            var outcome = await db.WriteAsync(async (connection, tx) =>
+                await Seats.FindAsync(connection, tx, registrationId, ct) is { } r
+                    ? await Seats.SwitchAsync(connection, tx, r, target, now, ct) switch
+                    {
+                        SeatOutcome.Done => ChangeOutcome.Done,
+                        SeatOutcome.NoSeat => ChangeOutcome.SoldOut,
+                        _ => ChangeOutcome.Unchanged,
+                    }
+                    : ChangeOutcome.Unchanged, ct);
             outbox.Wake();
             return outcome;
         }
@@ -167,75 +153,5 @@ public sealed class Registrar(Db db, Tokens tokens, OutboxSignal outbox, TimePro
             // Cancelled or switched by a concurrent request: everything here was rolled back.
             return ChangeOutcome.Unchanged;
         }
-    }
-
-    Task<ChangeOutcome> SwitchInTransactionAsync(long registrationId, TicketTypeRecord target, DateTime now, CancellationToken ct) =>
-        db.WriteAsync(async (connection, tx) =>
-        {
-            var r = await StateAsync(connection, tx, registrationId, ct);
-            if (r is null || r.Status == "cancelled" || r.EventId != target.EventId || r.TicketTypeId == target.Id) return ChangeOutcome.Unchanged;
-            if (await connection.ExecuteAsync(new CommandDefinition(TakeSeat, new { id = target.Id }, tx, cancellationToken: ct)) == 0)
-                return ChangeOutcome.SoldOut;
-            var changed = await connection.ExecuteAsync(new CommandDefinition("""
-                UPDATE registrations SET ticket_type_id = @target, status = 'confirmed', invite_revision = invite_revision + 1, updated_at = @now
-                WHERE id = @Id AND status = @Status AND ticket_type_id = @TicketTypeId
-                """, new { target = target.Id, r.Id, r.Status, r.TicketTypeId, now }, tx, cancellationToken: ct));
-            if (changed == 0) throw new DBConcurrencyException("The registration changed while switching; the transaction is rolled back.");
-            if (r.Status == "confirmed") await ReleaseSeatAsync(connection, tx, r.EventId, r.TicketTypeId, now, ct);
-            await Outbox.EnqueueAsync(connection, tx, Outbox.Kinds.Switched, $"switch:{r.Id}:{target.Id}:{now.Ticks}", r.EventId, r.Id, now, ct);
-            // The new ticket may be owed reminders the old one was not (live ↔ recording).
-            await ReminderRules.PlanAsync(connection, tx, r.EventId, r.Id, now, ct);
-            // A Zoom registrant link belongs to a live seat: made for one, withdrawn from the other.
-            if (target.IsLive) await QueueZoomRegistrantAsync(connection, tx, r.EventId, r.Id, now, ct, version: now.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            else await MeetingSync.QueueUnregisterAsync(connection, tx, r.Id, now, ct);
-            return ChangeOutcome.Done;
-        }, ct);
-
-    static Task<RegistrationState?> StateAsync(DbConnection connection, DbTransaction tx, long id, CancellationToken ct) =>
-        connection.QuerySingleOrDefaultAsync<RegistrationState>(new CommandDefinition(
-            "SELECT id, event_id, ticket_type_id, status FROM registrations WHERE id = @id", new { id }, tx, cancellationToken: ct));
-
-    /// <summary>
-    /// A Zoom event with per-registrant links gives each new seat its own join link — once the
-    /// meeting exists; registrations from before that are signed up when the meeting is made.
-    /// </summary>
-    public static async Task QueueZoomRegistrantAsync(DbConnection connection, DbTransaction tx, long eventId, long registrationId, DateTime now, CancellationToken ct, string? version = null)
-    {
-        var zoomMeetingExists = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
-            "SELECT COUNT(*) FROM events WHERE id = @eventId AND meeting_provider = 'Zoom' AND meeting_external_id IS NOT NULL",
-            new { eventId }, tx, cancellationToken: ct)) == 1;
-        if (zoomMeetingExists) await MeetingSync.QueueRegistrantAsync(connection, tx, eventId, registrationId, now, ct, version);
-    }
-
-    sealed class RegistrationState
-    {
-        public long Id { get; init; }
-        public long EventId { get; init; }
-        public long TicketTypeId { get; init; }
-        public string Status { get; init; } = "";
-    }
-
-    /// <summary>
-    /// Gives the seat back (when the registration held one) and hands it to the oldest
-    /// waitlisted registration of the same ticket type, in the caller's transaction. The
-    /// first UPDATE locks the ticket-type row, so on PostgreSQL every later statement sees
-    /// what concurrent cancellations committed before us.
-    /// </summary>
-    public static async Task ReleaseSeatAsync(DbConnection connection, DbTransaction tx, long eventId, long ticketTypeId, DateTime now, CancellationToken ct)
-    {
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE ticket_types SET taken = taken - 1 WHERE id = @ticketTypeId AND taken > 0", new { ticketTypeId }, tx, cancellationToken: ct));
-        var next = await connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition("""
-            SELECT id FROM registrations
-            WHERE ticket_type_id = @ticketTypeId AND status = 'waitlisted'
-            ORDER BY created_at, id LIMIT 1
-            """, new { ticketTypeId }, tx, cancellationToken: ct));
-        if (next is not { } promoted) return;
-        if (await connection.ExecuteAsync(new CommandDefinition(TakeSeat, new { id = ticketTypeId }, tx, cancellationToken: ct)) == 0) return;
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE registrations SET status = 'confirmed', promoted_at = @now, updated_at = @now WHERE id = @promoted",
-            new { promoted, now }, tx, cancellationToken: ct));
-        await Outbox.EnqueueAsync(connection, tx, Outbox.Kinds.Promoted, $"promoted:{promoted}", eventId, promoted, now, ct);
-        await QueueZoomRegistrantAsync(connection, tx, eventId, promoted, now, ct);
     }
 }

@@ -18,20 +18,23 @@ public sealed class MailDelivery : IAsyncLifetime
 
     public static Task<PortalApp> StartAppAsync(int smtpPort, Dictionary<string, string?>? more = null)
     {
-        var settings = new Dictionary<string, string?>
-        {
-            ["EventPortal:PublicBaseUrl"] = "https://portal.example.jp",
-            ["EventPortal:Mail:Transport"] = "Smtp",
-            ["EventPortal:Mail:Smtp:Host"] = "127.0.0.1",
-            ["EventPortal:Mail:Smtp:Port"] = smtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["EventPortal:Mail:From"] = "noreply@portal.example.jp",
-            ["EventPortal:Mail:FromName"] = "説明会事務局",
-            ["EventPortal:Mail:PollSeconds"] = "0.2",
-            ["EventPortal:Mail:RetryBaseSeconds"] = "0.5",
-        };
+        var settings = SmtpSettings(smtpPort);
         foreach (var (k, v) in more ?? []) settings[k] = v;
         return PortalApp.StartSqliteAsync(settings: settings);
     }
+
+    /// <summary>Mail to the test's SMTP server, polled and retried quickly.</summary>
+    public static Dictionary<string, string?> SmtpSettings(int smtpPort) => new()
+    {
+        ["EventPortal:PublicBaseUrl"] = "https://portal.example.jp",
+        ["EventPortal:Mail:Transport"] = "Smtp",
+        ["EventPortal:Mail:Smtp:Host"] = "127.0.0.1",
+        ["EventPortal:Mail:Smtp:Port"] = smtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["EventPortal:Mail:From"] = "noreply@portal.example.jp",
+        ["EventPortal:Mail:FromName"] = "説明会事務局",
+        ["EventPortal:Mail:PollSeconds"] = "0.2",
+        ["EventPortal:Mail:RetryBaseSeconds"] = "0.5",
+    };
 
     public async Task DisposeAsync()
     {

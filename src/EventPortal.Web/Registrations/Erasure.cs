@@ -1,0 +1,63 @@
+using System.Data.Common;
+using Dapper;
+using static EventPortal.Web.Registrations.RegistrationStatus;
+
+namespace EventPortal.Web.Registrations;
+
+/// <summary>
+/// Deleting a registrant's personal data (APPI: on request, or when no longer needed), for one
+/// registration or for every registration of an event (the retention purge). Ticket, status,
+/// category, attendance and times stay, so counts and reports still add up; everything that
+/// names or reaches the person goes, and mail still owed to them is skipped.
+/// </summary>
+public static class Erasure
+{
+    /// <summary>Erased registrations keep a unique, undeliverable address (RFC 2606 <c>.invalid</c>).</summary>
+    public const string ErasedDomain = "deleted.invalid";
+    public const string ErasedName = "(deleted)";
+
+    public static bool IsErased(string email) => email.EndsWith("@" + ErasedDomain, StringComparison.Ordinal);
+
+    // The token hashes become values no SHA-256 hex can equal, so the personal, join and
+    // recording links stop working (a NULL hash would be derived again from the seed at start-up).
+    const string Wipe = $$"""
+        UPDATE registrations SET family_name = '{{ErasedName}}', given_name = '', reading = '',
+            email = 'deleted-' || id || '@{{ErasedDomain}}', email_normalized = 'deleted-' || id || '@{{ErasedDomain}}',
+            organization = '', accessibility = '', questions = '', answers = '{}', token_seed = 'erased',
+            manage_token_hash = 'erased-m-' || id, join_token_hash = 'erased-j-' || id, watch_token_hash = 'erased-w-' || id,
+            provider_join_url = NULL, updated_at = @now
+        """;
+
+    // Mail not yet sent would go to the placeholder: skipped. Meeting rows stay (withdrawing the
+    // Zoom registrant is part of the deletion). A failed mail's error may quote the address.
+    const string SkipMail = """
+        UPDATE outbox SET status = 'skipped', last_error = @reason, sent_at = @now
+        WHERE status IN ('queued', 'retry') AND kind NOT LIKE 'meeting.%'
+        """;
+
+    const string ForgetErrors = "UPDATE outbox SET last_error = @reason WHERE status = 'failed'";
+
+    /// <summary>Erases one registration; an active one is cancelled first by the seat rules, without a mail. Returns whether it was active.</summary>
+    public static async Task<bool> EraseAsync(DbConnection c, DbTransaction tx, SeatHolder r, DateTime now, CancellationToken ct)
+    {
+        var cancelled = await Seats.CancelAsync(c, tx, r, now, ct, SeatChange.Erased);
+        var args = new { r.Id, now, reason = "personal data deleted" };
+        await c.ExecuteAsync(new CommandDefinition(Wipe + " WHERE id = @Id", args, tx, cancellationToken: ct));
+        await c.ExecuteAsync(new CommandDefinition(SkipMail + " AND registration_id = @Id", args, tx, cancellationToken: ct));
+        await c.ExecuteAsync(new CommandDefinition(ForgetErrors + " AND registration_id = @Id", args, tx, cancellationToken: ct));
+        return cancelled;
+    }
+
+    /// <summary>Erases every registration of an event (statuses unchanged: the event is over). Returns how many.</summary>
+    public static async Task<int> EraseEventAsync(DbConnection c, DbTransaction tx, long eventId, DateTime now, CancellationToken ct)
+    {
+        var holders = await c.QueryAsync<SeatHolder>(new CommandDefinition(
+            Seats.SelectHolders + " WHERE r.event_id = @eventId", new { eventId }, tx, cancellationToken: ct));
+        foreach (var r in holders) await Owed.AfterAsync(c, tx, r, SeatChange.Erased, now, ct);
+        var args = new { eventId, now, reason = "personal data purged (retention)" };
+        var erased = await c.ExecuteAsync(new CommandDefinition(Wipe + " WHERE event_id = @eventId", args, tx, cancellationToken: ct));
+        await c.ExecuteAsync(new CommandDefinition(SkipMail + " AND event_id = @eventId AND registration_id IS NOT NULL", args, tx, cancellationToken: ct));
+        await c.ExecuteAsync(new CommandDefinition(ForgetErrors + " AND event_id = @eventId AND registration_id IS NOT NULL", args, tx, cancellationToken: ct));
+        return erased;
+    }
+}

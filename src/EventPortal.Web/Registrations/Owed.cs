@@ -1,0 +1,75 @@
+using System.Data.Common;
+using System.Globalization;
+using Dapper;
+using EventPortal.Web.Events;
+using EventPortal.Web.Mail;
+using EventPortal.Web.Meetings;
+using EventPortal.Web.Reminders;
+using static EventPortal.Web.Registrations.RegistrationStatus;
+
+namespace EventPortal.Web.Registrations;
+
+/// <summary>Why a registration's seat changed: decides the mail it is owed.</summary>
+public enum SeatChange { Registered, Promoted, Switched, Cancelled, Erased, EventCancelled }
+
+/// <summary>
+/// Everything a registration is owed once its seat changed, written in the same transaction:
+/// its mail, its reminder plan (planned, or dropped), and on a Zoom event with per-registrant
+/// links its Zoom registrant (added, or withdrawn). Every path that registers, promotes,
+/// switches, cancels or erases comes through here, whoever started it (the registrant, the API,
+/// an organiser, a capacity raise, an event cancellation, the retention purge), so each owes
+/// the same.
+/// </summary>
+public static class Owed
+{
+    /// <param name="r">The registration as it is after the change.</param>
+    /// <param name="e">The event when the caller has it already (saves a query on the registration path).</param>
+    /// <returns>Whether a mail was queued (false when its dedupe key was used before, or none is owed).</returns>
+    public static async Task<bool> AfterAsync(DbConnection c, DbTransaction tx, SeatHolder r, SeatChange change, DateTime now,
+        CancellationToken ct, EventRecord? e = null)
+    {
+        var mailed = MailFor(r, change, now) is var (kind, key) && await Outbox.EnqueueAsync(c, tx, kind, key, r.EventId, r.Id, now, ct);
+        if (r.Status == Cancelled || change is SeatChange.EventCancelled or SeatChange.Erased)
+        {
+            await ReminderRules.DropForRegistrationAsync(c, tx, r.Id, ct);
+            // A cancelled event's meeting is deleted with everyone in it; otherwise the person's own link must stop working.
+            if (change != SeatChange.EventCancelled) await MeetingSync.QueueUnregisterAsync(c, tx, r.Id, now, ct);
+            return mailed;
+        }
+        // Waitlisted registrations get their reminders planned too: sent only if promoted by then.
+        // A switch drops what the old ticket was owed first (the live ticket's join-link reminder).
+        if (change == SeatChange.Switched) await ReminderRules.DropForRegistrationAsync(c, tx, r.Id, ct);
+        if (change == SeatChange.Registered && e is not null) await ReminderRules.PlanForRegistrationAsync(c, tx, e, r.Id, r.TicketKind, now, ct);
+        else await ReminderRules.PlanAsync(c, tx, r.EventId, r.Id, now, ct);
+
+        if (r.Status == Confirmed && r.IsLive && r.MeetingProvider == nameof(MeetingProvider.Zoom))
+            await QueueZoomRegistrantAsync(c, tx, r, now, ct,
+                change == SeatChange.Switched ? now.Ticks.ToString(CultureInfo.InvariantCulture) : null);
+        else if (change == SeatChange.Switched && !r.IsLive)
+            await MeetingSync.QueueUnregisterAsync(c, tx, r.Id, now, ct);
+        return mailed;
+    }
+
+    /// <summary>The mail each change owes, keyed so that writing it twice sends it once.</summary>
+    static (string Kind, string Key)? MailFor(SeatHolder r, SeatChange change, DateTime now) => change switch
+    {
+        SeatChange.Registered when r.Status == Confirmed => (Outbox.Kinds.Confirmed, $"confirm:{r.Id}"),
+        SeatChange.Registered => (Outbox.Kinds.Waitlisted, $"waitlisted:{r.Id}"),
+        SeatChange.Promoted => (Outbox.Kinds.Promoted, $"promoted:{r.Id}"),
+        SeatChange.Switched => (Outbox.Kinds.Switched, $"switch:{r.Id}:{r.TicketTypeId}:{now.Ticks}"),
+        SeatChange.Cancelled => (Outbox.Kinds.Cancelled, $"cancel:{r.Id}"),
+        SeatChange.EventCancelled => (Outbox.Kinds.Cancelled, $"event-cancel:{r.Id}"),
+        _ => null,   // erased: there is no address left to write to
+    };
+
+    /// <summary>
+    /// A Zoom event with per-registrant links gives each live seat its own join link — once the
+    /// meeting exists; registrations from before that are signed up when the meeting is made.
+    /// </summary>
+    static async Task QueueZoomRegistrantAsync(DbConnection c, DbTransaction tx, SeatHolder r, DateTime now, CancellationToken ct, string? version)
+    {
+        var meetingExists = await c.ExecuteScalarAsync<int>(new CommandDefinition(
+            "SELECT COUNT(*) FROM events WHERE id = @EventId AND meeting_external_id IS NOT NULL", new { r.EventId }, tx, cancellationToken: ct)) == 1;
+        if (meetingExists) await MeetingSync.QueueRegistrantAsync(c, tx, r.EventId, r.Id, now, ct, version);
+    }
+}
