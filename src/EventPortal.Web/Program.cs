@@ -62,6 +62,7 @@ public partial class Program
         builder.Services.AddSingleton<IOutboxHandler, MailHandler>();
         builder.Services.AddSingleton<OutboxSignal>();
         builder.Services.AddHostedService<OutboxDispatcher>();
+        // Microsoft Graph, one client per use: "mail" (EventPortal:Mail:Graph) and "meetings" (EventPortal:Meetings:Teams).
         builder.Services.AddGraph();
         // Meetings: Teams or Zoom meetings made, changed and removed through the outbox (Meetings/, EventPortal:Meetings).
         builder.Services.AddMeetings();

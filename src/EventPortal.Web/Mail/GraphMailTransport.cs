@@ -14,7 +14,8 @@ namespace EventPortal.Web.Mail;
 /// timeouts are worth another try, honouring <c>Retry-After</c>; any other 4xx
 /// (ErrorInvalidRecipients, ErrorAccessDenied…) will not get better and fails the row.
 /// </summary>
-public sealed class GraphMailTransport(GraphClient graph, IOptions<MailOptions> options, ILogger<GraphMailTransport> logger) : IMailTransport
+public sealed class GraphMailTransport([FromKeyedServices(GraphUse.Mail)] GraphClient graph, IOptions<MailOptions> options,
+    ILogger<GraphMailTransport> logger) : IMailTransport
 {
     /// <summary>Longest wait a Retry-After may impose; the back-off is capped at an hour too.</summary>
     static readonly TimeSpan MaxRetryAfter = TimeSpan.FromHours(1);

@@ -30,7 +30,8 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
         if (row.RegistrationId is not { } id) throw new OutboxException($"Mail row {row.Id} names no registration.", permanent: true);
         var r = await RegistrationQueries.FindAsync(db, id, ct);
         var details = r is null ? null : await EventQueries.FindAsync(db, r.Slug, ct);
-        if (r is null || details is null) return null; // personal data deleted, or the event withdrawn
+        // Personal data deleted (perhaps while this row waited in a claimed batch), or the event withdrawn.
+        if (r is null || details is null || Erasure.IsErased(r.Email)) return null;
         var (template, withInvite) = Choose(row.Kind, r.Status);
         if (template is null) return null;
         // A reminder planned for live tickets is not for someone who has since switched to the recording.

@@ -51,15 +51,11 @@ public sealed class MailOptions
         public int TimeoutSeconds { get; set; } = 30;
     }
 
-    public sealed class GraphMailSettings
+    /// <summary>The app registration (<see cref="Shared.GraphOptions"/>, Graph's named settings "mail") and the mailbox that sends.</summary>
+    public sealed class GraphMailSettings : Shared.GraphOptions
     {
-        public string? TenantId { get; set; }
-        public string? ClientId { get; set; }
-        public string? ClientSecret { get; set; }
         /// <summary>The mailbox that sends (object id or UPN); it needs the Mail.Send application permission.</summary>
         public string? SenderUserId { get; set; }
-        public string GraphBaseUrl { get; set; } = "https://graph.microsoft.com/v1.0";
-        public string AuthorityHost { get; set; } = "https://login.microsoftonline.com";
     }
 
     public static IEnumerable<string> Validate(MailOptions o)

@@ -20,15 +20,11 @@ public sealed class MeetingOptions
     public TeamsSettings Teams { get; set; } = new();
     public ZoomSettings Zoom { get; set; } = new();
 
-    public sealed class TeamsSettings
+    /// <summary>The app registration (<see cref="Shared.GraphOptions"/>, Graph's named settings "meetings") and whose meetings they are.</summary>
+    public sealed class TeamsSettings : Shared.GraphOptions
     {
-        public string? TenantId { get; set; }
-        public string? ClientId { get; set; }
-        public string? ClientSecret { get; set; }
         /// <summary>The organiser's Entra object id (the application access policy is granted to this user).</summary>
         public string? OrganizerUserId { get; set; }
-        public string GraphBaseUrl { get; set; } = "https://graph.microsoft.com/v1.0";
-        public string AuthorityHost { get; set; } = "https://login.microsoftonline.com";
         /// <summary>Who skips the lobby: everyone, organization, organizer, invited, organizationAndFederated…</summary>
         public string LobbyBypass { get; set; } = "organization";
         public TeamsMode Mode { get; set; } = TeamsMode.OnlineMeeting;

@@ -1,37 +1,28 @@
-using Azure.Core;
-using Azure.Identity;
 using EventPortal.Web.Mail;
 using EventPortal.Web.Meetings;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 
 namespace EventPortal.Web;
 
 public static class MeetingServices
 {
     /// <summary>
-    /// <c>EventPortal:Meetings</c>, the Teams (Graph) and Zoom HTTP clients, and the outbox handler
-    /// for <c>meeting.*</c> rows. The Teams credential is its own (keyed) singleton, built when
-    /// first needed from <c>EventPortal:Meetings:Teams</c> unless one is registered already
-    /// (tests register theirs first); mail through Graph keeps its own.
+    /// <c>EventPortal:Meetings</c>, the Zoom HTTP client, one class per provider, and the outbox
+    /// handler for <c>meeting.*</c> rows. Teams calls Graph through the <see cref="Shared.GraphClient"/>
+    /// that <c>AddGraph</c> registers for <see cref="Shared.GraphUse.Meetings"/>, with the credential
+    /// from <c>EventPortal:Meetings:Teams</c> (mail through Graph keeps its own).
     /// </summary>
     public static IServiceCollection AddMeetings(this IServiceCollection services)
     {
         services.AddSettings<MeetingOptions>(MeetingOptions.Section, MeetingOptions.Validate);
-        services.AddHttpClient(MeetingHandler.TeamsHttpClientName, (sp, http) =>
-        {
-            var baseUrl = sp.GetRequiredService<IOptions<MeetingOptions>>().Value.Teams.GraphBaseUrl;
-            http.BaseAddress = new Uri(baseUrl.EndsWith('/') ? baseUrl : baseUrl + "/");
-            http.Timeout = TimeSpan.FromSeconds(60);
-        });
-        services.TryAddKeyedSingleton<TokenCredential>(MeetingHandler.TeamsCredentialKey, (sp, _) =>
-        {
-            var t = sp.GetRequiredService<IOptions<MeetingOptions>>().Value.Teams;
-            return new ClientSecretCredential(t.TenantId, t.ClientId, t.ClientSecret,
-                new ClientSecretCredentialOptions { AuthorityHost = new Uri(t.AuthorityHost) });
-        });
         services.AddHttpClient(ZoomClient.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(60));
         services.TryAddSingleton<ZoomClient>();
+        services.AddSingleton<MeetingRecord>();
+        services.AddSingleton<MeetingClaim>();
+        services.AddSingleton<TeamsOnlineMeetings>();
+        services.AddSingleton<TeamsCalendarEvents>();
+        services.AddSingleton<ZoomMeetings>();
+        services.AddSingleton<ZoomRegistrants>();
         services.AddSingleton<IOutboxHandler, MeetingHandler>();
         return services;
     }

@@ -5,9 +5,6 @@ using System.Text;
 using System.Text.Json;
 using Azure.Core;
 using Azure.Identity;
-using EventPortal.Web.Mail;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 
 namespace EventPortal.Web.Shared;
 
@@ -30,14 +27,17 @@ public sealed class GraphException(int status, string? code, string message, Tim
 /// <summary>
 /// A thin typed client for the few Graph endpoints EventPortal uses (see REFERENCE.md,
 /// "Microsoft Graph"), over HttpClient and System.Net.Http.Json. Kept small on purpose so the
-/// Microsoft.Graph SDK can replace it once it restores here. Tokens come from the registered
-/// <see cref="TokenCredential"/> (client credentials; scope <see cref="Scope"/>): the credential
-/// (MSAL inside Azure.Identity) keeps the token in its in-memory cache and hands the same one
-/// back until shortly before it expires, so asking for it on every call costs nothing and no
-/// cache of our own is needed. The credential must be a singleton for that to hold.
+/// Microsoft.Graph SDK can replace it once it restores here. One instance per use of Graph
+/// (<see cref="GraphUse"/>, registered by <see cref="GraphServices.AddGraph"/>), each with its own
+/// credential and base URL. Tokens come from that <see cref="TokenCredential"/> (client
+/// credentials; scope <see cref="Scope"/>): the credential (MSAL inside Azure.Identity) keeps the
+/// token in its in-memory cache and hands the same one back until shortly before it expires, so
+/// asking for it on every call costs nothing and no cache of our own is needed. The credential
+/// must be a singleton for that to hold; it is made on the first call, so a use nobody configured
+/// never builds one.
 /// Nothing here retries: callers (the outbox) decide, using <see cref="GraphException.RetryAfter"/>.
 /// </summary>
-public sealed class GraphClient(IHttpClientFactory httpClients, TokenCredential credential)
+public sealed class GraphClient(IHttpClientFactory httpClients, Func<TokenCredential> credential, string baseUrl)
 {
     /// <summary>Name of the HttpClient used for Graph calls (tests give it a handler that trusts their fake).</summary>
     public const string HttpClientName = "EventPortal.Graph";
@@ -48,8 +48,7 @@ public sealed class GraphClient(IHttpClientFactory httpClients, TokenCredential 
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
 
-    /// <summary>The named HttpClient this instance uses (meetings use their own, with their own base URL).</summary>
-    public string ClientName { get; init; } = HttpClientName;
+    readonly Lazy<TokenCredential> _credential = new(credential);
 
     /// <summary>
     /// <c>POST /users/{userId}/sendMail</c> with the message as MIME: the body is the base64 of
@@ -133,21 +132,24 @@ public sealed class GraphClient(IHttpClientFactory httpClients, TokenCredential 
     public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, HttpContent? content, CancellationToken ct)
     {
         var token = await TokenAsync(ct);
-        using var request = new HttpRequestMessage(method, path) { Content = content };
+        using var request = new HttpRequestMessage(method, Url(path)) { Content = content };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         request.Headers.Add("client-request-id", Guid.NewGuid().ToString());
-        var http = httpClients.CreateClient(ClientName);
+        var http = httpClients.CreateClient(HttpClientName);
         var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
         if (response.IsSuccessStatusCode) return response;
         using (response) throw await ErrorAsync(response, ct);
     }
 
+    /// <summary>Graph's paths are relative to the version root (…/v1.0/), so the base needs its trailing slash.</summary>
+    Uri Url(string path) => new(new Uri(baseUrl.EndsWith('/') ? baseUrl : baseUrl + "/"), path);
+
     async Task<string> TokenAsync(CancellationToken ct)
     {
         try
         {
-            return (await credential.GetTokenAsync(new TokenRequestContext([Scope]), ct)).Token;
+            return (await _credential.Value.GetTokenAsync(new TokenRequestContext([Scope]), ct)).Token;
         }
         catch (AuthenticationFailedException e)
         {
@@ -237,32 +239,3 @@ public sealed record OnlineMeetingInfo(string? JoinUrl);
 
 /// <summary>What EventPortal reads of a calendar event: its id and the Teams join URL.</summary>
 public sealed record GraphEvent(string Id, string? Subject, OnlineMeetingInfo? OnlineMeeting, string? TransactionId);
-
-public static class GraphServices
-{
-    /// <summary>
-    /// The Graph HttpClient (<see cref="GraphClient.HttpClientName"/>, base address
-    /// <c>EventPortal:Mail:Graph:GraphBaseUrl</c>), <see cref="GraphClient"/>, and a
-    /// <see cref="ClientSecretCredential"/> from <c>EventPortal:Mail:Graph</c> unless a
-    /// <see cref="TokenCredential"/> is registered already (tests register their own first).
-    /// The credential is built when first needed, so nothing here runs unless Graph is used.
-    /// </summary>
-    public static IServiceCollection AddGraph(this IServiceCollection services)
-    {
-        services.AddHttpClient(GraphClient.HttpClientName, (sp, http) =>
-        {
-            var baseUrl = sp.GetRequiredService<IOptions<MailOptions>>().Value.Graph.GraphBaseUrl;
-            http.BaseAddress = new Uri(baseUrl.EndsWith('/') ? baseUrl : baseUrl + "/");
-            http.Timeout = TimeSpan.FromSeconds(60);
-        });
-        services.TryAddSingleton<TokenCredential>(sp =>
-        {
-            var g = sp.GetRequiredService<IOptions<MailOptions>>().Value.Graph;
-            // One instance for the app's lifetime: its MSAL cache is what keeps the token.
-            return new ClientSecretCredential(g.TenantId, g.ClientId, g.ClientSecret,
-                new ClientSecretCredentialOptions { AuthorityHost = new Uri(g.AuthorityHost) });
-        });
-        services.TryAddSingleton<GraphClient>();
-        return services;
-    }
-}

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Azure.Core;
-using EventPortal.Web.Meetings;
+using EventPortal.Web.Shared;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -65,11 +65,11 @@ public sealed partial class FakeGraph
         ["EventPortal:Meetings:Teams:AuthorityHost"] = AuthorityHost,
     };
 
-    /// <summary>The meetings' own credential and HttpClient, both trusting this fake.</summary>
+    /// <summary>The meetings' own credential and the Graph HttpClient, both trusting this fake.</summary>
     public void ConfigureMeetingServices(IServiceCollection services)
     {
-        services.AddKeyedSingleton<TokenCredential>(MeetingHandler.TeamsCredentialKey, CreateCredential());
-        services.AddHttpClient(MeetingHandler.TeamsHttpClientName).ConfigurePrimaryHttpMessageHandler(CreateTrustingHandler);
+        services.AddKeyedSingleton<TokenCredential>(GraphUse.Meetings, CreateCredential());
+        services.AddHttpClient(GraphClient.HttpClientName).ConfigurePrimaryHttpMessageHandler(CreateTrustingHandler);
     }
 
     async Task OnlineMeetingsAsync(HttpContext context, string userId, string? rest)

@@ -155,13 +155,13 @@ public sealed partial class FakeGraph : IAsyncDisposable
     };
 
     /// <summary>
-    /// Registers a credential for this fake (the app's AddGraph then keeps it) and makes the
+    /// Registers mail's credential for this fake (the app's AddGraph then keeps it) and makes the
     /// Graph HttpClient trust the fake's certificate. <paramref name="clientSecret"/> overrides
     /// the secret, e.g. a wrong one.
     /// </summary>
     public void ConfigureServices(IServiceCollection services, string? clientSecret = null)
     {
-        services.AddSingleton<TokenCredential>(CreateCredential(clientSecret));
+        services.AddKeyedSingleton<TokenCredential>(GraphUse.Mail, CreateCredential(clientSecret));
         services.AddHttpClient(GraphClient.HttpClientName).ConfigurePrimaryHttpMessageHandler(CreateTrustingHandler);
     }
 

@@ -271,10 +271,31 @@ public sealed class GraphTransportTests
             services.AddGraph();
             return services.BuildServiceProvider();
         }
-        Assert.IsType<ClientSecretCredential>(Build().GetRequiredService<TokenCredential>());
+        Assert.IsType<ClientSecretCredential>(Build().GetRequiredKeyedService<TokenCredential>(GraphUse.Mail));
         var mine = new ClientSecretCredential("t", "c", "s");
-        Assert.Same(mine, Build(s => s.AddSingleton<TokenCredential>(mine)).GetRequiredService<TokenCredential>());
+        Assert.Same(mine, Build(s => s.AddKeyedSingleton<TokenCredential>(GraphUse.Mail, mine)).GetRequiredKeyedService<TokenCredential>(GraphUse.Mail));
         await Task.CompletedTask;
+    }
+
+    [Fact]
+    public void Mail_and_meetings_each_get_a_Graph_client_and_credential_from_their_own_settings()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["EventPortal:Mail:Graph:TenantId"] = "tenant", ["EventPortal:Mail:Graph:ClientId"] = "mail-client",
+            ["EventPortal:Mail:Graph:ClientSecret"] = "mail-secret",
+            ["EventPortal:Meetings:Teams:TenantId"] = "tenant", ["EventPortal:Meetings:Teams:ClientId"] = "teams-client",
+            ["EventPortal:Meetings:Teams:ClientSecret"] = "teams-secret", ["EventPortal:Meetings:Teams:GraphBaseUrl"] = "https://graph.example/beta",
+        }).Build());
+        services.AddGraph();
+        using var provider = services.BuildServiceProvider();
+
+        var settings = provider.GetRequiredService<IOptionsMonitor<GraphOptions>>();
+        Assert.Equal(("mail-client", "https://graph.microsoft.com/v1.0"), (settings.Get(GraphUse.Mail).ClientId, settings.Get(GraphUse.Mail).GraphBaseUrl));
+        Assert.Equal(("teams-client", "https://graph.example/beta"), (settings.Get(GraphUse.Meetings).ClientId, settings.Get(GraphUse.Meetings).GraphBaseUrl));
+        Assert.NotSame(provider.GetRequiredKeyedService<TokenCredential>(GraphUse.Mail), provider.GetRequiredKeyedService<TokenCredential>(GraphUse.Meetings));
+        Assert.NotSame(provider.GetRequiredKeyedService<GraphClient>(GraphUse.Mail), provider.GetRequiredKeyedService<GraphClient>(GraphUse.Meetings));
     }
 
     [Fact]
@@ -309,7 +330,7 @@ public sealed class GraphTransportTests
         graph.ConfigureServices(services);
         services.AddGraph();
         using var provider = services.BuildServiceProvider();
-        var transport = new GraphMailTransport(provider.GetRequiredService<GraphClient>(), provider.GetRequiredService<IOptions<MailOptions>>(),
+        var transport = new GraphMailTransport(provider.GetRequiredKeyedService<GraphClient>(GraphUse.Mail), provider.GetRequiredService<IOptions<MailOptions>>(),
             NullLogger<GraphMailTransport>.Instance);
 
         using var message = new MailMessage("office@example.jp", "to@example.jp", "件名", "本文");

@@ -237,7 +237,7 @@ public sealed class ZoomMeetingTests
 
         // That instance died: its claim lapses and this one makes the meeting, once.
         await app.ExecuteAsync("UPDATE events SET meeting_synced_at = @then WHERE id = @id",
-            new { id, then = DateTime.UtcNow - MeetingHandler.CreateClaimLapse - TimeSpan.FromSeconds(1) });
+            new { id, then = DateTime.UtcNow - MeetingClaim.Lapse - TimeSpan.FromSeconds(1) });
         Assert.Equal(OutboxResult.Done, await app.RunDirectlyAsync(id, MeetingSync.Create));
         Assert.Single(zoom.Meetings);
         Assert.Equal("ready", (await app.MeetingAsync(id)).MeetingState);
