@@ -92,7 +92,8 @@ public partial class Program
         builder.Services.AddPageGuards();       // no 500 for a request no page handler takes (Shared/PageGuards.cs)
         builder.Services.AddProblemDetails();
 
-        // Abuse limits per client address (register, resend, sign-in), and which proxies to believe about that address.
+        // Abuse limits per client address: named policies (register, resend, sign-in) that the endpoints they protect name;
+        // and which proxies to believe about that address.
         builder.Services.AddPortalRateLimits();
         builder.Services.AddSettings<ProxyOptions>(ProxyOptions.Section, ProxyOptions.Validate);
 
