@@ -158,6 +158,8 @@ public partial class Program
 
         var db = services.GetRequiredService<Db>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("EventPortal.Startup");
+        // A relative data directory depends on where the app was started: say where it is.
+        logger.LogInformation("Data directory {DataDirectory}", Path.GetFullPath(portal.DataDirectory));
         var applied = await Migrator.MigrateAsync(db, logger, CancellationToken.None);
         logger.LogInformation("Database {Provider} ready ({Applied} migrations applied now{Sqlite})", db.Provider, applied,
             db.IsSqlite ? ", SQLite " + Db.SqliteVersion : "");

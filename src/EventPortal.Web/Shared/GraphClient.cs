@@ -28,8 +28,8 @@ public sealed class GraphException(int status, string? code, string message, Tim
 }
 
 /// <summary>
-/// A thin typed client for the few Graph endpoints EventPortal uses (see REFERENCE.md,
-/// "Microsoft Graph"), over HttpClient and System.Net.Http.Json. Kept small on purpose so the
+/// A thin typed client for the few Graph v1.0 endpoints EventPortal uses (mail, and the
+/// meetings of README "Meetings: Teams and Zoom"), over HttpClient and System.Net.Http.Json. Kept small on purpose so the
 /// Microsoft.Graph SDK can replace it once it restores here. Tokens come from the registered
 /// <see cref="TokenCredential"/> (client credentials; scope <see cref="Scope"/>): the credential
 /// (MSAL inside Azure.Identity) keeps the token in its in-memory cache and hands the same one
