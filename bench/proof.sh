@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# EventPortal proof under load, faults and hostile input (issue 8), at full size: the scenarios
+# EventPortal proof under load, faults and hostile input, at full size: the scenarios
 # of tests/EventPortal.Tests/Proof run with bench sizes against a PostgreSQL cluster with
 # production durability. See bench/README.md, "Proof".
 #

@@ -93,7 +93,8 @@ public partial class Program
         builder.Services.AddPageGuards();       // no 500 for a request no page handler takes (Shared/PageGuards.cs)
         builder.Services.AddProblemDetails();
 
-        // Abuse limits per client address (register, resend, sign-in), and which proxies to believe about that address.
+        // Abuse limits per client address: named policies (register, resend, sign-in) that the endpoints they protect name;
+        // and which proxies to believe about that address.
         builder.Services.AddPortalRateLimits();
         builder.Services.AddSettings<ProxyOptions>(ProxyOptions.Section, ProxyOptions.Validate);
 
@@ -158,6 +159,8 @@ public partial class Program
 
         var db = services.GetRequiredService<Db>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("EventPortal.Startup");
+        // A relative data directory depends on where the app was started: say where it is.
+        logger.LogInformation("Data directory {DataDirectory}", Path.GetFullPath(portal.DataDirectory));
         var applied = await Migrator.MigrateAsync(db, logger, CancellationToken.None);
         logger.LogInformation("Database {Provider} ready ({Applied} migrations applied now{Sqlite})", db.Provider, applied,
             db.IsSqlite ? ", SQLite " + Db.SqliteVersion : "");

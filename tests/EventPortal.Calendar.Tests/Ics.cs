@@ -10,7 +10,8 @@ internal sealed record ContentLine(string Name, IReadOnlyDictionary<string, stri
 
 /// <summary>
 /// A small, independent reader of our output for the tests: it knows nothing of the writer's
-/// code, only the RFC, and is strict where real parsers are lenient (see RECIPES.md).
+/// code, only the RFC, and is strict where real parsers are lenient (ical.js and python-icalendar
+/// both accept a fold that splits a UTF-8 character, LF-only lines and unbalanced BEGIN/END).
 /// </summary>
 internal static class Ics
 {

@@ -9,7 +9,7 @@ using Microsoft.Net.Http.Headers;
 namespace EventPortal.Web.Admin;
 
 /// <summary>
-/// The attendee list for Excel users in Japan (see REFERENCE.md): UTF-8 with a BOM (without
+/// The attendee list for Excel users in Japan: UTF-8 with a BOM (without
 /// it Excel reads Shift_JIS and shows mojibake), CRLF, RFC 4180 quoting, formula injection
 /// neutralised, headers in the organiser's language, one column per custom question.
 /// Rows go from an unbuffered query straight to the response, so 100,000 registrations

@@ -3,11 +3,13 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
 
 namespace EventPortal.Web.Admin;
 
 /// <summary><c>/admin/signin</c>. One message for every failure, so the form reveals no accounts.</summary>
 [AllowAnonymous]
+[EnableRateLimiting(Shared.RateLimits.SignIn)]
 public sealed class SignInPageModel(Db db, TimeProvider clock) : PageModel
 {
     public string? Email { get; private set; }

@@ -5,7 +5,8 @@ namespace EventPortal.Web.Calendar;
 
 /// <summary>
 /// "Add to calendar" links for Google Calendar and Outlook (work and personal accounts). The
-/// vendors do not document these; the shapes are the ones collected in REFERENCE.md. Times
+/// vendors do not document these; the shapes are the ones their own buttons use, as collected in
+/// github.com/InteractionDesignFoundation/add-event-to-calendar-docs. Times
 /// go as UTC so no client can misread the zone; text is percent-encoded UTF-8.
 /// </summary>
 public static class AddToCalendar

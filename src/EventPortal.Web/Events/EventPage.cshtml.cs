@@ -3,6 +3,7 @@ using EventPortal.Web.Localization;
 using EventPortal.Web.Registrations;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
 
 namespace EventPortal.Web.Events;
 
@@ -10,6 +11,7 @@ namespace EventPortal.Web.Events;
 /// <c>GET /events/{slug}</c>: the event and its registration form;
 /// <c>POST /events/{slug}/register</c>: the form post, 303 to the personal page on success.
 /// </summary>
+[EnableRateLimiting(Shared.RateLimits.Register)]
 public sealed class EventPageModel(Db db, Registrar registrar, TimeProvider clock) : PageModel
 {
     public EventDetails Details { get; private set; } = null!;

@@ -2,6 +2,7 @@ using EventPortal.Web.Data;
 using EventPortal.Web.Registrations;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
 
 namespace EventPortal.Web.Events;
 
@@ -11,6 +12,7 @@ namespace EventPortal.Web.Events;
 /// per client address (<see cref="Shared.RateLimits"/>), so it cannot be used to flood someone's
 /// inbox or to probe at speed.
 /// </summary>
+[EnableRateLimiting(Shared.RateLimits.Resend)]
 public sealed class ResendPageModel(Db db, Registrar registrar) : PageModel
 {
     public EventRecord Event { get; private set; } = null!;

@@ -65,7 +65,7 @@ public sealed record ZoomRegistrant(
     [property: JsonPropertyName("join_url")] string? JoinUrl);
 
 /// <summary>
-/// A thin client for the Zoom endpoints EventPortal uses (REFERENCE.md, "Zoom"): Server-to-Server
+/// A thin client for the Zoom endpoints EventPortal uses (Zoom API v2, developers.zoom.us): Server-to-Server
 /// OAuth (account credentials) and meetings. The access token is kept in memory until a minute
 /// before it expires and dropped when Zoom answers 401. Nothing here retries; the outbox does.
 /// </summary>

@@ -18,7 +18,7 @@ public static class RegistrationsApi
         ["familyName", "givenName", "reading", "email", "emailConfirmation", "organization", "category", "ticketType", "accessibility", "questions"];
 
     public static void MapRegistrationsApi(this IEndpointRouteBuilder app) =>
-        app.MapPost("/api/events/{slug}/registrations", RegisterAsync).DisableAntiforgery();
+        app.MapPost("/api/events/{slug}/registrations", RegisterAsync).DisableAntiforgery().RequireRateLimiting(RateLimits.Register);
 
     static async Task<IResult> RegisterAsync(string slug, HttpContext context, Db db, IMemoryCache cache, Registrar registrar, Links links, CancellationToken ct)
     {

@@ -25,9 +25,9 @@ public sealed class GraphException(int status, string? code, string message, Tim
 }
 
 /// <summary>
-/// A thin typed client for the few Graph endpoints EventPortal uses (see REFERENCE.md,
-/// "Microsoft Graph"), over HttpClient and System.Net.Http.Json. Kept small on purpose so the
-/// Microsoft.Graph SDK can replace it once it restores here. One instance per use of Graph
+/// A thin typed client for the few Graph endpoints EventPortal uses (mail, and the meetings of
+/// README "Meetings: Teams and Zoom"), over HttpClient and System.Net.Http.Json, written when the
+/// package registry lacked the Microsoft.Graph SDK (it serves it now; the SDK is to replace this). One instance per use of Graph
 /// (<see cref="GraphUse"/>, registered by <see cref="GraphServices.AddGraph"/>), each with its own
 /// credential and base URL. Tokens come from that <see cref="TokenCredential"/> (client
 /// credentials; scope <see cref="Scope"/>): the credential (MSAL inside Azure.Identity) keeps the

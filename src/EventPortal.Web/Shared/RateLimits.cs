@@ -1,6 +1,7 @@
 using System.Net;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
 
 namespace EventPortal.Web.Shared;
 
@@ -32,16 +33,19 @@ public sealed class RateLimitOptions
 }
 
 /// <summary>
-/// One global limiter (ASP.NET Core's rate-limiting middleware) that picks the rule from the
-/// endpoint routing chose (not from the URL's text, which has other spellings: a trailing
-/// slash, another case, <c>?handler=</c>): every POST to the event page, the registrations API,
-/// the resend page or the sign-in page is counted per client address in a sliding window;
-/// everything else passes untouched. A refused request gets 429
+/// Three named policies of ASP.NET Core's rate limiter, each attached to the endpoints it
+/// protects: <c>.RequireRateLimiting(RateLimits.Register)</c> on the registrations API,
+/// <c>[EnableRateLimiting(…)]</c> on the event page, the resend page and the sign-in page. The
+/// limit travels with the endpoint, so a changed <c>@page</c> route, a trailing slash, capitals or
+/// <c>?handler=</c> all reach the same limit, because routing picks the endpoint.
+/// tests/EventPortal.Tests/Security/RateLimitCoverageTests.cs lists which endpoints must carry one.
+/// Each policy counts a client address's writes in a sliding window. A refused request gets 429
 /// with <c>Retry-After</c> and no body, so the status-code pages render it in the reader's
 /// language (a page, or problem details under <c>/api/</c>).
 /// </summary>
 public static class RateLimits
 {
+    /// <summary>Policy names: registrations by form and API share <see cref="Register"/>, so they share one budget.</summary>
     public const string Register = "register", SignIn = "signin", Resend = "resend";
 
     public static IServiceCollection AddPortalRateLimits(this IServiceCollection services)
@@ -53,27 +57,37 @@ public static class RateLimits
             o.OnRejected = (context, _) =>
             {
                 var wait = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromMinutes(1);
-                context.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                context.HttpContext.Response.Headers.RetryAfter =
+                    Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 return ValueTask.CompletedTask;
             };
-            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
-            {
-                var settings = http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<RateLimitOptions>>().Value;
-                var rule = settings.Enabled ? RuleFor(http) : null;
-                if (rule is null) return RateLimitPartition.GetNoLimiter("unlimited");
-                var (limit, window) = rule switch
-                {
-                    Register => (settings.RegisterPerMinute, TimeSpan.FromMinutes(1)),
-                    SignIn => (settings.SignInPerMinute, TimeSpan.FromMinutes(1)),
-                    _ => (settings.ResendPerHour, TimeSpan.FromHours(1)),
-                };
-                return RateLimitPartition.GetSlidingWindowLimiter($"{rule}:{ClientKey(http.Connection.RemoteIpAddress)}", _ => new SlidingWindowRateLimiterOptions
-                {
-                    PermitLimit = limit, Window = window, SegmentsPerWindow = 6, QueueLimit = 0, AutoReplenishment = true,
-                });
-            });
+            o.AddPolicy(Register, http => PerClient(http, s => (s.RegisterPerMinute, TimeSpan.FromMinutes(1))));
+            o.AddPolicy(SignIn, http => PerClient(http, s => (s.SignInPerMinute, TimeSpan.FromMinutes(1))));
+            o.AddPolicy(Resend, http => PerClient(http, s => (s.ResendPerHour, TimeSpan.FromHours(1))));
         });
         return services;
+    }
+
+    /// <summary>
+    /// A sliding window per client address for a write; reading is free. The policies sit on
+    /// whole pages, not on their POST handlers, because Razor Pages make one endpoint per page
+    /// (its GET and POST handlers are chosen after routing and the limiter), and ASP.NET Core
+    /// honours <c>[EnableRateLimiting]</c> only on the page model, not on a handler method. So the
+    /// policy itself lets GET and HEAD through: showing the event page or the sign-in form is never
+    /// limited, while a POST (or any other method a script tries) is counted.
+    /// </summary>
+    static RateLimitPartition<string> PerClient(HttpContext http, Func<RateLimitOptions, (int Limit, TimeSpan Window)> budget)
+    {
+        var settings = http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
+        if (!settings.Enabled || HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method))
+            return RateLimitPartition.GetNoLimiter("");   // "" is no client key, so it never shares a partition with one
+        var (limit, window) = budget(settings);
+        // The middleware keys partitions by policy and key, so one address has a budget per policy.
+        var client = ClientKey(http.Connection.RemoteIpAddress);
+        return RateLimitPartition.GetSlidingWindowLimiter(client, _ => new SlidingWindowRateLimiterOptions
+        {
+            PermitLimit = limit, Window = window, SegmentsPerWindow = 6, QueueLimit = 0, AutoReplenishment = true,
+        });
     }
 
     /// <summary>
@@ -88,19 +102,5 @@ public static class RateLimits
         var bytes = address.GetAddressBytes();
         Array.Clear(bytes, 8, 8);
         return new IPAddress(bytes) + "/64";
-    }
-
-    /// <summary>Which rule a request falls under, or null when it is not limited (needs routing to have run).</summary>
-    public static string? RuleFor(HttpContext http)
-    {
-        if (!HttpMethods.IsPost(http.Request.Method)) return null;
-        var route = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText?.Trim('/');
-        return route switch
-        {
-            "events/{slug}/{handler?}" or "api/events/{slug}/registrations" => Register,  // the event page posts only registrations
-            "events/{slug}/resend" => Resend,
-            "admin/signin" => SignIn,
-            _ => null,
-        };
     }
 }

@@ -10,19 +10,22 @@ namespace EventPortal.Tests.Events;
 public sealed class StartupTests
 {
     [Fact]
-    public async Task The_README_command_serves_the_demo_event_from_a_fresh_data_directory()
+    public async Task The_README_command_serves_the_demo_event_from_data_in_the_directory_it_is_run_from()
     {
-        var data = Directory.CreateTempSubdirectory("eventportal-readme-").FullName;
+        // The README's command, plus where to listen, run from a fresh directory (not the repository root,
+        // whose data/ may hold someone's own database): data/ must appear there, not in the project's folder.
+        var here = Directory.CreateTempSubdirectory("eventportal-readme-").FullName;
+        var data = Path.Combine(here, "data");
         var port = PostgresServer.FreePort();
-        // Exactly the README's command, plus where to listen and where to keep data.
-        var start = new ProcessStartInfo("dotnet", $"run --project src/EventPortal.Web -- --urls http://127.0.0.1:{port}")
+        var project = Path.Combine(Repo.Root, "src", "EventPortal.Web");
+        var start = new ProcessStartInfo("dotnet", $"run --project \"{project}\" -- --urls http://127.0.0.1:{port}")
         {
-            WorkingDirectory = Repo.Root,
+            WorkingDirectory = here,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.Environment["EventPortal__DataDirectory"] = data;
+        start.Environment.Remove("EventPortal__DataDirectory");
         start.Environment.Remove("EventPortal__Database__Provider");
         using var process = Process.Start(start)!;
         var output = new System.Text.StringBuilder();
@@ -55,13 +58,14 @@ public sealed class StartupTests
             Assert.Contains("成果報告会", html);
             Assert.Contains("12:00〜13:00 (日本時間)", html);
             Assert.Contains("11:55から入室できます", html);
-            Assert.True(File.Exists(Path.Combine(data, "eventportal.db")));
+            Assert.True(File.Exists(Path.Combine(data, "eventportal.db")), $"no {data}/eventportal.db: {output}");
+            lock (output) Assert.Contains($"Data directory {data}", output.ToString());
         }
         finally
         {
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
-            Directory.Delete(data, recursive: true);
+            Directory.Delete(here, recursive: true);
         }
     }
 

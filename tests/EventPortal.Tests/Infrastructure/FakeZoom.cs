@@ -24,7 +24,7 @@ public sealed record FakeZoomRegistrant(long MeetingId, string RegistrantId, str
 
 /// <summary>
 /// A loopback stand-in (plain HTTP) for Zoom's Server-to-Server OAuth and meetings API, after
-/// REFERENCE.md "Zoom": <c>POST /oauth/token?grant_type=account_credentials&amp;account_id=…</c> with
+/// Zoom's API reference (developers.zoom.us): <c>POST /oauth/token?grant_type=account_credentials&amp;account_id=…</c> with
 /// Basic auth → <c>{access_token, token_type, expires_in, scope}</c> (401 invalid_client for wrong
 /// credentials, 400 for a wrong grant or account); <c>POST /v2/users/{userId}/meetings</c> → 201;
 /// <c>PATCH</c>/<c>DELETE /v2/meetings/{id}</c> → 204 (404 code 3001 when unknown);

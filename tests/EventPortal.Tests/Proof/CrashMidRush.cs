@@ -4,8 +4,8 @@ using Xunit.Abstractions;
 namespace EventPortal.Tests.Proof;
 
 /// <summary>
-/// Issue 8, item 2: <c>kill -9</c> of one of two instances in the middle of a flash crowd, while
-/// its outbox dispatcher has mail in flight, then a restart on the same port.
+/// <c>kill -9</c> of one of two instances in the middle of a flash crowd, while its outbox
+/// dispatcher has mail in flight, then a restart on the same port.
 /// </summary>
 [Collection(ProofCollection.Name)]
 public sealed class CrashMidRush(ITestOutputHelper output)

@@ -2,9 +2,9 @@ using Xunit.Abstractions;
 namespace EventPortal.Tests.Proof;
 
 /// <summary>
-/// Issue 8, item 1: two app instances (separate processes, started at the same moment on an
-/// empty PostgreSQL database) take a flash crowd of registrations for two 100-seat events, one
-/// with a waitlist and one without, mailing through a real SMTP server.
+/// Two app instances (separate processes, started at the same moment on an empty PostgreSQL
+/// database) take a flash crowd of registrations for two 100-seat events, one with a waitlist
+/// and one without, mailing through a real SMTP server.
 /// </summary>
 [Collection(ProofCollection.Name)]
 public sealed class FlashCrowd(ITestOutputHelper output)

@@ -14,7 +14,7 @@ using Xunit.Abstractions;
 namespace EventPortal.Tests.Proof;
 
 /// <summary>
-/// Issue 8, item 5: generated hostile values (<see cref="HostileCorpus"/>, seeded, so every
+/// Generated hostile values (<see cref="HostileCorpus"/>, seeded, so every
 /// failure reproduces) against every public form field, JSON API field, personal-page action,
 /// path segment, query string, the language header and cookie. Whatever is sent: no 5xx, no
 /// value reflected unescaped in an HTML answer (nor, once stored, on the personal page or in

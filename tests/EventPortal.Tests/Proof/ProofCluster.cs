@@ -100,7 +100,7 @@ public sealed class ProofCluster : IAsyncDisposable
             // A row left in flight by a killed instance is claimed again after 10 s (the default is
             // 300). It must outlast any one send, or a slow send is taken over and sent twice.
             ["EventPortal:Mail:InFlightTimeoutSeconds"] = "10",
-            // The flash crowd comes from one address; the rate limiter (issue 8) must not turn it away.
+            // The flash crowd comes from one address; the per-address rate limits must not turn it away.
             ["EventPortal:RateLimits:Enabled"] = "false",
             ["EventPortal:Bootstrap:AdminEmail"] = Organisers.OwnerEmail,
             ["EventPortal:Bootstrap:AdminPassword"] = Organisers.OwnerPassword,

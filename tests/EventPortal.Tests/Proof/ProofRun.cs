@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace EventPortal.Tests.Proof;
 
 /// <summary>
-/// The proof scenarios (issue 8) saturate both cores with app instances, PostgreSQL and a load
+/// The proof scenarios (load, faults, hostile input) saturate both cores with app instances, PostgreSQL and a load
 /// generator: they run one after another, after every other test, so that their timing and
 /// everybody else's stay honest.
 /// </summary>

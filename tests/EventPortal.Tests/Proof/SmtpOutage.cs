@@ -4,8 +4,8 @@ using Xunit.Abstractions;
 namespace EventPortal.Tests.Proof;
 
 /// <summary>
-/// Issue 8, item 3: the SMTP server goes away while registrations come in on both instances,
-/// and comes back: registering never waits for mail, nothing is lost, nothing doubled.
+/// The SMTP server goes away while registrations come in on both instances, and comes back:
+/// registering never waits for mail, nothing is lost, nothing doubled.
 /// </summary>
 [Collection(ProofCollection.Name)]
 public sealed class SmtpOutage(ITestOutputHelper output)

@@ -61,6 +61,8 @@ public sealed class RateLimitTests
         // The right password does not get through the limit either: the limit says nothing about the account.
         Assert.Equal(HttpStatusCode.TooManyRequests, (await browser.SignInAsync(Organisers.OwnerEmail, Organisers.OwnerPassword)).StatusCode);
         Assert.Equal(HttpStatusCode.TooManyRequests, (await browser.SignInAsync("nobody@example.jp", "whatever password")).StatusCode);
+        // The policy sits on the whole page, but only its POSTs count: the form still shows.
+        for (var i = 0; i < 3; i++) Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/admin/signin")).StatusCode);
     }
 
     [Fact]
@@ -93,6 +95,7 @@ public sealed class RateLimitTests
         for (var i = 0; i < 3; i++)
             statuses.Add((await browser.SubmitAsync($"/events/{slug}/resend", $"/events/{slug}/resend", new Dictionary<string, string> { ["email"] = $"x{i}@example.jp" })).StatusCode);
         Assert.Equal([HttpStatusCode.SeeOther, HttpStatusCode.SeeOther, HttpStatusCode.TooManyRequests], statuses);
+        for (var i = 0; i < 3; i++) Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync($"/events/{slug}/resend")).StatusCode);
     }
 
     static HttpRequestMessage Forwarded(string slug, string email, string clientAddress)
