@@ -20,7 +20,7 @@ public static class OrganiserSteps
         var created = await api.PostAsJsonAsync("/api/admin/events", new
         {
             slug, title, startsAt = Utc(startsAt), endsAt = Utc(startsAt + (length ?? TimeSpan.FromHours(1))),
-            timeZone = "Asia/Tokyo", venue = "オンライン", meetingProvider = provider,
+            timeZone = "Asia/Tokyo", doorsOpenMinutes = 5, venue = "オンライン", meetingProvider = provider,
             ticketTypes = new object[]
             {
                 new { code = "live", name = "ライブ参加", capacity = liveSeats, waitlist },
@@ -55,6 +55,6 @@ public static class OrganiserSteps
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"{method} {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
     }
 
-    static string Utc(DateTime value) => new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc)).ToString("yyyy-MM-dd'T'HH:mm:ssK",
+    public static string Utc(DateTime value) => new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc)).ToString("yyyy-MM-dd'T'HH:mm:ssK",
         System.Globalization.CultureInfo.InvariantCulture);
 }

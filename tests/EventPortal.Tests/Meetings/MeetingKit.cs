@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace EventPortal.Tests.Meetings;
 
-/// <summary>Intent-named helpers for the meeting tests: make a provider event, queue a sync the way EventChanges does, wait for it.</summary>
+/// <summary>Intent-named helpers for the meeting tests: an organiser makes, publishes, changes and cancels a provider event; the tests wait for the outbox.</summary>
 public static class MeetingKit
 {
     public static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
@@ -29,32 +29,40 @@ public static class MeetingKit
         public override string ToString() => $"{Kind} {Status} after {Attempts}: {LastError}";
     }
 
-    /// <summary>Outbox settings that retry within a second, for tests.</summary>
+    /// <summary>Outbox settings that retry within a second, and the organiser's API token, for tests.</summary>
     public static Dictionary<string, string?> Quick(Dictionary<string, string?> settings)
     {
         settings["EventPortal:Mail:RetryBaseSeconds"] = "0.5";
         settings["EventPortal:Mail:PollSeconds"] = "0.2";
         settings["EventPortal:PublicBaseUrl"] = "https://portal.example.jp";
-        return settings;
+        return Organisers.Bootstrap(settings);
     }
 
-    /// <summary>A published event whose meeting is made by <paramref name="provider"/>; returns (slug, id).</summary>
+    /// <summary>A draft event whose meeting <paramref name="provider"/> makes, created by an organiser through the admin API; returns (slug, id).</summary>
     public static async Task<(string Slug, long Id)> ProviderEventAsync(this PortalApp app, string provider, DateTime? startsAt = null)
     {
-        var slug = await app.CreateEventAsync(title: "成果報告会:メンタリング", startsAt: startsAt ?? new DateTime(2031, 3, 6, 3, 0, 0, DateTimeKind.Utc));
-        await app.ExecuteAsync("UPDATE events SET meeting_provider = @provider WHERE slug = @slug", new { provider, slug });
+        using var api = app.Api();
+        var slug = await api.CreateDraftAsync(startsAt ?? new DateTime(2031, 3, 6, 3, 0, 0, DateTimeKind.Utc), provider, title: "成果報告会:メンタリング");
         return (slug, await app.QueryOneAsync<long>("SELECT id FROM events WHERE slug = @slug", new { slug }));
     }
 
-    /// <summary>What EventChanges does on publish, change and cancel: queue inside a write, then wake the dispatcher.</summary>
-    public static async Task QueueMeetingAsync(this PortalApp app, long eventId, string action, int sequence)
-    {
-        await app.Db.WriteAsync(async (c, tx) =>
+    /// <summary>The organiser publishes: a Teams or Zoom event's meeting is made.</summary>
+    public static Task PublishAsync(this PortalApp app, string slug) => app.AsOrganiserAsync(api => api.PublishAsync(slug));
+
+    /// <summary>The organiser renames and moves the event (one save): the meeting follows.</summary>
+    public static Task PostponeAsync(this PortalApp app, string slug, string title, DateTime startsAt, DateTime endsAt) =>
+        app.AsOrganiserAsync(api => api.PatchEventAsync(slug, new System.Text.Json.Nodes.JsonObject
         {
-            await MeetingSync.QueueAsync(c, tx, eventId, action, sequence, DateTime.UtcNow, CancellationToken.None);
-            return 0;
-        }, CancellationToken.None);
-        app.Services.GetRequiredService<OutboxSignal>().Wake();
+            ["title"] = title, ["startsAt"] = OrganiserSteps.Utc(startsAt), ["endsAt"] = OrganiserSteps.Utc(endsAt),
+        }));
+
+    /// <summary>The organiser cancels the event: its meeting is deleted.</summary>
+    public static Task CancelEventAsync(this PortalApp app, string slug) => app.AsOrganiserAsync(api => api.CancelEventAsync(slug));
+
+    static async Task AsOrganiserAsync(this PortalApp app, Func<HttpClient, Task> step)
+    {
+        using var api = app.Api();
+        await step(api);
     }
 
     public static Task<EventMeeting> MeetingAsync(this PortalApp app, long eventId) =>

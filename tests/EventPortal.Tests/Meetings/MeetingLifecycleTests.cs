@@ -63,7 +63,7 @@ public sealed class MeetingLifecycleTests
         settings["Logging:LogLevel:Microsoft.AspNetCore"] = "Debug";
         await using var app = await PortalApp.StartSqliteAsync(settings: settings, services: s => s.AddSingleton<ILoggerProvider>(logs));
         var (slug, id) = await app.ProviderEventAsync("Zoom", startsAt: DateTime.UtcNow.AddMinutes(2));
-        await app.QueueMeetingAsync(id, Web.Meetings.MeetingSync.Create, 0);
+        await app.PublishAsync(slug);
         await app.SettledAsync();
         using var client = app.Client();
         var manage = await client.RegisteredAsync(slug, "logged@example.jp");
@@ -121,7 +121,7 @@ public sealed class MeetingLifecycleTests
         settings["EventPortal:Mail:DispatcherEnabled"] = "false";   // the create stays queued
         await using var app = await PortalApp.StartSqliteAsync(settings: settings);
         var (slug, id) = await app.ProviderEventAsync("Zoom");
-        await app.QueueMeetingAsync(id, Web.Meetings.MeetingSync.Create, 0);
+        await app.PublishAsync(slug);
         Assert.Equal("pending", (await app.MeetingAsync(id)).MeetingState);
 
         using var api = app.Api();

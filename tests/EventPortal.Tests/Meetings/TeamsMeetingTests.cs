@@ -17,7 +17,7 @@ public sealed class TeamsMeetingTests
         await using var app = await StartAsync(graph);
         var (slug, id) = await app.ProviderEventAsync("Teams");
 
-        await app.QueueMeetingAsync(id, MeetingSync.Create, 0);
+        await app.PublishAsync(slug);
         await app.SettledAsync();
         var meeting = Assert.Single(graph.OnlineMeetings);
         Assert.Equal($"eventportal-event-{id}", meeting.ExternalId);
@@ -28,17 +28,14 @@ public sealed class TeamsMeetingTests
         var stored = await app.MeetingAsync(id);
         Assert.Equal(("ready", meeting.JoinWebUrl, meeting.Id), (stored.MeetingState, stored.MeetingUrl, stored.MeetingExternalId));
 
-        await app.ExecuteAsync("UPDATE events SET title = '成果報告会(延期)', starts_at = @s, ends_at = @e, sequence = 1 WHERE id = @id",
-            new { id, s = new DateTime(2031, 3, 13, 3, 0, 0, DateTimeKind.Utc), e = new DateTime(2031, 3, 13, 4, 30, 0, DateTimeKind.Utc) });
-        await app.QueueMeetingAsync(id, MeetingSync.Update, 1);
+        await app.PostponeAsync(slug, "成果報告会(延期)", new DateTime(2031, 3, 13, 3, 0, 0, DateTimeKind.Utc), new DateTime(2031, 3, 13, 4, 30, 0, DateTimeKind.Utc));
         await app.SettledAsync();
         meeting = Assert.Single(graph.OnlineMeetings);
         Assert.Equal("成果報告会(延期)", meeting.Subject);
         Assert.Equal(new DateTimeOffset(2031, 3, 13, 4, 30, 0, TimeSpan.Zero), meeting.End);
         Assert.Equal(meeting.JoinWebUrl, (await app.MeetingAsync(id)).MeetingUrl);
 
-        await app.ExecuteAsync("UPDATE events SET status = 'cancelled', sequence = 2 WHERE id = @id", new { id });
-        await app.QueueMeetingAsync(id, MeetingSync.Delete, 2);
+        await app.CancelEventAsync(slug);
         var rows = await app.SettledAsync();
         Assert.All(rows, r => Assert.Equal("sent", r.Status));
         Assert.True(Assert.Single(graph.OnlineMeetings).Deleted);
@@ -52,11 +49,11 @@ public sealed class TeamsMeetingTests
     {
         await using var graph = await FakeGraph.StartAsync();
         await using var app = await StartAsync(graph);
-        var (_, id) = await app.ProviderEventAsync("Teams");
+        var (slug, id) = await app.ProviderEventAsync("Teams");
         graph.FailNextMeeting(FakeGraphFailure.ServerError);
         graph.FailNextMeeting(FakeGraphFailure.Throttled, retryAfterSeconds: 1);
 
-        await app.QueueMeetingAsync(id, MeetingSync.Create, 0);
+        await app.PublishAsync(slug);
         var row = Assert.Single(await app.SettledAsync());
         Assert.Equal(("sent", 3), (row.Status, row.Attempts));
         Assert.Single(graph.OnlineMeetings);
@@ -68,10 +65,10 @@ public sealed class TeamsMeetingTests
     {
         await using var graph = await FakeGraph.StartAsync();
         await using var app = await StartAsync(graph);
-        var (_, id) = await app.ProviderEventAsync("Teams");
+        var (slug, id) = await app.ProviderEventAsync("Teams");
         graph.FailNextMeeting(FakeGraphFailure.InvalidRecipients); // answered as 403 Forbidden (no access policy)
 
-        await app.QueueMeetingAsync(id, MeetingSync.Create, 0);
+        await app.PublishAsync(slug);
         var row = Assert.Single(await app.SettledAsync());
         Assert.Equal(("failed", 1), (row.Status, row.Attempts));
         var stored = await app.MeetingAsync(id);
@@ -85,7 +82,7 @@ public sealed class TeamsMeetingTests
     {
         await using var graph = await FakeGraph.StartAsync();
         await using var app = await StartAsync(graph);
-        var (_, id) = await app.ProviderEventAsync("Teams");
+        var (slug, id) = await app.ProviderEventAsync("Teams");
 
         Assert.Equal(OutboxResult.Done, await app.RunDirectlyAsync(id, MeetingSync.Create));
         // The commit is lost: the database knows nothing of the meeting Graph made.
@@ -102,8 +99,8 @@ public sealed class TeamsMeetingTests
     {
         await using var graph = await FakeGraph.StartAsync();
         await using var app = await StartAsync(graph);
-        var (_, id) = await app.ProviderEventAsync("Manual");
-        await app.QueueMeetingAsync(id, MeetingSync.Create, 0);
+        var (slug, id) = await app.ProviderEventAsync("Manual");
+        await app.PublishAsync(slug);
         Assert.Empty(await app.MeetingRowsAsync());
         Assert.Equal(0, graph.OnlineMeetingCalls);
     }
@@ -114,7 +111,7 @@ public sealed class TeamsMeetingTests
         await using var graph = await FakeGraph.StartAsync();
         await using var app = await StartAsync(graph);
         var (slug, id) = await app.ProviderEventAsync("Teams");
-        await app.QueueMeetingAsync(id, MeetingSync.Create, 0);
+        await app.PublishAsync(slug);
         await app.SettledAsync();
         var meeting = Assert.Single(graph.OnlineMeetings);
 
@@ -143,7 +140,7 @@ public sealed class TeamsMeetingTests
             : await PortalApp.StartSqliteAsync(settings: CalendarSettings(graph), services: graph.ConfigureMeetingServices);
         var (slug, id) = await app.ProviderEventAsync("Teams");
 
-        await app.QueueMeetingAsync(id, MeetingSync.Create, 0);
+        await app.PublishAsync(slug);
         await app.SettledAsync();
         var made = Assert.Single(graph.CalendarEvents);
         Assert.Empty(graph.OnlineMeetings);
@@ -155,15 +152,12 @@ public sealed class TeamsMeetingTests
         var stored = await app.MeetingAsync(id);
         Assert.Equal(("ready", made.JoinUrl, made.Id), (stored.MeetingState, stored.MeetingUrl, stored.MeetingExternalId));
 
-        await app.ExecuteAsync("UPDATE events SET title = '成果報告会(延期)', starts_at = @s, ends_at = @e, sequence = 1 WHERE id = @id",
-            new { id, s = new DateTime(2031, 3, 13, 3, 0, 0, DateTimeKind.Utc), e = new DateTime(2031, 3, 13, 4, 30, 0, DateTimeKind.Utc) });
-        await app.QueueMeetingAsync(id, MeetingSync.Update, 1);
+        await app.PostponeAsync(slug, "成果報告会(延期)", new DateTime(2031, 3, 13, 3, 0, 0, DateTimeKind.Utc), new DateTime(2031, 3, 13, 4, 30, 0, DateTimeKind.Utc));
         await app.SettledAsync();
         made = Assert.Single(graph.CalendarEvents);
         Assert.Equal(("成果報告会(延期)", "2031-03-13T12:00:00", "2031-03-13T13:30:00"), (made.Subject, made.Start, made.End));
 
-        await app.ExecuteAsync("UPDATE events SET status = 'cancelled', sequence = 2 WHERE id = @id", new { id });
-        await app.QueueMeetingAsync(id, MeetingSync.Delete, 2);
+        await app.CancelEventAsync(slug);
         Assert.All(await app.SettledAsync(), r => Assert.Equal("sent", r.Status));
         Assert.True(Assert.Single(graph.CalendarEvents).Deleted);
         Assert.Equal("deleted", (await app.MeetingAsync(id)).MeetingState);
@@ -174,7 +168,7 @@ public sealed class TeamsMeetingTests
     {
         await using var graph = await FakeGraph.StartAsync();
         await using var app = await PortalApp.StartSqliteAsync(settings: CalendarSettings(graph), services: graph.ConfigureMeetingServices);
-        var (_, id) = await app.ProviderEventAsync("Teams");
+        var (slug, id) = await app.ProviderEventAsync("Teams");
 
         Assert.Equal(OutboxResult.Done, await app.RunDirectlyAsync(id, MeetingSync.Create));
         await app.ExecuteAsync("UPDATE events SET meeting_url = NULL, meeting_external_id = NULL, meeting_state = 'pending' WHERE id = @id", new { id });

@@ -16,9 +16,9 @@ public sealed class ZoomMeetingTests
     {
         await using var zoom = await FakeZoom.StartAsync();
         await using var app = await StartAsync(zoom);
-        var (_, id) = await app.ProviderEventAsync("Zoom");
+        var (slug, id) = await app.ProviderEventAsync("Zoom");
 
-        await app.QueueMeetingAsync(id, MeetingSync.Create, 0);
+        await app.PublishAsync(slug);
         await app.SettledAsync();
         var meeting = Assert.Single(zoom.Meetings);
         Assert.Equal(("成果報告会:メンタリング", "2031-03-06T12:00:00", "Asia/Tokyo", 60, 2),
@@ -27,15 +27,12 @@ public sealed class ZoomMeetingTests
         Assert.Equal(("ready", meeting.JoinUrl, meeting.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             (stored.MeetingState, stored.MeetingUrl, stored.MeetingExternalId));
 
-        await app.ExecuteAsync("UPDATE events SET title = '成果報告会(延期)', starts_at = @s, ends_at = @e, sequence = 1 WHERE id = @id",
-            new { id, s = new DateTime(2031, 3, 13, 3, 0, 0, DateTimeKind.Utc), e = new DateTime(2031, 3, 13, 4, 30, 0, DateTimeKind.Utc) });
-        await app.QueueMeetingAsync(id, MeetingSync.Update, 1);
+        await app.PostponeAsync(slug, "成果報告会(延期)", new DateTime(2031, 3, 13, 3, 0, 0, DateTimeKind.Utc), new DateTime(2031, 3, 13, 4, 30, 0, DateTimeKind.Utc));
         await app.SettledAsync();
         meeting = Assert.Single(zoom.Meetings);
         Assert.Equal(("成果報告会(延期)", "2031-03-13T12:00:00", 90), (meeting.Topic, meeting.StartTime, meeting.Duration));
 
-        await app.ExecuteAsync("UPDATE events SET status = 'cancelled', sequence = 2 WHERE id = @id", new { id });
-        await app.QueueMeetingAsync(id, MeetingSync.Delete, 2);
+        await app.CancelEventAsync(slug);
         Assert.All(await app.SettledAsync(), r => Assert.Equal("sent", r.Status));
         Assert.True(Assert.Single(zoom.Meetings).Deleted);
         Assert.Equal("deleted", (await app.MeetingAsync(id)).MeetingState);
@@ -47,14 +44,13 @@ public sealed class ZoomMeetingTests
     {
         await using var zoom = await FakeZoom.StartAsync();
         await using var app = await PortalApp.StartPostgresAsync(settings: MeetingKit.Quick(zoom.Settings()));
-        var (_, id) = await app.ProviderEventAsync("Zoom");
+        var (slug, id) = await app.ProviderEventAsync("Zoom");
         zoom.FailNext(FakeZoomFailure.ServerError);
-        await app.QueueMeetingAsync(id, MeetingSync.Create, 0);
+        await app.PublishAsync(slug);
         Assert.Equal(("sent", 2), Assert.Single(await app.SettledAsync()) is var r ? (r.Status, r.Attempts) : default);
         Assert.Equal("ready", (await app.MeetingAsync(id)).MeetingState);
 
-        await app.ExecuteAsync("UPDATE events SET status = 'cancelled' WHERE id = @id", new { id });
-        await app.QueueMeetingAsync(id, MeetingSync.Delete, 1);
+        await app.CancelEventAsync(slug);
         await app.SettledAsync();
         Assert.True(Assert.Single(zoom.Meetings).Deleted);
         Assert.Equal("deleted", (await app.MeetingAsync(id)).MeetingState);
@@ -65,11 +61,11 @@ public sealed class ZoomMeetingTests
     {
         await using var zoom = await FakeZoom.StartAsync();
         await using var app = await StartAsync(zoom);
-        var (_, id) = await app.ProviderEventAsync("Zoom");
+        var (slug, id) = await app.ProviderEventAsync("Zoom");
         zoom.FailNext(FakeZoomFailure.RateLimited);
         zoom.FailNext(FakeZoomFailure.ServerError);
 
-        await app.QueueMeetingAsync(id, MeetingSync.Create, 0);
+        await app.PublishAsync(slug);
         var row = Assert.Single(await app.SettledAsync());
         Assert.Equal(("sent", 3), (row.Status, row.Attempts));
         Assert.Single(zoom.Meetings);
@@ -80,7 +76,7 @@ public sealed class ZoomMeetingTests
     {
         await using var zoom = await FakeZoom.StartAsync();
         await using var app = await StartAsync(zoom);
-        var (_, id) = await app.ProviderEventAsync("Zoom");
+        var (slug, id) = await app.ProviderEventAsync("Zoom");
 
         Assert.Equal(OutboxResult.Done, await app.RunDirectlyAsync(id, MeetingSync.Create));
         Assert.Equal(OutboxResult.Done, await app.RunDirectlyAsync(id, MeetingSync.Create)); // a retried row
@@ -95,7 +91,7 @@ public sealed class ZoomMeetingTests
         var settings = MeetingKit.Quick(zoom.Settings());
         settings["EventPortal:Meetings:Zoom:ClientSecret"] = "wrong";
         await using var app = await PortalApp.StartSqliteAsync(settings: settings);
-        var (_, id) = await app.ProviderEventAsync("Zoom");
+        var (slug, id) = await app.ProviderEventAsync("Zoom");
 
         await Assert.ThrowsAsync<OutboxException>(() => app.RunDirectlyAsync(id, MeetingSync.Create));
         var stored = await app.MeetingAsync(id);
@@ -110,7 +106,7 @@ public sealed class ZoomMeetingTests
         await using var zoom = await FakeZoom.StartAsync();
         await using var app = await StartAsync(zoom);
         var (slug, id) = await app.ProviderEventAsync("Zoom");
-        await app.QueueMeetingAsync(id, MeetingSync.Create, 0);
+        await app.PublishAsync(slug);
         await app.SettledAsync();
         var meeting = Assert.Single(zoom.Meetings);
 
@@ -127,11 +123,13 @@ public sealed class ZoomMeetingTests
     {
         await using var zoom = await FakeZoom.StartAsync();
         await using var app = await StartAsync(zoom, registrantLinks: true);
-        var (slug, id) = await app.ProviderEventAsync("Zoom", startsAt: DateTime.UtcNow.AddMinutes(2));
+        // Registered while the event had a pasted link; the organiser then moves it to Zoom, which makes the meeting.
+        var (slug, _) = await app.ProviderEventAsync("Manual", startsAt: DateTime.UtcNow.AddMinutes(2));
+        await app.PublishAsync(slug);
         using var client = app.Client();
         var manage = await client.RegisteredAsync(slug, "hanako@example.jp");
 
-        await app.QueueMeetingAsync(id, MeetingSync.Create, 0);
+        using (var api = app.Api()) await api.PatchEventAsync(slug, new System.Text.Json.Nodes.JsonObject { ["meetingProvider"] = "Zoom" });
         var deadline = DateTime.UtcNow + MeetingKit.Wait;
         while (zoom.Registrants.Count == 0 || (await app.MeetingRowsAsync()).Any(r => r.Status is not ("sent" or "skipped" or "failed")))
         {
@@ -155,7 +153,7 @@ public sealed class ZoomMeetingTests
         await using var zoom = await FakeZoom.StartAsync();
         await using var app = await StartAsync(zoom);
         zoom.AddOtherMeetings(320); // the host's other meetings: ours lands on the second page of the list
-        var (_, id) = await app.ProviderEventAsync("Zoom");
+        var (slug, id) = await app.ProviderEventAsync("Zoom");
 
         Assert.Equal(OutboxResult.Done, await app.RunDirectlyAsync(id, MeetingSync.Create));
         var key = $"[eventportal-{app.Tokens.Installation}-event-{id}]";
@@ -183,7 +181,7 @@ public sealed class ZoomMeetingTests
         await using var zoom = await FakeZoom.StartAsync();
         await using var app = await StartAsync(zoom, registrantLinks: true);
         var (slug, id) = await app.ProviderEventAsync("Zoom", startsAt: DateTime.UtcNow.AddDays(3));
-        await app.QueueMeetingAsync(id, MeetingSync.Create, 0);
+        await app.PublishAsync(slug);
         await app.SettledAsync();
         using var client = app.Client();
         var hanako = await client.RegisteredAsync(slug, "hanako@example.jp");
@@ -222,7 +220,7 @@ public sealed class ZoomMeetingTests
     {
         await using var zoom = await FakeZoom.StartAsync();
         await using var app = await StartAsync(zoom);
-        var (_, id) = await app.ProviderEventAsync("Zoom");
+        var (slug, id) = await app.ProviderEventAsync("Zoom");
         // Another instance's fresh claim.
         await app.ExecuteAsync("UPDATE events SET meeting_state = 'creating', meeting_claim = 'another-instance', meeting_synced_at = @now WHERE id = @id",
             new { id, now = DateTime.UtcNow });
@@ -248,7 +246,7 @@ public sealed class ZoomMeetingTests
     {
         await using var zoom = await FakeZoom.StartAsync();
         await using var app = await StartAsync(zoom);
-        var (_, id) = await app.ProviderEventAsync("Zoom");
+        var (slug, id) = await app.ProviderEventAsync("Zoom");
         zoom.FailNext(FakeZoomFailure.ServerError);
         await Assert.ThrowsAsync<OutboxException>(() => app.RunDirectlyAsync(id, MeetingSync.Create));
         Assert.Equal("pending", (await app.MeetingAsync(id)).MeetingState);
@@ -262,7 +260,7 @@ public sealed class ZoomMeetingTests
         await using var zoom = await FakeZoom.StartAsync();
         await using var app = await StartAsync(zoom, registrantLinks: true);
         var (slug, id) = await app.ProviderEventAsync("Zoom", startsAt: DateTime.UtcNow.AddDays(3));
-        await app.QueueMeetingAsync(id, MeetingSync.Create, 0);
+        await app.PublishAsync(slug);
         await app.SettledAsync();
         // The registrant's cancellation commits while Zoom is answering the sign-up.
         zoom.BeforeRegistrantAnswer = () => app.ExecuteAsync("UPDATE registrations SET status = 'cancelled' WHERE email = 'late@example.jp'");
