@@ -3,7 +3,7 @@ using System.Data.Common;
 using System.Globalization;
 using Dapper;
 using EventPortal.Web.Data;
-using EventPortal.Web.Mail;
+using EventPortal.Web.Outbox;
 using EventPortal.Web.Registrations;
 
 namespace EventPortal.Web.Admin;
@@ -54,9 +54,9 @@ public static class RegistrationActions
 
     // Mail not yet sent would now go to the placeholder address: skip it instead. Meeting rows
     // stay: withdrawing the person's Zoom registrant is part of the deletion.
-    const string SkipPendingMail = """
-        UPDATE outbox SET status = 'skipped', last_error = 'personal data deleted', sent_at = @now
-        WHERE registration_id = @id AND status IN ('queued', 'retry') AND kind NOT LIKE 'meeting.%'
+    const string SkipPendingMail = $"""
+        UPDATE outbox SET status = '{OutboxStatus.Skipped}', last_error = 'personal data deleted', sent_at = @now
+        WHERE registration_id = @id AND status IN ({OutboxStatus.Waiting}) AND kind NOT LIKE 'meeting.%'
         """;
 
     public const string ErasedName = "(deleted)";
@@ -66,7 +66,7 @@ public static class RegistrationActions
         db.WriteAsync(async (c, tx) =>
         {
             if (!await CancelInTransactionAsync(c, tx, eventId, id, now, ct)) return ActionOutcome.Unchanged;
-            await Outbox.EnqueueAsync(c, tx, Outbox.Kinds.Cancelled, $"cancel:{id}", eventId, id, now, ct);
+            await OutboxRows.EnqueueAsync(c, tx, OutboxRows.Kinds.Cancelled, $"cancel:{id}", eventId, id, now, ct);
             await Audit.WriteAsync(c, tx, http, "registration.cancel", Target(id), "by organiser", now, ct);
             return ActionOutcome.Done;
         }, ct);
@@ -96,7 +96,7 @@ public static class RegistrationActions
                     return ActionOutcome.NoSeat;
                 if (await c.ExecuteAsync(new CommandDefinition(MarkPromoted, new { id, ticketTypeId = r.TicketTypeId, now }, tx, cancellationToken: ct)) == 0)
                     throw new DBConcurrencyException("The registration changed while promoting; the seat is given back by the rollback.");
-                await Outbox.EnqueueAsync(c, tx, Outbox.Kinds.Promoted, $"promoted:{id}", eventId, id, now, ct);
+                await OutboxRows.EnqueueAsync(c, tx, OutboxRows.Kinds.Promoted, $"promoted:{id}", eventId, id, now, ct);
                 await Registrar.QueueZoomRegistrantAsync(c, tx, eventId, id, now, ct);
                 await Audit.WriteAsync(c, tx, http, "registration.promote", Target(id), "by organiser", now, ct);
                 return ActionOutcome.Done;
@@ -127,7 +127,7 @@ public static class RegistrationActions
         {
             var r = await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(State, new { id, eventId }, tx, cancellationToken: ct));
             if (r is null || r.Status == "cancelled") return ActionOutcome.Unchanged;
-            var queued = await Outbox.EnqueueAsync(c, tx, Outbox.Kinds.Resent,
+            var queued = await OutboxRows.EnqueueAsync(c, tx, OutboxRows.Kinds.Resent,
                 $"resend:{id}:{now.ToString("yyyyMMddHH", CultureInfo.InvariantCulture)}{now.Minute / 10}", eventId, id, now, ct);
             await Audit.WriteAsync(c, tx, http, "registration.resend", Target(id), queued ? "queued" : "already queued", now, ct);
             return ActionOutcome.Done;
@@ -152,7 +152,8 @@ public static class RegistrationActions
             await c.ExecuteAsync(new CommandDefinition(SkipPendingMail, new { id, now }, tx, cancellationToken: ct));
             // A failed mail's error may quote the address.
             await c.ExecuteAsync(new CommandDefinition(
-                "UPDATE outbox SET last_error = 'personal data deleted' WHERE registration_id = @id AND status = 'failed'", new { id }, tx, cancellationToken: ct));
+                $"UPDATE outbox SET last_error = 'personal data deleted' WHERE registration_id = @id AND status = '{OutboxStatus.Failed}'",
+                new { id }, tx, cancellationToken: ct));
             await Audit.WriteAsync(c, tx, http, "registration.erase", Target(id), cancelled ? "cancelled, personal data deleted" : "personal data deleted", now, ct);
             return ActionOutcome.Done;
         }, ct);

@@ -2,8 +2,8 @@ using System.Data.Common;
 using System.Text.Json;
 using Dapper;
 using EventPortal.Web.Data;
-using EventPortal.Web.Mail;
 using EventPortal.Web.Meetings;
+using EventPortal.Web.Outbox;
 using EventPortal.Web.Registrations;
 using EventPortal.Web.Reminders;
 
@@ -198,13 +198,13 @@ public static class EventChanges
                 """, new { eventId, now }, tx, cancellationToken: ct));
             if (sequence is null) return new ChangeResult([], Slug: slug); // already cancelled: everyone was told then
             await c.ExecuteAsync(new CommandDefinition(
-                "DELETE FROM outbox WHERE event_id = @eventId AND kind = @kind AND status IN ('queued', 'retry')",
-                new { eventId, kind = Outbox.Kinds.Reminder }, tx, cancellationToken: ct));
+                $"DELETE FROM outbox WHERE event_id = @eventId AND kind = @kind AND status IN ({OutboxStatus.Waiting})",
+                new { eventId, kind = OutboxRows.Kinds.Reminder }, tx, cancellationToken: ct));
             var active = await c.QueryAsync<long>(new CommandDefinition(
                 "SELECT id FROM registrations WHERE event_id = @eventId AND status <> 'cancelled' ORDER BY id", new { eventId }, tx, cancellationToken: ct));
             var told = 0;
             foreach (var registration in active)
-                if (await Outbox.EnqueueAsync(c, tx, Outbox.Kinds.Cancelled, $"event-cancel:{registration}", eventId, registration, now, ct)) told++;
+                if (await OutboxRows.EnqueueAsync(c, tx, OutboxRows.Kinds.Cancelled, $"event-cancel:{registration}", eventId, registration, now, ct)) told++;
             await MeetingSync.QueueAsync(c, tx, eventId, MeetingSync.Delete, sequence.Value, now, ct);
             await audit(c, tx, Action + "cancel", slug, $"sequence {sequence}, {told} registrants told");
             return new ChangeResult([], told, Slug: slug);
@@ -300,7 +300,7 @@ public static class EventChanges
             await c.ExecuteAsync(new CommandDefinition(
                 "UPDATE registrations SET status = 'confirmed', promoted_at = @now, updated_at = @now WHERE id = @id",
                 new { id, now }, tx, cancellationToken: ct));
-            await Outbox.EnqueueAsync(c, tx, Outbox.Kinds.Promoted, $"promoted:{id}", eventId, id, now, ct);
+            await OutboxRows.EnqueueAsync(c, tx, OutboxRows.Kinds.Promoted, $"promoted:{id}", eventId, id, now, ct);
             promoted.Add(id);
         }
         return promoted;
@@ -313,7 +313,7 @@ public static class EventChanges
             "SELECT id FROM registrations WHERE event_id = @eventId AND status <> 'cancelled' ORDER BY id", new { eventId }, tx, cancellationToken: ct));
         var queued = 0;
         foreach (var registration in active.Where(r => !skip.Contains(r)))
-            if (await Outbox.EnqueueAsync(c, tx, Outbox.Kinds.EventUpdated, $"update:{registration}:{sequence}", eventId, registration, now, ct)) queued++;
+            if (await OutboxRows.EnqueueAsync(c, tx, OutboxRows.Kinds.EventUpdated, $"update:{registration}:{sequence}", eventId, registration, now, ct)) queued++;
         return queued;
     }
 

@@ -3,7 +3,7 @@ using Azure.Core;
 using Dapper;
 using EventPortal.Web.Data;
 using EventPortal.Web.Events;
-using EventPortal.Web.Mail;
+using EventPortal.Web.Outbox;
 using EventPortal.Web.Shared;
 using Microsoft.Extensions.Options;
 

@@ -1,6 +1,5 @@
 using Azure.Core;
 using Azure.Identity;
-using EventPortal.Web.Mail;
 using EventPortal.Web.Meetings;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -10,8 +9,8 @@ namespace EventPortal.Web;
 public static class MeetingServices
 {
     /// <summary>
-    /// <c>EventPortal:Meetings</c>, the Teams (Graph) and Zoom HTTP clients, and the outbox handler
-    /// for <c>meeting.*</c> rows. The Teams credential is its own (keyed) singleton, built when
+    /// <c>EventPortal:Meetings</c>, the Teams (Graph) and Zoom HTTP clients of the outbox handler
+    /// for <c>meeting.*</c> rows (registered in Program.cs). The Teams credential is its own (keyed) singleton, built when
     /// first needed from <c>EventPortal:Meetings:Teams</c> unless one is registered already
     /// (tests register theirs first); mail through Graph keeps its own.
     /// </summary>
@@ -32,7 +31,6 @@ public static class MeetingServices
         });
         services.AddHttpClient(ZoomClient.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(60));
         services.TryAddSingleton<ZoomClient>();
-        services.AddSingleton<IOutboxHandler, MeetingHandler>();
         return services;
     }
 }

@@ -1,6 +1,7 @@
 using Dapper;
 using EventPortal.Web.Admin;
 using EventPortal.Web.Data;
+using EventPortal.Web.Outbox;
 using Microsoft.Extensions.Options;
 
 namespace EventPortal.Web.Privacy;
@@ -49,14 +50,14 @@ public sealed class RetentionPurge(Db db, IOptions<PrivacyOptions> options, Time
 
     // Mail still owed would go to the placeholder: skipped. Meeting rows stay (withdrawing a Zoom
     // registrant is part of the purge). A failed row's error may quote the address: replaced.
-    const string SkipOwedMail = """
-        UPDATE outbox SET status = 'skipped', last_error = 'personal data purged (retention)', sent_at = @now
-        WHERE event_id = @Id AND registration_id IS NOT NULL AND status IN ('queued', 'retry') AND kind NOT LIKE 'meeting.%'
+    const string SkipOwedMail = $"""
+        UPDATE outbox SET status = '{OutboxStatus.Skipped}', last_error = 'personal data purged (retention)', sent_at = @now
+        WHERE event_id = @Id AND registration_id IS NOT NULL AND status IN ({OutboxStatus.Waiting}) AND kind NOT LIKE 'meeting.%'
         """;
 
-    const string ForgetErrors = """
+    const string ForgetErrors = $"""
         UPDATE outbox SET last_error = 'personal data purged (retention)'
-        WHERE event_id = @Id AND registration_id IS NOT NULL AND status = 'failed'
+        WHERE event_id = @Id AND registration_id IS NOT NULL AND status = '{OutboxStatus.Failed}'
         """;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

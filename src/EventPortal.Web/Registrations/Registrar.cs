@@ -4,8 +4,8 @@ using System.Text.Json;
 using Dapper;
 using EventPortal.Web.Data;
 using EventPortal.Web.Events;
-using EventPortal.Web.Mail;
 using EventPortal.Web.Meetings;
+using EventPortal.Web.Outbox;
 using EventPortal.Web.Reminders;
 
 namespace EventPortal.Web.Registrations;
@@ -20,7 +20,7 @@ public sealed record RegisterResult(RegisterOutcome Outcome, long RegistrationId
 /// taken by one conditional UPDATE; on PostgreSQL its row lock is what serialises any
 /// number of app instances, on SQLite the single writer does.
 /// </summary>
-public sealed class Registrar(Db db, Tokens tokens, OutboxSignal outbox, TimeProvider clock)
+public sealed class Registrar(Db db, Tokens tokens, TimeProvider clock)
 {
     const string FindActive = """
         SELECT id, status FROM registrations
@@ -61,7 +61,6 @@ public sealed class Registrar(Db db, Tokens tokens, OutboxSignal outbox, TimePro
         {
             result = await db.WriteAsync((connection, tx) => RegisterInTransactionAsync(connection, tx, e, r, language, seed, manageToken, now, lookFirst: true, ct), ct);
         }
-        outbox.Wake();
         return result;
     }
 
@@ -90,7 +89,7 @@ public sealed class Registrar(Db db, Tokens tokens, OutboxSignal outbox, TimePro
             Answers = JsonSerializer.Serialize(r.Answers), Language = language, Seed = seed,
             ManageHash = Tokens.Hash(manageToken), JoinHash = Tokens.Hash(tokens.Join(seed)), WatchHash = Tokens.Hash(tokens.Watch(seed)), Now = now,
         }, tx, cancellationToken: ct));
-        await Outbox.EnqueueAsync(connection, tx, seated ? Outbox.Kinds.Confirmed : Outbox.Kinds.Waitlisted,
+        await OutboxRows.EnqueueAsync(connection, tx, seated ? OutboxRows.Kinds.Confirmed : OutboxRows.Kinds.Waitlisted,
             $"{(seated ? "confirm" : "waitlisted")}:{id}", e.Id, id, now, ct);
         // Waitlisted registrations get their reminders planned too: sent only if promoted by then.
         await ReminderRules.PlanForRegistrationAsync(connection, tx, e, id, r.Ticket.Kind, now, ct);
@@ -114,12 +113,11 @@ public sealed class Registrar(Db db, Tokens tokens, OutboxSignal outbox, TimePro
             if (found is not null) await QueueResendAsync(connection, tx, eventId, found.Id, now, ct);
             return 0;
         }, ct);
-        outbox.Wake();
     }
 
     /// <summary>At most one re-sent confirmation per registration every ten minutes: the dedupe key carries the window.</summary>
     static Task QueueResendAsync(DbConnection connection, DbTransaction tx, long eventId, long registrationId, DateTime now, CancellationToken ct) =>
-        Outbox.EnqueueAsync(connection, tx, Outbox.Kinds.Resent, $"resend:{registrationId}:{now:yyyyMMddHH}{now.Minute / 10}", eventId, registrationId, now, ct);
+        OutboxRows.EnqueueAsync(connection, tx, OutboxRows.Kinds.Resent, $"resend:{registrationId}:{now:yyyyMMddHH}{now.Minute / 10}", eventId, registrationId, now, ct);
 
     public enum ChangeOutcome { Done, Unchanged, SoldOut, NotOnSale }
 
@@ -140,10 +138,9 @@ public sealed class Registrar(Db db, Tokens tokens, OutboxSignal outbox, TimePro
             if (r.Status == "confirmed") await ReleaseSeatAsync(connection, tx, r.EventId, r.TicketTypeId, now, ct);
             await ReminderRules.DropForRegistrationAsync(connection, tx, r.Id, ct);
             await MeetingSync.QueueUnregisterAsync(connection, tx, r.Id, now, ct);
-            await Outbox.EnqueueAsync(connection, tx, Outbox.Kinds.Cancelled, $"cancel:{r.Id}", r.EventId, r.Id, now, ct);
+            await OutboxRows.EnqueueAsync(connection, tx, OutboxRows.Kinds.Cancelled, $"cancel:{r.Id}", r.EventId, r.Id, now, ct);
             return ChangeOutcome.Done;
         }, ct);
-        outbox.Wake();
         return outcome;
     }
 
@@ -158,9 +155,7 @@ public sealed class Registrar(Db db, Tokens tokens, OutboxSignal outbox, TimePro
         if (!target.IsOnSale(now, e)) return ChangeOutcome.NotOnSale;
         try
         {
-            var outcome = await SwitchInTransactionAsync(registrationId, target, now, ct);
-            outbox.Wake();
-            return outcome;
+            return await SwitchInTransactionAsync(registrationId, target, now, ct);
         }
         catch (DBConcurrencyException)
         {
@@ -182,7 +177,7 @@ public sealed class Registrar(Db db, Tokens tokens, OutboxSignal outbox, TimePro
                 """, new { target = target.Id, r.Id, r.Status, r.TicketTypeId, now }, tx, cancellationToken: ct));
             if (changed == 0) throw new DBConcurrencyException("The registration changed while switching; the transaction is rolled back.");
             if (r.Status == "confirmed") await ReleaseSeatAsync(connection, tx, r.EventId, r.TicketTypeId, now, ct);
-            await Outbox.EnqueueAsync(connection, tx, Outbox.Kinds.Switched, $"switch:{r.Id}:{target.Id}:{now.Ticks}", r.EventId, r.Id, now, ct);
+            await OutboxRows.EnqueueAsync(connection, tx, OutboxRows.Kinds.Switched, $"switch:{r.Id}:{target.Id}:{now.Ticks}", r.EventId, r.Id, now, ct);
             // The new ticket may be owed reminders the old one was not (live ↔ recording).
             await ReminderRules.PlanAsync(connection, tx, r.EventId, r.Id, now, ct);
             // A Zoom registrant link belongs to a live seat: made for one, withdrawn from the other.
@@ -235,7 +230,7 @@ public sealed class Registrar(Db db, Tokens tokens, OutboxSignal outbox, TimePro
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE registrations SET status = 'confirmed', promoted_at = @now, updated_at = @now WHERE id = @promoted",
             new { promoted, now }, tx, cancellationToken: ct));
-        await Outbox.EnqueueAsync(connection, tx, Outbox.Kinds.Promoted, $"promoted:{promoted}", eventId, promoted, now, ct);
+        await OutboxRows.EnqueueAsync(connection, tx, OutboxRows.Kinds.Promoted, $"promoted:{promoted}", eventId, promoted, now, ct);
         await QueueZoomRegistrantAsync(connection, tx, eventId, promoted, now, ct);
     }
 }

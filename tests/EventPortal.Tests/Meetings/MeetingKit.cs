@@ -1,5 +1,5 @@
 using EventPortal.Tests.Infrastructure;
-using EventPortal.Web.Mail;
+using EventPortal.Web.Outbox;
 using EventPortal.Web.Meetings;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -32,8 +32,8 @@ public static class MeetingKit
     /// <summary>Outbox settings that retry within a second, for tests.</summary>
     public static Dictionary<string, string?> Quick(Dictionary<string, string?> settings)
     {
-        settings["EventPortal:Mail:RetryBaseSeconds"] = "0.5";
-        settings["EventPortal:Mail:PollSeconds"] = "0.2";
+        settings["EventPortal:Outbox:RetryBaseSeconds"] = "0.5";
+        settings["EventPortal:Outbox:PollSeconds"] = "0.2";
         settings["EventPortal:PublicBaseUrl"] = "https://portal.example.jp";
         return settings;
     }
@@ -46,16 +46,13 @@ public static class MeetingKit
         return (slug, await app.QueryOneAsync<long>("SELECT id FROM events WHERE slug = @slug", new { slug }));
     }
 
-    /// <summary>What EventChanges does on publish, change and cancel: queue inside a write, then wake the dispatcher.</summary>
-    public static async Task QueueMeetingAsync(this PortalApp app, long eventId, string action, int sequence)
-    {
+    /// <summary>What EventChanges does on publish, change and cancel: queue inside a write (its commit wakes the dispatcher).</summary>
+    public static async Task QueueMeetingAsync(this PortalApp app, long eventId, string action, int sequence) =>
         await app.Db.WriteAsync(async (c, tx) =>
         {
             await MeetingSync.QueueAsync(c, tx, eventId, action, sequence, DateTime.UtcNow, CancellationToken.None);
             return 0;
         }, CancellationToken.None);
-        app.Services.GetRequiredService<OutboxSignal>().Wake();
-    }
 
     public static Task<EventMeeting> MeetingAsync(this PortalApp app, long eventId) =>
         app.QueryOneAsync<EventMeeting>("SELECT id, meeting_url, meeting_external_id, meeting_state, meeting_error FROM events WHERE id = @eventId", new { eventId });
