@@ -107,7 +107,7 @@ start_app() {  # log file
   PORT=$(free_port)
   URL="http://$HOST:$PORT"
   (cd "$TMP" && exec env -u ASPNETCORE_URLS ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
-    EventPortal__DataDirectory="$TMP/data" EventPortal__SeedDemo=false EventPortal__Mail__DispatcherEnabled=false \
+    EventPortal__DataDirectory="$TMP/data" EventPortal__SeedDemo=false EventPortal__Outbox__DispatcherEnabled=false \
     EventPortal__RateLimits__Enabled=false \
     EventPortal__Bootstrap__ApiToken="$TOKEN" dotnet "$TMP/app/EventPortal.Web.dll" --urls "$URL") >"$1" 2>&1 &
   APP_PID=$!

@@ -22,7 +22,7 @@ usage() {
 Usage: bench/mail.sh [options]
 
   -n, --messages N        messages to queue and dispatch (default 10000; env BENCH_MAIL_MESSAGES)
-  -P, --parallel LIST     EventPortal:Mail:MaxParallel values to measure, each also the number of
+  -P, --parallel LIST     EventPortal:Outbox:MaxParallel values to measure, each also the number of
                           smtp-source sessions of its baseline (default "1 8 16 32"; env BENCH_MAIL_PARALLEL)
   -T, --timeout SEC       limit for one dispatch run, from app start (default 120; env BENCH_MAIL_TIMEOUT);
                           a run that hits it is reported with what arrived by then
@@ -190,9 +190,9 @@ start_app() {  # port data-dir log dispatcher(true|false) max-parallel sink-port
     EventPortal__Mail__Smtp__Host=$HOST
     EventPortal__Mail__Smtp__Port="$sinkport"
     EventPortal__Mail__From=$FROM
-    EventPortal__Mail__MaxParallel="$parallel"
+    EventPortal__Outbox__MaxParallel="$parallel"
     EventPortal__Mail__MessagesPerMinute=0
-    EventPortal__Mail__DispatcherEnabled="$dispatcher"
+    EventPortal__Outbox__DispatcherEnabled="$dispatcher"
   )
   # The runtime reads this knob as hexadecimal.
   [[ -n $minthreads ]] && settings+=("DOTNET_ThreadPool_ForceMinWorkerThreads=$(printf '0x%x' "$minthreads")")

@@ -23,7 +23,7 @@ Usage: bench/reminders.sh [options]
   -n, --registrations N   registrations (default 10000; env BENCH_REMINDERS_N)
       --lead SEC          the first reminder is due at least SEC after the re-plan is sent
                           (default 120, so the confirmations can drain first; env BENCH_REMINDERS_LEAD)
-  -P, --parallel P        EventPortal:Mail:MaxParallel in the drain (default 16, the app's default)
+  -P, --parallel P        EventPortal:Outbox:MaxParallel in the drain (default 16, the app's default)
   -T, --timeout SEC       limit for the drain, from the first reminder's due time (default 240)
   -o, --output FILE       results file (default bench/results/reminders-latest.md)
       --no-build          use the existing Release build of src/EventPortal.Web
@@ -135,8 +135,8 @@ start_app() {  # port log dispatcher(true|false) sink-port
     EventPortal__SeedDemo=false EventPortal__Database__Provider=Sqlite \
     EventPortal__Bootstrap__ApiToken="$TOKEN" \
     EventPortal__Mail__Transport=Smtp EventPortal__Mail__Smtp__Host=$HOST EventPortal__Mail__Smtp__Port="$sinkport" \
-    EventPortal__Mail__From=noreply@portal.example.jp EventPortal__Mail__MaxParallel="$PAR" \
-    EventPortal__Mail__MessagesPerMinute=0 EventPortal__Mail__DispatcherEnabled="$dispatcher" \
+    EventPortal__Mail__From=noreply@portal.example.jp EventPortal__Outbox__MaxParallel="$PAR" \
+    EventPortal__Mail__MessagesPerMinute=0 EventPortal__Outbox__DispatcherEnabled="$dispatcher" \
     dotnet "$TMP/app/EventPortal.Web.dll" --urls "http://$HOST:$port") >"$logfile" 2>&1 &
   APP_PID=$!
 }

@@ -5,6 +5,8 @@ using EventPortal.Web.Data;
 using EventPortal.Web.Events;
 using EventPortal.Web.Localization;
 using EventPortal.Web.Mail;
+using EventPortal.Web.Meetings;
+using EventPortal.Web.Outbox;
 using EventPortal.Web.Privacy;
 using EventPortal.Web.Registrations;
 using EventPortal.Web.Reminders;
@@ -54,17 +56,19 @@ public partial class Program
         builder.Services.AddSingleton<Invites>();
         builder.Services.AddMemoryCache(o => o.SizeLimit = 10_000);
 
-        // Mail: the outbox dispatcher, the templates, and one transport chosen by configuration.
+        // The outbox (Outbox/, EventPortal:Outbox): work written in the transaction of the change that
+        // owes it, done by a dispatcher after the commit. One handler per kind of row, all of them here.
+        builder.Services.AddOutbox()
+            .Handle<MailHandler>()        // mail.*: compose from the current state and send (Mail/)
+            .Handle<MeetingHandler>();    // meeting.*: make, change, remove Teams and Zoom meetings (Meetings/)
+        // Mail: the templates, and one transport chosen by configuration (Mail/, EventPortal:Mail).
         builder.Services.AddSettings<MailOptions>(MailOptions.Section, MailOptions.Validate);
         builder.Services.AddSingleton(_ => new MailTemplates(MailTemplates.DefaultDirectory));
         builder.Services.AddSingleton<MailComposer>();
         builder.Services.AddSingleton(MailTransports.Create);
-        builder.Services.AddSingleton<IOutboxHandler, MailHandler>();
-        builder.Services.AddSingleton<OutboxSignal>();
-        builder.Services.AddHostedService<OutboxDispatcher>();
         // Microsoft Graph, one client per use: "mail" (EventPortal:Mail:Graph) and "meetings" (EventPortal:Meetings:Teams).
         builder.Services.AddGraph();
-        // Meetings: Teams or Zoom meetings made, changed and removed through the outbox (Meetings/, EventPortal:Meetings).
+        // Meetings: the Teams and Zoom clients (Meetings/, EventPortal:Meetings).
         builder.Services.AddMeetings();
 
         // Privacy: personal data of events past EventPortal:Privacy:RetentionDays is deleted, counts kept (Privacy/).
@@ -151,11 +155,12 @@ public partial class Program
         // Reading the settings checks them: a bad one stops here with a message that names it.
         var portal = services.GetRequiredService<IOptions<PortalOptions>>().Value;
         _ = services.GetRequiredService<IOptions<CalendarOptions>>().Value;
-        var mail = services.GetRequiredService<IOptions<MailOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<MailOptions>>().Value;
+        var outbox = services.GetRequiredService<IOptions<OutboxOptions>>().Value;
         // System.Net.Mail holds a pool thread through every send; without a higher minimum the pool
         // grows slowly and a rush of mail starves the HTTP side (bench/README.md, thread-pool experiment).
         ThreadPool.GetMinThreads(out var workers, out var io);
-        if (workers < mail.MaxParallel + 32) ThreadPool.SetMinThreads(mail.MaxParallel + 32, io);
+        if (workers < outbox.MaxParallel + 32) ThreadPool.SetMinThreads(outbox.MaxParallel + 32, io);
 
         var db = services.GetRequiredService<Db>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("EventPortal.Startup");

@@ -1,7 +1,6 @@
 using EventPortal.Web.Data;
 using EventPortal.Web.Events;
 using EventPortal.Web.Localization;
-using EventPortal.Web.Mail;
 using EventPortal.Web.Registrations;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -14,7 +13,7 @@ namespace EventPortal.Web.Admin;
 /// or unpublish, duplicate as the next event, and cancel (<c>GET …/cancel</c> asks,
 /// <c>POST …/cancel</c> does it). The rules and the SQL are in <see cref="EventChanges"/>.
 /// </summary>
-public sealed class EventEditPageModel(Db db, OutboxSignal outbox, TimeProvider clock, Microsoft.Extensions.Options.IOptions<Meetings.MeetingOptions> meetings) : PageModel
+public sealed class EventEditPageModel(Db db, TimeProvider clock, Microsoft.Extensions.Options.IOptions<Meetings.MeetingOptions> meetings) : PageModel
 {
     public const string NewSlug = "new";
 
@@ -83,7 +82,6 @@ public sealed class EventEditPageModel(Db db, OutboxSignal outbox, TimeProvider 
             var result = IsNew
                 ? await EventChanges.CreateAsync(db, spec, now, Auditor(now, ct), ct)
                 : await EventChanges.UpdateAsync(db, spec, now, Auditor(now, ct), ct);
-            if (result.Mailed > 0) outbox.Wake();
             if (result.Ok) return SeeOther($"/admin/events/{spec.Slug}/edit?notice={(IsNew ? "created" : "saved")}");
             errors.AddRange(result.Errors);
         }
@@ -121,7 +119,6 @@ public sealed class EventEditPageModel(Db db, OutboxSignal outbox, TimeProvider 
         if (!await LoadAsync(slug, ct)) return NotFound();
         var now = clock.GetUtcNow().UtcDateTime;
         var result = await act(now, Auditor(now, ct));
-        if (result.Mailed > 0) outbox.Wake();
         if (result.Ok) return SeeOther($"/admin/events/{result.Slug ?? slug}/edit?notice={notice}");
         await LoadAsync(slug, ct);
         Form = EventEditForm.FromSpec(Existing!);

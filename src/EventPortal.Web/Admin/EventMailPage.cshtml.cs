@@ -2,7 +2,6 @@ using System.Globalization;
 using Dapper;
 using EventPortal.Web.Data;
 using EventPortal.Web.Events;
-using EventPortal.Web.Mail;
 using EventPortal.Web.Reminders;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -13,7 +12,7 @@ namespace EventPortal.Web.Admin;
 /// <c>/admin/events/{slug}/mail</c>: reminder rules, the recording, a message to registrants
 /// (preview and recipient count, then send), and the progress of every bulk send.
 /// </summary>
-public sealed class EventMailPageModel(Db db, OutboxSignal signal, TimeProvider clock) : PageModel
+public sealed class EventMailPageModel(Db db, TimeProvider clock) : PageModel
 {
     public EventDetails Details { get; private set; } = null!;
     public IReadOnlyList<ReminderRule> Rules { get; private set; } = [];
@@ -80,7 +79,6 @@ public sealed class EventMailPageModel(Db db, OutboxSignal signal, TimeProvider 
         if (!Recording.Audiences.Contains(audience)) return Invalid("error.audience");
         var now = clock.GetUtcNow().UtcDateTime;
         await db.WriteAsync((c, tx) => Recording.SetAsync(c, tx, HttpContext, slug, new Recording(url, until, audience), now, ct), ct);
-        signal.Wake();
         return Done(slug, "recording");
     }
 
@@ -102,7 +100,6 @@ public sealed class EventMailPageModel(Db db, OutboxSignal signal, TimeProvider 
         }
         var now = clock.GetUtcNow().UtcDateTime;
         await db.WriteAsync((c, tx) => OrganiserMessages.SendAsync(c, tx, HttpContext, Details.Event.Id, slug, Subject, Body, Filter, now, ct), ct);
-        signal.Wake();
         return Done(slug, "message");
     }
 

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Dapper;
 using EventPortal.Web.Data;
 using EventPortal.Web.Events;
-using EventPortal.Web.Mail;
 using EventPortal.Web.Registrations;
 using EventPortal.Web.Shared;
 
@@ -26,10 +25,10 @@ public static class EventsAdminApi
             await LoadAsync(db, slug, ct) is { } e ? Results.Ok(ToJson(e, links.Event(context, e.Slug))) : Problems.Status(404, "error.eventNotFound"));
         events.MapPost("/", CreateAsync);
         events.MapPatch("/{slug}", UpdateAsync);
-        events.MapPost("/{slug}/publish", (string slug, HttpContext context, Db db, Links links, OutboxSignal outbox, TimeProvider clock, CancellationToken ct) =>
-            ActAsync(slug, context, db, links, outbox, clock, (now, audit) => EventChanges.SetPublishedAsync(db, slug, publish: true, now, audit, ct), ct));
-        events.MapPost("/{slug}/cancel", (string slug, HttpContext context, Db db, Links links, OutboxSignal outbox, TimeProvider clock, CancellationToken ct) =>
-            ActAsync(slug, context, db, links, outbox, clock, (now, audit) => EventChanges.CancelAsync(db, slug, now, audit, ct), ct));
+        events.MapPost("/{slug}/publish", (string slug, HttpContext context, Db db, Links links, TimeProvider clock, CancellationToken ct) =>
+            ActAsync(slug, context, db, links, clock, (now, audit) => EventChanges.SetPublishedAsync(db, slug, publish: true, now, audit, ct), ct));
+        events.MapPost("/{slug}/cancel", (string slug, HttpContext context, Db db, Links links, TimeProvider clock, CancellationToken ct) =>
+            ActAsync(slug, context, db, links, clock, (now, audit) => EventChanges.CancelAsync(db, slug, now, audit, ct), ct));
     }
 
     static async Task<IResult> ListAsync(Db db, Links links, HttpContext context, CancellationToken ct)
@@ -66,7 +65,7 @@ public static class EventsAdminApi
         return Results.Created(location, ToJson(created!, links.Event(context, spec.Slug)));
     }
 
-    static async Task<IResult> UpdateAsync(string slug, HttpContext context, Db db, Links links, OutboxSignal outbox, TimeProvider clock, CancellationToken ct)
+    static async Task<IResult> UpdateAsync(string slug, HttpContext context, Db db, Links links, TimeProvider clock, CancellationToken ct)
     {
         var (root, refused) = await JsonBody.ReadAsync(context.Request, ct);
         if (refused is not null) return refused;
@@ -77,17 +76,15 @@ public static class EventsAdminApi
         if (errors.Count > 0) return Problems.Validation(errors.DistinctBy(e => e.Field));
         var now = clock.GetUtcNow().UtcDateTime;
         var result = await EventChanges.UpdateAsync(db, spec, now, Auditor(context, now, ct), ct);
-        if (result.Mailed > 0) outbox.Wake();
         if (!result.Ok) return Refused(result);
         return Results.Ok(ToJson((await LoadAsync(db, slug, ct))!, links.Event(context, slug)));
     }
 
-    static async Task<IResult> ActAsync(string slug, HttpContext context, Db db, Links links, OutboxSignal outbox, TimeProvider clock,
+    static async Task<IResult> ActAsync(string slug, HttpContext context, Db db, Links links, TimeProvider clock,
         Func<DateTime, AuditWriter, Task<ChangeResult>> act, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var result = await act(now, Auditor(context, now, ct));
-        if (result.Mailed > 0) outbox.Wake();
         if (!result.Ok) return Refused(result);
         return Results.Ok(ToJson((await LoadAsync(db, slug, ct))!, links.Event(context, slug)));
     }

@@ -1,6 +1,6 @@
 using Dapper;
 using EventPortal.Web.Data;
-using EventPortal.Web.Mail;
+using EventPortal.Web.Outbox;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
@@ -11,7 +11,7 @@ namespace EventPortal.Web.Admin;
 /// sent, failed), the rows that failed or keep failing with their error text, and a retry
 /// button that makes a failed row due again.
 /// </summary>
-public sealed class OutboxPageModel(Db db, OutboxSignal signal, TimeProvider clock) : PageModel
+public sealed class OutboxPageModel(Db db, TimeProvider clock) : PageModel
 {
     public sealed class Count
     {
@@ -35,7 +35,15 @@ public sealed class OutboxPageModel(Db db, OutboxSignal signal, TimeProvider clo
 
     public IReadOnlyList<Count> Counts { get; private set; } = [];
     public IReadOnlyList<Problem> Problems { get; private set; } = [];
-    public static readonly string[] Statuses = ["queued", "in_flight", "retry", "sent", "skipped", "failed"];
+
+    // Failed rows, and rows that keep failing.
+    const string ProblemRows = $"""
+        SELECT o.id, o.kind, COALESCE(e.title, '') AS title, o.registration_id, o.status, o.attempts,
+               COALESCE(o.last_error, '') AS last_error, o.due_at
+        FROM outbox o LEFT JOIN events e ON e.id = o.event_id
+        WHERE o.status = '{OutboxStatus.Failed}' OR (o.status = '{OutboxStatus.Retry}' AND o.attempts > 1)
+        ORDER BY o.id DESC LIMIT 200
+        """;
 
     public async Task OnGetAsync(CancellationToken ct)
     {
@@ -46,13 +54,7 @@ public sealed class OutboxPageModel(Db db, OutboxSignal signal, TimeProvider clo
             GROUP BY o.event_id, e.title, o.status
             ORDER BY e.title, o.status
             """, cancellationToken: ct))).AsList();
-        Problems = (await connection.QueryAsync<Problem>(new CommandDefinition("""
-            SELECT o.id, o.kind, COALESCE(e.title, '') AS title, o.registration_id, o.status, o.attempts,
-                   COALESCE(o.last_error, '') AS last_error, o.due_at
-            FROM outbox o LEFT JOIN events e ON e.id = o.event_id
-            WHERE o.status = 'failed' OR (o.status = 'retry' AND o.attempts > 1)
-            ORDER BY o.id DESC LIMIT 200
-            """, cancellationToken: ct))).AsList();
+        Problems = (await connection.QueryAsync<Problem>(new CommandDefinition(ProblemRows, cancellationToken: ct))).AsList();
     }
 
     /// <summary>Makes a failed row due now with a fresh count of attempts.</summary>
@@ -61,13 +63,10 @@ public sealed class OutboxPageModel(Db db, OutboxSignal signal, TimeProvider clo
         var now = clock.GetUtcNow().UtcDateTime;
         await db.WriteAsync(async (c, tx) =>
         {
-            var changed = await c.ExecuteAsync(new CommandDefinition(
-                "UPDATE outbox SET status = 'queued', attempts = 0, due_at = @now WHERE id = @id AND status = 'failed'",
-                new { id, now }, tx, cancellationToken: ct));
-            if (changed == 1) await Audit.WriteAsync(c, tx, HttpContext, "outbox.retry", id.ToString(System.Globalization.CultureInfo.InvariantCulture), "", now, ct);
-            return changed;
+            var queued = await OutboxRows.RetryFailedAsync(c, tx, id, now, ct);
+            if (queued) await Audit.WriteAsync(c, tx, HttpContext, "outbox.retry", id.ToString(System.Globalization.CultureInfo.InvariantCulture), "", now, ct);
+            return queued;
         }, ct);
-        signal.Wake();
         return Redirect("/admin/outbox");
     }
 }

@@ -1,6 +1,5 @@
 using Dapper;
 using EventPortal.Web.Data;
-using EventPortal.Web.Mail;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
@@ -12,7 +11,7 @@ namespace EventPortal.Web.Admin;
 /// <c>GET …/{id}/erase</c> show the question, the POST to the same address does it. Every
 /// POST answers 303 back to the page with a notice (post/redirect/get).
 /// </summary>
-public sealed class RegistrationPageModel(Db db, OutboxSignal outbox, TimeProvider clock) : PageModel
+public sealed class RegistrationPageModel(Db db, TimeProvider clock) : PageModel
 {
     public ConsoleEvent Event { get; private set; } = null!;
     public RegistrationRow Registration { get; private set; } = null!;
@@ -53,16 +52,16 @@ public sealed class RegistrationPageModel(Db db, OutboxSignal outbox, TimeProvid
     }
 
     public Task<IActionResult> OnPostCancelAsync(string slug, long id, CancellationToken ct) =>
-        ActAsync(slug, id, "cancelled", (now) => RegistrationActions.CancelAsync(db, HttpContext, Event.Id, id, now, ct), mails: true, ct);
+        ActAsync(slug, id, "cancelled", (now) => RegistrationActions.CancelAsync(db, HttpContext, Event.Id, id, now, ct), ct);
 
     public Task<IActionResult> OnPostPromoteAsync(string slug, long id, CancellationToken ct) =>
-        ActAsync(slug, id, "promoted", (now) => RegistrationActions.PromoteAsync(db, HttpContext, Event.Id, id, now, ct), mails: true, ct);
+        ActAsync(slug, id, "promoted", (now) => RegistrationActions.PromoteAsync(db, HttpContext, Event.Id, id, now, ct), ct);
 
     public Task<IActionResult> OnPostResendAsync(string slug, long id, CancellationToken ct) =>
-        ActAsync(slug, id, "resent", (now) => RegistrationActions.ResendAsync(db, HttpContext, Event.Id, id, now, ct), mails: true, ct);
+        ActAsync(slug, id, "resent", (now) => RegistrationActions.ResendAsync(db, HttpContext, Event.Id, id, now, ct), ct);
 
     public Task<IActionResult> OnPostEraseAsync(string slug, long id, CancellationToken ct) =>
-        ActAsync(slug, id, "erased", (now) => RegistrationActions.EraseAsync(db, HttpContext, Event.Id, id, now, ct), mails: true, ct);
+        ActAsync(slug, id, "erased", (now) => RegistrationActions.EraseAsync(db, HttpContext, Event.Id, id, now, ct), ct);
 
     public async Task<IActionResult> OnPostAttendanceAsync(string slug, long id, CancellationToken ct)
     {
@@ -75,15 +74,13 @@ public sealed class RegistrationPageModel(Db db, OutboxSignal outbox, TimeProvid
             default: return BadRequest();
         }
         return await ActAsync(slug, id, "attendance",
-            (now) => RegistrationActions.SetAttendanceAsync(db, HttpContext, Event.Id, id, attended, now, ct), mails: false, ct);
+            (now) => RegistrationActions.SetAttendanceAsync(db, HttpContext, Event.Id, id, attended, now, ct), ct);
     }
 
-    async Task<IActionResult> ActAsync(string slug, long id, string doneNotice, Func<DateTime, Task<ActionOutcome>> action, bool mails, CancellationToken ct)
+    async Task<IActionResult> ActAsync(string slug, long id, string doneNotice, Func<DateTime, Task<ActionOutcome>> action, CancellationToken ct)
     {
         if (!await LoadAsync(slug, id, ct)) return NotFound();
         var outcome = await action(clock.GetUtcNow().UtcDateTime);
-        // Cancelling can promote someone else, so any action may have queued mail.
-        if (mails) outbox.Wake();
         var notice = outcome switch { ActionOutcome.Done => doneNotice, ActionOutcome.NoSeat => "noSeat", _ => "unchanged" };
         Response.Headers.Location = $"/admin/events/{slug}/registrations/{id}?done={notice}";
         return StatusCode(StatusCodes.Status303SeeOther);

@@ -27,6 +27,7 @@ public sealed class DatabaseOptions
 /// back only after the shared COMMIT.
 /// On PostgreSQL each write is its own pooled connection and transaction, and row locks do
 /// the serialising across any number of app instances.
+/// After a COMMIT, the listeners hear of it when the work asked (<see cref="CommitNotices"/>).
 /// </summary>
 public sealed class Db : IAsyncDisposable
 {
@@ -39,15 +40,18 @@ public sealed class Db : IAsyncDisposable
     Task? _writerLoop;
     SqliteConnection? _writer;
     long _commits, _groupedWrites;
+    readonly ICommitListener[] _listeners;
 
     /// <summary>SQLite: COMMITs made and writes they carried (the difference is what group commit saved).</summary>
     public (long Commits, long Writes) WriterStatistics => (Interlocked.Read(ref _commits), Interlocked.Read(ref _groupedWrites));
 
     public DbProvider Provider { get; }
 
-    public Db(IOptions<DatabaseOptions> options, IOptions<PortalOptions> portal, IConfiguration configuration)
+    public Db(IOptions<DatabaseOptions> options, IOptions<PortalOptions> portal, IConfiguration configuration,
+        IEnumerable<ICommitListener> listeners)
     {
         Provider = options.Value.Provider;
+        _listeners = listeners.ToArray();
         var configured = configuration.GetConnectionString("EventPortal");
         if (Provider == DbProvider.Postgres)
         {
@@ -98,10 +102,12 @@ public sealed class Db : IAsyncDisposable
             {
                 await using var connection = await _postgres.OpenConnectionAsync(ct);
                 await using var tx = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
+                CommitNotices.Take(tx);   // Npgsql reuses a connection's transaction object: no mark from an earlier one
                 try
                 {
                     var result = await work(connection, tx);
                     await tx.CommitAsync(ct);
+                    TellListeners(tx);
                     return result;
                 }
                 catch (PostgresException e) when (attempt < 5 && e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure)
@@ -194,8 +200,15 @@ public sealed class Db : IAsyncDisposable
         {
             Interlocked.Increment(ref _commits);
             Interlocked.Add(ref _groupedWrites, done.Count);
+            TellListeners(tx);
         }
         foreach (var write in done) write.Complete();
+    }
+
+    void TellListeners(DbTransaction tx)
+    {
+        if (!CommitNotices.Take(tx)) return;
+        foreach (var listener in _listeners) listener.Committed();
     }
 
     void ResetWriter()

@@ -2,10 +2,10 @@ using System.Data.Common;
 using System.Text.Json;
 using Dapper;
 using EventPortal.Web.Data;
-using EventPortal.Web.Mail;
 using EventPortal.Web.Meetings;
 using EventPortal.Web.Registrations;
 using EventPortal.Web.Reminders;
+using EventPortal.Web.Outbox;
 
 namespace EventPortal.Web.Events;
 
@@ -291,7 +291,7 @@ public static class EventChanges
             "SELECT id FROM registrations WHERE event_id = @eventId AND status <> 'cancelled' ORDER BY id", new { eventId }, tx, cancellationToken: ct));
         var queued = 0;
         foreach (var registration in active.Where(r => !skip.Contains(r)))
-            if (await Outbox.EnqueueAsync(c, tx, Outbox.Kinds.EventUpdated, $"update:{registration}:{sequence}", eventId, registration, now, ct)) queued++;
+            if (await OutboxRows.EnqueueAsync(c, tx, OutboxRows.Kinds.EventUpdated, $"update:{registration}:{sequence}", eventId, registration, now, ct)) queued++;
         return queued;
     }
 

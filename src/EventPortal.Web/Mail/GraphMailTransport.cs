@@ -1,5 +1,6 @@
 using System.Net.Mail;
 using System.Text;
+using EventPortal.Web.Outbox;
 using EventPortal.Web.Shared;
 using Microsoft.Extensions.Options;
 

@@ -9,6 +9,7 @@ using EventPortal.Web.Calendar;
 using EventPortal.Web.Data;
 using EventPortal.Web.Events;
 using EventPortal.Web.Localization;
+using EventPortal.Web.Outbox;
 using EventPortal.Web.Registrations;
 using EventPortal.Web.Shared;
 using Microsoft.Extensions.Options;
@@ -35,7 +36,7 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
         var (template, withInvite) = Choose(row.Kind, r.Status);
         if (template is null) return null;
         // A reminder planned for live tickets is not for someone who has since switched to the recording.
-        if (row.Kind == Outbox.Kinds.Reminder && !row.Payload.Contains("\"all\"", StringComparison.Ordinal)
+        if (row.Kind == OutboxRows.Kinds.Reminder && !row.Payload.Contains("\"all\"", StringComparison.Ordinal)
             && !row.Payload.Contains($"\"{r.TicketKind}\"", StringComparison.Ordinal)) return null;
 
         var e = details.Event;
@@ -44,8 +45,8 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
         var now = clock.GetUtcNow().UtcDateTime;
         var (method, invite) = invites.ForRegistration(r, e, baseUrl, language, now);
         var model = await ModelAsync(r, details, invite, baseUrl, language, withInvite, ct);
-        model["reminderLead"] = row.Kind == Outbox.Kinds.Reminder ? Lead(e, now, language) : "";
-        if (row.Kind == Outbox.Kinds.OrganiserMessage) await AddOrganiserMessageAsync(model, row, ct);
+        model["reminderLead"] = row.Kind == OutboxRows.Kinds.Reminder ? Lead(e, now, language) : "";
+        if (row.Kind == OutboxRows.Kinds.OrganiserMessage) await AddOrganiserMessageAsync(model, row, ct);
         var (subject, html, text) = templates.Render(language, template, model);
 
         var message = new MailMessage
@@ -75,16 +76,16 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
     /// <summary>Which template a row's kind calls for now, and whether it carries the invite.</summary>
     static (string? Template, bool Invite) Choose(string kind, string status) => (kind, status) switch
     {
-        (Outbox.Kinds.Confirmed or Outbox.Kinds.Resent, "confirmed") => ("registration_confirmed", true),
-        (Outbox.Kinds.Resent or Outbox.Kinds.Waitlisted, "waitlisted") => ("registration_waitlisted", false),
-        (Outbox.Kinds.Promoted, "confirmed") => ("registration_promoted", true),
-        (Outbox.Kinds.Switched, "confirmed") => ("ticket_switched", true),
-        (Outbox.Kinds.EventUpdated, "confirmed") => ("event_updated", true),
-        (Outbox.Kinds.EventUpdated, "waitlisted") => ("event_updated", false),
-        (Outbox.Kinds.Cancelled, _) => ("registration_cancelled", true),
-        (Outbox.Kinds.Reminder, "confirmed") => ("reminder", false),
-        (Outbox.Kinds.RecordingAvailable, "confirmed") => ("recording_available", false),
-        (Outbox.Kinds.OrganiserMessage, _) => ("organiser_message", false),
+        (OutboxRows.Kinds.Confirmed or OutboxRows.Kinds.Resent, "confirmed") => ("registration_confirmed", true),
+        (OutboxRows.Kinds.Resent or OutboxRows.Kinds.Waitlisted, "waitlisted") => ("registration_waitlisted", false),
+        (OutboxRows.Kinds.Promoted, "confirmed") => ("registration_promoted", true),
+        (OutboxRows.Kinds.Switched, "confirmed") => ("ticket_switched", true),
+        (OutboxRows.Kinds.EventUpdated, "confirmed") => ("event_updated", true),
+        (OutboxRows.Kinds.EventUpdated, "waitlisted") => ("event_updated", false),
+        (OutboxRows.Kinds.Cancelled, _) => ("registration_cancelled", true),
+        (OutboxRows.Kinds.Reminder, "confirmed") => ("reminder", false),
+        (OutboxRows.Kinds.RecordingAvailable, "confirmed") => ("recording_available", false),
+        (OutboxRows.Kinds.OrganiserMessage, _) => ("organiser_message", false),
         _ => (null, false),
     };
 

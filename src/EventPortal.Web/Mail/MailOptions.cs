@@ -4,7 +4,10 @@ namespace EventPortal.Web.Mail;
 
 public enum MailTransportKind { Pickup, Smtp, Graph }
 
-/// <summary>Settings under <c>EventPortal:Mail</c>.</summary>
+/// <summary>
+/// Settings under <c>EventPortal:Mail</c>: the sender, the transport and its rate. How the outbox
+/// works its rows (mail and meetings alike) is <c>EventPortal:Outbox</c> (Outbox/OutboxOptions.cs).
+/// </summary>
 public sealed class MailOptions
 {
     public const string Section = "EventPortal:Mail";
@@ -16,30 +19,10 @@ public sealed class MailOptions
     public GraphMailSettings Graph { get; set; } = new();
 
     /// <summary>
-    /// Whether this instance works through the outbox. Off for an instance that should only
-    /// serve pages (several instances may all dispatch safely; this is for separating roles).
+    /// 0: as fast as the relay takes them. Microsoft 365 allows 30 a minute per mailbox. Meeting
+    /// rows are not held back by it. (How many rows go at once is EventPortal:Outbox:MaxParallel.)
     /// </summary>
-    public bool DispatcherEnabled { get; set; } = true;
-    /// <summary>
-    /// Messages sent at once. System.Net.Mail manages ~22 a second per connection (a 43 ms
-    /// Nagle/delayed-ACK wait at the end of every DATA, bench/README.md), so 10,000 reminders in
-    /// under a minute needs 16 (measured: 8 took 65–69 s, 16 took 43–44 s).
-    /// </summary>
-    public int MaxParallel { get; set; } = 16;
-    /// <summary>0: as fast as the relay takes them. Microsoft 365 allows 30 a minute per mailbox.</summary>
     public int MessagesPerMinute { get; set; }
-    /// <summary>Rows claimed per round.</summary>
-    public int BatchSize { get; set; } = 100;
-    /// <summary>How often the dispatcher looks for due rows when it has nothing to do.</summary>
-    public double PollSeconds { get; set; } = 1;
-    /// <summary>First retry delay; each later one doubles (with jitter), up to an hour.</summary>
-    public double RetryBaseSeconds { get; set; } = 30;
-    /// <summary>Transient failures before a row is given up as failed.</summary>
-    public int MaxAttempts { get; set; } = 12;
-    /// <summary>A row in flight longer than this belonged to an instance that died; it is claimed again.</summary>
-    public double InFlightTimeoutSeconds { get; set; } = 300;
-    /// <summary>Sent rows older than this are deleted; failed ones stay until someone looks.</summary>
-    public int RetentionDays { get; set; } = 30;
 
     public sealed class SmtpSettings
     {
@@ -62,14 +45,7 @@ public sealed class MailOptions
     {
         if (!IsAddress(o.From)) yield return $"EventPortal:Mail:From must be an e-mail address, not '{o.From}'.";
         if (o.FromName.Any(char.IsControl)) yield return "EventPortal:Mail:FromName must not contain control characters.";
-        if (o.MaxParallel is < 1 or > 64) yield return "EventPortal:Mail:MaxParallel must be between 1 and 64.";
         if (o.MessagesPerMinute < 0) yield return "EventPortal:Mail:MessagesPerMinute must be 0 (no limit) or more.";
-        if (o.BatchSize is < 1 or > 1000) yield return "EventPortal:Mail:BatchSize must be between 1 and 1000.";
-        if (o.PollSeconds is <= 0 or > 60) yield return "EventPortal:Mail:PollSeconds must be more than 0 and at most 60.";
-        if (o.RetryBaseSeconds is <= 0 or > 3600) yield return "EventPortal:Mail:RetryBaseSeconds must be more than 0 and at most 3600.";
-        if (o.MaxAttempts is < 1 or > 100) yield return "EventPortal:Mail:MaxAttempts must be between 1 and 100.";
-        if (o.InFlightTimeoutSeconds < 5) yield return "EventPortal:Mail:InFlightTimeoutSeconds must be at least 5.";
-        if (o.RetentionDays < 1) yield return "EventPortal:Mail:RetentionDays must be at least 1.";
         if (o.Transport == MailTransportKind.Smtp)
         {
             if (string.IsNullOrWhiteSpace(o.Smtp.Host)) yield return "EventPortal:Mail:Smtp:Host is required when EventPortal:Mail:Transport is Smtp.";

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Mail;
 using System.Net.Sockets;
+using EventPortal.Web.Outbox;
 
 namespace EventPortal.Web.Mail;
 

@@ -1,4 +1,4 @@
-using EventPortal.Web.Mail;
+using EventPortal.Web.Outbox;
 
 namespace EventPortal.Web.Meetings;
 

@@ -1,8 +1,8 @@
 using System.Globalization;
 using Dapper;
 using EventPortal.Web.Data;
-using EventPortal.Web.Mail;
 using EventPortal.Web.Shared;
+using EventPortal.Web.Outbox;
 
 namespace EventPortal.Web.Meetings;
 

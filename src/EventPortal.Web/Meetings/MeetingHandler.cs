@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using EventPortal.Web.Mail;
 using Microsoft.Extensions.Options;
+using EventPortal.Web.Outbox;
 
 namespace EventPortal.Web.Meetings;
 

@@ -1,4 +1,3 @@
-using EventPortal.Web.Mail;
 using EventPortal.Web.Meetings;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -7,8 +6,8 @@ namespace EventPortal.Web;
 public static class MeetingServices
 {
     /// <summary>
-    /// <c>EventPortal:Meetings</c>, the Zoom HTTP client, one class per provider, and the outbox
-    /// handler for <c>meeting.*</c> rows. Teams calls Graph through the <see cref="Shared.GraphClient"/>
+    /// <c>EventPortal:Meetings</c>, the Zoom HTTP client, one class per provider; the outbox
+    /// handler for <c>meeting.*</c> rows is registered in Program.cs. Teams calls Graph through the <see cref="Shared.GraphClient"/>
     /// that <c>AddGraph</c> registers for <see cref="Shared.GraphUse.Meetings"/>, with the credential
     /// from <c>EventPortal:Meetings:Teams</c> (mail through Graph keeps its own).
     /// </summary>
@@ -23,7 +22,6 @@ public static class MeetingServices
         services.AddSingleton<TeamsCalendarEvents>();
         services.AddSingleton<ZoomMeetings>();
         services.AddSingleton<ZoomRegistrants>();
-        services.AddSingleton<IOutboxHandler, MeetingHandler>();
         return services;
     }
 }

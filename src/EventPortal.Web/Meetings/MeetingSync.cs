@@ -1,6 +1,6 @@
 using System.Data.Common;
 using Dapper;
-using EventPortal.Web.Mail;
+using EventPortal.Web.Outbox;
 
 namespace EventPortal.Web.Meetings;
 
@@ -25,7 +25,7 @@ public static class MeetingSync
         var provider = await c.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
             "SELECT meeting_provider FROM events WHERE id = @eventId", new { eventId }, tx, cancellationToken: ct));
         if (provider is not (nameof(MeetingProvider.Teams) or nameof(MeetingProvider.Zoom))) return;
-        if (!await Outbox.EnqueueAsync(c, tx, KindPrefix + action, $"meeting:{eventId}:{action}:{version}", eventId, null, now, ct)) return;
+        if (!await OutboxRows.EnqueueAsync(c, tx, KindPrefix + action, $"meeting:{eventId}:{action}:{version}", eventId, null, now, ct)) return;
         if (action == Create)
             await c.ExecuteAsync(new CommandDefinition(
                 // A create another instance is working on keeps its claim.
@@ -38,7 +38,7 @@ public static class MeetingSync
     /// checks). <paramref name="version"/> tells a later sign-up (after a switch back to live) from the first.
     /// </summary>
     public static Task QueueRegistrantAsync(DbConnection c, DbTransaction tx, long eventId, long registrationId, DateTime now, CancellationToken ct, string? version = null) =>
-        Outbox.EnqueueAsync(c, tx, KindPrefix + Registrant, $"meeting:{eventId}:registrant:{registrationId}{(version is null ? "" : ":" + version)}",
+        OutboxRows.EnqueueAsync(c, tx, KindPrefix + Registrant, $"meeting:{eventId}:registrant:{registrationId}{(version is null ? "" : ":" + version)}",
             eventId, registrationId, now, ct);
 
     /// <summary>
@@ -51,6 +51,6 @@ public static class MeetingSync
             "SELECT event_id FROM registrations WHERE id = @registrationId AND provider_registrant_id IS NOT NULL",
             new { registrationId }, tx, cancellationToken: ct));
         if (eventId is { } id)
-            await Outbox.EnqueueAsync(c, tx, KindPrefix + Unregister, $"meeting:{id}:unregister:{registrationId}:{now.Ticks}", id, registrationId, now, ct);
+            await OutboxRows.EnqueueAsync(c, tx, KindPrefix + Unregister, $"meeting:{id}:unregister:{registrationId}:{now.Ticks}", id, registrationId, now, ct);
     }
 }

@@ -1,6 +1,6 @@
-using EventPortal.Web.Mail;
 using EventPortal.Web.Shared;
 using Microsoft.Extensions.Options;
+using EventPortal.Web.Outbox;
 
 namespace EventPortal.Web.Meetings;
 

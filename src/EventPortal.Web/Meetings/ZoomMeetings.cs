@@ -1,7 +1,7 @@
 using System.Globalization;
-using EventPortal.Web.Mail;
 using EventPortal.Web.Registrations;
 using Microsoft.Extensions.Options;
+using EventPortal.Web.Outbox;
 
 namespace EventPortal.Web.Meetings;
 

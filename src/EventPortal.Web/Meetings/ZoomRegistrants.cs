@@ -1,7 +1,7 @@
 using Dapper;
 using EventPortal.Web.Data;
-using EventPortal.Web.Mail;
 using Microsoft.Extensions.Options;
+using EventPortal.Web.Outbox;
 
 namespace EventPortal.Web.Meetings;
 

@@ -1,5 +1,7 @@
 using System.Data.Common;
 using Dapper;
+using EventPortal.Web.Meetings;
+using EventPortal.Web.Outbox;
 using static EventPortal.Web.Registrations.RegistrationStatus;
 
 namespace EventPortal.Web.Registrations;
@@ -30,12 +32,12 @@ public static class Erasure
 
     // Mail not yet sent would go to the placeholder: skipped. Meeting rows stay (withdrawing the
     // Zoom registrant is part of the deletion). A failed mail's error may quote the address.
-    const string SkipMail = """
-        UPDATE outbox SET status = 'skipped', last_error = @reason, sent_at = @now
-        WHERE status IN ('queued', 'retry') AND kind NOT LIKE 'meeting.%'
+    const string SkipMail = $"""
+        UPDATE outbox SET status = '{OutboxStatus.Skipped}', last_error = @reason, sent_at = @now
+        WHERE status IN ({OutboxStatus.Waiting}) AND kind NOT LIKE '{MeetingSync.KindPrefix}%'
         """;
 
-    const string ForgetErrors = "UPDATE outbox SET last_error = @reason WHERE status = 'failed'";
+    const string ForgetErrors = $"UPDATE outbox SET last_error = @reason WHERE status = '{OutboxStatus.Failed}'";
 
     /// <summary>Erases one registration; an active one is cancelled first by the seat rules, without a mail. Returns whether it was active.</summary>
     public static async Task<bool> EraseAsync(DbConnection c, DbTransaction tx, SeatHolder r, DateTime now, CancellationToken ct)

@@ -6,6 +6,7 @@ using EventPortal.Web.Mail;
 using EventPortal.Web.Meetings;
 using EventPortal.Web.Reminders;
 using static EventPortal.Web.Registrations.RegistrationStatus;
+using EventPortal.Web.Outbox;
 
 namespace EventPortal.Web.Registrations;
 
@@ -28,7 +29,7 @@ public static class Owed
     public static async Task<bool> AfterAsync(DbConnection c, DbTransaction tx, SeatHolder r, SeatChange change, DateTime now,
         CancellationToken ct, EventRecord? e = null)
     {
-        var mailed = MailFor(r, change, now) is var (kind, key) && await Outbox.EnqueueAsync(c, tx, kind, key, r.EventId, r.Id, now, ct);
+        var mailed = MailFor(r, change, now) is var (kind, key) && await OutboxRows.EnqueueAsync(c, tx, kind, key, r.EventId, r.Id, now, ct);
         if (r.Status == Cancelled || change is SeatChange.EventCancelled or SeatChange.Erased)
         {
             await ReminderRules.DropForRegistrationAsync(c, tx, r.Id, ct);
@@ -53,12 +54,12 @@ public static class Owed
     /// <summary>The mail each change owes, keyed so that writing it twice sends it once.</summary>
     static (string Kind, string Key)? MailFor(SeatHolder r, SeatChange change, DateTime now) => change switch
     {
-        SeatChange.Registered when r.Status == Confirmed => (Outbox.Kinds.Confirmed, $"confirm:{r.Id}"),
-        SeatChange.Registered => (Outbox.Kinds.Waitlisted, $"waitlisted:{r.Id}"),
-        SeatChange.Promoted => (Outbox.Kinds.Promoted, $"promoted:{r.Id}"),
-        SeatChange.Switched => (Outbox.Kinds.Switched, $"switch:{r.Id}:{r.TicketTypeId}:{now.Ticks}"),
-        SeatChange.Cancelled => (Outbox.Kinds.Cancelled, $"cancel:{r.Id}"),
-        SeatChange.EventCancelled => (Outbox.Kinds.Cancelled, $"event-cancel:{r.Id}"),
+        SeatChange.Registered when r.Status == Confirmed => (OutboxRows.Kinds.Confirmed, $"confirm:{r.Id}"),
+        SeatChange.Registered => (OutboxRows.Kinds.Waitlisted, $"waitlisted:{r.Id}"),
+        SeatChange.Promoted => (OutboxRows.Kinds.Promoted, $"promoted:{r.Id}"),
+        SeatChange.Switched => (OutboxRows.Kinds.Switched, $"switch:{r.Id}:{r.TicketTypeId}:{now.Ticks}"),
+        SeatChange.Cancelled => (OutboxRows.Kinds.Cancelled, $"cancel:{r.Id}"),
+        SeatChange.EventCancelled => (OutboxRows.Kinds.Cancelled, $"event-cancel:{r.Id}"),
         _ => null,   // erased: there is no address left to write to
     };
 

@@ -5,7 +5,7 @@ using System.Text.Json;
 using Dapper;
 using EventPortal.Web.Data;
 using EventPortal.Web.Events;
-using EventPortal.Web.Mail;
+using EventPortal.Web.Outbox;
 
 namespace EventPortal.Web.Registrations;
 
@@ -18,7 +18,7 @@ public sealed record RegisterResult(RegisterOutcome Outcome, long RegistrationId
 /// ask for the mail again, cancel, switch ticket. Each is one transaction; the seat rules
 /// themselves live in <see cref="Seats"/> and what each change owes in <see cref="Owed"/>.
 /// </summary>
-public sealed class Registrar(Db db, Tokens tokens, OutboxSignal outbox, TimeProvider clock)
+public sealed class Registrar(Db db, Tokens tokens, TimeProvider clock)
 {
     const string FindActive = $"""
         SELECT id, status FROM registrations
@@ -54,7 +54,6 @@ public sealed class Registrar(Db db, Tokens tokens, OutboxSignal outbox, TimePro
         {
             result = await db.WriteAsync((connection, tx) => RegisterInTransactionAsync(connection, tx, e, r, language, seed, manageToken, now, lookFirst: true, ct), ct);
         }
-        outbox.Wake();
         return result;
     }
 
@@ -103,7 +102,6 @@ public sealed class Registrar(Db db, Tokens tokens, OutboxSignal outbox, TimePro
             if (found is not null) await QueueResendAsync(connection, tx, eventId, found.Id, now, ct);
             return 0;
         }, ct);
-        outbox.Wake();
     }
 
     /// <summary>
@@ -112,7 +110,7 @@ public sealed class Registrar(Db db, Tokens tokens, OutboxSignal outbox, TimePro
     /// </summary>
     public static Task<bool> QueueResendAsync(DbConnection connection, DbTransaction tx, long eventId, long registrationId, DateTime now,
         CancellationToken ct) =>
-        Outbox.EnqueueAsync(connection, tx, Outbox.Kinds.Resent,
+        OutboxRows.EnqueueAsync(connection, tx, OutboxRows.Kinds.Resent,
             $"resend:{registrationId}:{now.ToString("yyyyMMddHH", CultureInfo.InvariantCulture)}{now.Minute / 10}", eventId, registrationId, now, ct);
 
     public enum ChangeOutcome { Done, Unchanged, SoldOut, NotOnSale }
@@ -125,7 +123,6 @@ public sealed class Registrar(Db db, Tokens tokens, OutboxSignal outbox, TimePro
             await Seats.FindAsync(connection, tx, registrationId, ct) is { } r && await Seats.CancelAsync(connection, tx, r, now, ct)
                 ? ChangeOutcome.Done
                 : ChangeOutcome.Unchanged, ct);
-        outbox.Wake();
         return outcome;
     }
 
@@ -145,7 +142,6 @@ public sealed class Registrar(Db db, Tokens tokens, OutboxSignal outbox, TimePro
                         _ => ChangeOutcome.Unchanged,
                     }
                     : ChangeOutcome.Unchanged, ct);
-            outbox.Wake();
             return outcome;
         }
         catch (DBConcurrencyException)

@@ -1,6 +1,6 @@
 using System.Data.Common;
 using Dapper;
-using EventPortal.Web.Mail;
+using EventPortal.Web.Outbox;
 
 namespace EventPortal.Web.Reminders;
 
@@ -27,19 +27,19 @@ public static class MailProgress
         var rows = await c.QueryAsync<(string Kind, string DedupeKey, string Status, DateTime DueAt)>(new CommandDefinition("""
             SELECT kind, dedupe_key, status, due_at FROM outbox
             WHERE event_id = @eventId AND kind IN (@reminder, @recording, @message)
-            """, new { eventId, reminder = Outbox.Kinds.Reminder, recording = Outbox.Kinds.RecordingAvailable, message = Outbox.Kinds.OrganiserMessage },
+            """, new { eventId, reminder = OutboxRows.Kinds.Reminder, recording = OutboxRows.Kinds.RecordingAvailable, message = OutboxRows.Kinds.OrganiserMessage },
             cancellationToken: ct));
         return rows
-            .GroupBy(r => r.Kind == Outbox.Kinds.Reminder ? $"reminder@{r.DueAt:yyyy-MM-ddTHH:mm}"
-                : r.Kind == Outbox.Kinds.OrganiserMessage ? "message:" + r.DedupeKey.Split(':')[1] : "recording")
+            .GroupBy(r => r.Kind == OutboxRows.Kinds.Reminder ? $"reminder@{r.DueAt:yyyy-MM-ddTHH:mm}"
+                : r.Kind == OutboxRows.Kinds.OrganiserMessage ? "message:" + r.DedupeKey.Split(':')[1] : "recording")
             .Select(g => new Row
             {
                 Batch = g.Key,
                 FirstDue = DateTime.SpecifyKind(g.Min(r => r.DueAt), DateTimeKind.Utc),
-                Queued = g.Count(r => r.Status is "queued" or "in_flight" or "retry"),
-                Sent = g.Count(r => r.Status == "sent"),
-                Failed = g.Count(r => r.Status == "failed"),
-                Skipped = g.Count(r => r.Status == "skipped"),
+                Queued = g.Count(r => r.Status is OutboxStatus.Queued or OutboxStatus.InFlight or OutboxStatus.Retry),
+                Sent = g.Count(r => r.Status == OutboxStatus.Sent),
+                Failed = g.Count(r => r.Status == OutboxStatus.Failed),
+                Skipped = g.Count(r => r.Status == OutboxStatus.Skipped),
             })
             .OrderBy(r => r.FirstDue)
             .ToList();

@@ -2,7 +2,7 @@ using System.Data.Common;
 using System.Text.Json;
 using Dapper;
 using EventPortal.Web.Admin;
-using EventPortal.Web.Mail;
+using EventPortal.Web.Outbox;
 
 namespace EventPortal.Web.Reminders;
 
@@ -42,16 +42,11 @@ public static class OrganiserMessages
             INSERT INTO organiser_messages (event_id, subject, body, audience, created_by, created_at)
             VALUES (@eventId, @subject, @body, @audienceJson, @actor, @now) RETURNING id
             """, new { eventId, subject, body, audienceJson = JsonSerializer.Serialize(audience), actor, now }, tx, cancellationToken: ct));
-        var recipients = await c.ExecuteAsync(new CommandDefinition($"""
-            INSERT INTO outbox (kind, dedupe_key, event_id, registration_id, payload, status, due_at, created_at)
-            SELECT @kind, @prefix || CAST(r.id AS TEXT), r.event_id, r.id, @payload, 'queued', @now, @now
+        var recipients = await OutboxRows.EnqueueForRegistrationsAsync(c, tx, OutboxRows.Kinds.OrganiserMessage, $"message:{id}:",
+            $"{{\"messageId\":{id}}}", $"""
             FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id
             WHERE r.event_id = @eventId{audience.Where}
-            """, new
-        {
-            kind = Outbox.Kinds.OrganiserMessage, prefix = $"message:{id}:", payload = $"{{\"messageId\":{id}}}",
-            now, eventId, audience.Ticket, audience.Status, audience.Category,
-        }, tx, cancellationToken: ct));
+            """, new { eventId, audience.Ticket, audience.Status, audience.Category }, now, ct);
         await Audit.WriteAsync(c, tx, context, "event.message", slug, $"message {id} to {recipients}", now, ct);
         return (id, recipients);
     }

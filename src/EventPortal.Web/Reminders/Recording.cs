@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Dapper;
 using EventPortal.Web.Admin;
-using EventPortal.Web.Mail;
+using EventPortal.Web.Outbox;
 using EventPortal.Web.Registrations;
 
 namespace EventPortal.Web.Reminders;
@@ -56,13 +56,10 @@ public sealed record Recording(string Url, DateTime? AvailableUntil, string Audi
             "recording_and_absent" => "AND (t.kind = 'recording' OR r.attended IS NOT TRUE)",
             _ => "AND t.kind = 'recording'",
         };
-        var queued = await c.ExecuteAsync(new CommandDefinition($"""
-            INSERT INTO outbox (kind, dedupe_key, event_id, registration_id, payload, status, due_at, created_at)
-            SELECT @kind, 'recording:' || CAST(r.id AS TEXT), r.event_id, r.id, @payload, 'queued', @now, @now
+        var queued = await OutboxRows.EnqueueForRegistrationsAsync(c, tx, OutboxRows.Kinds.RecordingAvailable, "recording:", "{}", $"""
             FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id
             WHERE r.event_id = @eventId AND r.status = 'confirmed' {audienceFilter}
-            ON CONFLICT (dedupe_key) DO NOTHING
-            """, new { kind = Outbox.Kinds.RecordingAvailable, payload = "{}", now, eventId }, tx, cancellationToken: ct));
+            """, new { eventId }, now, ct);
         await Audit.WriteAsync(c, tx, context, "event.recording", slug, $"{r.Audience}, {queued} mails", now, ct);
         return queued;
     }

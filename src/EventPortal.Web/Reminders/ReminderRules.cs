@@ -1,7 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using EventPortal.Web.Events;
-using EventPortal.Web.Mail;
+using EventPortal.Web.Outbox;
 
 namespace EventPortal.Web.Reminders;
 
@@ -62,8 +62,8 @@ public static class ReminderRules
     public static async Task ReplanAsync(DbConnection c, DbTransaction tx, long eventId, DateTime now, CancellationToken ct)
     {
         await c.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM outbox WHERE event_id = @eventId AND kind = @kind AND status IN ('queued', 'retry')",
-            new { eventId, kind = Outbox.Kinds.Reminder }, tx, cancellationToken: ct));
+            $"DELETE FROM outbox WHERE event_id = @eventId AND kind = @kind AND status IN ({OutboxStatus.Waiting})",
+            new { eventId, kind = OutboxRows.Kinds.Reminder }, tx, cancellationToken: ct));
         await PlanAsync(c, tx, eventId, registrationId: null, now, ct);
     }
 
@@ -76,7 +76,7 @@ public static class ReminderRules
         {
             var due = DateTime.SpecifyKind(e.StartsAt, DateTimeKind.Utc).AddMinutes(rule.OffsetMinutes);
             if (due > now)
-                await Outbox.EnqueueAsync(c, tx, Outbox.Kinds.Reminder, $"reminder:{rule.Id}:{registrationId}", e.Id, registrationId, now, ct,
+                await OutboxRows.EnqueueAsync(c, tx, OutboxRows.Kinds.Reminder, $"reminder:{rule.Id}:{registrationId}", e.Id, registrationId, now, ct,
                     payload: $"{{\"audience\":\"{rule.Audience}\"}}", dueAt: due);
         }
     }
@@ -84,8 +84,8 @@ public static class ReminderRules
     /// <summary>A cancelled registration is owed no more reminders.</summary>
     public static Task DropForRegistrationAsync(DbConnection c, DbTransaction tx, long registrationId, CancellationToken ct) =>
         c.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM outbox WHERE registration_id = @registrationId AND kind = @kind AND status IN ('queued', 'retry')",
-            new { registrationId, kind = Outbox.Kinds.Reminder }, tx, cancellationToken: ct));
+            $"DELETE FROM outbox WHERE registration_id = @registrationId AND kind = @kind AND status IN ({OutboxStatus.Waiting})",
+            new { registrationId, kind = OutboxRows.Kinds.Reminder }, tx, cancellationToken: ct));
 
     /// <summary>
     /// Writes the reminder rows still ahead for one registration, or for every active one of the
@@ -103,14 +103,14 @@ public static class ReminderRules
             if (due <= now) continue;
             await c.ExecuteAsync(new CommandDefinition($"""
                 INSERT INTO outbox (kind, dedupe_key, event_id, registration_id, payload, status, due_at, created_at)
-                SELECT @kind, @prefix || CAST(r.id AS TEXT), r.event_id, r.id, @payload, 'queued', @due, @now
+                SELECT @kind, @prefix || CAST(r.id AS TEXT), r.event_id, r.id, @payload, '{OutboxStatus.Queued}', @due, @now
                 FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id
                 WHERE r.event_id = @eventId AND r.status <> 'cancelled' AND (@audience = 'all' OR t.kind = @audience)
                 {(registrationId is null ? "" : "AND r.id = @registrationId")}
                 ON CONFLICT (dedupe_key) DO NOTHING
                 """, new
             {
-                kind = Outbox.Kinds.Reminder, prefix = $"reminder:{rule.Id}:", payload = $"{{\"audience\":\"{rule.Audience}\"}}",
+                kind = OutboxRows.Kinds.Reminder, prefix = $"reminder:{rule.Id}:", payload = $"{{\"audience\":\"{rule.Audience}\"}}",
                 due, now, eventId, audience = rule.Audience, registrationId,
             }, tx, cancellationToken: ct));
         }

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Dapper;
 using EventPortal.Web.Admin;
 using EventPortal.Web.Data;
-using EventPortal.Web.Mail;
 using EventPortal.Web.Registrations;
 using EventPortal.Web.Shared;
 
@@ -42,7 +41,7 @@ public static class RemindersApi
             return saved is null ? Problems.Status(404, "error.eventNotFound") : Results.Ok(saved);
         });
 
-        api.MapPut("/events/{slug}/recording", async (string slug, HttpContext context, Db db, OutboxSignal signal, TimeProvider clock, CancellationToken ct) =>
+        api.MapPut("/events/{slug}/recording", async (string slug, HttpContext context, Db db, TimeProvider clock, CancellationToken ct) =>
         {
             var (root, refused) = await JsonBody.ReadAsync(context.Request, ct);
             if (refused is not null) return refused;
@@ -51,7 +50,6 @@ public static class RemindersApi
             var now = clock.GetUtcNow().UtcDateTime;
             var recipients = await db.WriteAsync((c, tx) => Recording.SetAsync(c, tx, context, slug, recording, now, ct), ct);
             if (recipients is null) return Problems.Status(404, "error.eventNotFound");
-            signal.Wake();
             return Results.Ok(new { recipients });
         });
     }

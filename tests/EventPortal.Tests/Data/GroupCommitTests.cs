@@ -11,7 +11,7 @@ public sealed class GroupCommitTests
 {
     static Task<PortalApp> StartQuietAsync() =>
         // No dispatcher: its claims would be writes of their own in the counts below.
-        PortalApp.StartSqliteAsync(settings: new Dictionary<string, string?> { ["EventPortal:Mail:DispatcherEnabled"] = "false" });
+        PortalApp.StartSqliteAsync(settings: new Dictionary<string, string?> { ["EventPortal:Outbox:DispatcherEnabled"] = "false" });
 
     [Fact]
     public async Task Concurrent_writes_share_commits_yet_each_one_commits_or_rolls_back_alone()

@@ -4,6 +4,7 @@ using Azure.Core;
 using Azure.Identity;
 using EventPortal.Tests.Infrastructure;
 using EventPortal.Web.Mail;
+using EventPortal.Web.Outbox;
 using EventPortal.Web.Shared;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -36,8 +37,8 @@ public sealed class GraphTransportTests
         settings["EventPortal:PublicBaseUrl"] = "https://portal.example.jp";
         settings["EventPortal:Mail:From"] = From;
         settings["EventPortal:Mail:FromName"] = "説明会事務局";
-        settings["EventPortal:Mail:RetryBaseSeconds"] = "1";
-        settings["EventPortal:Mail:PollSeconds"] = "0.2";
+        settings["EventPortal:Outbox:RetryBaseSeconds"] = "1";
+        settings["EventPortal:Outbox:PollSeconds"] = "0.2";
         return PortalApp.StartSqliteAsync(settings: settings, services: s => graph.ConfigureServices(s, clientSecret));
     }
 
@@ -45,7 +46,7 @@ public sealed class GraphTransportTests
         app.QueryAsync<OutboxState>("SELECT status, attempts, last_error, kind FROM outbox ORDER BY id");
 
     static Task<OutboxState> ConfirmationRowAsync(PortalApp app) =>
-        app.QueryOneAsync<OutboxState>($"SELECT status, attempts, last_error, kind FROM outbox WHERE kind = '{Outbox.Kinds.Confirmed}'");
+        app.QueryOneAsync<OutboxState>($"SELECT status, attempts, last_error, kind FROM outbox WHERE kind = '{OutboxRows.Kinds.Confirmed}'");
 
     /// <summary>Polls the confirmation's outbox row until <paramref name="done"/> holds.</summary>
     static async Task<OutboxState> WaitForRowAsync(PortalApp app, Func<OutboxState, bool> done)

@@ -25,9 +25,9 @@ public sealed class MailCrash
             ["EventPortal:Mail:Transport"] = "Smtp",
             ["EventPortal:Mail:Smtp:Host"] = "127.0.0.1",
             ["EventPortal:Mail:Smtp:Port"] = smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["EventPortal:Mail:MaxParallel"] = "1",
-            ["EventPortal:Mail:PollSeconds"] = "0.2",
-            ["EventPortal:Mail:InFlightTimeoutSeconds"] = "5",
+            ["EventPortal:Outbox:MaxParallel"] = "1",
+            ["EventPortal:Outbox:PollSeconds"] = "0.2",
+            ["EventPortal:Outbox:InFlightTimeoutSeconds"] = "5",
             ["Logging:LogLevel:Default"] = "Warning",
         };
         try

@@ -32,8 +32,8 @@ public sealed class MailDelivery : IAsyncLifetime
         ["EventPortal:Mail:Smtp:Port"] = smtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["EventPortal:Mail:From"] = "noreply@portal.example.jp",
         ["EventPortal:Mail:FromName"] = "説明会事務局",
-        ["EventPortal:Mail:PollSeconds"] = "0.2",
-        ["EventPortal:Mail:RetryBaseSeconds"] = "0.5",
+        ["EventPortal:Outbox:PollSeconds"] = "0.2",
+        ["EventPortal:Outbox:RetryBaseSeconds"] = "0.5",
     };
 
     public async Task DisposeAsync()

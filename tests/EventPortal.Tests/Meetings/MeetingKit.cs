@@ -1,5 +1,5 @@
 using EventPortal.Tests.Infrastructure;
-using EventPortal.Web.Mail;
+using EventPortal.Web.Outbox;
 using EventPortal.Web.Meetings;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -32,8 +32,8 @@ public static class MeetingKit
     /// <summary>Outbox settings that retry within a second, and the organiser's API token, for tests.</summary>
     public static Dictionary<string, string?> Quick(Dictionary<string, string?> settings)
     {
-        settings["EventPortal:Mail:RetryBaseSeconds"] = "0.5";
-        settings["EventPortal:Mail:PollSeconds"] = "0.2";
+        settings["EventPortal:Outbox:RetryBaseSeconds"] = "0.5";
+        settings["EventPortal:Outbox:PollSeconds"] = "0.2";
         settings["EventPortal:PublicBaseUrl"] = "https://portal.example.jp";
         return Organisers.Bootstrap(settings);
     }

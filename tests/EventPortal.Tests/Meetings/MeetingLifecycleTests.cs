@@ -118,7 +118,7 @@ public sealed class MeetingLifecycleTests
     {
         await using var zoom = await FakeZoom.StartAsync();
         var settings = Organisers.Bootstrap(MeetingKit.Quick(zoom.Settings()));
-        settings["EventPortal:Mail:DispatcherEnabled"] = "false";   // the create stays queued
+        settings["EventPortal:Outbox:DispatcherEnabled"] = "false";   // the create stays queued
         await using var app = await PortalApp.StartSqliteAsync(settings: settings);
         var (slug, id) = await app.ProviderEventAsync("Zoom");
         await app.PublishAsync(slug);

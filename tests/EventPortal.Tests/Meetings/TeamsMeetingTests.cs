@@ -1,5 +1,5 @@
 using EventPortal.Tests.Infrastructure;
-using EventPortal.Web.Mail;
+using EventPortal.Web.Outbox;
 using EventPortal.Web.Meetings;
 
 namespace EventPortal.Tests.Meetings;

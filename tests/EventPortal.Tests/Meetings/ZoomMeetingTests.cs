@@ -1,6 +1,6 @@
 using System.Net;
 using EventPortal.Tests.Infrastructure;
-using EventPortal.Web.Mail;
+using EventPortal.Web.Outbox;
 using EventPortal.Web.Meetings;
 
 namespace EventPortal.Tests.Meetings;

@@ -40,7 +40,7 @@ public sealed partial class GeneratedHostileInput(ITestOutputHelper output)
         var values = HostileCorpus.Generate(ProofRun.Size("FUZZ_VALUES", 1200), seed);
         var settings = Organisers.Bootstrap(new()
         {
-            ["EventPortal:Mail:DispatcherEnabled"] = "false",
+            ["EventPortal:Outbox:DispatcherEnabled"] = "false",
             ["EventPortal:RateLimits:Enabled"] = "false",
             ["EventPortal:RateLimits:ResendPerHour"] = "1000000",
         });

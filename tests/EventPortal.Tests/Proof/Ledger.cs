@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 using EventPortal.Tests.Events;
 using EventPortal.Tests.Infrastructure;
 using EventPortal.Web.Data;
-using EventPortal.Web.Mail;
+using EventPortal.Web.Outbox;
 
 namespace EventPortal.Tests.Proof;
 
@@ -21,7 +21,7 @@ public sealed partial class Ledger
     public sealed record Mail(string File, string[] RcptTos, string Subject, string MessageId, string To, bool Calendar, string? Error);
 
     /// <summary>The mails a registration owes now: the first confirmation or waitlist notice, and re-sends.</summary>
-    static readonly string[] OwedKinds = [Outbox.Kinds.Confirmed, Outbox.Kinds.Waitlisted, Outbox.Kinds.Resent];
+    static readonly string[] OwedKinds = [OutboxRows.Kinds.Confirmed, OutboxRows.Kinds.Waitlisted, OutboxRows.Kinds.Resent];
 
     public required List<Registration> Registrations { get; init; }
     public required List<Ticket> Tickets { get; init; }
@@ -45,7 +45,7 @@ public sealed partial class Ledger
                 FROM ticket_types t JOIN events e ON e.id = t.event_id
                 """),
             Rows = await cluster.QueryAsync<Row>("SELECT id, kind, status, registration_id, attempts, claimed_by, last_error FROM outbox WHERE kind <> @reminder",
-                new { reminder = Outbox.Kinds.Reminder }),
+                new { reminder = OutboxRows.Kinds.Reminder }),
             Titles = (await cluster.QueryAsync<(string Slug, string Title)>("SELECT slug, title FROM events")).ToDictionary(e => e.Slug, e => e.Title),
             Mails = await MailAsync(cluster.Smtp),
         };
@@ -72,7 +72,7 @@ public sealed partial class Ledger
             var (open, sent) = await cluster.QueryOneAsync<(int, int)>("""
                 SELECT COUNT(*) FILTER (WHERE status NOT IN ('sent', 'skipped', 'failed'))::int, COUNT(*) FILTER (WHERE status = 'sent')::int
                 FROM outbox WHERE kind <> @reminder
-                """, new { reminder = Outbox.Kinds.Reminder });
+                """, new { reminder = OutboxRows.Kinds.Reminder });
             var stored = StoredCount(cluster.Smtp);
             if (open == 0 && stored >= sent) break;
             Assert.True(watch.Elapsed < timeout,
@@ -95,7 +95,7 @@ public sealed partial class Ledger
         var settled = 0;
         while (settled < 3)
         {
-            var sent = await cluster.QueryOneAsync<int>("SELECT COUNT(*)::int FROM outbox WHERE status = 'sent' AND kind <> @reminder", new { reminder = Outbox.Kinds.Reminder });
+            var sent = await cluster.QueryOneAsync<int>("SELECT COUNT(*)::int FROM outbox WHERE status = 'sent' AND kind <> @reminder", new { reminder = OutboxRows.Kinds.Reminder });
             var stored = StoredCount(cluster.Smtp);
             settled = stored == sent ? settled + 1 : 0;
             Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), $"held for 60 s, the SMTP server has {stored} messages but {sent} rows are sent");
@@ -224,8 +224,8 @@ public sealed partial class Ledger
         }
         foreach (var r in Registrations)
         {
-            var first = Rows.Where(o => o.RegistrationId == r.Id && o.Kind != Outbox.Kinds.Resent).Select(o => o.Kind).ToList();
-            var expected = r.Status == "confirmed" ? Outbox.Kinds.Confirmed : Outbox.Kinds.Waitlisted;
+            var first = Rows.Where(o => o.RegistrationId == r.Id && o.Kind != OutboxRows.Kinds.Resent).Select(o => o.Kind).ToList();
+            var expected = r.Status == "confirmed" ? OutboxRows.Kinds.Confirmed : OutboxRows.Kinds.Waitlisted;
             Assert.True(first.SequenceEqual([expected]), $"{r.Email} ({r.Status}) owes [{string.Join(", ", first)}], not [{expected}]");
         }
         return figures;

@@ -95,11 +95,11 @@ public sealed class ProofCluster : IAsyncDisposable
             ["EventPortal:Mail:Smtp:Host"] = "127.0.0.1",
             ["EventPortal:Mail:Smtp:Port"] = Smtp.Port.ToString(CultureInfo.InvariantCulture),
             ["EventPortal:Mail:From"] = MailFrom,
-            ["EventPortal:Mail:PollSeconds"] = "0.2",
-            ["EventPortal:Mail:RetryBaseSeconds"] = "0.5",
+            ["EventPortal:Outbox:PollSeconds"] = "0.2",
+            ["EventPortal:Outbox:RetryBaseSeconds"] = "0.5",
             // A row left in flight by a killed instance is claimed again after 10 s (the default is
             // 300). It must outlast any one send, or a slow send is taken over and sent twice.
-            ["EventPortal:Mail:InFlightTimeoutSeconds"] = "10",
+            ["EventPortal:Outbox:InFlightTimeoutSeconds"] = "10",
             // The flash crowd comes from one address; the per-address rate limits must not turn it away.
             ["EventPortal:RateLimits:Enabled"] = "false",
             ["EventPortal:Bootstrap:AdminEmail"] = Organisers.OwnerEmail,

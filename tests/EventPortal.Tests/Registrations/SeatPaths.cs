@@ -60,7 +60,7 @@ public abstract class SeatPaths
         if (path == "retention-purge")
         {
             settings["EventPortal:Privacy:RetentionDays"] = "1";
-            settings["EventPortal:Mail:RetentionDays"] = "365";   // the sent rows are what this test reads
+            settings["EventPortal:Outbox:RetentionDays"] = "365";   // the sent rows are what this test reads
         }
         await using var app = await StartAsync(settings, clock);
         using var api = app.Api();

@@ -30,7 +30,7 @@ public sealed class ReminderTests
         ["EventPortal:Mail:Transport"] = "Smtp",
         ["EventPortal:Mail:Smtp:Host"] = "127.0.0.1",
         ["EventPortal:Mail:Smtp:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["EventPortal:Mail:PollSeconds"] = "0.2",
+        ["EventPortal:Outbox:PollSeconds"] = "0.2",
     };
 
     static async Task<List<ReceivedMail>> RemindersTo(SmtpServer smtp, string address) =>

@@ -1,7 +1,8 @@
 using EventPortal.Tests.Infrastructure;
 using EventPortal.Web.Mail;
+using EventPortal.Web.Outbox;
 
-namespace EventPortal.Tests.Mail;
+namespace EventPortal.Tests.Outbox;
 
 /// <summary>The outbox beyond one happy send: several instances, retention, settings.</summary>
 public sealed class OutboxBehaviour
@@ -52,7 +53,7 @@ public sealed class OutboxBehaviour
             ["ConnectionStrings:EventPortal"] = await server.CreateDatabaseAsync(),
         };
         var emails = Enumerable.Range(0, 16).Select(i => $"batch{i:00}@example.jp").ToList();
-        await using (var queue = await PortalApp.StartAsync(database, false, new Dictionary<string, string?>(MailSettings(smtp.Port)) { ["EventPortal:Mail:DispatcherEnabled"] = "false" }))
+        await using (var queue = await PortalApp.StartAsync(database, false, new Dictionary<string, string?>(MailSettings(smtp.Port)) { ["EventPortal:Outbox:DispatcherEnabled"] = "false" }))
         {
             var slug = await queue.CreateEventAsync(liveSeats: 100);
             using var client = queue.Client();
@@ -63,7 +64,7 @@ public sealed class OutboxBehaviour
         // second finds the tail of that batch "in flight" for more than 5 s and takes it over.
         var slow = new Dictionary<string, string?>(MailSettings(smtp.Port))
         {
-            ["EventPortal:Mail:MaxParallel"] = "1", ["EventPortal:Mail:BatchSize"] = "16", ["EventPortal:Mail:InFlightTimeoutSeconds"] = "5",
+            ["EventPortal:Outbox:MaxParallel"] = "1", ["EventPortal:Outbox:BatchSize"] = "16", ["EventPortal:Outbox:InFlightTimeoutSeconds"] = "5",
         };
         await using var first = await PortalApp.StartAsync(database, false, slow);
         await smtp.WaitForAsync(1, TimeSpan.FromSeconds(30));
@@ -82,7 +83,7 @@ public sealed class OutboxBehaviour
         await using var smtp = await SmtpServer.StartAsync(new SmtpServerOptions(Reject: "^reject-"));
         var clock = new TestClock(DateTimeOffset.UtcNow);
         var settings = MailSettings(smtp.Port);
-        settings["EventPortal:Mail:RetentionDays"] = "30";
+        settings["EventPortal:Outbox:RetentionDays"] = "30";
         await using var app = await PortalApp.StartSqliteAsync(settings: settings, clock: clock);
         var slug = await app.CreateEventAsync();
         using var client = app.Client();
@@ -104,7 +105,7 @@ public sealed class OutboxBehaviour
         var data = Directory.CreateTempSubdirectory("eventportal-stop-").FullName;
         var settings = MailSettings(smtp.Port);
         settings["EventPortal:DataDirectory"] = data;
-        settings["EventPortal:Mail:MaxParallel"] = "1";
+        settings["EventPortal:Outbox:MaxParallel"] = "1";
         try
         {
             await using (var app = await PortalApp.StartSqliteAsync(settings: settings))
@@ -115,7 +116,7 @@ public sealed class OutboxBehaviour
                 await smtp.WaitForAsync(1, TimeSpan.FromSeconds(30));
             } // a graceful stop, mid-batch
 
-            settings["EventPortal:Mail:DispatcherEnabled"] = "false";
+            settings["EventPortal:Outbox:DispatcherEnabled"] = "false";
             await using var after = await PortalApp.StartSqliteAsync(settings: settings);
             // At most the one message being handed over stays in flight; every other confirmation was
             // either sent before the stop or is queued again (how many were sent depends on the machine's speed).
@@ -153,7 +154,7 @@ public sealed class OutboxBehaviour
     [Theory]
     [InlineData("EventPortal:Mail:Smtp:Port", "465", "EventPortal:Mail:Smtp:Port")]
     [InlineData("EventPortal:Mail:From", "not-an-address", "EventPortal:Mail:From")]
-    [InlineData("EventPortal:Mail:MaxParallel", "0", "EventPortal:Mail:MaxParallel")]
+    [InlineData("EventPortal:Outbox:MaxParallel", "0", "EventPortal:Outbox:MaxParallel")]
     [InlineData("EventPortal:Mail:Smtp:UserName", "only-the-name", "EventPortal:Mail:Smtp:Password")]
     public async Task Bad_mail_settings_stop_the_app_with_a_message_naming_the_setting(string key, string value, string named)
     {
@@ -171,17 +172,17 @@ public sealed class OutboxBehaviour
         Assert.Contains(problems, p => p.Contains("EventPortal:Mail:Graph:SenderUserId", StringComparison.Ordinal));
     }
 
-    static Dictionary<string, string?> MailSettings(int port) => new()
+    internal static Dictionary<string, string?> MailSettings(int port) => new()
     {
         ["EventPortal:PublicBaseUrl"] = "https://portal.example.jp",
         ["EventPortal:Mail:Transport"] = "Smtp",
         ["EventPortal:Mail:Smtp:Host"] = "127.0.0.1",
         ["EventPortal:Mail:Smtp:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["EventPortal:Mail:PollSeconds"] = "0.2",
-        ["EventPortal:Mail:RetryBaseSeconds"] = "0.5",
+        ["EventPortal:Outbox:PollSeconds"] = "0.2",
+        ["EventPortal:Outbox:RetryBaseSeconds"] = "0.5",
     };
 
-    static async Task WaitForAsync(PortalApp app, string countSql, int expected)
+    internal static async Task WaitForAsync(PortalApp app, string countSql, int expected)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (await app.QueryOneAsync<int>(countSql) != expected)

@@ -1,74 +1,46 @@
-using System.Threading.RateLimiting;
 using Dapper;
 using EventPortal.Web.Data;
 using Microsoft.Extensions.Options;
 
-namespace EventPortal.Web.Mail;
-
-/// <summary>A claimed outbox row.</summary>
-public sealed class OutboxRow
-{
-    public long Id { get; init; }
-    public string Kind { get; init; } = "";
-    public string DedupeKey { get; init; } = "";
-    public long? EventId { get; init; }
-    public long? RegistrationId { get; init; }
-    public string Payload { get; init; } = "{}";
-    public int Attempts { get; init; }
-}
-
-/// <summary>Done: it happened. Skipped: nothing is owed any more (the mail would now be wrong, say).</summary>
-public enum OutboxResult { Done, Skipped }
-
-/// <summary>Does what one kind of outbox row asks (send a mail, later call a meeting provider).</summary>
-public interface IOutboxHandler
-{
-    /// <summary>Kinds starting with this prefix are this handler's ("mail.").</summary>
-    string KindPrefix { get; }
-    Task<OutboxResult> HandleAsync(OutboxRow row, CancellationToken ct);
-}
-
-/// <summary>A failure that says whether trying again could help.</summary>
-public sealed class OutboxException(string message, bool permanent, Exception? inner = null) : Exception(message, inner)
-{
-    public bool Permanent { get; } = permanent;
-    /// <summary>How long the other side asked us to wait (HTTP <c>Retry-After</c>); the retry is not due before then.</summary>
-    public TimeSpan? RetryAfter { get; init; }
-}
+namespace EventPortal.Web.Outbox;
 
 /// <summary>
 /// The outbox loop. Each round claims due rows (FOR UPDATE SKIP LOCKED on PostgreSQL, so
 /// several instances never claim the same row; the single writer on SQLite), hands them to
-/// their handler with bounded parallelism and an optional rate, and records the result on
-/// each row as soon as it is known: sent; retry later with exponential back-off and jitter;
-/// or failed, with the error kept. A row left in flight by an instance that died is claimed
-/// again after <see cref="MailOptions.InFlightTimeoutSeconds"/>. Sent rows are purged after
-/// the retention period. A row is never dropped because handling it failed.
+/// the handler of their kind with bounded parallelism (and the handler's own rate, if it has
+/// one), and records the result on each row as soon as it is known: sent; retry later with
+/// exponential back-off and jitter; or failed, with the error kept. A row left in flight by an
+/// instance that died is claimed again after <see cref="OutboxOptions.InFlightTimeoutSeconds"/>.
+/// Sent rows are purged after the retention period. A row is never dropped because handling it
+/// failed. It sleeps until a commit that queued work wakes it (<see cref="OutboxSignal"/>) or
+/// <see cref="OutboxOptions.PollSeconds"/> pass (rows due later, rows of other instances).
 /// </summary>
-public sealed class OutboxDispatcher(Db db, IEnumerable<IOutboxHandler> handlers, OutboxSignal signal, IOptions<MailOptions> options,
+public sealed class OutboxDispatcher(Db db, IEnumerable<IOutboxHandler> handlers, OutboxSignal signal, IOptions<OutboxOptions> options,
     TimeProvider clock, ILogger<OutboxDispatcher> logger) : BackgroundService
 {
     readonly string _instance = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+    readonly IReadOnlyList<IOutboxHandler> _handlers = OneHandlerPerKind(handlers);
     DateTime _nextPurge;
+
+    /// <summary>A row of a kind two handlers claim would go to whichever came first: refuse to start instead.</summary>
+    static IReadOnlyList<IOutboxHandler> OneHandlerPerKind(IEnumerable<IOutboxHandler> handlers)
+    {
+        var list = handlers.ToList();
+        foreach (var a in list)
+            foreach (var b in list.Where(b => b != a && b.KindPrefix.StartsWith(a.KindPrefix, StringComparison.Ordinal)))
+                throw new InvalidOperationException($"Outbox handlers {a.GetType().Name} ('{a.KindPrefix}') and "
+                    + $"{b.GetType().Name} ('{b.KindPrefix}') both claim the kinds starting with '{b.KindPrefix}'.");
+        return list;
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
         if (!o.DispatcherEnabled)
         {
-            logger.LogInformation("Outbox dispatcher is off on this instance (EventPortal:Mail:DispatcherEnabled=false)");
+            logger.LogInformation("Outbox dispatcher is off on this instance ({Section}:DispatcherEnabled=false)", OutboxOptions.Section);
             return;
         }
-        using var limiter = o.MessagesPerMinute > 0
-            ? new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = Math.Max(1, o.MessagesPerMinute / 6),
-                TokensPerPeriod = Math.Max(1, o.MessagesPerMinute / 6),
-                ReplenishmentPeriod = TimeSpan.FromSeconds(10),
-                QueueLimit = int.MaxValue,
-                AutoReplenishment = true,
-            })
-            : null;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -82,9 +54,10 @@ public sealed class OutboxDispatcher(Db db, IEnumerable<IOutboxHandler> handlers
                         await Parallel.ForEachAsync(rows, new ParallelOptions { MaxDegreeOfParallelism = o.MaxParallel, CancellationToken = stoppingToken },
                             async (row, ct) =>
                             {
-                                if (limiter is not null) using (await limiter.AcquireAsync(1, ct)) { }
+                                var handler = _handlers.FirstOrDefault(h => row.Kind.StartsWith(h.KindPrefix, StringComparison.Ordinal));
+                                if (handler?.Throttle is { } throttle) using (await throttle.AcquireAsync(1, ct)) { }
                                 started[row.Id] = true;
-                                await ProcessAsync(row, ct);
+                                await ProcessAsync(row, handler, ct);
                             });
                     }
                     catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -112,11 +85,13 @@ public sealed class OutboxDispatcher(Db db, IEnumerable<IOutboxHandler> handlers
         }
     }
 
-    const string ClaimSql = """
-        UPDATE outbox SET status = 'in_flight', claimed_at = @now, claimed_by = @instance, attempts = attempts + 1
+    // {0}: the row lock clause, PostgreSQL only.
+    const string ClaimSql = $$"""
+        UPDATE outbox SET status = '{{OutboxStatus.InFlight}}', claimed_at = @now, claimed_by = @instance, attempts = attempts + 1
         WHERE id IN (
             SELECT id FROM outbox
-            WHERE (status IN ('queued', 'retry') AND due_at <= @now) OR (status = 'in_flight' AND claimed_at < @stale)
+            WHERE (status IN ({{OutboxStatus.Waiting}}) AND due_at <= @now)
+               OR (status = '{{OutboxStatus.InFlight}}' AND claimed_at < @stale)
             ORDER BY due_at, id
             LIMIT @batch {0})
         RETURNING id, kind, dedupe_key, event_id, registration_id, payload, attempts
@@ -130,19 +105,19 @@ public sealed class OutboxDispatcher(Db db, IEnumerable<IOutboxHandler> handlers
         return (await db.WriteAsync((c, tx) => c.QueryAsync<OutboxRow>(new CommandDefinition(sql, args, tx, cancellationToken: ct)), ct)).AsList();
     }
 
-    async Task ProcessAsync(OutboxRow row, CancellationToken ct)
+    async Task ProcessAsync(OutboxRow row, IOutboxHandler? handler, CancellationToken ct)
     {
         // A row may wait its turn in a claimed batch for longer than the in-flight timeout (a slow
         // relay, a rate limit), and then another instance has taken it over and sends it. Only
         // send what is still ours, and restart the timeout now, so nobody takes it over mid-send.
         if (!await StillOursAsync(row, ct)) return;
-        var handler = handlers.FirstOrDefault(h => row.Kind.StartsWith(h.KindPrefix, StringComparison.Ordinal));
         try
         {
             if (handler is null) throw new OutboxException($"No handler for outbox kind '{row.Kind}'.", permanent: true);
             var result = await handler.HandleAsync(row, ct);
             // Recorded at once, row by row: a crash now can at worst repeat this one message.
-            await RecordAsync(row, result == OutboxResult.Done ? "sent" : "skipped", null, null, CancellationToken.None);
+            var status = result == OutboxResult.Done ? OutboxStatus.Sent : OutboxStatus.Skipped;
+            await RecordAsync(row, status, null, null, CancellationToken.None);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -157,20 +132,26 @@ public sealed class OutboxDispatcher(Db db, IEnumerable<IOutboxHandler> handlers
             var due = giveUp ? (DateTime?)null : clock.GetUtcNow().UtcDateTime + delay;
             logger.LogWarning("Outbox row {Id} ({Kind}) attempt {Attempt} failed{Final}: {Error}",
                 row.Id, row.Kind, row.Attempts, giveUp ? ", giving up" : "", e.Message);
-            await RecordAsync(row, giveUp ? "failed" : "retry", due, Truncate(e.Message), CancellationToken.None);
+            await RecordAsync(row, giveUp ? OutboxStatus.Failed : OutboxStatus.Retry, due, Truncate(e.Message), CancellationToken.None);
         }
     }
 
+    const string Renew = $"""
+        UPDATE outbox SET claimed_at = @now WHERE id = @Id AND status = '{OutboxStatus.InFlight}' AND claimed_by = @instance
+        """;
+
     async Task<bool> StillOursAsync(OutboxRow row, CancellationToken ct) =>
         await db.WriteAsync((c, tx) => c.ExecuteAsync(new CommandDefinition(
-            "UPDATE outbox SET claimed_at = @now WHERE id = @Id AND status = 'in_flight' AND claimed_by = @instance",
-            new { row.Id, now = clock.GetUtcNow().UtcDateTime, instance = _instance }, tx, cancellationToken: ct)), ct) == 1;
+            Renew, new { row.Id, now = clock.GetUtcNow().UtcDateTime, instance = _instance }, tx, cancellationToken: ct)), ct) == 1;
+
+    const string Release = $"""
+        UPDATE outbox SET status = '{OutboxStatus.Queued}', claimed_at = NULL, attempts = attempts - 1
+        WHERE id = @id AND status = '{OutboxStatus.InFlight}' AND claimed_by = @instance
+        """;
 
     Task ReleaseAsync(IReadOnlyList<long> ids) => ids.Count == 0 ? Task.CompletedTask :
-        db.WriteAsync((c, tx) => c.ExecuteAsync(new CommandDefinition("""
-            UPDATE outbox SET status = 'queued', claimed_at = NULL, attempts = attempts - 1
-            WHERE id = @id AND status = 'in_flight' AND claimed_by = @instance
-            """, ids.Select(id => new { id, instance = _instance }), tx)), CancellationToken.None);
+        db.WriteAsync((c, tx) => c.ExecuteAsync(new CommandDefinition(
+            Release, ids.Select(id => new { id, instance = _instance }), tx)), CancellationToken.None);
 
     /// <summary>Exponential: base, 2×base, 4×base… capped at an hour, ±20 % jitter so retries spread out.</summary>
     TimeSpan Backoff(int attempts)
@@ -179,42 +160,31 @@ public sealed class OutboxDispatcher(Db db, IEnumerable<IOutboxHandler> handlers
         return TimeSpan.FromSeconds(seconds * (0.8 + Random.Shared.NextDouble() * 0.4));
     }
 
+    const string Record = $"""
+        UPDATE outbox SET status = @status, last_error = @error, claimed_at = NULL,
+            sent_at = CASE WHEN @status IN ('{OutboxStatus.Sent}', '{OutboxStatus.Skipped}') THEN @now ELSE sent_at END,
+            due_at = COALESCE(@dueAt, due_at)
+        WHERE id = @Id AND claimed_by = @instance
+        """;
+
     Task RecordAsync(OutboxRow row, string status, DateTime? dueAt, string? error, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        return db.WriteAsync((c, tx) => c.ExecuteAsync(new CommandDefinition("""
-            UPDATE outbox SET status = @status, last_error = @error, claimed_at = NULL,
-                sent_at = CASE WHEN @status IN ('sent', 'skipped') THEN @now ELSE sent_at END,
-                due_at = COALESCE(@dueAt, due_at)
-            WHERE id = @Id AND claimed_by = @instance
-            """, new { row.Id, status, error, now, dueAt, instance = _instance }, tx, cancellationToken: ct)), ct);
+        return db.WriteAsync((c, tx) => c.ExecuteAsync(new CommandDefinition(
+            Record, new { row.Id, status, error, now, dueAt, instance = _instance }, tx, cancellationToken: ct)), ct);
     }
+
+    const string Purge = $"DELETE FROM outbox WHERE status IN ('{OutboxStatus.Sent}', '{OutboxStatus.Skipped}') AND sent_at < @before";
 
     async Task PurgeIfDueAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         if (now < _nextPurge) return;
         _nextPurge = now.AddHours(1);
-        var purged = await db.WriteAsync((c, tx) => c.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM outbox WHERE status IN ('sent', 'skipped') AND sent_at < @before",
+        var purged = await db.WriteAsync((c, tx) => c.ExecuteAsync(new CommandDefinition(Purge,
             new { before = now.AddDays(-options.Value.RetentionDays) }, tx, cancellationToken: ct)), ct);
         if (purged > 0) logger.LogInformation("Purged {Count} sent outbox rows", purged);
     }
 
     static string Truncate(string text) => text.Length <= 2000 ? text : text[..2000];
-}
-
-/// <summary>Lets a commit that queued work wake the dispatcher now instead of at its next poll.</summary>
-public sealed class OutboxSignal : IDisposable
-{
-    readonly SemaphoreSlim _wake = new(0, 1);
-
-    public void Wake()
-    {
-        try { _wake.Release(); } catch (SemaphoreFullException) { }
-    }
-
-    public Task WaitAsync(TimeSpan timeout, CancellationToken ct) => _wake.WaitAsync(timeout, ct);
-
-    public void Dispose() => _wake.Dispose();
 }

@@ -1,0 +1,81 @@
+using System.Data.Common;
+using Dapper;
+using EventPortal.Web.Data;
+
+namespace EventPortal.Web.Outbox;
+
+/// <summary>
+/// Writing outbox rows: every mail and every meeting-provider call is a row written in the same
+/// transaction as the change that causes it, so a registration and its confirmation commit or
+/// fail together. The dedupe key makes a second write of the same work a no-op. A transaction
+/// that queued anything wakes the dispatcher once it has committed (<see cref="CommitNotices"/>).
+/// </summary>
+public static class OutboxRows
+{
+    /// <summary>The mail kinds (<c>mail.*</c>, Mail/MailHandler.cs); meeting kinds are <c>meeting.*</c> (Meetings/).</summary>
+    public static class Kinds
+    {
+        public const string Confirmed = "mail.registration_confirmed";
+        public const string Waitlisted = "mail.registration_waitlisted";
+        public const string Promoted = "mail.registration_promoted";
+        public const string Cancelled = "mail.registration_cancelled";
+        public const string Switched = "mail.ticket_switched";
+        public const string Resent = "mail.confirmation_resent";
+        public const string EventUpdated = "mail.event_updated";
+        public const string Reminder = "mail.reminder";
+        public const string RecordingAvailable = "mail.recording_available";
+        public const string OrganiserMessage = "mail.organiser_message";
+    }
+
+    const string Insert = $"""
+        INSERT INTO outbox (kind, dedupe_key, event_id, registration_id, payload, status, due_at, created_at)
+        VALUES (@kind, @dedupeKey, @eventId, @registrationId, @payload, '{OutboxStatus.Queued}', @dueAt, @now)
+        ON CONFLICT (dedupe_key) DO NOTHING
+        """;
+
+    /// <summary>Queues work inside <paramref name="tx"/>; false when the dedupe key was already used.</summary>
+    public static async Task<bool> EnqueueAsync(DbConnection connection, DbTransaction tx, string kind, string dedupeKey,
+        long? eventId, long? registrationId, DateTime now, CancellationToken ct, string payload = "{}", DateTime? dueAt = null)
+    {
+        var queued = await connection.ExecuteAsync(new CommandDefinition(Insert,
+            new { kind, dedupeKey, eventId, registrationId, payload, dueAt = dueAt ?? now, now }, tx, cancellationToken: ct)) == 1;
+        if (queued) CommitNotices.Request(tx);
+        return queued;
+    }
+
+    /// <summary>
+    /// Queues one row of <paramref name="kind"/> for each registration (aliased <c>r</c>) that
+    /// <paramref name="fromWhere"/> selects, keyed <paramref name="dedupePrefix"/> + its id, due now:
+    /// a mail to a whole audience in one statement. <paramref name="filter"/> holds the fragment's
+    /// parameters. Returns how many rows are new.
+    /// </summary>
+    public static async Task<int> EnqueueForRegistrationsAsync(DbConnection connection, DbTransaction tx, string kind, string dedupePrefix,
+        string payload, string fromWhere, object filter, DateTime now, CancellationToken ct)
+    {
+        // SQLite needs the WHERE in fromWhere to read ON CONFLICT as the upsert clause, not a join's ON.
+        var sql = $"""
+            INSERT INTO outbox (kind, dedupe_key, event_id, registration_id, payload, status, due_at, created_at)
+            SELECT @kind, @dedupePrefix || CAST(r.id AS TEXT), r.event_id, r.id, @payload, '{OutboxStatus.Queued}', @now, @now
+            {fromWhere}
+            ON CONFLICT (dedupe_key) DO NOTHING
+            """;
+        var args = new DynamicParameters(filter);
+        args.AddDynamicParams(new { kind, dedupePrefix, payload, now });
+        var queued = await connection.ExecuteAsync(new CommandDefinition(sql, args, tx, cancellationToken: ct));
+        if (queued > 0) CommitNotices.Request(tx);
+        return queued;
+    }
+
+    const string RequeueFailed = $"""
+        UPDATE outbox SET status = '{OutboxStatus.Queued}', attempts = 0, due_at = @now
+        WHERE id = @id AND status = '{OutboxStatus.Failed}'
+        """;
+
+    /// <summary>Makes a failed row due now with a fresh count of attempts; false when it is not failed (any more).</summary>
+    public static async Task<bool> RetryFailedAsync(DbConnection connection, DbTransaction tx, long id, DateTime now, CancellationToken ct)
+    {
+        var queued = await connection.ExecuteAsync(new CommandDefinition(RequeueFailed, new { id, now }, tx, cancellationToken: ct)) == 1;
+        if (queued) CommitNotices.Request(tx);
+        return queued;
+    }
+}
