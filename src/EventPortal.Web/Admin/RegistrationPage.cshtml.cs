@@ -97,7 +97,7 @@ public sealed class RegistrationPageModel(Db db, OutboxSignal outbox, TimeProvid
         if (e is null) return false;
         await using var connection = await db.OpenAsync(ct);
         var r = await connection.QuerySingleOrDefaultAsync<RegistrationRow>(new CommandDefinition(
-            RegistrationList.One, new { eventId = e.Id, id }, cancellationToken: ct));
+            RegistrationListQueries.One, new { eventId = e.Id, id }, cancellationToken: ct));
         if (r is null) return false;
         (Event, Registration) = (e, r);
         return true;

@@ -41,7 +41,7 @@ public static class RegistrationsExport
             var line = new StringBuilder(1024);
             Csv.AppendRow(line, Header(e, language));
             await writer.WriteAsync(line, ct);
-            await foreach (var r in connection.QueryUnbufferedAsync<RegistrationRow>(RegistrationList.All, filter.Parameters(e.Id)).WithCancellation(ct))
+            await foreach (var r in connection.QueryUnbufferedAsync<RegistrationRow>(RegistrationListQueries.All, filter.Parameters(e.Id)).WithCancellation(ct))
             {
                 line.Clear();
                 Csv.AppendRow(line, Cells(r, e, language));
@@ -132,7 +132,7 @@ public static class RegistrationsExport
     public static async IAsyncEnumerable<object> JsonRowsAsync(Db db, ConsoleEvent e, RegistrationFilter filter, [EnumeratorCancellation] CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        await foreach (var r in connection.QueryUnbufferedAsync<RegistrationRow>(RegistrationList.All, filter.Parameters(e.Id)).WithCancellation(ct))
+        await foreach (var r in connection.QueryUnbufferedAsync<RegistrationRow>(RegistrationListQueries.All, filter.Parameters(e.Id)).WithCancellation(ct))
             yield return new
             {
                 r.Id, r.Status, ticket = r.TicketCode, r.FamilyName, r.GivenName, r.Reading, r.Email, r.Organization,
