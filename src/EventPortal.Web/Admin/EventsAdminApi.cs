@@ -23,7 +23,7 @@ public static class EventsAdminApi
         var events = api.MapGroup("/events");
         events.MapGet("/", ListAsync);
         events.MapGet("/{slug}", async (string slug, Db db, Links links, HttpContext context, CancellationToken ct) =>
-            await LoadAsync(db, slug, ct) is { } e ? Results.Ok(ToJson(e, links.Event(context, e.Slug))) : Problems.Status(404, "error.eventNotFound"));
+            await EventSpec.LoadAsync(db, slug, ct) is { } e ? Results.Ok(ToJson(e, links.Event(context, e.Slug))) : Problems.Status(404, "error.eventNotFound"));
         events.MapPost("/", CreateAsync);
         events.MapPatch("/{slug}", UpdateAsync);
         events.MapPost("/{slug}/publish", (string slug, HttpContext context, Db db, Links links, OutboxSignal outbox, TimeProvider clock, CancellationToken ct) =>
@@ -61,7 +61,7 @@ public static class EventsAdminApi
         var now = clock.GetUtcNow().UtcDateTime;
         var result = await EventChanges.CreateAsync(db, spec, now, Auditor(context, now, ct), ct);
         if (!result.Ok) return Refused(result);
-        var created = await LoadAsync(db, spec.Slug, ct);
+        var created = await EventSpec.LoadAsync(db, spec.Slug, ct);
         var location = $"/api/admin/events/{Uri.EscapeDataString(spec.Slug)}";
         return Results.Created(location, ToJson(created!, links.Event(context, spec.Slug)));
     }
@@ -70,7 +70,7 @@ public static class EventsAdminApi
     {
         var (root, refused) = await JsonBody.ReadAsync(context.Request, ct);
         if (refused is not null) return refused;
-        if (await LoadAsync(db, slug, ct) is not { } stored) return Problems.Status(404, "error.eventNotFound");
+        if (await EventSpec.LoadAsync(db, slug, ct) is not { } stored) return Problems.Status(404, "error.eventNotFound");
         if (stored.Status == "cancelled") return Problems.Status(409, "adminEvent.error.cancelled");
         var (spec, errors) = EventsAdminJson.Apply(root, stored, isNew: false);
         errors.AddRange(EventSpecRules.Check(spec, isNew: false).Concat(EventSpecRules.CheckSeats(spec, stored)).Where(e => errors.All(x => x.Field != e.Field)));
@@ -79,7 +79,7 @@ public static class EventsAdminApi
         var result = await EventChanges.UpdateAsync(db, spec, now, Auditor(context, now, ct), ct);
         if (result.Mailed > 0) outbox.Wake();
         if (!result.Ok) return Refused(result);
-        return Results.Ok(ToJson((await LoadAsync(db, slug, ct))!, links.Event(context, slug)));
+        return Results.Ok(ToJson((await EventSpec.LoadAsync(db, slug, ct))!, links.Event(context, slug)));
     }
 
     static async Task<IResult> ActAsync(string slug, HttpContext context, Db db, Links links, OutboxSignal outbox, TimeProvider clock,
@@ -89,7 +89,7 @@ public static class EventsAdminApi
         var result = await act(now, Auditor(context, now, ct));
         if (result.Mailed > 0) outbox.Wake();
         if (!result.Ok) return Refused(result);
-        return Results.Ok(ToJson((await LoadAsync(db, slug, ct))!, links.Event(context, slug)));
+        return Results.Ok(ToJson((await EventSpec.LoadAsync(db, slug, ct))!, links.Event(context, slug)));
     }
 
     /// <summary>404 unknown event, 409 for a taken slug or a state that forbids the change, else 422 naming the fields.</summary>
@@ -107,12 +107,6 @@ public static class EventsAdminApi
 
     static AuditWriter Auditor(HttpContext context, DateTime now, CancellationToken ct) =>
         (connection, tx, action, target, detail) => Audit.WriteAsync(connection, tx, context, action, target, detail, now, ct);
-
-    static async Task<EventSpec?> LoadAsync(Db db, string slug, CancellationToken ct)
-    {
-        await using var connection = await db.OpenAsync(ct);
-        return await EventSpec.LoadAsync(connection, null, slug, ct);
-    }
 
     /// <summary>The event as organisers see it: everything, including the meeting link.</summary>
     public static object ToJson(EventSpec e, string url) => new

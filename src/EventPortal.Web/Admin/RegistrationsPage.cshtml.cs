@@ -16,7 +16,7 @@ public sealed class RegistrationsPageModel(Db db) : PageModel
 {
     public const int PageSize = 100;
 
-    public ConsoleEvent Event { get; private set; } = null!;
+    public EventSpec Event { get; private set; } = null!;
     public RegistrationFilter Filter { get; private set; } = RegistrationFilter.None;
     public IReadOnlyList<RegistrationRow> Rows { get; private set; } = [];
     public int Total { get; private set; }
@@ -32,7 +32,7 @@ public sealed class RegistrationsPageModel(Db db) : PageModel
     public async Task<IActionResult> OnGetAsync(string slug, string list, CancellationToken ct)
     {
         if (list is not ("registrations" or "registrations.csv")) return NotFound();
-        var e = await ConsoleEvent.FindAsync(db, slug, ct);
+        var e = await EventSpec.LoadAsync(db, slug, ct);
         if (e is null) return NotFound();
         (Event, Filter) = (e, RegistrationFilter.From(Request.Query));
         if (list == "registrations.csv")
@@ -88,61 +88,4 @@ public static class BarChart
     }
 
     static string Escape(string s) => s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("\"", "&quot;");
-}
-
-/// <summary>An event as the console sees it (drafts too), with what its registrations refer to.</summary>
-public sealed class ConsoleEvent
-{
-    public long Id { get; init; }
-    public string Slug { get; init; } = "";
-    public string Title { get; init; } = "";
-    public string TimeZone { get; init; } = "Asia/Tokyo";
-    public string Status { get; init; } = "";
-    public IReadOnlyList<TicketTypeRecord> Tickets { get; private set; } = [];
-    public IReadOnlyList<CategoryRecord> Categories { get; private set; } = [];
-    public IReadOnlyList<EventQuestion> Questions { get; private set; } = [];
-
-    public string TicketName(long ticketTypeId, string language) =>
-        Tickets.FirstOrDefault(t => t.Id == ticketTypeId)?.Name(language) ?? "";
-
-    public string CategoryName(string? code, string language) =>
-        code is null ? "" : Categories.FirstOrDefault(c => c.Code == code)?.Name(language) ?? code;
-
-    TimeZoneInfo? _zone;
-
-    /// <summary>A time in the event's own zone, as Excel and people read it (the export calls this 400,000 times).</summary>
-    public string Local(DateTime? utc) => utc is { } t
-        ? TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(t, DateTimeKind.Utc), _zone ??= EventTime.Zone(TimeZone))
-            .ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)
-        : "";
-
-    public static async Task<ConsoleEvent?> FindAsync(Db db, string slug, CancellationToken ct)
-    {
-        if (slug.Length > 100) return null;
-        await using var connection = await db.OpenAsync(ct);
-        await using var results = await connection.QueryMultipleAsync(new CommandDefinition("""
-            SELECT id, slug, title, time_zone, status FROM events WHERE slug = @slug;
-            SELECT t.id, t.event_id, t.code, t.kind, t.name_ja, t.name_en, t.capacity, t.taken, t.waitlist, t.sales_start, t.sales_end
-            FROM ticket_types t JOIN events e ON e.id = t.event_id WHERE e.slug = @slug ORDER BY t.position, t.id;
-            SELECT c.code, c.name_ja, c.name_en FROM event_categories c JOIN events e ON e.id = c.event_id
-            WHERE e.slug = @slug ORDER BY c.position, c.id;
-            SELECT q.code, q.label_ja, q.label_en FROM event_questions q JOIN events e ON e.id = q.event_id
-            WHERE e.slug = @slug ORDER BY q.position, q.id
-            """, new { slug }, cancellationToken: ct));
-        var e = await results.ReadSingleOrDefaultAsync<ConsoleEvent>();
-        if (e is null) return null;
-        e.Tickets = (await results.ReadAsync<TicketTypeRecord>()).AsList();
-        e.Categories = (await results.ReadAsync<CategoryRecord>()).AsList();
-        e.Questions = (await results.ReadAsync<EventQuestion>()).AsList();
-        return e;
-    }
-}
-
-/// <summary>An organiser's custom question (<c>event_questions</c>); answers are keyed by its code.</summary>
-public sealed class EventQuestion
-{
-    public string Code { get; init; } = "";
-    public string LabelJa { get; init; } = "";
-    public string LabelEn { get; init; } = "";
-    public string Label(string language) => language == "en" && LabelEn.Length > 0 ? LabelEn : LabelJa;
 }
