@@ -56,7 +56,7 @@ public static class EventsAdminApi
         var (root, refused) = await JsonBody.ReadAsync(context.Request, ct);
         if (refused is not null) return refused;
         var (spec, errors) = EventsAdminJson.Apply(root, new EventSpec { MeetingProvider = meetings.Value.Provider.ToString() }, isNew: true);
-        errors.AddRange(EventSpecRules.Check(spec, isNew: true).Where(e => errors.All(x => x.Field != e.Field)));
+        errors.AddRange(EventSpecRules.Check(spec, stored: null).Where(e => errors.All(x => x.Field != e.Field)));
         if (errors.Count > 0) return Problems.Validation(errors.DistinctBy(e => e.Field));
         var now = clock.GetUtcNow().UtcDateTime;
         var result = await EventChanges.CreateAsync(db, spec, now, Auditor(context, now, ct), ct);
@@ -73,7 +73,7 @@ public static class EventsAdminApi
         if (await EventSpec.LoadAsync(db, slug, ct) is not { } stored) return Problems.Status(404, "error.eventNotFound");
         if (stored.Status == "cancelled") return Problems.Status(409, "adminEvent.error.cancelled");
         var (spec, errors) = EventsAdminJson.Apply(root, stored, isNew: false);
-        errors.AddRange(EventSpecRules.Check(spec, isNew: false).Concat(EventSpecRules.CheckSeats(spec, stored)).Where(e => errors.All(x => x.Field != e.Field)));
+        errors.AddRange(EventSpecRules.Check(spec, stored).Where(e => errors.All(x => x.Field != e.Field)));
         if (errors.Count > 0) return Problems.Validation(errors.DistinctBy(e => e.Field));
         var now = clock.GetUtcNow().UtcDateTime;
         var result = await EventChanges.UpdateAsync(db, spec, now, Auditor(context, now, ct), ct);

@@ -197,17 +197,20 @@ public sealed record EventSpec
     }
 
     /// <summary>An event's categories, in order (a change replaces the whole list).</summary>
-    public static Task InsertCategoriesAsync(DbConnection c, DbTransaction tx, long eventId, IReadOnlyList<CategorySpec> categories, CancellationToken ct) =>
+    public static Task InsertCategoriesAsync(DbConnection c, DbTransaction tx, long eventId, IReadOnlyList<CategorySpec> categories,
+        CancellationToken ct) =>
         c.ExecuteAsync(new CommandDefinition("""
             INSERT INTO event_categories (event_id, code, name_ja, name_en, position) VALUES (@EventId, @Code, @NameJa, @NameEn, @Position)
             """, categories.Select((x, i) => new { EventId = eventId, x.Code, x.NameJa, x.NameEn, Position = i }), tx, cancellationToken: ct));
 
     /// <summary>An event's custom questions, in order (a change replaces the whole list).</summary>
-    public static Task InsertQuestionsAsync(DbConnection c, DbTransaction tx, long eventId, IReadOnlyList<QuestionSpec> questions, CancellationToken ct) =>
+    public static Task InsertQuestionsAsync(DbConnection c, DbTransaction tx, long eventId, IReadOnlyList<QuestionSpec> questions,
+        CancellationToken ct) =>
         c.ExecuteAsync(new CommandDefinition("""
             INSERT INTO event_questions (event_id, code, label_ja, label_en, required, position)
             VALUES (@EventId, @Code, @LabelJa, @LabelEn, @Required, @Position)
-            """, questions.Select((q, i) => new { EventId = eventId, q.Code, q.LabelJa, q.LabelEn, q.Required, Position = i }), tx, cancellationToken: ct));
+            """, questions.Select((q, i) => new { EventId = eventId, q.Code, q.LabelJa, q.LabelEn, q.Required, Position = i }),
+            tx, cancellationToken: ct));
 
     sealed class TicketRow
     {
