@@ -1,172 +1,255 @@
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 using EventPortal.Web.Events;
 using EventPortal.Web.Registrations;
+using Microsoft.AspNetCore.Mvc.ModelBinding.Validation;
 
 namespace EventPortal.Web.Admin;
 
 /// <summary>
-/// The event form of the console as flat form fields, both ways: an <see cref="EventSpec"/> shown
-/// as field values (times as wall-clock in the event's zone), and posted values read back into
-/// a spec, with each problem named by the form field it belongs to. Rows (ticket types,
-/// categories, questions, speakers, programme) are numbered fields: <c>t0-code</c>, <c>c1-name</c>…
+/// The console's event form, bound by Razor Pages from the names <c>asp-for</c> gives its fields
+/// (<c>Form.Title</c>, <c>Form.TicketTypes[0].Capacity</c>). It holds what was typed, as typed:
+/// dates, times and numbers stay text until <see cref="ToSpec"/> reads them, so a bad value is
+/// shown back and named instead of being lost in binding. <see cref="FromSpec"/> and
+/// <see cref="ToSpec"/> are the one mapping between the form and an <see cref="EventSpec"/>.
+/// A field's key is the name the admin API gives it, with the form's row number
+/// (<c>title</c>, <c>ticketTypes[0].capacity</c>); only the times differ (<c>date</c>,
+/// <c>startTime</c>, <c>endTime</c> for the API's <c>startsAt</c> and <c>endsAt</c>).
 /// </summary>
-public sealed class EventEditForm
+[ValidateNever] // checked by EventSpecRules alone, as the admin API is: no second set of rules in attributes
+public sealed partial class EventEditForm
 {
-    public const int BlankRows = 2, MaxRows = 60;
+    /// <summary>Empty rows after the stored ones; "add a row" adds more, up to the rules' largest list.</summary>
+    public const int BlankRows = 2;
     public const string DateFormat = "yyyy-MM-dd", TimeFormat = "HH:mm", DateTimeFormat = "yyyy-MM-dd'T'HH:mm";
+    public static readonly string[] Lists = ["ticketTypes", "categories", "questions", "speakers", "programme"];
 
-    public Dictionary<string, string> Values { get; } = new(StringComparer.Ordinal);
-    /// <summary>Rows per list: t(ickets), c(ategories), q(uestions), s(peakers), p(rogramme).</summary>
-    public Dictionary<char, int> Rows { get; } = new() { ['t'] = BlankRows, ['c'] = BlankRows, ['q'] = BlankRows, ['s'] = BlankRows, ['p'] = BlankRows };
-    /// <summary>Codes of ticket types already stored: their code cannot change, they may be removed.</summary>
-    public HashSet<string> StoredTickets { get; } = new(StringComparer.Ordinal);
-    readonly Dictionary<string, string> _apiToForm = new(StringComparer.Ordinal) { ["startsAt"] = "startTime", ["endsAt"] = "endTime" };
+    public string? Slug { get; set; }
+    public string? Title { get; set; }
+    public string? Summary { get; set; }
+    public string? Description { get; set; }
+    /// <summary>Wall-clock date and times in <see cref="TimeZone"/>.</summary>
+    public string? Date { get; set; }
+    public string? StartTime { get; set; }
+    public string? EndTime { get; set; }
+    public string? TimeZone { get; set; }
+    public string? DoorsOpenMinutes { get; set; }
+    public string? Venue { get; set; }
+    public string? MeetingProvider { get; set; }
+    public string? MeetingUrl { get; set; }
+    public string? OrganizerName { get; set; }
+    public string? OrganizerEmail { get; set; }
+    public string? Contact { get; set; }
+    public string? ConsentPurpose { get; set; }
+    public List<TicketRow> TicketTypes { get; set; } = [];
+    public List<CategoryRow> Categories { get; set; } = [];
+    public List<QuestionRow> Questions { get; set; } = [];
+    public List<SpeakerRow> Speakers { get; set; } = [];
+    public List<ProgrammeRow> Programme { get; set; } = [];
 
-    public string this[string name] => Values.GetValueOrDefault(name) ?? "";
+    public sealed class TicketRow
+    {
+        public string? Code { get; set; }
+        public string? Name { get; set; }
+        public string? NameEn { get; set; }
+        public string? Capacity { get; set; }
+        public bool Waitlist { get; set; }
+        public string? Kind { get; set; }
+        /// <summary>Wall-clock, like the event's times.</summary>
+        public string? SalesStart { get; set; }
+        public string? SalesEnd { get; set; }
+        /// <summary>Offered on stored ticket types only; a new row so marked is simply not added.</summary>
+        public bool Remove { get; set; }
+    }
 
+    public sealed class CategoryRow
+    {
+        public string? Code { get; set; }
+        public string? Name { get; set; }
+        public string? NameEn { get; set; }
+    }
+
+    public sealed class QuestionRow
+    {
+        public string? Code { get; set; }
+        public string? Label { get; set; }
+        public string? LabelEn { get; set; }
+        public bool Required { get; set; }
+    }
+
+    public sealed class SpeakerRow
+    {
+        public string? Name { get; set; }
+        public string? Affiliation { get; set; }
+        public string? Role { get; set; }
+        public string? Bio { get; set; }
+    }
+
+    public sealed class ProgrammeRow
+    {
+        public string? Time { get; set; }
+        public string? Title { get; set; }
+        public string? Detail { get; set; }
+    }
+
+    /// <summary>The event as the form shows it: times as wall-clock in its zone, and blank rows to fill.</summary>
     public static EventEditForm FromSpec(EventSpec s)
     {
-        var form = new EventEditForm();
-        var v = form.Values;
         var start = EventTime.Local(s.StartsAt, s.TimeZone);
-        (v["slug"], v["title"], v["summary"], v["description"], v["timeZone"]) = (s.Slug, s.Title, s.Summary, s.Description, s.TimeZone);
-        (v["date"], v["startTime"], v["endTime"]) = (Format(start, DateFormat), Format(start, TimeFormat), Format(EventTime.Local(s.EndsAt, s.TimeZone), TimeFormat));
-        v["doorsOpenMinutes"] = s.DoorsOpenMinutes.ToString(CultureInfo.InvariantCulture);
-        (v["venue"], v["organizerName"], v["organizerEmail"], v["contact"]) = (s.Venue, s.OrganizerName, s.OrganizerEmail, s.Contact);
-        (v["consentPurpose"], v["meetingUrl"], v["meetingProvider"]) = (s.ConsentPurpose, s.MeetingUrl ?? "", s.MeetingProvider);
-        for (var i = 0; i < s.TicketTypes.Count; i++)
+        string? Local(DateTime? utc) => utc is { } t ? Format(EventTime.Local(t, s.TimeZone), DateTimeFormat) : null;
+        var form = new EventEditForm
         {
-            var t = s.TicketTypes[i];
-            form.StoredTickets.Add(t.Code);
-            (v[$"t{i}-code"], v[$"t{i}-name"], v[$"t{i}-nameEn"], v[$"t{i}-kind"]) = (t.Code, t.NameJa, t.NameEn, t.Kind);
-            v[$"t{i}-capacity"] = t.Capacity?.ToString(CultureInfo.InvariantCulture) ?? "";
-            v[$"t{i}-waitlist"] = t.Waitlist ? "yes" : "";
-            v[$"t{i}-salesStart"] = t.SalesStart is { } from ? Format(EventTime.Local(from, s.TimeZone), DateTimeFormat) : "";
-            v[$"t{i}-salesEnd"] = t.SalesEnd is { } until ? Format(EventTime.Local(until, s.TimeZone), DateTimeFormat) : "";
-        }
-        for (var i = 0; i < s.Categories.Count; i++)
-            (v[$"c{i}-code"], v[$"c{i}-name"], v[$"c{i}-nameEn"]) = (s.Categories[i].Code, s.Categories[i].NameJa, s.Categories[i].NameEn);
-        for (var i = 0; i < s.Questions.Count; i++)
-        {
-            var q = s.Questions[i];
-            (v[$"q{i}-code"], v[$"q{i}-label"], v[$"q{i}-labelEn"], v[$"q{i}-required"]) = (q.Code, q.LabelJa, q.LabelEn, q.Required ? "yes" : "");
-        }
-        for (var i = 0; i < s.Speakers.Count; i++)
-        {
-            var p = s.Speakers[i];
-            (v[$"s{i}-name"], v[$"s{i}-affiliation"], v[$"s{i}-role"], v[$"s{i}-bio"]) = (p.Name, p.Affiliation, p.Role ?? "", p.Bio ?? "");
-        }
-        for (var i = 0; i < s.Programme.Count; i++)
-            (v[$"p{i}-time"], v[$"p{i}-title"], v[$"p{i}-detail"]) = (s.Programme[i].Time ?? "", s.Programme[i].Title, s.Programme[i].Detail ?? "");
-        (form.Rows['t'], form.Rows['c'], form.Rows['q']) = (s.TicketTypes.Count + BlankRows, s.Categories.Count + BlankRows, s.Questions.Count + BlankRows);
-        (form.Rows['s'], form.Rows['p']) = (s.Speakers.Count + BlankRows, s.Programme.Count + BlankRows);
+            Slug = s.Slug, Title = s.Title, Summary = s.Summary, Description = s.Description, TimeZone = s.TimeZone,
+            Date = Format(start, DateFormat), StartTime = Format(start, TimeFormat),
+            EndTime = Format(EventTime.Local(s.EndsAt, s.TimeZone), TimeFormat),
+            DoorsOpenMinutes = s.DoorsOpenMinutes.ToString(CultureInfo.InvariantCulture),
+            Venue = s.Venue, MeetingProvider = s.MeetingProvider, MeetingUrl = s.MeetingUrl,
+            OrganizerName = s.OrganizerName, OrganizerEmail = s.OrganizerEmail, Contact = s.Contact, ConsentPurpose = s.ConsentPurpose,
+            TicketTypes = s.TicketTypes.Select(t => new TicketRow
+            {
+                Code = t.Code, Name = t.NameJa, NameEn = t.NameEn, Capacity = t.Capacity?.ToString(CultureInfo.InvariantCulture),
+                Waitlist = t.Waitlist, Kind = t.Kind, SalesStart = Local(t.SalesStart), SalesEnd = Local(t.SalesEnd),
+            }).ToList(),
+            Categories = s.Categories.Select(c => new CategoryRow { Code = c.Code, Name = c.NameJa, NameEn = c.NameEn }).ToList(),
+            Questions = s.Questions.Select(q => new QuestionRow { Code = q.Code, Label = q.LabelJa, LabelEn = q.LabelEn, Required = q.Required })
+                .ToList(),
+            Speakers = s.Speakers.Select(p => new SpeakerRow { Name = p.Name, Affiliation = p.Affiliation, Role = p.Role, Bio = p.Bio }).ToList(),
+            Programme = s.Programme.Select(p => new ProgrammeRow { Time = p.Time, Title = p.Title, Detail = p.Detail }).ToList(),
+        };
+        for (var i = 0; i < BlankRows; i++)
+            foreach (var list in Lists) form.AddRow(list);
         return form;
     }
 
-    /// <summary>
-    /// Reads a posted form onto <paramref name="existing"/> (or a new event): the spec to check and
-    /// store, and the problems found while reading (dates, numbers). Typed values are kept for redisplay.
-    /// </summary>
-    public static (EventEditForm Form, EventSpec Spec, List<FieldError> Errors) Read(IFormCollection posted, EventSpec? existing)
+    /// <summary>One more empty row at the end of a list (the "add a row" buttons); false for an unknown list or a full one.</summary>
+    public bool AddRow(string list)
     {
-        var form = new EventEditForm();
-        var errors = new List<FieldError>();
-        foreach (var (key, value) in posted)
-            if (key != "__RequestVerificationToken") form.Values[key] = Clean(value.ToString(), multiline: key is "description" or "summary" or "contact" or "consentPurpose" || key.EndsWith("-bio") || key.EndsWith("-detail"));
-        foreach (var list in form.Rows.Keys.ToList())
-            form.Rows[list] = int.TryParse(form["rows-" + list], out var n) ? Math.Clamp(n, 0, MaxRows) : BlankRows;
-        foreach (var t in existing?.TicketTypes ?? []) form.StoredTickets.Add(t.Code);
+        bool Add<T>(List<T> rows) where T : new()
+        {
+            if (rows.Count >= EventSpecRules.MaxRows) return false;
+            rows.Add(new T());
+            return true;
+        }
+        return list switch
+        {
+            "ticketTypes" => Add(TicketTypes), "categories" => Add(Categories), "questions" => Add(Questions),
+            "speakers" => Add(Speakers), "programme" => Add(Programme), _ => false,
+        };
+    }
 
-        var zoneId = form["timeZone"].Length > 0 ? form["timeZone"] : "Asia/Tokyo";
+    /// <summary>
+    /// Reads the form onto <paramref name="existing"/> (or a new event): the spec to check and store,
+    /// and the problems found reading it (dates, times, numbers), named as the rules name theirs:
+    /// by the spec's row (<see cref="FieldOf"/> turns a name into the form's).
+    /// </summary>
+    public (EventSpec Spec, List<FieldError> Errors) ToSpec(EventSpec? existing)
+    {
+        var errors = new List<FieldError>();
+        var zoneId = Line(TimeZone) is { Length: > 0 } typedZone ? typedZone : "Asia/Tokyo";
         var zone = EventSpecRules.IsTimeZone(zoneId) ? EventTime.Zone(zoneId) : TimeZoneInfo.Utc;
-        var date = ParseLocal(form["date"], DateFormat, "date", errors, required: true);
-        var startTime = ParseLocal(form["startTime"], TimeFormat, "startTime", errors, required: true);
-        var endTime = ParseLocal(form["endTime"], TimeFormat, "endTime", errors, required: true);
+        var date = ParseLocal(Date, DateFormat, "date", errors, required: true);
+        var startTime = ParseLocal(StartTime, TimeFormat, "startTime", errors, required: true);
+        var endTime = ParseLocal(EndTime, TimeFormat, "endTime", errors, required: true);
         DateTime At(DateTime? day, DateTime? time, string field) =>
             day is { } d && time is { } t ? ToUtc(d.Date + t.TimeOfDay, zone, field, errors) ?? default : default;
         // The form shows minutes; a stored time with seconds (from the API) stays as it is unless its fields were changed.
         var shown = existing is null ? null : FromSpec(existing);
-        bool Unchanged(params string[] fields) => shown is not null && fields.All(f => shown[f] == form[f]);
+        var sameZone = shown is not null && shown.TimeZone == zoneId;
+        var sameDay = sameZone && shown!.Date == Line(Date);
 
         var tickets = new List<TicketSpec>();
-        for (var i = 0; i < form.Rows['t']; i++)
+        foreach (var row in TicketTypes.Where(Kept))
         {
-            var (code, name) = (form[$"t{i}-code"], form[$"t{i}-name"]);
-            if (form[$"t{i}-remove"] == "yes" && form.StoredTickets.Contains(code)) continue;
-            if (code.Length == 0 && name.Length == 0) continue;
+            var (code, f) = (Line(row.Code), $"ticketTypes[{tickets.Count}].");
             int? capacity = null;
-            if (form[$"t{i}-capacity"] is { Length: > 0 } typed)
+            if (Line(row.Capacity) is { Length: > 0 } typed)
             {
-                if (int.TryParse(typed, NumberStyles.None, CultureInfo.InvariantCulture, out var c) && c <= EventSpecRules.CapacityMax) capacity = c;
-                else errors.Add(new($"t{i}-capacity", "adminEvent.error.range", 0, EventSpecRules.CapacityMax));
+                if (int.TryParse(typed, NumberStyles.None, CultureInfo.InvariantCulture, out var c)) capacity = c;
+                else errors.Add(new(f + "capacity", "adminEvent.error.range", 0, EventSpecRules.CapacityMax));
             }
-            var salesStart = ParseLocal(form[$"t{i}-salesStart"], DateTimeFormat, $"t{i}-salesStart", errors) is { } s ? ToUtc(s, zone, $"t{i}-salesStart", errors) : null;
-            var salesEnd = ParseLocal(form[$"t{i}-salesEnd"], DateTimeFormat, $"t{i}-salesEnd", errors) is { } e ? ToUtc(e, zone, $"t{i}-salesEnd", errors) : null;
-            if (existing?.TicketTypes.FirstOrDefault(t => t.Code == code) is { } stored && Unchanged("timeZone", $"t{i}-code"))
+            DateTime? Sales(string? value, string field) =>
+                ParseLocal(value, DateTimeFormat, f + field, errors) is { } local ? ToUtc(local, zone, f + field, errors) : null;
+            var (salesStart, salesEnd) = (Sales(row.SalesStart, "salesStart"), Sales(row.SalesEnd, "salesEnd"));
+            if (sameZone && existing!.TicketTypes.FirstOrDefault(t => t.Code == code) is { } stored)
             {
-                if (Unchanged($"t{i}-salesStart")) salesStart = stored.SalesStart;
-                if (Unchanged($"t{i}-salesEnd")) salesEnd = stored.SalesEnd;
+                var was = shown!.TicketTypes.First(t => t.Code == code);
+                if (was.SalesStart == OrNull(Line(row.SalesStart))) salesStart = stored.SalesStart;
+                if (was.SalesEnd == OrNull(Line(row.SalesEnd))) salesEnd = stored.SalesEnd;
             }
-            tickets.Add(new TicketSpec(code, name, form[$"t{i}-nameEn"], capacity, form[$"t{i}-waitlist"] == "yes",
-                form[$"t{i}-kind"] is { Length: > 0 } kind ? kind : "live", salesStart, salesEnd, $"t{i}-"));
+            tickets.Add(new TicketSpec(code, Line(row.Name), Line(row.NameEn), capacity, row.Waitlist,
+                Line(row.Kind) is { Length: > 0 } kind ? kind : "live", salesStart, salesEnd));
         }
-        var categories = RowsOf(form, 'c', ["code", "name"], i => new CategorySpec(form[$"c{i}-code"], form[$"c{i}-name"], form[$"c{i}-nameEn"], $"c{i}-"));
-        var questions = RowsOf(form, 'q', ["code", "label"], i => new QuestionSpec(form[$"q{i}-code"], form[$"q{i}-label"], form[$"q{i}-labelEn"], form[$"q{i}-required"] == "yes", $"q{i}-"));
-        var speakers = RowsOf(form, 's', ["name", "affiliation", "role", "bio"], i => (i, new Speaker(form[$"s{i}-name"], form[$"s{i}-affiliation"], Null(form[$"s{i}-role"]), Null(form[$"s{i}-bio"]))));
-        var programme = RowsOf(form, 'p', ["time", "title", "detail"], i => (i, new ProgrammeItem(form[$"p{i}-title"], Null(form[$"p{i}-time"]), Null(form[$"p{i}-detail"]))));
-        for (var n = 0; n < speakers.Count; n++) form.MapRow($"speakers[{n}].", $"s{speakers[n].i}-");
-        for (var n = 0; n < programme.Count; n++) form.MapRow($"programme[{n}].", $"p{programme[n].i}-");
 
         var doors = 0;
-        if (form["doorsOpenMinutes"] is { Length: > 0 } minutes && !int.TryParse(minutes, NumberStyles.None, CultureInfo.InvariantCulture, out doors))
+        if (Line(DoorsOpenMinutes) is { Length: > 0 } minutes && !int.TryParse(minutes, NumberStyles.None, CultureInfo.InvariantCulture, out doors))
             errors.Add(new("doorsOpenMinutes", "adminEvent.error.range", 0, EventSpecRules.DoorsOpenMax));
         var spec = (existing ?? new EventSpec()) with
         {
-            Slug = existing?.Slug ?? form["slug"].ToLowerInvariant(),
-            Title = form["title"], Summary = form["summary"], Description = form["description"],
-            TimeZone = zoneId,
-            StartsAt = Unchanged("timeZone", "date", "startTime") ? existing!.StartsAt : At(date, startTime, "startTime"),
-            EndsAt = Unchanged("timeZone", "date", "endTime") ? existing!.EndsAt : At(date, endTime, "endTime"),
-            DoorsOpenMinutes = doors, Venue = form["venue"], OrganizerName = form["organizerName"],
-            OrganizerEmail = EmailAddress.Clean(form["organizerEmail"]), Contact = form["contact"], ConsentPurpose = form["consentPurpose"],
-            MeetingUrl = Null(form["meetingUrl"]),
-            MeetingProvider = form["meetingProvider"] is { Length: > 0 } provider ? provider : existing?.MeetingProvider ?? "Manual",
-            TicketTypes = tickets, Categories = categories, Questions = questions,
-            Speakers = speakers.Select(x => x.Item2).ToList(), Programme = programme.Select(x => x.Item2).ToList(),
+            Slug = existing?.Slug ?? Line(Slug).ToLowerInvariant(),
+            Title = Line(Title), Summary = Block(Summary), Description = Block(Description), TimeZone = zoneId,
+            StartsAt = sameDay && shown!.StartTime == Line(StartTime) ? existing!.StartsAt : At(date, startTime, "startTime"),
+            EndsAt = sameDay && shown!.EndTime == Line(EndTime) ? existing!.EndsAt : At(date, endTime, "endTime"),
+            DoorsOpenMinutes = doors, Venue = Line(Venue), OrganizerName = Line(OrganizerName),
+            OrganizerEmail = EmailAddress.Clean(Line(OrganizerEmail)), Contact = Block(Contact), ConsentPurpose = Block(ConsentPurpose),
+            MeetingUrl = OrNull(Line(MeetingUrl)),
+            MeetingProvider = Line(MeetingProvider) is { Length: > 0 } provider ? provider : existing?.MeetingProvider ?? "Manual",
+            TicketTypes = tickets,
+            Categories = Categories.Where(Kept).Select(c => new CategorySpec(Line(c.Code), Line(c.Name), Line(c.NameEn))).ToList(),
+            Questions = Questions.Where(Kept).Select(q => new QuestionSpec(Line(q.Code), Line(q.Label), Line(q.LabelEn), q.Required)).ToList(),
+            Speakers = Speakers.Where(Kept)
+                .Select(p => new Speaker(Line(p.Name), Line(p.Affiliation), OrNull(Line(p.Role)), OrNull(Block(p.Bio)))).ToList(),
+            Programme = Programme.Where(Kept).Select(p => new ProgrammeItem(Line(p.Title), OrNull(Line(p.Time)), OrNull(Block(p.Detail)))).ToList(),
         };
-        return (form, spec, errors);
+        return (spec, errors);
     }
 
-    /// <summary>The form field an error of the shared rules (named the API's way) belongs to.</summary>
-    public string FormField(string apiField)
+    // A row counts once something that names it is typed; the rest of an otherwise empty row is ignored.
+    static bool Kept(TicketRow r) => !r.Remove && (Line(r.Code).Length > 0 || Line(r.Name).Length > 0);
+    static bool Kept(CategoryRow r) => Line(r.Code).Length > 0 || Line(r.Name).Length > 0;
+    static bool Kept(QuestionRow r) => Line(r.Code).Length > 0 || Line(r.Label).Length > 0;
+    static bool Kept(SpeakerRow r) => new[] { r.Name, r.Affiliation, r.Role, r.Bio }.Any(v => Line(v).Length > 0);
+    static bool Kept(ProgrammeRow r) => new[] { r.Time, r.Title, r.Detail }.Any(v => Line(v).Length > 0);
+
+    /// <summary>The form's field for a name the rules (or <see cref="ToSpec"/>) gave: the spec's n-th row is the n-th row kept.</summary>
+    public string FieldOf(string specField)
     {
-        foreach (var (api, field) in _apiToForm)
-            if (apiField == api || (api.EndsWith('.') && apiField.StartsWith(api, StringComparison.Ordinal)))
-                return api.EndsWith('.') ? field + apiField[api.Length..] : field;
-        return apiField;
+        if (specField is "startsAt" or "endsAt") return specField == "startsAt" ? "startTime" : "endTime";
+        if (RowField(specField) is not { } row) return specField;
+        var kept = row.List switch
+        {
+            "ticketTypes" => KeptRows(TicketTypes, Kept), "categories" => KeptRows(Categories, Kept),
+            "questions" => KeptRows(Questions, Kept), "speakers" => KeptRows(Speakers, Kept), _ => KeptRows(Programme, Kept),
+        };
+        return row.Index < kept.Count ? $"{row.List}[{kept[row.Index]}].{row.Field}" : specField;
+
+        static List<int> KeptRows<T>(List<T> rows, Func<T, bool> kept) => Enumerable.Range(0, rows.Count).Where(i => kept(rows[i])).ToList();
     }
 
-    void MapRow(string apiPrefix, string formPrefix) => _apiToForm[apiPrefix] = formPrefix;
+    [GeneratedRegex(@"^(ticketTypes|categories|questions|speakers|programme)\[([0-9]{1,4})\]\.([A-Za-z]+)$")]
+    private static partial Regex RowFieldPattern();
 
-    /// <summary>The non-blank rows of a list, in order.</summary>
-    static List<T> RowsOf<T>(EventEditForm form, char list, string[] fields, Func<int, T> make)
-    {
-        var rows = new List<T>();
-        for (var i = 0; i < form.Rows[list]; i++)
-            if (fields.Any(f => form[$"{list}{i}-{f}"].Length > 0)) rows.Add(make(i));
-        return rows;
-    }
+    /// <summary>A field of a list's row (<c>ticketTypes[1].capacity</c>), or null for a field of the event.</summary>
+    public static (string List, int Index, string Field)? RowField(string field) =>
+        RowFieldPattern().Match(field) is { Success: true } m
+            ? (m.Groups[1].Value, int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), m.Groups[3].Value)
+            : null;
 
-    static DateTime? ParseLocal(string value, string format, string field, List<FieldError> errors, bool required = false)
+    /// <summary>A field's key from its asp-for name: <c>Form.TicketTypes[0].NameEn</c> is <c>ticketTypes[0].nameEn</c>.</summary>
+    public static string Key(string modelName) =>
+        string.Join('.', modelName.Split('.').Skip(1).Select(part => char.ToLowerInvariant(part[0]) + part[1..]));
+
+    static DateTime? ParseLocal(string? typed, string format, string field, List<FieldError> errors, bool required = false)
     {
+        var value = Line(typed);
         if (value.Length == 0)
         {
             if (required) errors.Add(new(field, "error.required"));
             return null;
         }
         // Browsers send seconds when the value had them; accept both.
-        if (DateTime.TryParseExact(value, [format, format + ":ss"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed)) return parsed;
+        if (DateTime.TryParseExact(value, [format, format + ":ss"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
+            return parsed;
         errors.Add(new(field, format == TimeFormat ? "adminEvent.error.time" : "adminEvent.error.date"));
         return null;
     }
@@ -180,8 +263,11 @@ public sealed class EventEditForm
 
     static string Format(DateTime value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 
-    static string Clean(string value, bool multiline) =>
-        Shared.Unicode.NormalizeOrKeep(multiline ? value.Replace("\r\n", "\n") : value, NormalizationForm.FormC).Trim();
+    /// <summary>A one-line value as the rules and the database want it: NFC, trimmed, never null.</summary>
+    static string Line(string? value) => Shared.Unicode.NormalizeOrKeep(value ?? "", NormalizationForm.FormC).Trim();
 
-    static string? Null(string value) => value.Length == 0 ? null : value;
+    /// <summary>A multi-line value: the same, with the browser's CRLF as LF.</summary>
+    static string Block(string? value) => Line(value?.Replace("\r\n", "\n"));
+
+    static string? OrNull(string value) => value.Length == 0 ? null : value;
 }

@@ -20,8 +20,12 @@ public sealed class EventEditPageModel(Db db, TimeProvider clock, Microsoft.Exte
     /// <summary>The stored event; null on <c>/admin/events/new</c>.</summary>
     public EventSpec? Existing { get; private set; }
     public bool IsNew => Existing is null;
-    public EventEditForm Form { get; private set; } = new();
+    /// <summary>What the organiser typed (bound on every POST), or the stored event shown as the form.</summary>
+    [BindProperty] public EventEditForm Form { get; set; } = new();
+    /// <summary>Named by the form's field keys (<see cref="EventEditForm.Key"/>), one a field.</summary>
     public List<FieldError> Errors { get; } = [];
+    /// <summary>The list that just got an empty row: its first field takes the focus.</summary>
+    public string? AddedTo { get; private set; }
     public string? PreviewHtml { get; private set; }
     public string? NoticeKey { get; private set; }
     public object[] NoticeArgs { get; private set; } = [];
@@ -39,9 +43,8 @@ public sealed class EventEditPageModel(Db db, TimeProvider clock, Microsoft.Exte
             MeetingProvider = meetings.Value.Provider.ToString(),   // the site's provider (EventPortal:Meetings:Provider)
             TicketTypes = [new TicketSpec("live", Text.Get("adminEvent.defaultLive", "ja"), Text.Get("adminEvent.defaultLive", "en"), 100, true)],
             // The audiences of the model briefing: a start the organiser can trim.
-            Categories = DemoSeed.StandardCategories.Select(c => new CategorySpec(c.Code, c.NameJa, c.NameEn)).ToList(),
+            Categories = DemoSeed.StandardCategories,
         });
-        Form.StoredTickets.Clear();
         return Page();
     }
 
@@ -69,13 +72,10 @@ public sealed class EventEditPageModel(Db db, TimeProvider clock, Microsoft.Exte
     public async Task<IActionResult> OnPostSaveAsync([FromRoute] string slug, CancellationToken ct)
     {
         if (slug != NewSlug && !await LoadAsync(slug, ct)) return NotFound();
-        var (form, spec, errors) = EventEditForm.Read(Request.Form, Existing);
-        Form = form;
+        var (spec, errors) = Form.ToSpec(Existing);
         // A time that could not be read is reported once, not again as "missing" by the shared rules.
         var unreadTime = errors.Any(e => e.Field is "date" or "startTime" or "endTime");
-        errors.AddRange(EventSpecRules.Check(spec, IsNew)
-            .Concat(Existing is null ? [] : EventSpecRules.CheckSeats(spec, Existing))
-            .Where(e => !(unreadTime && e.Field is "startsAt" or "endsAt") && errors.All(x => x.Field != form.FormField(e.Field))));
+        errors.AddRange(EventSpecRules.Check(spec, Existing).Where(e => !(unreadTime && e.Field is "startsAt" or "endsAt")));
         if (errors.Count == 0)
         {
             var now = clock.GetUtcNow().UtcDateTime;
@@ -85,7 +85,8 @@ public sealed class EventEditPageModel(Db db, TimeProvider clock, Microsoft.Exte
             if (result.Ok) return SeeOther($"/admin/events/{spec.Slug}/edit?notice={(IsNew ? "created" : "saved")}");
             errors.AddRange(result.Errors);
         }
-        Errors.AddRange(errors.Select(e => e with { Field = form.FormField(e.Field) }).DistinctBy(e => e.Field));
+        // Every name is the spec's until here; the first problem found for a field is the one shown.
+        Errors.AddRange(errors.Select(e => e with { Field = Form.FieldOf(e.Field) }).DistinctBy(e => e.Field));
         Response.StatusCode = StatusCodes.Status422UnprocessableEntity;
         return Page();
     }
@@ -94,8 +95,15 @@ public sealed class EventEditPageModel(Db db, TimeProvider clock, Microsoft.Exte
     public async Task<IActionResult> OnPostPreviewAsync([FromRoute] string slug, CancellationToken ct)
     {
         if (slug != NewSlug && !await LoadAsync(slug, ct)) return NotFound();
-        (Form, var spec, _) = EventEditForm.Read(Request.Form, Existing);
-        PreviewHtml = Markdown.ToHtml(spec.Description);
+        PreviewHtml = Markdown.ToHtml(Form.ToSpec(Existing).Spec.Description);
+        return Page();
+    }
+
+    /// <summary>"Add a row" without JavaScript: the form comes back as typed, with one more empty row in <paramref name="list"/>; stores nothing.</summary>
+    public async Task<IActionResult> OnPostAddAsync([FromRoute] string slug, [FromForm] string? list, CancellationToken ct)
+    {
+        if (slug != NewSlug && !await LoadAsync(slug, ct)) return NotFound();
+        if (list is not null && Form.AddRow(list)) AddedTo = list;
         return Page();
     }
 
@@ -134,8 +142,7 @@ public sealed class EventEditPageModel(Db db, TimeProvider clock, Microsoft.Exte
     async Task<bool> LoadAsync([FromRoute] string slug, CancellationToken ct)
     {
         if (slug == NewSlug) return false;
-        await using var connection = await db.OpenAsync(ct);
-        Existing = await EventSpec.LoadAsync(connection, null, slug, ct);
+        Existing = await EventSpec.LoadAsync(db, slug, ct);
         return Existing is not null;
     }
 
@@ -147,17 +154,17 @@ public sealed class EventEditPageModel(Db db, TimeProvider clock, Microsoft.Exte
 
     public string? ErrorFor(string field) => Errors.FirstOrDefault(e => e.Field == field) is { } e ? Shared.Problems.Message(e) : null;
 
+    /// <summary>The stored ticket type a row of the form shows (its code cannot change; it may be removed), if any.</summary>
+    public TicketSpec? StoredTicket(EventEditForm.TicketRow row) =>
+        Existing?.TicketTypes.FirstOrDefault(t => t.Code == row.Code?.Trim());
+
     /// <summary>A field's label for the error summary: "Ticket types, row 2: Capacity".</summary>
     public string Label(string field)
     {
         var language = Text.Current;
-        var dash = field.IndexOf('-');
-        if (dash > 1 && field[0] is 't' or 'c' or 'q' or 's' or 'p' && int.TryParse(field[1..dash], out var row))
-        {
-            var section = field[0] switch { 't' => "ticketTypes", 'c' => "categories", 'q' => "questions", 's' => "speakers", _ => "programme" };
+        if (EventEditForm.RowField(field) is { } row)
             return string.Format(System.Globalization.CultureInfo.CurrentCulture, Text.Get("adminEvent.rowLabel", language),
-                Text.Get($"adminEvent.section.{section}", language), row + 1, Text.Get($"adminEvent.field.{field[(dash + 1)..]}", language));
-        }
-        return Text.Get(field is "ticketTypes" or "categories" or "questions" or "speakers" or "programme" ? $"adminEvent.section.{field}" : $"adminEvent.field.{field}", language);
+                Text.Get($"adminEvent.section.{row.List}", language), row.Index + 1, Text.Get($"adminEvent.field.{row.Field}", language));
+        return Text.Get(EventEditForm.Lists.Contains(field) ? $"adminEvent.section.{field}" : $"adminEvent.field.{field}", language);
     }
 }

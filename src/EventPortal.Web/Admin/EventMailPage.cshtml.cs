@@ -14,7 +14,7 @@ namespace EventPortal.Web.Admin;
 /// </summary>
 public sealed class EventMailPageModel(Db db, TimeProvider clock) : PageModel
 {
-    public EventDetails Details { get; private set; } = null!;
+    public EventSpec Event { get; private set; } = null!;
     public IReadOnlyList<ReminderRule> Rules { get; private set; } = [];
     public IReadOnlyList<MailProgress.Row> Progress { get; private set; } = [];
     public string? NoticeKey { get; private set; }
@@ -55,7 +55,7 @@ public sealed class EventMailPageModel(Db db, TimeProvider clock) : PageModel
         var now = clock.GetUtcNow().UtcDateTime;
         await db.WriteAsync(async (c, tx) =>
         {
-            await ReminderRules.ReplaceAsync(c, tx, Details.Event.Id, rules, now, ct);
+            await ReminderRules.ReplaceAsync(c, tx, Event.Id, rules, now, ct);
             await Audit.WriteAsync(c, tx, HttpContext, "event.reminders", slug, string.Join(", ", rules.Select(r => $"{r.OffsetMinutes}:{r.Audience}")), now, ct);
             return 0;
         }, ct);
@@ -73,7 +73,7 @@ public sealed class EventMailPageModel(Db db, TimeProvider clock) : PageModel
         {
             if (!DateTime.TryParseExact(untilText, "yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.None, out var local))
                 return Invalid("error.dateTimeOffset");
-            until = TimeZoneInfo.ConvertTimeToUtc(DateTime.SpecifyKind(local, DateTimeKind.Unspecified), EventTime.Zone(Details.Event.TimeZone));
+            until = TimeZoneInfo.ConvertTimeToUtc(DateTime.SpecifyKind(local, DateTimeKind.Unspecified), EventTime.Zone(Event.TimeZone));
         }
         if (!Uri.TryCreate(url, UriKind.Absolute, out var parsed) || parsed.Scheme != "https" || url.Length > 2000) return Invalid("error.httpsUrl");
         if (!Recording.Audiences.Contains(audience)) return Invalid("error.audience");
@@ -88,18 +88,18 @@ public sealed class EventMailPageModel(Db db, TimeProvider clock) : PageModel
         if (!await LoadAsync(slug, ct)) return NotFound();
         Subject = Request.Form["subject"].ToString().Trim();
         Body = Request.Form["body"].ToString().Replace("\r\n", "\n").Trim();
-        Filter = new Audience(Pick(Request.Form["ticket"], Details.Tickets.Select(t => t.Code)),
-            Pick(Request.Form["status"], Audience.Statuses), Pick(Request.Form["category"], Details.Categories.Select(c => c.Code)));
+        Filter = new Audience(Pick(Request.Form["ticket"], Event.TicketTypes.Select(t => t.Code)),
+            Pick(Request.Form["status"], Audience.Statuses), Pick(Request.Form["category"], Event.Categories.Select(c => c.Code)));
         if (Subject.Length is 0 or > OrganiserMessages.SubjectMax || !Registrations.RegistrationValidator.IsCleanText(Subject, multiline: false)) return Invalid("adminMail.badSubject");
         if (Body.Length is 0 or > OrganiserMessages.BodyMax || !Registrations.RegistrationValidator.IsCleanText(Body, multiline: true)) return Invalid("adminMail.badBody");
         if (Request.Form["send"] != "yes")
         {
             await using var c = await db.OpenAsync(ct);
-            PreviewCount = await OrganiserMessages.CountAsync(c, Details.Event.Id, Filter, ct);
+            PreviewCount = await OrganiserMessages.CountAsync(c, Event.Id, Filter, ct);
             return Page();
         }
         var now = clock.GetUtcNow().UtcDateTime;
-        await db.WriteAsync((c, tx) => OrganiserMessages.SendAsync(c, tx, HttpContext, Details.Event.Id, slug, Subject, Body, Filter, now, ct), ct);
+        await db.WriteAsync((c, tx) => OrganiserMessages.SendAsync(c, tx, HttpContext, Event.Id, slug, Subject, Body, Filter, now, ct), ct);
         return Done(slug, "message");
     }
 
@@ -117,14 +117,11 @@ public sealed class EventMailPageModel(Db db, TimeProvider clock) : PageModel
     async Task<bool> LoadAsync(string slug, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        var id = await RemindersApi.EventIdAsync(c, slug, ct);
-        if (id is null) return false;
         // A draft has nobody to write to yet (its reminder rules can be set through the API).
-        var details = await EventQueries.FindAsync(db, slug, ct);
-        if (details is null) return false;
-        Details = details;
-        Rules = await ReminderRules.LoadAsync(c, null, id.Value, ct);
-        Progress = await MailProgress.LoadAsync(c, id.Value, ct);
+        if (await EventSpec.LoadAsync(c, null, slug, ct) is not { Status: not "draft" } e) return false;
+        Event = e;
+        Rules = await ReminderRules.LoadAsync(c, null, e.Id, ct);
+        Progress = await MailProgress.LoadAsync(c, e.Id, ct);
         return true;
     }
 

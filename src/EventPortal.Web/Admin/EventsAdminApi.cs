@@ -22,7 +22,7 @@ public static class EventsAdminApi
         var events = api.MapGroup("/events");
         events.MapGet("/", ListAsync);
         events.MapGet("/{slug}", async (string slug, Db db, Links links, HttpContext context, CancellationToken ct) =>
-            await LoadAsync(db, slug, ct) is { } e ? Results.Ok(ToJson(e, links.Event(context, e.Slug))) : Problems.Status(404, "error.eventNotFound"));
+            await EventSpec.LoadAsync(db, slug, ct) is { } e ? Results.Ok(ToJson(e, links.Event(context, e.Slug))) : Problems.Status(404, "error.eventNotFound"));
         events.MapPost("/", CreateAsync);
         events.MapPatch("/{slug}", UpdateAsync);
         events.MapPost("/{slug}/publish", (string slug, HttpContext context, Db db, Links links, TimeProvider clock, CancellationToken ct) =>
@@ -55,12 +55,12 @@ public static class EventsAdminApi
         var (root, refused) = await JsonBody.ReadAsync(context.Request, ct);
         if (refused is not null) return refused;
         var (spec, errors) = EventsAdminJson.Apply(root, new EventSpec { MeetingProvider = meetings.Value.Provider.ToString() }, isNew: true);
-        errors.AddRange(EventSpecRules.Check(spec, isNew: true).Where(e => errors.All(x => x.Field != e.Field)));
+        errors.AddRange(EventSpecRules.Check(spec, stored: null).Where(e => errors.All(x => x.Field != e.Field)));
         if (errors.Count > 0) return Problems.Validation(errors.DistinctBy(e => e.Field));
         var now = clock.GetUtcNow().UtcDateTime;
         var result = await EventChanges.CreateAsync(db, spec, now, Auditor(context, now, ct), ct);
         if (!result.Ok) return Refused(result);
-        var created = await LoadAsync(db, spec.Slug, ct);
+        var created = await EventSpec.LoadAsync(db, spec.Slug, ct);
         var location = $"/api/admin/events/{Uri.EscapeDataString(spec.Slug)}";
         return Results.Created(location, ToJson(created!, links.Event(context, spec.Slug)));
     }
@@ -69,15 +69,15 @@ public static class EventsAdminApi
     {
         var (root, refused) = await JsonBody.ReadAsync(context.Request, ct);
         if (refused is not null) return refused;
-        if (await LoadAsync(db, slug, ct) is not { } stored) return Problems.Status(404, "error.eventNotFound");
+        if (await EventSpec.LoadAsync(db, slug, ct) is not { } stored) return Problems.Status(404, "error.eventNotFound");
         if (stored.Status == "cancelled") return Problems.Status(409, "adminEvent.error.cancelled");
         var (spec, errors) = EventsAdminJson.Apply(root, stored, isNew: false);
-        errors.AddRange(EventSpecRules.Check(spec, isNew: false).Concat(EventSpecRules.CheckSeats(spec, stored)).Where(e => errors.All(x => x.Field != e.Field)));
+        errors.AddRange(EventSpecRules.Check(spec, stored).Where(e => errors.All(x => x.Field != e.Field)));
         if (errors.Count > 0) return Problems.Validation(errors.DistinctBy(e => e.Field));
         var now = clock.GetUtcNow().UtcDateTime;
         var result = await EventChanges.UpdateAsync(db, spec, now, Auditor(context, now, ct), ct);
         if (!result.Ok) return Refused(result);
-        return Results.Ok(ToJson((await LoadAsync(db, slug, ct))!, links.Event(context, slug)));
+        return Results.Ok(ToJson((await EventSpec.LoadAsync(db, slug, ct))!, links.Event(context, slug)));
     }
 
     static async Task<IResult> ActAsync(string slug, HttpContext context, Db db, Links links, TimeProvider clock,
@@ -86,7 +86,7 @@ public static class EventsAdminApi
         var now = clock.GetUtcNow().UtcDateTime;
         var result = await act(now, Auditor(context, now, ct));
         if (!result.Ok) return Refused(result);
-        return Results.Ok(ToJson((await LoadAsync(db, slug, ct))!, links.Event(context, slug)));
+        return Results.Ok(ToJson((await EventSpec.LoadAsync(db, slug, ct))!, links.Event(context, slug)));
     }
 
     /// <summary>404 unknown event, 409 for a taken slug or a state that forbids the change, else 422 naming the fields.</summary>
@@ -104,12 +104,6 @@ public static class EventsAdminApi
 
     static AuditWriter Auditor(HttpContext context, DateTime now, CancellationToken ct) =>
         (connection, tx, action, target, detail) => Audit.WriteAsync(connection, tx, context, action, target, detail, now, ct);
-
-    static async Task<EventSpec?> LoadAsync(Db db, string slug, CancellationToken ct)
-    {
-        await using var connection = await db.OpenAsync(ct);
-        return await EventSpec.LoadAsync(connection, null, slug, ct);
-    }
 
     /// <summary>The event as organisers see it: everything, including the meeting link.</summary>
     public static object ToJson(EventSpec e, string url) => new

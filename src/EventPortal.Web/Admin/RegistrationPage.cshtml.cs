@@ -1,5 +1,6 @@
 using Dapper;
 using EventPortal.Web.Data;
+using EventPortal.Web.Events;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
@@ -13,13 +14,13 @@ namespace EventPortal.Web.Admin;
 /// </summary>
 public sealed class RegistrationPageModel(Db db, TimeProvider clock) : PageModel
 {
-    public ConsoleEvent Event { get; private set; } = null!;
+    public EventSpec Event { get; private set; } = null!;
     public RegistrationRow Registration { get; private set; } = null!;
     /// <summary>"cancel" or "erase" while asking for confirmation.</summary>
     public string? Confirming { get; private set; }
     /// <summary>The text key of the notice after an action.</summary>
     public string? Notice { get; private set; }
-    public bool SeatFree => Event.Tickets.FirstOrDefault(t => t.Id == Registration.TicketTypeId)?.SeatsLeft is not 0;
+    public bool SeatFree => Event.TicketTypes.FirstOrDefault(t => t.Id == Registration.TicketTypeId)?.SeatsLeft is not 0;
 
     public bool NoticeIsWarning { get; private set; }
 
@@ -90,11 +91,11 @@ public sealed class RegistrationPageModel(Db db, TimeProvider clock) : PageModel
     {
         // Personal data: keep it out of caches.
         Response.Headers.CacheControl = "no-store";
-        var e = await ConsoleEvent.FindAsync(db, slug, ct);
+        var e = await EventSpec.LoadAsync(db, slug, ct);
         if (e is null) return false;
         await using var connection = await db.OpenAsync(ct);
         var r = await connection.QuerySingleOrDefaultAsync<RegistrationRow>(new CommandDefinition(
-            RegistrationList.One, new { eventId = e.Id, id }, cancellationToken: ct));
+            RegistrationListQueries.One, new { eventId = e.Id, id }, cancellationToken: ct));
         if (r is null) return false;
         (Event, Registration) = (e, r);
         return true;

@@ -1,4 +1,5 @@
 using EventPortal.Web.Data;
+using EventPortal.Web.Events;
 using EventPortal.Web.Shared;
 
 namespace EventPortal.Web.Admin;
@@ -19,7 +20,7 @@ public static class RegistrationsAdminApi
     /// <summary>A JSON array, written while the rows are read: no list of 100,000 objects in memory.</summary>
     static async Task<IResult> ListAsync(string slug, HttpContext http, Db db, CancellationToken ct)
     {
-        var e = await ConsoleEvent.FindAsync(db, slug, ct);
+        var e = await EventSpec.LoadAsync(db, slug, ct);
         if (e is null) return Problems.Status(StatusCodes.Status404NotFound, "error.eventNotFound");
         http.Response.Headers.CacheControl = "no-store";
         return TypedResults.Ok(RegistrationsExport.JsonRowsAsync(db, e, RegistrationFilter.From(http.Request.Query), ct));
@@ -27,7 +28,7 @@ public static class RegistrationsAdminApi
 
     static async Task<IResult> CsvAsync(string slug, HttpContext http, Db db, CancellationToken ct)
     {
-        var e = await ConsoleEvent.FindAsync(db, slug, ct);
+        var e = await EventSpec.LoadAsync(db, slug, ct);
         if (e is null) return Problems.Status(StatusCodes.Status404NotFound, "error.eventNotFound");
         await RegistrationsExport.WriteCsvAsync(http, db, e, RegistrationFilter.From(http.Request.Query), ct);
         return Results.Empty;

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Dapper;
 using EventPortal.Web.Data;
+using EventPortal.Web.Events;
 using EventPortal.Web.Localization;
 using Microsoft.Net.Http.Headers;
 
@@ -19,7 +20,7 @@ public static class RegistrationsExport
 {
     const int FlushEveryRows = 500;
 
-    public static async Task WriteCsvAsync(HttpContext http, Db db, ConsoleEvent e, RegistrationFilter filter, CancellationToken ct)
+    public static async Task WriteCsvAsync(HttpContext http, Db db, EventSpec e, RegistrationFilter filter, CancellationToken ct)
     {
         var language = Text.Current;
         var now = DateTime.UtcNow;
@@ -41,7 +42,7 @@ public static class RegistrationsExport
             var line = new StringBuilder(1024);
             Csv.AppendRow(line, Header(e, language));
             await writer.WriteAsync(line, ct);
-            await foreach (var r in connection.QueryUnbufferedAsync<RegistrationRow>(RegistrationList.All, filter.Parameters(e.Id)).WithCancellation(ct))
+            await foreach (var r in connection.QueryUnbufferedAsync<RegistrationRow>(RegistrationListQueries.All, filter.Parameters(e.Id)).WithCancellation(ct))
             {
                 line.Clear();
                 Csv.AppendRow(line, Cells(r, e, language));
@@ -58,9 +59,9 @@ public static class RegistrationsExport
         }
     }
 
-    static string Attachment(ConsoleEvent e, DateTime now)
+    static string Attachment(EventSpec e, DateTime now)
     {
-        var date = EventPortal.Web.Events.EventTime.Local(now, e.TimeZone).ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture);
+        var date = EventTime.Local(now, e.TimeZone).ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture);
         var ascii = string.Concat(e.Slug.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_'));
         return new ContentDispositionHeaderValue("attachment")
         {
@@ -69,7 +70,7 @@ public static class RegistrationsExport
         }.ToString();
     }
 
-    static IEnumerable<string> Header(ConsoleEvent e, string language) =>
+    static IEnumerable<string> Header(EventSpec e, string language) =>
         Columns.Select(key => Text.Get(key, language)).Concat(e.Questions.Select(q => q.Label(language)));
 
     /// <summary>The header keys, in the order <see cref="Cells"/> yields the values.</summary>
@@ -82,10 +83,10 @@ public static class RegistrationsExport
         "adminRegistrations.colPromotedAt", "adminRegistrations.colCancelledAt", "adminRegistrations.colLanguage",
     ];
 
-    static IEnumerable<string> Cells(RegistrationRow r, ConsoleEvent e, string language)
+    static IEnumerable<string> Cells(RegistrationRow r, EventSpec e, string language)
     {
         yield return r.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        yield return e.Local(r.CreatedAt);
+        yield return EventTime.Stamp(r.CreatedAt, e.TimeZone);
         yield return Text.Get("status." + r.Status, language);
         yield return e.TicketName(r.TicketTypeId, language);
         yield return r.FamilyName;
@@ -97,9 +98,9 @@ public static class RegistrationsExport
         yield return r.Accessibility;
         yield return r.Questions;
         yield return Text.Get(AttendanceKey(r.Attended), language);
-        yield return e.Local(r.ConsentAt);
-        yield return e.Local(r.PromotedAt);
-        yield return e.Local(r.CancelledAt);
+        yield return EventTime.Stamp(r.ConsentAt, e.TimeZone);
+        yield return EventTime.Stamp(r.PromotedAt, e.TimeZone);
+        yield return EventTime.Stamp(r.CancelledAt, e.TimeZone);
         yield return r.Language;
         if (e.Questions.Count == 0) yield break;
         var answers = ParseAnswers(r.Answers);
@@ -129,10 +130,10 @@ public static class RegistrationsExport
     }
 
     /// <summary>The same rows for the JSON API, streamed as they are read.</summary>
-    public static async IAsyncEnumerable<object> JsonRowsAsync(Db db, ConsoleEvent e, RegistrationFilter filter, [EnumeratorCancellation] CancellationToken ct)
+    public static async IAsyncEnumerable<object> JsonRowsAsync(Db db, EventSpec e, RegistrationFilter filter, [EnumeratorCancellation] CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        await foreach (var r in connection.QueryUnbufferedAsync<RegistrationRow>(RegistrationList.All, filter.Parameters(e.Id)).WithCancellation(ct))
+        await foreach (var r in connection.QueryUnbufferedAsync<RegistrationRow>(RegistrationListQueries.All, filter.Parameters(e.Id)).WithCancellation(ct))
             yield return new
             {
                 r.Id, r.Status, ticket = r.TicketCode, r.FamilyName, r.GivenName, r.Reading, r.Email, r.Organization,

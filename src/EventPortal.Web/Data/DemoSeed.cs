@@ -17,7 +17,7 @@ public static class DemoSeed
         return await db.WriteAsync(async (connection, tx) =>
         {
             if (!await AppState.ClaimAsync(connection, tx, "demo_seeded", demo.Slug, ct)) return false;
-            await demo.InsertAsync(connection, tx, nowUtc, ct);
+            await demo.InsertAsync(connection, tx, nowUtc, reminders: null, ct);
             return true;
         }, ct);
     }
@@ -35,11 +35,11 @@ public static class DemoSeed
         }
     }
 
-    public static NewEvent Build(DateTime nowUtc)
+    public static EventSpec Build(DateTime nowUtc)
     {
         var start = NextSessionStart(nowUtc);
         var year = start.Year;
-        return new NewEvent
+        return new EventSpec
         {
             Slug = $"mentoring-report-{year}",
             Title = $"NPOメンタリングプログラム {year - 1}年度 成果報告会",
@@ -93,7 +93,7 @@ public static class DemoSeed
     }
 
     /// <summary>The audience of a municipal briefing; organisers edit them per event.</summary>
-    public static readonly IReadOnlyList<NewCategory> StandardCategories =
+    public static readonly IReadOnlyList<CategorySpec> StandardCategories =
     [
         new("municipal", "自治体職員", "Municipal staff"),
         new("intermediary", "中間支援組織の職員・スタッフ", "Intermediary support organisation"),

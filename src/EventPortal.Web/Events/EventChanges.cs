@@ -64,21 +64,7 @@ public static class EventChanges
             {
                 if (await c.ExecuteScalarAsync<int>(new CommandDefinition("SELECT COUNT(*) FROM events WHERE slug = @Slug", new { spec.Slug }, tx, cancellationToken: ct)) > 0)
                     return ChangeResult.Refused("slug", "adminEvent.error.slugTaken");
-                var id = await new NewEvent
-                {
-                    Slug = spec.Slug, Title = spec.Title, Summary = spec.Summary, Description = spec.Description,
-                    StartsAt = spec.StartsAt, EndsAt = spec.EndsAt, TimeZone = spec.TimeZone, DoorsOpenMinutes = spec.DoorsOpenMinutes,
-                    Language = spec.Language, Status = "draft", Venue = spec.Venue, OrganizerName = spec.OrganizerName,
-                    OrganizerEmail = spec.OrganizerEmail, Contact = spec.Contact, ConsentPurpose = spec.ConsentPurpose,
-                    Programme = spec.Programme, Speakers = spec.Speakers,
-                    TicketTypes = spec.TicketTypes.Select(t => new NewTicketType(t.Code, t.NameJa, t.NameEn, t.Capacity, t.Waitlist, t.SalesStart, t.SalesEnd, t.Kind)).ToList(),
-                    Categories = spec.Categories.Select(x => new NewCategory(x.Code, x.NameJa, x.NameEn)).ToList(),
-                    Reminders = reminders,
-                }.InsertAsync(c, tx, now, ct);
-                await c.ExecuteAsync(new CommandDefinition(
-                    "UPDATE events SET meeting_provider = @MeetingProvider, meeting_url = @MeetingUrl WHERE id = @id",
-                    new { spec.MeetingProvider, MeetingUrl = Blank(spec.MeetingUrl), id }, tx, cancellationToken: ct));
-                await InsertQuestionsAsync(c, tx, id, spec.Questions, ct);
+                await (spec with { Status = "draft" }).InsertAsync(c, tx, now, reminders, ct);
                 await audit(c, tx, action, spec.Slug, detail ?? $"draft \"{spec.Title}\"");
                 return new ChangeResult([], Slug: spec.Slug);
             }, ct);
@@ -129,11 +115,9 @@ public static class EventChanges
                     SpeakersJson = JsonSerializer.Serialize(spec.Speakers, Json.Options),
                 }, tx, cancellationToken: ct));
                 await c.ExecuteAsync(new CommandDefinition("DELETE FROM event_categories WHERE event_id = @Id", new { before.Id }, tx, cancellationToken: ct));
-                await c.ExecuteAsync(new CommandDefinition("""
-                    INSERT INTO event_categories (event_id, code, name_ja, name_en, position) VALUES (@EventId, @Code, @NameJa, @NameEn, @Position)
-                    """, spec.Categories.Select((x, i) => new { EventId = before.Id, x.Code, x.NameJa, x.NameEn, Position = i }), tx, cancellationToken: ct));
+                await EventSpec.InsertCategoriesAsync(c, tx, before.Id, spec.Categories, ct);
                 await c.ExecuteAsync(new CommandDefinition("DELETE FROM event_questions WHERE event_id = @Id", new { before.Id }, tx, cancellationToken: ct));
-                await InsertQuestionsAsync(c, tx, before.Id, spec.Questions, ct);
+                await EventSpec.InsertQuestionsAsync(c, tx, before.Id, spec.Questions, ct);
 
                 var changed = spec.ChangedFrom(before);
                 var mailed = promoted.Count;
@@ -294,12 +278,6 @@ public static class EventChanges
             if (await OutboxRows.EnqueueAsync(c, tx, OutboxRows.Kinds.EventUpdated, $"update:{registration}:{sequence}", eventId, registration, now, ct)) queued++;
         return queued;
     }
-
-    static Task InsertQuestionsAsync(DbConnection c, DbTransaction tx, long eventId, IReadOnlyList<QuestionSpec> questions, CancellationToken ct) =>
-        c.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO event_questions (event_id, code, label_ja, label_en, required, position)
-            VALUES (@EventId, @Code, @LabelJa, @LabelEn, @Required, @Position)
-            """, questions.Select((q, i) => new { EventId = eventId, q.Code, q.LabelJa, q.LabelEn, q.Required, Position = i }), tx, cancellationToken: ct));
 
     sealed record IdStatus(long Id, string Status);
 

@@ -2,6 +2,10 @@ using System.Text.Json;
 
 namespace EventPortal.Web.Events;
 
+// The public's model of an event: what the event page, the home page, the events API, the
+// registration rules, mail and calendars read (EventQueries), with no secret in it. Organisers
+// edit and read an EventSpec instead.
+
 /// <summary>A row of <c>events</c>, without the secrets (meeting and recording URLs).</summary>
 public sealed class EventRecord
 {
@@ -20,8 +24,8 @@ public sealed class EventRecord
     public string OrganizerName { get; init; } = "";
     public string OrganizerEmail { get; init; } = "";
     public string Contact { get; init; } = "";
-    public string Programme { get; init; } = "[]";
-    public string Speakers { get; init; } = "[]";
+    public IReadOnlyList<ProgrammeItem> Programme { get; init; } = [];
+    public IReadOnlyList<Speaker> Speakers { get; init; } = [];
     public string ConsentPurpose { get; init; } = "";
     public int Sequence { get; init; }
     /// <summary>When the personal join link starts to work, if earlier than doors-open.</summary>
@@ -31,9 +35,6 @@ public sealed class EventRecord
     /// <summary>Whether a recording is set (its URL is a secret), and until when it may be watched.</summary>
     public bool HasRecording { get; init; }
     public DateTime? RecordingAvailableUntil { get; init; }
-
-    public IReadOnlyList<ProgrammeItem> ProgrammeItems => JsonSerializer.Deserialize<List<ProgrammeItem>>(Programme, Json.Options) ?? [];
-    public IReadOnlyList<Speaker> SpeakerList => JsonSerializer.Deserialize<List<Speaker>>(Speakers, Json.Options) ?? [];
 }
 
 public sealed record ProgrammeItem(string Title, string? Time = null, string? Detail = null);
@@ -71,9 +72,6 @@ public sealed class TicketTypeRecord
 public sealed class CategoryRecord
 {
     public string Code { get; init; } = "";
-    /// <summary>'live' (may join the meeting) or 'recording' (gets the recording only).</summary>
-    public string Kind { get; init; } = "live";
-    public bool IsLive => Kind == "live";
     public string NameJa { get; init; } = "";
     public string NameEn { get; init; } = "";
     public string Name(string language) => language == "en" && NameEn.Length > 0 ? NameEn : NameJa;

@@ -1,6 +1,8 @@
 using System.Data.Common;
 using System.Text.Json;
 using Dapper;
+using EventPortal.Web.Data;
+using EventPortal.Web.Reminders;
 
 namespace EventPortal.Web.Events;
 
@@ -12,17 +14,27 @@ public sealed record TicketSpec(string Code, string NameJa, string NameEn, int? 
     public int Taken { get; init; }
     public int Waitlisted { get; init; }
     public long Id { get; init; }
+
+    public int? SeatsLeft => Capacity is { } c ? Math.Max(0, c - Taken) : null;
+    public string Name(string language) => language == "en" && NameEn.Length > 0 ? NameEn : NameJa;
 }
 
-public sealed record CategorySpec(string Code, string NameJa, string NameEn, string Field = "");
+public sealed record CategorySpec(string Code, string NameJa, string NameEn, string Field = "")
+{
+    public string Name(string language) => language == "en" && NameEn.Length > 0 ? NameEn : NameJa;
+}
 
-public sealed record QuestionSpec(string Code, string LabelJa, string LabelEn, bool Required, string Field = "");
+public sealed record QuestionSpec(string Code, string LabelJa, string LabelEn, bool Required, string Field = "")
+{
+    public string Label(string language) => language == "en" && LabelEn.Length > 0 ? LabelEn : LabelJa;
+}
 
 /// <summary>
-/// Everything an organiser can set on an event, as the console and the admin API edit it:
-/// the event row (with the meeting link, which only organisers see), its ticket types,
-/// attendee categories and custom questions. <see cref="EventChanges"/> applies one to the
-/// database; <see cref="EventSpecRules"/> checks one.
+/// The organisers' model of an event: everything they can set, as the console, the admin API
+/// and the registration lists read it: the event row (with the meeting link, which only
+/// organisers see), its ticket types with their seats, attendee categories and custom questions.
+/// <see cref="EventChanges"/> applies one to the database; <see cref="EventSpecRules"/> checks
+/// one. The public sees <see cref="EventRecord"/> instead, which has no secrets.
 /// </summary>
 public sealed record EventSpec
 {
@@ -53,6 +65,13 @@ public sealed record EventSpec
     public IReadOnlyList<TicketSpec> TicketTypes { get; init; } = [];
     public IReadOnlyList<CategorySpec> Categories { get; init; } = [];
     public IReadOnlyList<QuestionSpec> Questions { get; init; } = [];
+
+    public string TicketName(long ticketTypeId, string language) =>
+        TicketTypes.FirstOrDefault(t => t.Id == ticketTypeId)?.Name(language) ?? "";
+
+    /// <summary>A stored category code the event no longer has shows as the code.</summary>
+    public string CategoryName(string? code, string language) =>
+        code is null ? "" : Categories.FirstOrDefault(c => c.Code == code)?.Name(language) ?? code;
 
     /// <summary>The time or the place changed: registrants must be told and their invites replaced.</summary>
     public bool MovesFrom(EventSpec before) =>
@@ -110,6 +129,12 @@ public sealed record EventSpec
         FROM ticket_types t WHERE t.event_id = @id ORDER BY t.position, t.id
         """;
 
+    public static async Task<EventSpec?> LoadAsync(Db db, string slug, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return await LoadAsync(connection, null, slug, ct);
+    }
+
     /// <summary>Any event (drafts too) with everything organisers may see; null when the slug is unknown.</summary>
     public static async Task<EventSpec?> LoadAsync(DbConnection connection, DbTransaction? tx, string slug, CancellationToken ct)
     {
@@ -130,7 +155,62 @@ public sealed record EventSpec
             Questions = questions.Select(q => new QuestionSpec(q.Code, q.LabelJa, q.LabelEn, q.Required)).ToList(),
         };
     }
+    const string InsertEvent = """
+        INSERT INTO events (slug, title, summary, description, starts_at, ends_at, time_zone, doors_open_minutes, language, status,
+            venue, organizer_name, organizer_email, contact, programme, speakers, consent_purpose, meeting_provider, meeting_url,
+            created_at, updated_at)
+        VALUES (@Slug, @Title, @Summary, @Description, @StartsAt, @EndsAt, @TimeZone, @DoorsOpenMinutes, @Language, @Status,
+            @Venue, @OrganizerName, @OrganizerEmail, @Contact, @ProgrammeJson, @SpeakersJson, @ConsentPurpose, @MeetingProvider, @MeetingUrl,
+            @Now, @Now)
+        RETURNING id
+        """;
 
+    const string InsertTicket = """
+        INSERT INTO ticket_types (event_id, code, kind, name_ja, name_en, capacity, waitlist, sales_start, sales_end, position)
+        VALUES (@EventId, @Code, @Kind, @NameJa, @NameEn, @Capacity, @Waitlist, @SalesStart, @SalesEnd, @Position)
+        """;
+
+    /// <summary>
+    /// Inserts the event as it is (its status included) with its ticket types, categories, questions and
+    /// reminder rules (null: the defaults), inside the caller's transaction; returns its id. The slug must be free.
+    /// </summary>
+    public async Task<long> InsertAsync(DbConnection c, DbTransaction tx, DateTime now, IReadOnlyList<ReminderRule>? reminders, CancellationToken ct)
+    {
+        var id = await c.ExecuteScalarAsync<long>(new CommandDefinition(InsertEvent, new
+        {
+            Slug, Title, Summary, Description, StartsAt, EndsAt, TimeZone, DoorsOpenMinutes, Language, Status,
+            Venue, OrganizerName, OrganizerEmail, Contact, ConsentPurpose, MeetingProvider, Now = now,
+            MeetingUrl = string.IsNullOrWhiteSpace(MeetingUrl) ? null : MeetingUrl,
+            ProgrammeJson = Json(Programme), SpeakersJson = Json(Speakers),
+        }, tx, cancellationToken: ct));
+        await c.ExecuteAsync(new CommandDefinition(InsertTicket, TicketTypes.Select((t, i) => new
+        {
+            EventId = id, t.Code, t.Kind, t.NameJa, t.NameEn, t.Capacity, t.Waitlist, t.SalesStart, t.SalesEnd, Position = i,
+        }), tx, cancellationToken: ct));
+        await InsertCategoriesAsync(c, tx, id, Categories, ct);
+        await InsertQuestionsAsync(c, tx, id, Questions, ct);
+        await c.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO reminder_rules (event_id, offset_minutes, audience) VALUES (@EventId, @OffsetMinutes, @Audience)",
+            (reminders ?? ReminderRules.Defaults(StartsAt, TimeZone)).Distinct()
+                .Select(r => new { EventId = id, r.OffsetMinutes, r.Audience }), tx, cancellationToken: ct));
+        return id;
+    }
+
+    /// <summary>An event's categories, in order (a change replaces the whole list).</summary>
+    public static Task InsertCategoriesAsync(DbConnection c, DbTransaction tx, long eventId, IReadOnlyList<CategorySpec> categories,
+        CancellationToken ct) =>
+        c.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO event_categories (event_id, code, name_ja, name_en, position) VALUES (@EventId, @Code, @NameJa, @NameEn, @Position)
+            """, categories.Select((x, i) => new { EventId = eventId, x.Code, x.NameJa, x.NameEn, Position = i }), tx, cancellationToken: ct));
+
+    /// <summary>An event's custom questions, in order (a change replaces the whole list).</summary>
+    public static Task InsertQuestionsAsync(DbConnection c, DbTransaction tx, long eventId, IReadOnlyList<QuestionSpec> questions,
+        CancellationToken ct) =>
+        c.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO event_questions (event_id, code, label_ja, label_en, required, position)
+            VALUES (@EventId, @Code, @LabelJa, @LabelEn, @Required, @Position)
+            """, questions.Select((q, i) => new { EventId = eventId, q.Code, q.LabelJa, q.LabelEn, q.Required, Position = i }),
+            tx, cancellationToken: ct));
 
     sealed class TicketRow
     {

@@ -33,10 +33,14 @@ public static partial class EventSpecRules
     public static bool IsHttpsUrl(string url) =>
         url.Length <= 2000 && !url.Any(char.IsWhiteSpace) && Uri.TryCreate(url, UriKind.Absolute, out var u) && u.Scheme == Uri.UriSchemeHttps && u.Host.Length > 0;
 
-    public static List<FieldError> Check(EventSpec s, bool isNew)
+    /// <summary>
+    /// Everything wrong with <paramref name="s"/>, to be stored over <paramref name="stored"/> (null: a new event).
+    /// The console and the admin API both call this, after the problems their readers found.
+    /// </summary>
+    public static List<FieldError> Check(EventSpec s, EventSpec? stored)
     {
         var errors = new List<FieldError>();
-        if (isNew)
+        if (stored is null)
         {
             if (s.Slug.Length == 0) errors.Add(new("slug", "error.required"));
             else if (!IsSlug(s.Slug)) errors.Add(new("slug", "adminEvent.error.slug", SlugMax));
@@ -100,6 +104,7 @@ public static partial class EventSpecRules
             Line(errors, f + "time", p.Time, 20);
             Block(errors, f + "detail", p.Detail, BlockMax);
         }
+        if (stored is not null) errors.AddRange(CheckSeats(s, stored));
         return errors;
     }
 
@@ -107,7 +112,7 @@ public static partial class EventSpecRules
     /// Capacities below the seats already taken, against a copy read before the change (so that
     /// every problem shows at once); <see cref="EventChanges.UpdateAsync"/> checks again atomically.
     /// </summary>
-    public static IEnumerable<FieldError> CheckSeats(EventSpec s, EventSpec stored)
+    static IEnumerable<FieldError> CheckSeats(EventSpec s, EventSpec stored)
     {
         for (var i = 0; i < s.TicketTypes.Count; i++)
         {

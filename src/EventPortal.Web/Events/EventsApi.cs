@@ -31,7 +31,7 @@ public static class EventsApi
                 e.Slug, e.Title, e.Summary, e.Description, startsAt = Utc(e.StartsAt), endsAt = Utc(e.EndsAt), e.TimeZone,
                 e.DoorsOpenMinutes, e.Status, e.Venue, url = links.Event(context, e.Slug),
                 organizer = new { name = e.OrganizerName, contact = e.Contact },
-                programme = e.ProgrammeItems, speakers = e.SpeakerList,
+                programme = e.Programme, speakers = e.Speakers,
                 ticketTypes = details.Tickets.Select(t => new
                 {
                     t.Code, name = t.Name(language), names = new { ja = t.NameJa, en = t.NameEn },

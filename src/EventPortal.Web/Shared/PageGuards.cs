@@ -14,8 +14,9 @@ namespace EventPortal.Web.Shared;
 /// on a model that was never loaded. Such a request now gets 404 for a named handler the page
 /// does not have, 405 otherwise.</item>
 /// <item>a form field name with an unclosed bracket (<c>a[b</c>): MVC's jQuery-style form value
-/// provider throws on it while binding. Nothing here uses jQuery's <c>a[b][c]</c> names (every
-/// form is read by name from <c>Request.Form</c>), so that provider is removed.</item>
+/// provider throws on it while binding. Nothing here uses jQuery's <c>a[b][c]</c> names (forms are
+/// read by name from <c>Request.Form</c>, or bound from MVC's own names like <c>Form.TicketTypes[0].Code</c>,
+/// which the standard form value provider reads), so that provider is removed.</item>
 /// </list>
 /// </summary>
 public static class PageGuards

@@ -28,13 +28,13 @@ public sealed class EventConsoleTests : IAsyncLifetime
     /// <summary>A new event as the console's form sends it: 2030-03-06 12:00–13:00 Tokyo, one live ticket.</summary>
     internal static Dictionary<string, string> NewEventForm(string slug) => new()
     {
-        ["title"] = "コンソールで作った説明会", ["slug"] = slug, ["summary"] = "概要です。", ["description"] = "## 内容\n\n- 一つ目",
-        ["date"] = "2030-03-06", ["startTime"] = "12:00", ["endTime"] = "13:00", ["timeZone"] = "Asia/Tokyo", ["doorsOpenMinutes"] = "5",
-        ["venue"] = "オンライン(Zoom)", ["organizerName"] = "事務局", ["organizerEmail"] = "office@example.jp",
-        ["t0-code"] = "live", ["t0-name"] = "ライブ参加", ["t0-nameEn"] = "Live", ["t0-capacity"] = "100", ["t0-waitlist"] = "yes", ["t0-kind"] = "live",
-        ["t1-code"] = "recording", ["t1-name"] = "録画視聴", ["t1-kind"] = "recording",
-        ["c0-code"] = "municipal", ["c0-name"] = "自治体職員", ["c0-nameEn"] = "Municipal staff",
-        ["rows-t"] = "3", ["rows-c"] = "2", ["rows-q"] = "2", ["rows-s"] = "2", ["rows-p"] = "2",
+        ["Form.Title"] = "コンソールで作った説明会", ["Form.Slug"] = slug, ["Form.Summary"] = "概要です。", ["Form.Description"] = "## 内容\n\n- 一つ目",
+        ["Form.Date"] = "2030-03-06", ["Form.StartTime"] = "12:00", ["Form.EndTime"] = "13:00", ["Form.TimeZone"] = "Asia/Tokyo", ["Form.DoorsOpenMinutes"] = "5",
+        ["Form.Venue"] = "オンライン(Zoom)", ["Form.OrganizerName"] = "事務局", ["Form.OrganizerEmail"] = "office@example.jp",
+        ["Form.TicketTypes[0].Code"] = "live", ["Form.TicketTypes[0].Name"] = "ライブ参加", ["Form.TicketTypes[0].NameEn"] = "Live",
+        ["Form.TicketTypes[0].Capacity"] = "100", ["Form.TicketTypes[0].Waitlist"] = "true", ["Form.TicketTypes[0].Kind"] = "live",
+        ["Form.TicketTypes[1].Code"] = "recording", ["Form.TicketTypes[1].Name"] = "録画視聴", ["Form.TicketTypes[1].Kind"] = "recording",
+        ["Form.Categories[0].Code"] = "municipal", ["Form.Categories[0].Name"] = "自治体職員", ["Form.Categories[0].NameEn"] = "Municipal staff",
     };
 
     /// <summary>Opens the edit page, reads every field of the event form as a browser would send it, changes some, and saves.</summary>
@@ -98,17 +98,17 @@ public sealed class EventConsoleTests : IAsyncLifetime
     public async Task A_bad_form_keeps_what_was_typed_and_names_each_field()
     {
         var fields = NewEventForm("Bad Slug!");
-        fields["title"] = "";
-        fields["endTime"] = "11:00";
-        fields["t0-capacity"] = "-3";
-        fields["organizerEmail"] = "not-an-address";
+        fields["Form.Title"] = "";
+        fields["Form.EndTime"] = "11:00";
+        fields["Form.TicketTypes[0].Capacity"] = "-3";
+        fields["Form.OrganizerEmail"] = "not-an-address";
 
         var response = await _browser.SubmitAsync("/admin/events/new", "/admin/events/new/save", fields);
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
         var html = await response.Content.ReadAsStringAsync();
         Assert.Contains("class=\"error-summary\"", html);
-        foreach (var field in new[] { "slug", "title", "endTime", "t0-capacity", "organizerEmail" })
+        foreach (var field in new[] { "slug", "title", "endTime", "ticketTypes[0].capacity", "organizerEmail" })
         {
             Assert.Contains($"href=\"#f-{field}\"", html);
             Assert.Contains($"id=\"e-{field}\"", html);
@@ -121,7 +121,7 @@ public sealed class EventConsoleTests : IAsyncLifetime
     public async Task The_preview_renders_the_Markdown_safely_and_stores_nothing()
     {
         var fields = NewEventForm("previewed");
-        fields["description"] = "**太字**\n\n<script>alert(1)</script>";
+        fields["Form.Description"] = "**太字**\n\n<script>alert(1)</script>";
 
         var response = await _browser.SubmitAsync("/admin/events/new", "/admin/events/new/preview", fields);
 
@@ -143,9 +143,9 @@ public sealed class EventConsoleTests : IAsyncLifetime
 
         var saved = await EditAsync(_browser, slug, f =>
         {
-            f["title"] = "新しいタイトル";
-            f["description"] = "説明を書き直しました。";
-            f["doorsOpenMinutes"] = "10";
+            f["Form.Title"] = "新しいタイトル";
+            f["Form.Description"] = "説明を書き直しました。";
+            f["Form.DoorsOpenMinutes"] = "10";
         });
 
         Assert.Equal(HttpStatusCode.SeeOther, saved.StatusCode);
@@ -165,14 +165,14 @@ public sealed class EventConsoleTests : IAsyncLifetime
         await client.RegisteredAsync(slug, "waiting2@example.jp");
         await client.RegisteredAsync(slug, "waiting3@example.jp");
 
-        Assert.Equal(HttpStatusCode.SeeOther, (await EditAsync(_browser, slug, f => f["t0-capacity"] = "2")).StatusCode);
+        Assert.Equal(HttpStatusCode.SeeOther, (await EditAsync(_browser, slug, f => f["Form.TicketTypes[0].Capacity"] = "2")).StatusCode);
 
         Assert.Equal(["confirmed", "confirmed", "waitlisted", "waitlisted"], await StatusesAsync(slug));
         Assert.Equal(2, await _app.QueryOneAsync<int>("SELECT taken FROM ticket_types WHERE code = 'live'"));
         Assert.Equal(1, await _app.QueryOneAsync<int>(
             "SELECT COUNT(*) FROM outbox WHERE kind = 'mail.registration_promoted' AND dedupe_key = 'promoted:' || (SELECT id FROM registrations WHERE email_normalized = 'waiting1@example.jp')"));
 
-        Assert.Equal(HttpStatusCode.SeeOther, (await EditAsync(_browser, slug, f => f["t0-capacity"] = "")).StatusCode);
+        Assert.Equal(HttpStatusCode.SeeOther, (await EditAsync(_browser, slug, f => f["Form.TicketTypes[0].Capacity"] = "")).StatusCode);
 
         Assert.Equal(["confirmed", "confirmed", "confirmed", "confirmed"], await StatusesAsync(slug));
         Assert.Null(await _app.QueryOneAsync<int?>("SELECT capacity FROM ticket_types WHERE code = 'live'"));
@@ -186,11 +186,11 @@ public sealed class EventConsoleTests : IAsyncLifetime
         using var client = _app.Client();
         for (var i = 0; i < 3; i++) await client.RegisteredAsync(slug, $"taken{i}@example.jp");
 
-        var response = await EditAsync(_browser, slug, f => { f["t0-capacity"] = "2"; f["title"] = "変わらないはず"; });
+        var response = await EditAsync(_browser, slug, f => { f["Form.TicketTypes[0].Capacity"] = "2"; f["Form.Title"] = "変わらないはず"; });
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
         var html = await response.Content.ReadAsStringAsync();
-        Assert.Contains("id=\"e-t0-capacity\"", html);
+        Assert.Contains("id=\"e-ticketTypes[0].capacity\"", html);
         Assert.Contains("すでに 3 席が埋まっている", html);
         Assert.Equal(5, await _app.QueryOneAsync<int>("SELECT capacity FROM ticket_types WHERE code = 'live'"));
         Assert.NotEqual("変わらないはず", await _app.QueryOneAsync<string>("SELECT title FROM events WHERE slug = @slug", new { slug }));
@@ -200,7 +200,8 @@ public sealed class EventConsoleTests : IAsyncLifetime
     public async Task Duplicating_makes_a_draft_copy_without_registrations()
     {
         var slug = await _app.CreateEventAsync(liveSeats: 10);
-        await EditAsync(_browser, slug, f => { f["q0-code"] = "motive"; f["q0-label"] = "参加の動機"; f["s0-name"] = "山田 太郎"; f["s0-affiliation"] = "テスト大学"; });
+        await EditAsync(_browser, slug, f => { f["Form.Questions[0].Code"] = "motive"; f["Form.Questions[0].Label"] = "参加の動機";
+            f["Form.Speakers[0].Name"] = "山田 太郎"; f["Form.Speakers[0].Affiliation"] = "テスト大学"; });
         using var client = _app.Client();
         await client.RegisteredAsync(slug, "original@example.jp");
 
@@ -225,8 +226,8 @@ public sealed class EventConsoleTests : IAsyncLifetime
         var slug = await _app.CreateEventAsync();
         var saved = await EditAsync(_browser, slug, f =>
         {
-            f["q0-code"] = "motivation"; f["q0-label"] = "参加の動機"; f["q0-labelEn"] = "Why are you coming?"; f["q0-required"] = "yes";
-            f["q1-code"] = "role"; f["q1-label"] = "役職";
+            f["Form.Questions[0].Code"] = "motivation"; f["Form.Questions[0].Label"] = "参加の動機"; f["Form.Questions[0].Required"] = "true";
+            f["Form.Questions[0].LabelEn"] = "Why are you coming?"; f["Form.Questions[1].Code"] = "role"; f["Form.Questions[1].Label"] = "役職";
         });
         Assert.Equal(HttpStatusCode.SeeOther, saved.StatusCode);
 

@@ -100,7 +100,7 @@ public sealed class PortalApp : IAsyncDisposable
     {
         slug ??= "ev-" + Guid.NewGuid().ToString("N")[..10];
         var start = startsAt ?? DateTime.UtcNow.AddDays(30);
-        await new NewEvent
+        var spec = new EventSpec
         {
             Slug = slug,
             Title = title ?? "テスト説明会 " + slug,
@@ -118,7 +118,8 @@ public sealed class PortalApp : IAsyncDisposable
                 new("recording", "録画視聴", "Recording", null, false, Kind: "recording"),
             ],
             Categories = DemoSeed.StandardCategories,
-        }.CreateAsync(Db, DateTime.UtcNow, CancellationToken.None);
+        };
+        await Db.WriteAsync((connection, tx) => spec.InsertAsync(connection, tx, DateTime.UtcNow, reminders: null, CancellationToken.None), CancellationToken.None);
         return slug;
     }
 

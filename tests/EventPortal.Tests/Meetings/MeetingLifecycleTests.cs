@@ -89,23 +89,23 @@ public sealed class MeetingLifecycleTests
 
         // EventPortal:Meetings:Provider is Zoom here: the new-event form starts with it.
         var blank = await Admin.EventConsoleTests.FormFieldsAsync(browser, "/admin/events/new");
-        Assert.Equal("Zoom", blank["meetingProvider"]);
+        Assert.Equal("Zoom", blank["Form.MeetingProvider"]);
 
         var form = Admin.EventConsoleTests.NewEventForm("switched");
-        form["meetingProvider"] = "Manual";
-        form["meetingUrl"] = "https://meet.example.jp/abc";
+        form["Form.MeetingProvider"] = "Manual";
+        form["Form.MeetingUrl"] = "https://meet.example.jp/abc";
         Assert.Equal(HttpStatusCode.SeeOther, (await browser.SubmitAsync("/admin/events/new", "/admin/events/new/save", form)).StatusCode);
         Assert.Equal(HttpStatusCode.SeeOther, (await browser.SubmitAsync("/admin/events/switched/edit", "/admin/events/switched/publish", new Dictionary<string, string>())).StatusCode);
         Assert.Empty(await app.MeetingRowsAsync()); // Manual: nothing to make
 
-        var saved = await Admin.EventConsoleTests.EditAsync(browser, "switched", f => f["meetingProvider"] = "Zoom");
+        var saved = await Admin.EventConsoleTests.EditAsync(browser, "switched", f => f["Form.MeetingProvider"] = "Zoom");
         Assert.Equal(HttpStatusCode.SeeOther, saved.StatusCode);
         await app.SettledAsync();
         var meeting = Assert.Single(zoom.Meetings);
         Assert.Equal(meeting.JoinUrl, await app.QueryOneAsync<string>("SELECT meeting_url FROM events WHERE slug = 'switched'"));
 
         // Teams would not know Zoom's meeting: refused with the field named, nothing changed.
-        var refused = await Admin.EventConsoleTests.EditAsync(browser, "switched", f => f["meetingProvider"] = "Teams");
+        var refused = await Admin.EventConsoleTests.EditAsync(browser, "switched", f => f["Form.MeetingProvider"] = "Teams");
         Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
         var page = await refused.Content.ReadAsStringAsync();
         Assert.Contains("id=\"e-meetingProvider\"", page);
