@@ -65,7 +65,7 @@ public sealed class EventEditPageModel(Db db, TimeProvider clock, Microsoft.Exte
     {
         if (!await LoadAsync(slug, ct)) return NotFound();
         Form = EventEditForm.FromSpec(Existing!);
-        ConfirmingCancel = Existing!.Status != "cancelled";
+        ConfirmingCancel = Existing!.Status != EventStatus.Cancelled;
         return Page();
     }
 

@@ -118,7 +118,7 @@ public sealed class EventMailPageModel(Db db, TimeProvider clock) : PageModel
     {
         await using var c = await db.OpenAsync(ct);
         // A draft has nobody to write to yet (its reminder rules can be set through the API).
-        if (await EventSpec.LoadAsync(c, null, slug, ct) is not { Status: not "draft" } e) return false;
+        if (await EventSpec.LoadAsync(c, null, slug, ct) is not { Status: not EventStatus.Draft } e) return false;
         Event = e;
         Rules = await ReminderRules.LoadAsync(c, null, e.Id, ct);
         Progress = await MailProgress.LoadAsync(c, e.Id, ct);

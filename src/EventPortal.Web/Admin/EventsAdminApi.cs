@@ -36,9 +36,9 @@ public static class EventsAdminApi
         await using var connection = await db.OpenAsync(ct);
         var rows = await connection.QueryAsync<ListRow>(new CommandDefinition(
             "SELECT slug, title, starts_at, ends_at, time_zone, status, sequence FROM events ORDER BY starts_at DESC, id DESC", cancellationToken: ct));
-        var tickets = (await connection.QueryAsync<ListTicket>(new CommandDefinition("""
+        var tickets = (await connection.QueryAsync<ListTicket>(new CommandDefinition($"""
             SELECT e.slug, t.code, t.capacity, t.taken,
-                   (SELECT COUNT(*) FROM registrations r WHERE r.ticket_type_id = t.id AND r.status = 'waitlisted') AS waitlisted
+                   (SELECT COUNT(*) FROM registrations r WHERE r.ticket_type_id = t.id AND r.status = '{RegistrationStatus.Waitlisted}') AS waitlisted
             FROM ticket_types t JOIN events e ON e.id = t.event_id ORDER BY t.position, t.id
             """, cancellationToken: ct))).ToLookup(t => t.Slug);
         return Results.Ok(rows.Select(e => new
@@ -70,7 +70,7 @@ public static class EventsAdminApi
         var (root, refused) = await JsonBody.ReadAsync(context.Request, ct);
         if (refused is not null) return refused;
         if (await EventSpec.LoadAsync(db, slug, ct) is not { } stored) return Problems.Status(404, "error.eventNotFound");
-        if (stored.Status == "cancelled") return Problems.Status(409, "adminEvent.error.cancelled");
+        if (stored.Status == EventStatus.Cancelled) return Problems.Status(409, "adminEvent.error.cancelled");
         var (spec, errors) = EventsAdminJson.Apply(root, stored, isNew: false);
         errors.AddRange(EventSpecRules.Check(spec, stored).Where(e => errors.All(x => x.Field != e.Field)));
         if (errors.Count > 0) return Problems.Validation(errors.DistinctBy(e => e.Field));

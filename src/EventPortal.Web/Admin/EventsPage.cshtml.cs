@@ -1,6 +1,7 @@
 using Dapper;
 using EventPortal.Web.Data;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using EventPortal.Web.Registrations;
 
 namespace EventPortal.Web.Admin;
 
@@ -38,9 +39,9 @@ public sealed class EventsPageModel(Db db) : PageModel
         FROM events ORDER BY starts_at DESC, id DESC
         """;
 
-    const string Tickets = """
+    const string Tickets = $"""
         SELECT t.event_id, t.name_ja, t.name_en, t.capacity, t.taken,
-               (SELECT COUNT(*) FROM registrations r WHERE r.ticket_type_id = t.id AND r.status = 'waitlisted') AS waitlisted
+               (SELECT COUNT(*) FROM registrations r WHERE r.ticket_type_id = t.id AND r.status = '{RegistrationStatus.Waitlisted}') AS waitlisted
         FROM ticket_types t ORDER BY t.event_id, t.position, t.id
         """;
 

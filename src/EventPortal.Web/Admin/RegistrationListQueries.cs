@@ -37,14 +37,14 @@ public static class RegistrationListQueries
 public sealed record RegistrationFilter(string? Search, string? Ticket, string? Status, string? Category, string? Attendance)
 {
     public static readonly RegistrationFilter None = new(null, null, null, null, null);
-    public static readonly string[] Statuses = ["active", "confirmed", "waitlisted", "cancelled"];
+    public static readonly string[] Statuses = ["active", .. RegistrationStatus.All];
     public static readonly string[] Attendances = ["yes", "no", "unknown"];
 
     // Every condition is "no filter, or this one": one fixed statement, always parameterised.
-    public const string Where = """
+    public const string Where = $"""
         r.event_id = @eventId
         AND (@ticket IS NULL OR t.code = @ticket)
-        AND (@status IS NULL OR r.status = @status OR (@status = 'active' AND r.status <> 'cancelled'))
+        AND (@status IS NULL OR r.status = @status OR (@status = 'active' AND r.status <> '{RegistrationStatus.Cancelled}'))
         AND (@category IS NULL OR r.category_code = @category)
         AND (@attendance IS NULL OR (@attendance = 'unknown' AND r.attended IS NULL) OR r.attended = @attended)
         AND (@like IS NULL

@@ -3,6 +3,7 @@ using EventPortal.Web.Data;
 using EventPortal.Web.Events;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using EventPortal.Web.Registrations;
 
 namespace EventPortal.Web.Admin;
 
@@ -48,7 +49,7 @@ public sealed class RegistrationPageModel(Db db, TimeProvider clock) : PageModel
     async Task<IActionResult> ConfirmAsync(string slug, long id, string what, CancellationToken ct)
     {
         if (!await LoadAsync(slug, id, ct)) return NotFound();
-        Confirming = what == "cancel" && Registration.Status == "cancelled" ? null : what;
+        Confirming = what == "cancel" && Registration.Status == RegistrationStatus.Cancelled ? null : what;
         return Page();
     }
 

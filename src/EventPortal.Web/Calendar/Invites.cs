@@ -24,13 +24,13 @@ public sealed class Invites(IOptions<CalendarOptions> calendar, IOptions<PortalO
         Uid = $"event-{e.Id}@{UidDomain}",
         Location = e.Venue.Length > 0 ? e.Venue : null,
         Description = Lines(e.Summary, Text.Get("calendar.eventPage", language) + ": " + EventUrl(e, baseUrl)),
-        Cancelled = e.Status == "cancelled",
+        Cancelled = e.Status == EventStatus.Cancelled,
     };
 
     /// <summary>REQUEST while the registration and the event stand; CANCEL once either is cancelled.</summary>
     public (CalendarMethod Method, CalendarEvent Entry) ForRegistration(PersonalRegistration r, EventRecord e, string baseUrl, string language, DateTime now)
     {
-        var cancelled = r.Status == "cancelled" || e.Status == "cancelled";
+        var cancelled = r.Status == RegistrationStatus.Cancelled || e.Status == EventStatus.Cancelled;
         var join = $"{baseUrl}/j/{tokens.Join(r.TokenSeed)}";
         var manage = $"{baseUrl}/r/{tokens.Manage(r.TokenSeed)}";
         var live = r.TicketKind == "live";
@@ -44,7 +44,7 @@ public sealed class Invites(IOptions<CalendarOptions> calendar, IOptions<PortalO
             Location = live ? join : (e.Venue.Length > 0 ? e.Venue : null),
             Description = Lines(
                 e.Summary,
-                r.Status == "waitlisted" ? Text.Get("calendar.waitlisted", language) : null,
+                r.Status == RegistrationStatus.Waitlisted ? Text.Get("calendar.waitlisted", language) : null,
                 live ? Text.Get("calendar.joinLink", language) + ": " + join : Text.Get("calendar.recordingTicket", language),
                 live && e.DoorsOpenMinutes > 0 ? string.Format(Text.Get("event.doorsOpen", language), EventTime.DoorsOpen(e.StartsAt, e.DoorsOpenMinutes, e.TimeZone)) : null,
                 Text.Get("calendar.managePage", language) + ": " + manage,

@@ -65,7 +65,7 @@ public static class DemoSeed
             TimeZone = "Asia/Tokyo",
             DoorsOpenMinutes = 5,
             Language = "ja",
-            Status = "published",
+            Status = EventStatus.Published,
             Venue = "オンライン(Zoom)",
             OrganizerName = "EventPortal デモ事務局",
             OrganizerEmail = "demo@eventportal.example",

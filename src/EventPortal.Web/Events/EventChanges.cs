@@ -39,20 +39,6 @@ public static class EventChanges
         public IReadOnlyList<FieldError> Errors { get; } = errors;
     }
 
-    public static Task<int> RescheduleAsync(Db db, long eventId, DateTime startsAt, DateTime endsAt, DateTime now, CancellationToken ct) =>
-        db.WriteAsync(async (connection, tx) =>
-        {
-            var sequence = await connection.ExecuteScalarAsync<int>(new CommandDefinition("""
-                UPDATE events SET starts_at = @startsAt, ends_at = @endsAt, sequence = sequence + 1, updated_at = @now
-                WHERE id = @eventId
-                RETURNING sequence
-                """, new { eventId, startsAt, endsAt, now }, tx, cancellationToken: ct));
-            await NotifyUpdatedAsync(connection, tx, eventId, sequence, [], now, ct);
-            await ReminderRules.ReplanAsync(connection, tx, eventId, now, ct);
-            await MeetingSync.QueueAsync(connection, tx, eventId, MeetingSync.Update, sequence, now, ct);
-            return sequence;
-        }, ct);
-
     /// <summary>Creates a draft. The slug must be free: a taken one is refused on <c>slug</c> with <c>adminEvent.error.slugTaken</c>.</summary>
     /// <param name="reminders">Reminder rules; null gives the defaults.</param>
     public static async Task<ChangeResult> CreateAsync(Db db, EventSpec spec, DateTime now, AuditWriter audit, CancellationToken ct,
@@ -64,7 +50,7 @@ public static class EventChanges
             {
                 if (await c.ExecuteScalarAsync<int>(new CommandDefinition("SELECT COUNT(*) FROM events WHERE slug = @Slug", new { spec.Slug }, tx, cancellationToken: ct)) > 0)
                     return ChangeResult.Refused("slug", "adminEvent.error.slugTaken");
-                await (spec with { Status = "draft" }).InsertAsync(c, tx, now, reminders, ct);
+                await (spec with { Status = EventStatus.Draft }).InsertAsync(c, tx, now, reminders, ct);
                 await audit(c, tx, action, spec.Slug, detail ?? $"draft \"{spec.Title}\"");
                 return new ChangeResult([], Slug: spec.Slug);
             }, ct);
@@ -89,7 +75,7 @@ public static class EventChanges
                     await c.ExecuteAsync(new CommandDefinition("SELECT id FROM events WHERE slug = @Slug FOR UPDATE", new { spec.Slug }, tx, cancellationToken: ct));
                 var before = await EventSpec.LoadAsync(c, tx, spec.Slug, ct);
                 if (before is null) return ChangeResult.Refused("slug", "error.eventNotFound");
-                if (before.Status == "cancelled") return ChangeResult.Refused("status", "adminEvent.error.cancelled");
+                if (before.Status == EventStatus.Cancelled) return ChangeResult.Refused("status", "adminEvent.error.cancelled");
                 // Another provider would not know the meeting made (or being made) by this one: it must go first (cancel, or ask an owner).
                 if (spec.MeetingProvider != before.MeetingProvider && await c.ExecuteScalarAsync<int>(new CommandDefinition(
                         """
@@ -132,7 +118,7 @@ public static class EventChanges
                     if (spec.StartsAt != before.StartsAt) await ReminderRules.ReplanAsync(c, tx, before.Id, now, ct);
                 }
                 var version = now.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                if (spec.MeetingProvider != before.MeetingProvider && before.Status == "published")
+                if (spec.MeetingProvider != before.MeetingProvider && before.Status == EventStatus.Published)
                     await MeetingSync.QueueAsync(c, tx, before.Id, MeetingSync.Create, version, now, ct);   // a published event switched to Teams/Zoom
                 else if (spec.MovesFrom(before) || spec.Title != before.Title)
                     await MeetingSync.QueueAsync(c, tx, before.Id, MeetingSync.Update, version, now, ct);
@@ -154,11 +140,11 @@ public static class EventChanges
             var found = await c.QuerySingleOrDefaultAsync<IdStatus>(new CommandDefinition(
                 "SELECT id, status FROM events WHERE slug = @slug", new { slug }, tx, cancellationToken: ct));
             if (found is null) return ChangeResult.Refused("slug", "error.eventNotFound");
-            var (from, to) = publish ? ("draft", "published") : ("published", "draft");
+            var (from, to) = publish ? (EventStatus.Draft, EventStatus.Published) : (EventStatus.Published, EventStatus.Draft);
             if (found.Status == to) return new ChangeResult([], Slug: slug);
-            if (found.Status != from) return ChangeResult.Refused("status", found.Status == "cancelled" ? "adminEvent.error.cancelled" : "adminEvent.error.status");
+            if (found.Status != from) return ChangeResult.Refused("status", found.Status == EventStatus.Cancelled ? "adminEvent.error.cancelled" : "adminEvent.error.status");
             if (!publish && await c.ExecuteScalarAsync<int>(new CommandDefinition(
-                    "SELECT COUNT(*) FROM registrations WHERE event_id = @Id AND status <> 'cancelled'", new { found.Id }, tx, cancellationToken: ct)) is > 0 and var active)
+                    $"SELECT COUNT(*) FROM registrations WHERE event_id = @Id AND status <> '{RegistrationStatus.Cancelled}'", new { found.Id }, tx, cancellationToken: ct)) is > 0 and var active)
                 return ChangeResult.Refused("status", "adminEvent.error.hasRegistrations", active);
             await c.ExecuteAsync(new CommandDefinition("UPDATE events SET status = @to, updated_at = @now WHERE id = @Id AND status = @from",
                 new { to, from, now, found.Id }, tx, cancellationToken: ct));
@@ -175,9 +161,9 @@ public static class EventChanges
             var id = await c.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(
                 "SELECT id FROM events WHERE slug = @slug", new { slug }, tx, cancellationToken: ct));
             if (id is not { } eventId) return ChangeResult.Refused("slug", "error.eventNotFound");
-            var sequence = await c.QuerySingleOrDefaultAsync<int?>(new CommandDefinition("""
-                UPDATE events SET status = 'cancelled', sequence = sequence + 1, updated_at = @now
-                WHERE id = @eventId AND status <> 'cancelled'
+            var sequence = await c.QuerySingleOrDefaultAsync<int?>(new CommandDefinition($"""
+                UPDATE events SET status = '{EventStatus.Cancelled}', sequence = sequence + 1, updated_at = @now
+                WHERE id = @eventId AND status <> '{EventStatus.Cancelled}'
                 RETURNING sequence
                 """, new { eventId, now }, tx, cancellationToken: ct));
             if (sequence is null) return new ChangeResult([], Slug: slug); // already cancelled: everyone was told then
@@ -272,7 +258,7 @@ public static class EventChanges
     static async Task<int> NotifyUpdatedAsync(DbConnection c, DbTransaction tx, long eventId, int sequence, IReadOnlyCollection<long> skip, DateTime now, CancellationToken ct)
     {
         var active = await c.QueryAsync<long>(new CommandDefinition(
-            "SELECT id FROM registrations WHERE event_id = @eventId AND status <> 'cancelled' ORDER BY id", new { eventId }, tx, cancellationToken: ct));
+            $"SELECT id FROM registrations WHERE event_id = @eventId AND status <> '{RegistrationStatus.Cancelled}' ORDER BY id", new { eventId }, tx, cancellationToken: ct));
         var queued = 0;
         foreach (var registration in active.Where(r => !skip.Contains(r)))
             if (await OutboxRows.EnqueueAsync(c, tx, OutboxRows.Kinds.EventUpdated, $"update:{registration}:{sequence}", eventId, registration, now, ct)) queued++;

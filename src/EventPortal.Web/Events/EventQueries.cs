@@ -16,25 +16,25 @@ public static class EventQueries
 
     const string Upcoming = $"""
         SELECT {EventColumns} FROM events
-        WHERE status = 'published' AND ends_at > @now
+        WHERE status = '{EventStatus.Published}' AND ends_at > @now
         ORDER BY starts_at, id
         """;
 
-    const string BySlug = $"SELECT {EventColumns} FROM events WHERE slug = @slug AND status <> 'draft'";
+    const string BySlug = $"SELECT {EventColumns} FROM events WHERE slug = @slug AND status <> '{EventStatus.Draft}'";
 
-    const string Tickets = """
+    const string Tickets = $"""
         SELECT id, event_id, code, kind, name_ja, name_en, capacity, taken, waitlist, sales_start, sales_end
-        FROM ticket_types WHERE event_id = (SELECT id FROM events WHERE slug = @slug AND status <> 'draft') ORDER BY position, id
+        FROM ticket_types WHERE event_id = (SELECT id FROM events WHERE slug = @slug AND status <> '{EventStatus.Draft}') ORDER BY position, id
         """;
 
-    const string Categories = """
+    const string Categories = $"""
         SELECT code, name_ja, name_en FROM event_categories
-        WHERE event_id = (SELECT id FROM events WHERE slug = @slug AND status <> 'draft') ORDER BY position, id
+        WHERE event_id = (SELECT id FROM events WHERE slug = @slug AND status <> '{EventStatus.Draft}') ORDER BY position, id
         """;
 
-    const string Questions = """
+    const string Questions = $"""
         SELECT code, label_ja, label_en, required FROM event_questions
-        WHERE event_id = (SELECT id FROM events WHERE slug = @slug AND status <> 'draft') ORDER BY position, id
+        WHERE event_id = (SELECT id FROM events WHERE slug = @slug AND status <> '{EventStatus.Draft}') ORDER BY position, id
         """;
 
     public static async Task<IReadOnlyList<EventRecord>> UpcomingAsync(Db db, DateTime now, CancellationToken ct)

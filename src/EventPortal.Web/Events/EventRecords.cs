@@ -19,7 +19,7 @@ public sealed class EventRecord
     public string TimeZone { get; init; } = "Asia/Tokyo";
     public int DoorsOpenMinutes { get; init; }
     public string Language { get; init; } = "ja";
-    public string Status { get; init; } = "draft";
+    public string Status { get; init; } = EventStatus.Draft;
     public string Venue { get; init; } = "";
     public string OrganizerName { get; init; } = "";
     public string OrganizerEmail { get; init; } = "";
@@ -62,7 +62,7 @@ public sealed class TicketTypeRecord
 
     /// <summary>Sales are open from SalesStart (or always) until SalesEnd (or the end of the event).</summary>
     public bool IsOnSale(DateTime now, EventRecord e) =>
-        e.Status == "published" && (SalesStart is null || now >= SalesStart) && now < (SalesEnd ?? DefaultSalesEnd(e));
+        e.Status == EventStatus.Published && (SalesStart is null || now >= SalesStart) && now < (SalesEnd ?? DefaultSalesEnd(e));
 
     /// <summary>Live tickets sell until the event ends; recording tickets as long as the recording may be watched.</summary>
     DateTime DefaultSalesEnd(EventRecord e) =>

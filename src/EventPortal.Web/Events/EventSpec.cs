@@ -3,6 +3,7 @@ using System.Text.Json;
 using Dapper;
 using EventPortal.Web.Data;
 using EventPortal.Web.Reminders;
+using EventPortal.Web.Registrations;
 
 namespace EventPortal.Web.Events;
 
@@ -39,7 +40,7 @@ public sealed record QuestionSpec(string Code, string LabelJa, string LabelEn, b
 public sealed record EventSpec
 {
     public long Id { get; init; }
-    public string Status { get; init; } = "draft";
+    public string Status { get; init; } = EventStatus.Draft;
     public int Sequence { get; init; }
 
     public string Slug { get; init; } = "";
@@ -123,9 +124,9 @@ public sealed record EventSpec
         FROM events WHERE slug = @slug
         """;
 
-    const string Tickets = """
+    const string Tickets = $"""
         SELECT t.id, t.code, t.name_ja, t.name_en, t.capacity, t.waitlist, t.kind, t.sales_start, t.sales_end, t.taken,
-               (SELECT COUNT(*) FROM registrations r WHERE r.ticket_type_id = t.id AND r.status = 'waitlisted') AS waitlisted
+               (SELECT COUNT(*) FROM registrations r WHERE r.ticket_type_id = t.id AND r.status = '{RegistrationStatus.Waitlisted}') AS waitlisted
         FROM ticket_types t WHERE t.event_id = @id ORDER BY t.position, t.id
         """;
 

@@ -76,15 +76,15 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
     /// <summary>Which template a row's kind calls for now, and whether it carries the invite.</summary>
     static (string? Template, bool Invite) Choose(string kind, string status) => (kind, status) switch
     {
-        (OutboxRows.Kinds.Confirmed or OutboxRows.Kinds.Resent, "confirmed") => ("registration_confirmed", true),
-        (OutboxRows.Kinds.Resent or OutboxRows.Kinds.Waitlisted, "waitlisted") => ("registration_waitlisted", false),
-        (OutboxRows.Kinds.Promoted, "confirmed") => ("registration_promoted", true),
-        (OutboxRows.Kinds.Switched, "confirmed") => ("ticket_switched", true),
-        (OutboxRows.Kinds.EventUpdated, "confirmed") => ("event_updated", true),
-        (OutboxRows.Kinds.EventUpdated, "waitlisted") => ("event_updated", false),
+        (OutboxRows.Kinds.Confirmed or OutboxRows.Kinds.Resent, RegistrationStatus.Confirmed) => ("registration_confirmed", true),
+        (OutboxRows.Kinds.Resent or OutboxRows.Kinds.Waitlisted, RegistrationStatus.Waitlisted) => ("registration_waitlisted", false),
+        (OutboxRows.Kinds.Promoted, RegistrationStatus.Confirmed) => ("registration_promoted", true),
+        (OutboxRows.Kinds.Switched, RegistrationStatus.Confirmed) => ("ticket_switched", true),
+        (OutboxRows.Kinds.EventUpdated, RegistrationStatus.Confirmed) => ("event_updated", true),
+        (OutboxRows.Kinds.EventUpdated, RegistrationStatus.Waitlisted) => ("event_updated", false),
         (OutboxRows.Kinds.Cancelled, _) => ("registration_cancelled", true),
-        (OutboxRows.Kinds.Reminder, "confirmed") => ("reminder", false),
-        (OutboxRows.Kinds.RecordingAvailable, "confirmed") => ("recording_available", false),
+        (OutboxRows.Kinds.Reminder, RegistrationStatus.Confirmed) => ("reminder", false),
+        (OutboxRows.Kinds.RecordingAvailable, RegistrationStatus.Confirmed) => ("recording_available", false),
         (OutboxRows.Kinds.OrganiserMessage, _) => ("organiser_message", false),
         _ => (null, false),
     };
@@ -94,7 +94,7 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
     {
         var e = details.Event;
         var ticket = details.Tickets.First(t => t.Id == r.TicketTypeId);
-        var live = ticket.IsLive && r.Status == "confirmed";
+        var live = ticket.IsLive && r.Status == RegistrationStatus.Confirmed;
         var manageUrl = $"{baseUrl}/r/{tokens.Manage(r.TokenSeed)}";
         var recording = await RecordingAsync(e.Id, ct);
         return new Dictionary<string, object?>

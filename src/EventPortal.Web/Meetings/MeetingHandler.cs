@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using EventPortal.Web.Outbox;
+using EventPortal.Web.Events;
 
 namespace EventPortal.Web.Meetings;
 
@@ -32,7 +33,7 @@ public sealed class MeetingHandler(MeetingRecord record, MeetingClaim claim, IOp
             var ev = await record.LoadAsync(eventId, ct);
             if (ev is null || !Enum.TryParse<MeetingProvider>(ev.MeetingProvider, out var provider) || provider == MeetingProvider.Manual)
                 return OutboxResult.Skipped;
-            if (action != MeetingSync.Delete && ev.Status == "cancelled") return OutboxResult.Skipped;
+            if (action != MeetingSync.Delete && ev.Status == EventStatus.Cancelled) return OutboxResult.Skipped;
             if (!Configured(provider))
                 throw await claim.FailAsync(ev, new MeetingFailure(400, $"{provider} is not configured ({MeetingOptions.Section}:{provider})."));
             try

@@ -2,6 +2,7 @@ using System.Globalization;
 using Dapper;
 using EventPortal.Web.Data;
 using EventPortal.Web.Events;
+using EventPortal.Web.Registrations;
 
 namespace EventPortal.Web.Meetings;
 
@@ -56,9 +57,9 @@ public sealed class MeetingRecord(Db db, TimeProvider clock)
 
     const string ReadyWhileClaimed = Ready + " AND meeting_claim = @claim";
 
-    const string ConfirmedWithoutLink = """
+    const string ConfirmedWithoutLink = $"""
         SELECT r.id FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id
-        WHERE r.event_id = @eventId AND r.status = 'confirmed' AND t.kind = 'live' AND r.provider_join_url IS NULL
+        WHERE r.event_id = @eventId AND r.status = '{RegistrationStatus.Confirmed}' AND t.kind = 'live' AND r.provider_join_url IS NULL
         """;
 
     /// <summary>

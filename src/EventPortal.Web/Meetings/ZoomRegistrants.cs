@@ -2,6 +2,7 @@ using Dapper;
 using EventPortal.Web.Data;
 using Microsoft.Extensions.Options;
 using EventPortal.Web.Outbox;
+using EventPortal.Web.Registrations;
 
 namespace EventPortal.Web.Meetings;
 
@@ -18,9 +19,9 @@ public sealed class ZoomRegistrants(ZoomClient zoom, IOptions<MeetingOptions> op
         FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id WHERE r.id = @registrationId
         """;
 
-    const string KeepLink = """
+    const string KeepLink = $"""
         UPDATE registrations SET provider_join_url = @JoinUrl, provider_registrant_id = @RegistrantId
-        WHERE id = @registrationId AND status = 'confirmed' AND provider_registrant_id IS NULL
+        WHERE id = @registrationId AND status = '{RegistrationStatus.Confirmed}' AND provider_registrant_id IS NULL
           AND ticket_type_id IN (SELECT id FROM ticket_types WHERE kind = 'live')
         """;
 
@@ -32,7 +33,7 @@ public sealed class ZoomRegistrants(ZoomClient zoom, IOptions<MeetingOptions> op
         await using var connection = await db.OpenAsync(ct);
         var person = await connection.QuerySingleOrDefaultAsync<(string Email, string GivenName, string FamilyName, string Status, string Kind,
             string? ProviderJoinUrl)>(new CommandDefinition(Person, new { registrationId }, cancellationToken: ct));
-        if (person.Email is null || person.Status != "confirmed" || person.Kind != "live" || person.ProviderJoinUrl is not null)
+        if (person.Email is null || person.Status != RegistrationStatus.Confirmed || person.Kind != "live" || person.ProviderJoinUrl is not null)
             return OutboxResult.Skipped;
         var registrant = await zoom.AddRegistrantAsync(id, new ZoomRegistrantRequest(person.Email, person.GivenName, person.FamilyName), ct);
         // Still entitled? A cancel or switch that committed meanwhile found no registrant to withdraw.
@@ -66,7 +67,7 @@ public sealed class ZoomRegistrants(ZoomClient zoom, IOptions<MeetingOptions> op
             new CommandDefinition(Registrant, new { registrationId }, cancellationToken: ct));
         // An erased registration (the retention purge keeps its status) has no address left; the registrant id alone names them.
         var erased = Registrations.Erasure.IsErased(person.Email);
-        if (person.RegistrantId is not { } registrantId || (person.Status == "confirmed" && person.Kind == "live" && !erased)) return OutboxResult.Skipped;
+        if (person.RegistrantId is not { } registrantId || (person.Status == RegistrationStatus.Confirmed && person.Kind == "live" && !erased)) return OutboxResult.Skipped;
         var email = erased ? null : person.Email;
         await zoom.CancelRegistrantAsync(id, registrantId, email, ct);
         await db.WriteAsync((c, tx) => c.ExecuteAsync(new CommandDefinition(DropLink, new { registrationId, registrantId }, tx)),

@@ -37,7 +37,7 @@ public sealed class ManagePageModel(Db db, Registrar registrar, Invites invites,
     public async Task<IActionResult> OnGetCancelAsync(string token, CancellationToken ct)
     {
         if (!await LoadAsync(token, ct)) return NotFound();
-        ConfirmingCancel = Me.Status != "cancelled";
+        ConfirmingCancel = Me.Status != RegistrationStatus.Cancelled;
         return Page();
     }
 
@@ -89,5 +89,5 @@ public sealed class ManagePageModel(Db db, Registrar registrar, Invites invites,
 
     /// <summary>Tickets this registration could move to now.</summary>
     public IEnumerable<TicketTypeRecord> SwitchTargets =>
-        Me.Status == "cancelled" ? [] : Details.Tickets.Where(t => t.Id != Me.TicketTypeId && t.IsOnSale(Now, Details.Event));
+        Me.Status == RegistrationStatus.Cancelled ? [] : Details.Tickets.Where(t => t.Id != Me.TicketTypeId && t.IsOnSale(Now, Details.Event));
 }

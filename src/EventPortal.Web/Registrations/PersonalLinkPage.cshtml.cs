@@ -71,7 +71,7 @@ public sealed class PersonalLinkModel(Db db, Tokens tokens, TimeProvider clock, 
             Response.Headers.Location = target;
             return StatusCode(StatusCodes.Status302Found);
         }
-        if (link == "j" && RecordingAvailable(now) && Link.Status == "confirmed") WatchPath = $"/w/{tokens.Watch(Link.TokenSeed)}";
+        if (link == "j" && RecordingAvailable(now) && Link.Status == RegistrationStatus.Confirmed) WatchPath = $"/w/{tokens.Watch(Link.TokenSeed)}";
         return Page();
     }
 
@@ -81,9 +81,9 @@ public sealed class PersonalLinkModel(Db db, Tokens tokens, TimeProvider clock, 
         OpensAt = Link.JoinOpensAt is { } early && early < doorsOpen ? early : doorsOpen;
         ReasonKey = Link switch
         {
-            { Status: "cancelled" } => "link.cancelled",
-            { EventStatus: "cancelled" } => "link.eventCancelled",
-            { Status: "waitlisted" } => "link.waitlisted",
+            { Status: RegistrationStatus.Cancelled } => "link.cancelled",
+            { EventStatus: Events.EventStatus.Cancelled } => "link.eventCancelled",
+            { Status: RegistrationStatus.Waitlisted } => "link.waitlisted",
             { TicketKind: not "live" } => "link.recordingTicket",
             _ when now < OpensAt => "link.notYet",
             _ when now > Link.EndsAt.AddMinutes(options.Value.JoinGraceMinutes) => "link.ended",
@@ -97,8 +97,8 @@ public sealed class PersonalLinkModel(Db db, Tokens tokens, TimeProvider clock, 
     {
         ReasonKey = Link switch
         {
-            { Status: "cancelled" } => "link.cancelled",
-            { Status: "waitlisted" } => "link.waitlisted",
+            { Status: RegistrationStatus.Cancelled } => "link.cancelled",
+            { Status: RegistrationStatus.Waitlisted } => "link.waitlisted",
             _ when !IsWebUrl(Link.RecordingUrl) => "link.noRecordingYet",
             _ when !RecordingAvailable(now) => "link.recordingExpired",
             _ => "",

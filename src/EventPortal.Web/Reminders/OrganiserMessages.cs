@@ -3,18 +3,19 @@ using System.Text.Json;
 using Dapper;
 using EventPortal.Web.Admin;
 using EventPortal.Web.Outbox;
+using EventPortal.Web.Registrations;
 
 namespace EventPortal.Web.Reminders;
 
 /// <summary>Which registrations a message goes to: empty means any.</summary>
 public sealed record Audience(string? Ticket, string? Status, string? Category)
 {
-    public static readonly string[] Statuses = ["confirmed", "waitlisted", "cancelled"];
+    public static readonly string[] Statuses = RegistrationStatus.All;
 
     /// <summary>A fixed WHERE fragment with parameters; values never enter the SQL text.</summary>
     public string Where =>
         (Ticket is null ? "" : " AND t.code = @Ticket") +
-        (Status is null ? " AND r.status <> 'cancelled'" : " AND r.status = @Status") +
+        (Status is null ? $" AND r.status <> '{RegistrationStatus.Cancelled}'" : " AND r.status = @Status") +
         (Category is null ? "" : " AND r.category_code = @Category");
 }
 

@@ -2,6 +2,7 @@ using System.Data.Common;
 using Dapper;
 using EventPortal.Web.Events;
 using EventPortal.Web.Outbox;
+using EventPortal.Web.Registrations;
 
 namespace EventPortal.Web.Reminders;
 
@@ -105,7 +106,7 @@ public static class ReminderRules
                 INSERT INTO outbox (kind, dedupe_key, event_id, registration_id, payload, status, due_at, created_at)
                 SELECT @kind, @prefix || CAST(r.id AS TEXT), r.event_id, r.id, @payload, '{OutboxStatus.Queued}', @due, @now
                 FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id
-                WHERE r.event_id = @eventId AND r.status <> 'cancelled' AND (@audience = 'all' OR t.kind = @audience)
+                WHERE r.event_id = @eventId AND r.status <> '{RegistrationStatus.Cancelled}' AND (@audience = 'all' OR t.kind = @audience)
                 {(registrationId is null ? "" : "AND r.id = @registrationId")}
                 ON CONFLICT (dedupe_key) DO NOTHING
                 """, new

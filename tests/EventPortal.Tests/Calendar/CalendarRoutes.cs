@@ -15,10 +15,10 @@ public sealed class CalendarRoutes : IAsyncLifetime
     static readonly DateTime Start = new(2030, 3, 6, 3, 0, 0, DateTimeKind.Utc);
     PortalApp _app = null!;
 
-    public async Task InitializeAsync() => _app = await PortalApp.StartSqliteAsync(settings: new Dictionary<string, string?>
+    public async Task InitializeAsync() => _app = await PortalApp.StartSqliteAsync(settings: Organisers.Bootstrap(new()
     {
         ["EventPortal:Calendar:UidDomain"] = "portal.example.jp",
-    });
+    }));
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
@@ -122,11 +122,11 @@ public sealed class CalendarRoutes : IAsyncLifetime
         using var client = _app.Client();
         var personal = await client.RegisteredAsync(slug, "moved@example.jp");
         var before = (await CalendarCheck.ParseAsync(await client.GetByteArrayAsync($"{personal}/invite.ics")))[0];
-        var eventId = await _app.QueryOneAsync<long>("SELECT id FROM events WHERE slug = @slug", new { slug });
+        using var api = _app.Api();
 
-        var sequence = await EventChanges.RescheduleAsync(_app.Db, eventId, Start.AddDays(7).AddHours(2), Start.AddDays(7).AddHours(3), DateTime.UtcNow, CancellationToken.None);
+        await api.RescheduleAsync(slug, Start.AddDays(7).AddHours(2), Start.AddDays(7).AddHours(3));
 
-        Assert.Equal(1, sequence);
+        Assert.Equal(1, await _app.QueryOneAsync<int>("SELECT sequence FROM events WHERE slug = @slug", new { slug }));
         foreach (var after in await CalendarCheck.ParseAsync(await client.GetByteArrayAsync($"{personal}/invite.ics")))
         {
             Assert.Equal("REQUEST", after.Method);

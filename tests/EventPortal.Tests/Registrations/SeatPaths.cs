@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
-using System.Text;
 using EventPortal.Tests.Infrastructure;
 using EventPortal.Web.Privacy;
 using Microsoft.Extensions.DependencyInjection;
@@ -83,8 +81,8 @@ public abstract class SeatPaths
             "console-cancel" => await console.SubmitAsync(detail + "/cancel", detail + "/cancel", new Dictionary<string, string>()),
             "console-erase" => await console.SubmitAsync(detail + "/erase", detail + "/erase", new Dictionary<string, string>()),
             "self-switch-to-recording" => await browser.SwitchAsync(first, "recording"),
-            "api-capacity-raise" => await api.PatchJsonAsync($"/api/admin/events/{slug}", """{"ticketTypes":[{"code":"live","capacity":2}]}"""),
-            "api-event-cancel" => await api.PostAsync($"/api/admin/events/{slug}/cancel", null),
+            "api-capacity-raise" => await Done(api.SetCapacityAsync(slug, "live", 2)),
+            "api-event-cancel" => await Done(api.CancelEventAsync(slug)),
             "retention-purge" => await PurgeAfterTheEventAsync(app, clock),
             _ => null,
         };
@@ -94,6 +92,12 @@ public abstract class SeatPaths
         var expected = Expected(path);
         Assert.Equal(expected.First, await OwedToAsync(app, smtp, zoom, firstId, "first@example.jp"));
         Assert.Equal(expected.Second, await OwedToAsync(app, smtp, zoom, secondId, "second@example.jp"));
+    }
+
+    static async Task<HttpResponseMessage?> Done(Task step)
+    {
+        await step;   // the step checks its own answer
+        return null;
     }
 
     static async Task<HttpResponseMessage?> PurgeAfterTheEventAsync(PortalApp app, TestClock clock)
@@ -128,19 +132,8 @@ static class SeatPathSteps
     /// <summary>An organiser makes a Zoom event with one live seat (waitlist on) through the admin API and publishes it; waits for the meeting.</summary>
     public static async Task<string> ZoomEventAsync(this HttpClient api, PortalApp app, DateTime startsAt)
     {
-        var slug = "zoom-" + Guid.NewGuid().ToString("N")[..8];
-        var created = await api.PostAsJsonAsync("/api/admin/events", new
-        {
-            slug, title = "成果報告会", startsAt = new DateTimeOffset(startsAt, TimeSpan.Zero), endsAt = new DateTimeOffset(startsAt.AddHours(1), TimeSpan.Zero),
-            timeZone = "Asia/Tokyo", venue = "オンライン(Zoom)", meetingProvider = "Zoom",
-            ticketTypes = new object[]
-            {
-                new { code = "live", name = "ライブ参加", capacity = 1, waitlist = true },
-                new { code = "recording", name = "録画視聴", kind = "recording" },
-            },
-        });
-        Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
-        Assert.Equal(HttpStatusCode.OK, (await api.PostAsync($"/api/admin/events/{slug}/publish", null)).StatusCode);
+        var slug = await api.CreateDraftAsync(startsAt, "Zoom", liveSeats: 1);
+        await api.PublishAsync(slug);
         var deadline = DateTime.UtcNow + Meetings.MeetingKit.Wait;
         while (await app.QueryOneAsync<string?>("SELECT meeting_external_id FROM events WHERE slug = @slug", new { slug }) is null)
         {
@@ -149,9 +142,6 @@ static class SeatPathSteps
         }
         return slug;
     }
-
-    public static Task<HttpResponseMessage> PatchJsonAsync(this HttpClient api, string path, string json) =>
-        api.SendAsync(new HttpRequestMessage(HttpMethod.Patch, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") });
 
     /// <summary>Registers through the event page's form and returns the personal page it leads to.</summary>
     public static async Task<string> FormRegisteredAsync(this HttpClient browser, string slug, string email)
