@@ -292,24 +292,3 @@ public sealed class RegistrationConsoleOnPostgres : RegistrationConsole
 {
     protected override Task<PortalApp> StartAsync() => PortalApp.StartPostgresAsync(settings: Organisers.Bootstrap());
 }
-
-/// <summary>Registering people with every field the console shows.</summary>
-public static class RegistrationConsoleHelpers
-{
-    public static async Task<long> RegisterPersonAsync(this PortalApp app, string slug, string email, string family = "山田", string given = "花子",
-        string reading = "ヤマダ ハナコ", string organization = "テスト市役所", string? category = "municipal", string ticket = "live",
-        string accessibility = "", string questions = "", Dictionary<string, string>? answers = null)
-    {
-        using var client = app.Client();
-        var response = await client.PostAsJsonAsync($"/api/events/{slug}/registrations", new
-        {
-            familyName = family, givenName = given, reading, email, organization, category, ticketType = ticket,
-            accessibility, questions, answers = answers ?? [], consent = true,
-        });
-        Assert.True(response.StatusCode == HttpStatusCode.Created, $"{email}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-        return await app.QueryOneAsync<long>("SELECT id FROM registrations WHERE email_normalized = @email AND status <> 'cancelled'", new { email = email.ToLowerInvariant() });
-    }
-
-    public static Task<string> StatusAsync(this PortalApp app, long id) =>
-        app.QueryOneAsync<string>("SELECT status FROM registrations WHERE id = @id", new { id });
-}

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
-using System.Text.Json;
 using EventPortal.Tests.Events;
 
 namespace EventPortal.Tests.Infrastructure;
@@ -17,14 +16,13 @@ public sealed record SmtpServerOptions(string? Reject = null, string? TempFail =
 /// A real SMTP server for a test (tests/tools/smtp_server.py on Debian's python3-aiosmtpd), on a
 /// loopback port, storing every accepted message byte for byte in a maildir of its own. Messages
 /// are read back through an independent MIME parser (tests/tools/mime_dump.py, Python's email
-/// package). Stop/Restart simulate an outage; what was stored stays.
+/// package): see SmtpServer.Messages.cs. Stop/Restart simulate an outage; what was stored stays.
 /// </summary>
-public sealed class SmtpServer : IAsyncDisposable
+public sealed partial class SmtpServer : IAsyncDisposable
 {
     const string Python = "/usr/bin/python3";
     const string InstallHint = "Run ./scripts/test.sh, which installs python3-aiosmtpd.";
     static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(20);
-    static readonly SemaphoreSlim ParseSlots = new(4);
     static readonly ConcurrentDictionary<SmtpServer, byte> Live = new();
     static readonly Lazy<Task> Prerequisites = new(CheckPrerequisitesAsync);
 
@@ -43,7 +41,6 @@ public sealed class SmtpServer : IAsyncDisposable
     static string Tools => Path.Combine(Repo.Root, "tests", "tools");
 
     readonly SmtpServerOptions _options;
-    readonly ConcurrentDictionary<string, Lazy<Task<ReceivedMail>>> _parsed = new();
     readonly string _directory;
     Process? _process;
     StringBuilder _stderr = new();
@@ -113,44 +110,6 @@ public sealed class SmtpServer : IAsyncDisposable
         await LaunchAsync();
     }
 
-    /// <summary>Every stored message, oldest first, parsed by mime_dump.py (cached per file).</summary>
-    public async Task<IReadOnlyList<ReceivedMail>> MessagesAsync()
-    {
-        return await Task.WhenAll(MessageFiles().Select(LoadAsync));
-    }
-
-    async Task<ReceivedMail> LoadAsync(string file)
-    {
-        var entry = _parsed.GetOrAdd(file, f => new Lazy<Task<ReceivedMail>>(() => ReceivedMail.LoadAsync(f)));
-        try { return await entry.Value; }
-        catch
-        {
-            _parsed.TryRemove(KeyValuePair.Create(file, entry)); // do not cache a failure
-            throw;
-        }
-    }
-
-    /// <summary>Polls until at least <paramref name="count"/> messages are stored, then returns all of them.</summary>
-    public async Task<IReadOnlyList<ReceivedMail>> WaitForAsync(int count, TimeSpan timeout)
-    {
-        var watch = Stopwatch.StartNew();
-        while (MessageFiles().Count < count)
-        {
-            if (watch.Elapsed > timeout)
-            {
-                var arrived = MessageFiles();
-                var envelopes = arrived.Select(f => $"  {Path.GetFileName(f)} -> {Envelope(f)}");
-                throw new TimeoutException(
-                    $"Expected at least {count} message(s) on the SMTP server (port {Port}) within {timeout.TotalSeconds:0.#} s, " +
-                    $"but {arrived.Count} arrived. Server running: {IsRunning}." +
-                    (arrived.Count > 0 ? "\n" + string.Join("\n", envelopes) : "") +
-                    (Stderr.Length > 0 ? $"\nserver stderr:\n{Stderr}" : ""));
-            }
-            await Task.Delay(50);
-        }
-        return await MessagesAsync();
-    }
-
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
@@ -166,24 +125,6 @@ public sealed class SmtpServer : IAsyncDisposable
     }
 
     string Stderr { get { lock (_stderr) return _stderr.ToString().Trim(); } }
-
-    List<string> MessageFiles()
-    {
-        var found = new List<string>();
-        foreach (var sub in new[] { "new", "cur" })
-        {
-            var dir = Path.Combine(MailDir, sub);
-            if (Directory.Exists(dir)) found.AddRange(Directory.GetFiles(dir, "*.eml"));
-        }
-        // Names are "<8-digit counter>-<random>.eml", the counter continuing across restarts.
-        return found.OrderBy(f => Path.GetFileName(f), StringComparer.Ordinal).ToList();
-    }
-
-    static string Envelope(string eml)
-    {
-        try { return File.ReadAllText(Path.ChangeExtension(eml, ".json")); }
-        catch (IOException e) { return $"(no envelope: {e.Message})"; }
-    }
 
     async Task LaunchAsync()
     {
@@ -272,104 +213,4 @@ public sealed class SmtpServer : IAsyncDisposable
         }
         return (process.ExitCode, await stdout, await stderr);
     }
-
-    internal static async Task<JsonElement> MimeDumpAsync(string file)
-    {
-        await ParseSlots.WaitAsync();
-        try
-        {
-            var (code, stdout, stderr) = await RunAsync([Path.Combine(Tools, "mime_dump.py"), file], TimeSpan.FromSeconds(60));
-            if (code != 0 || stdout.Trim().Length == 0)
-                throw new InvalidOperationException($"mime_dump.py {file} exited with {code}: {stderr.Trim()}");
-            using var document = JsonDocument.Parse(stdout);
-            return document.RootElement.Clone();
-        }
-        finally { ParseSlots.Release(); }
-    }
-}
-
-/// <summary>One message as stored by the test SMTP server, with the envelope and mime_dump.py's view of it.</summary>
-public sealed class ReceivedMail
-{
-    ReceivedMail(string file, byte[] raw, JsonElement envelope, JsonElement parsed)
-    {
-        File = file;
-        Raw = raw;
-        Parsed = parsed;
-        RcptTos = envelope.TryGetProperty("rcptTos", out var r) ? r.EnumerateArray().Select(e => e.GetString() ?? "").ToList() : [];
-        MailFrom = envelope.TryGetProperty("mailFrom", out var m) ? m.GetString() ?? "" : "";
-        ReceivedAt = envelope.TryGetProperty("receivedAt", out var t) && t.GetString() is { } s ? DateTimeOffset.Parse(s, System.Globalization.CultureInfo.InvariantCulture) : default;
-    }
-
-    internal static async Task<ReceivedMail> LoadAsync(string file)
-    {
-        var raw = await System.IO.File.ReadAllBytesAsync(file);
-        // The server writes the sidecar before the .eml, so it is there whenever the .eml is.
-        using var envelope = JsonDocument.Parse(await System.IO.File.ReadAllBytesAsync(Path.ChangeExtension(file, ".json")));
-        return new ReceivedMail(file, raw, envelope.RootElement.Clone(), await SmtpServer.MimeDumpAsync(file));
-    }
-
-    /// <summary>Path of the stored .eml.</summary>
-    public string File { get; }
-    /// <summary>The exact bytes the server received after DATA (dot-unstuffed).</summary>
-    public byte[] Raw { get; }
-    /// <summary>Envelope recipients (RCPT TO) the server accepted for this message.</summary>
-    public IReadOnlyList<string> RcptTos { get; }
-    /// <summary>Envelope sender (MAIL FROM).</summary>
-    public string MailFrom { get; }
-    public DateTimeOffset ReceivedAt { get; }
-    /// <summary>mime_dump.py's output (see tests/tools/mime_dump.py).</summary>
-    public JsonElement Parsed { get; }
-
-    /// <summary>The parse error mime_dump.py reported, if any.</summary>
-    public string? Error => Parsed.TryGetProperty("error", out var e) ? e.GetString() : null;
-
-    JsonElement Root => Error is { } error ? throw new InvalidOperationException($"mime_dump.py could not parse {File}: {error}") : Parsed;
-
-    public string Subject => Str(Root.GetProperty("subject"));
-    public string FromName => From("name");
-    public string FromAddress => From("address");
-    /// <summary>The first To address (addr-spec only).</summary>
-    public string To => Root.GetProperty("to") is { ValueKind: JsonValueKind.Array } to && to.GetArrayLength() > 0 ? Str(to[0].GetProperty("address")) : "";
-    public string MessageId => Str(Root.GetProperty("messageId"));
-    /// <summary>The MIME tree, e.g. "multipart/mixed{multipart/alternative{text/plain,text/html},text/calendar}".</summary>
-    public string Structure => Str(Root.GetProperty("structure"));
-
-    public IReadOnlyList<string> HeaderNames => Root.GetProperty("headers").EnumerateArray().Select(h => Str(h[0])).ToList();
-
-    /// <summary>Decoded (RFC 2047) value of the first header with that name, case-insensitive.</summary>
-    public string? Header(string name) => Find("headers", name);
-
-    /// <summary>The header's value as it appears in the file (encoded words and folding kept).</summary>
-    public string? RawHeader(string name) => Find("rawHeaders", name);
-
-    /// <summary>Decoded text of the first leaf with that content type (e.g. "text/calendar").</summary>
-    public string? Text(string contentType) =>
-        Leaves().FirstOrDefault(p => Is(p, contentType) && p.TryGetProperty("text", out _)) is { ValueKind: JsonValueKind.Object } part
-            ? part.GetProperty("text").GetString()
-            : null;
-
-    /// <summary>The first part (container or leaf, document order) with that content type.</summary>
-    public JsonElement? Part(string contentType) =>
-        Root.GetProperty("parts").EnumerateArray().Where(p => Is(p, contentType)).Select(p => (JsonElement?)p).FirstOrDefault();
-
-    /// <summary>Transfer-decoded bytes of the first leaf with that content type (and filename, when given).</summary>
-    public byte[]? Bytes(string contentType, string? filename = null) =>
-        Leaves().FirstOrDefault(p => Is(p, contentType) && (filename is null || (p.GetProperty("filename").ValueKind == JsonValueKind.String && p.GetProperty("filename").GetString() == filename)))
-            is { ValueKind: JsonValueKind.Object } part
-            ? Convert.FromBase64String(part.GetProperty("base64").GetString() ?? "")
-            : null;
-
-    public override string ToString() => Error is null ? $"{Path.GetFileName(File)} to {string.Join(", ", RcptTos)}: {Subject} [{Structure}]" : $"{Path.GetFileName(File)}: {Error}";
-
-    IEnumerable<JsonElement> Leaves() => Root.GetProperty("parts").EnumerateArray().Where(p => p.GetProperty("leaf").GetBoolean());
-
-    static bool Is(JsonElement part, string contentType) => string.Equals(part.GetProperty("contentType").GetString(), contentType, StringComparison.OrdinalIgnoreCase);
-
-    string? Find(string list, string name) =>
-        Root.GetProperty(list).EnumerateArray().Where(h => string.Equals(h[0].GetString(), name, StringComparison.OrdinalIgnoreCase)).Select(h => h[1].GetString()).FirstOrDefault();
-
-    string From(string field) => Root.GetProperty("from") is { ValueKind: JsonValueKind.Object } from ? Str(from.GetProperty(field)) : "";
-
-    static string Str(JsonElement value) => value.ValueKind == JsonValueKind.String ? value.GetString() ?? "" : "";
 }

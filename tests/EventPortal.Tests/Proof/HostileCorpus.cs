@@ -6,9 +6,10 @@ namespace EventPortal.Tests.Proof;
 
 /// <summary>
 /// Hostile values for the generated hostile-input test: a seed corpus (the hand-written cases of
-/// <see cref="HostileInput"/> plus the classes below) mutated by a seeded random generator, so a
-/// failure names a seed and an index that reproduce it. Markup payloads carry a canary
-/// (<c>x-fz</c> elements, <c>on…</c> handlers) that the reflection check looks for in the DOM.
+/// <see cref="HostileInputInFields"/> and <see cref="HostileInputInRequests"/> plus the classes
+/// below) mutated by a seeded random generator, so a failure names a seed and an index that
+/// reproduce it. Markup payloads carry a canary (<c>x-fz</c> elements, <c>on…</c> handlers) that
+/// the reflection check looks for in the DOM.
 /// </summary>
 public static class HostileCorpus
 {
@@ -18,9 +19,9 @@ public static class HostileCorpus
     static List<string> BuildSeeds()
     {
         var seeds = new List<string>();
-        foreach (var row in (IEnumerable<object[]>)HostileInput.FieldCases())
-            if (row[0] is HostileInput.Case { Value: string s } && s.Length < 5000) seeds.Add(s);
-        foreach (var row in (IEnumerable<object[]>)HostileInput.RawApiCases())
+        foreach (var row in (IEnumerable<object[]>)HostileInputInFields.FieldCases())
+            if (row[0] is HostileInputInFields.Case { Value: string s } && s.Length < 5000) seeds.Add(s);
+        foreach (var row in (IEnumerable<object[]>)HostileInputInRequests.RawApiCases())
             if (row[2] is string body && body.Length < 1000) seeds.Add(body);
         seeds.AddRange(
         [
