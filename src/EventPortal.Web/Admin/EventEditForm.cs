@@ -38,8 +38,8 @@ public sealed partial class EventEditForm
     public string? Venue { get; set; }
     public string? MeetingProvider { get; set; }
     public string? MeetingUrl { get; set; }
-    public string? OrganizerName { get; set; }
-    public string? OrganizerEmail { get; set; }
+    public string? OrganiserName { get; set; }
+    public string? OrganiserEmail { get; set; }
     public string? Contact { get; set; }
     public string? ConsentPurpose { get; set; }
     public List<TicketRow> TicketTypes { get; set; } = [];
@@ -105,7 +105,7 @@ public sealed partial class EventEditForm
             EndTime = Format(EventTime.Local(s.EndsAt, s.TimeZone), TimeFormat),
             DoorsOpenMinutes = s.DoorsOpenMinutes.ToString(CultureInfo.InvariantCulture),
             Venue = s.Venue, MeetingProvider = s.MeetingProvider, MeetingUrl = s.MeetingUrl,
-            OrganizerName = s.OrganizerName, OrganizerEmail = s.OrganizerEmail, Contact = s.Contact, ConsentPurpose = s.ConsentPurpose,
+            OrganiserName = s.OrganiserName, OrganiserEmail = s.OrganiserEmail, Contact = s.Contact, ConsentPurpose = s.ConsentPurpose,
             TicketTypes = s.TicketTypes.Select(t => new TicketRow
             {
                 Code = t.Code, Name = t.NameJa, NameEn = t.NameEn, Capacity = t.Capacity?.ToString(CultureInfo.InvariantCulture),
@@ -190,8 +190,8 @@ public sealed partial class EventEditForm
             Title = Line(Title), Summary = Block(Summary), Description = Block(Description), TimeZone = zoneId,
             StartsAt = sameDay && shown!.StartTime == Line(StartTime) ? existing!.StartsAt : At(date, startTime, "startTime"),
             EndsAt = sameDay && shown!.EndTime == Line(EndTime) ? existing!.EndsAt : At(date, endTime, "endTime"),
-            DoorsOpenMinutes = doors, Venue = Line(Venue), OrganizerName = Line(OrganizerName),
-            OrganizerEmail = EmailAddress.Clean(Line(OrganizerEmail)), Contact = Block(Contact), ConsentPurpose = Block(ConsentPurpose),
+            DoorsOpenMinutes = doors, Venue = Line(Venue), OrganiserName = Line(OrganiserName),
+            OrganiserEmail = EmailAddress.Clean(Line(OrganiserEmail)), Contact = Block(Contact), ConsentPurpose = Block(ConsentPurpose),
             MeetingUrl = OrNull(Line(MeetingUrl)),
             MeetingProvider = Line(MeetingProvider) is { Length: > 0 } provider ? provider : existing?.MeetingProvider ?? "Manual",
             TicketTypes = tickets,

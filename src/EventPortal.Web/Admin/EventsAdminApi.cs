@@ -109,7 +109,7 @@ public static class EventsAdminApi
     public static object ToJson(EventSpec e, string url) => new
     {
         e.Slug, e.Title, e.Summary, e.Description, startsAt = Utc(e.StartsAt), endsAt = Utc(e.EndsAt), e.TimeZone,
-        e.DoorsOpenMinutes, e.Language, e.Status, e.Sequence, e.Venue, e.OrganizerName, e.OrganizerEmail, e.Contact,
+        e.DoorsOpenMinutes, e.Language, e.Status, e.Sequence, e.Venue, e.OrganiserName, e.OrganiserEmail, e.Contact,
         e.ConsentPurpose, e.MeetingProvider, e.MeetingUrl, url, programme = e.Programme, speakers = e.Speakers,
         ticketTypes = e.TicketTypes.Select(t => new
         {

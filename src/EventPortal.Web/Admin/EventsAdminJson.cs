@@ -39,8 +39,9 @@ public static partial class EventsAdminJson
             DoorsOpenMinutes = r.Integer("doorsOpenMinutes") ?? spec.DoorsOpenMinutes,
             Language = r.String("language") ?? spec.Language,
             Venue = r.String("venue") ?? spec.Venue,
-            OrganizerName = r.String("organizerName") ?? spec.OrganizerName,
-            OrganizerEmail = r.String("organizerEmail") is { } email ? EmailAddress.Clean(email) : spec.OrganizerEmail,
+            // The properties' earlier spelling ("organizer…") is still read, so existing integrations keep working.
+            OrganiserName = r.String("organiserName") ?? r.String("organizerName") ?? spec.OrganiserName,
+            OrganiserEmail = (r.String("organiserEmail") ?? r.String("organizerEmail")) is { } email ? EmailAddress.Clean(email) : spec.OrganiserEmail,
             Contact = r.String("contact", multiline: true) ?? spec.Contact,
             ConsentPurpose = r.String("consentPurpose", multiline: true) ?? spec.ConsentPurpose,
             MeetingProvider = r.String("meetingProvider") ?? spec.MeetingProvider,

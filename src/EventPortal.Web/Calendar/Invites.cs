@@ -65,8 +65,8 @@ public sealed class Invites(IOptions<CalendarOptions> calendar, IOptions<PortalO
         Summary = e.Title,
         Url = EventUrl(e, baseUrl),
         Organizer = new CalendarPerson(
-            e.OrganizerEmail.Length > 0 ? e.OrganizerEmail : $"noreply@{UidDomain}",
-            e.OrganizerName.Length > 0 ? e.OrganizerName : Text.Get("site.name", language)),
+            e.OrganiserEmail.Length > 0 ? e.OrganiserEmail : $"noreply@{UidDomain}",
+            e.OrganiserName.Length > 0 ? e.OrganiserName : Text.Get("site.name", language)),
         AlarmMinutesBefore = calendar.Value.AlarmMinutesBefore > 0 ? calendar.Value.AlarmMinutesBefore : null,
     };
 

@@ -67,8 +67,8 @@ public static class DemoSeed
             Language = "ja",
             Status = EventStatus.Published,
             Venue = "オンライン(Zoom)",
-            OrganizerName = "EventPortal デモ事務局",
-            OrganizerEmail = "demo@eventportal.example",
+            OrganiserName = "EventPortal デモ事務局",
+            OrganiserEmail = "demo@eventportal.example",
             Contact = "デモ事務局(メンタリングプログラム担当) demo@eventportal.example",
             ConsentPurpose = "お預かりした個人情報は、本報告会の運営(参加 URL・録画のご案内、当日の連絡)と参加者区分の集計にのみ使用し、開催後一定期間を過ぎたものは削除します。",
             Programme =

@@ -88,14 +88,14 @@ public static class EventChanges
                 await c.ExecuteAsync(new CommandDefinition("""
                     UPDATE events SET title = @Title, summary = @Summary, description = @Description, starts_at = @StartsAt,
                         ends_at = @EndsAt, time_zone = @TimeZone, doors_open_minutes = @DoorsOpenMinutes, language = @Language,
-                        venue = @Venue, organizer_name = @OrganizerName, organizer_email = @OrganizerEmail, contact = @Contact,
+                        venue = @Venue, organiser_name = @OrganiserName, organiser_email = @OrganiserEmail, contact = @Contact,
                         consent_purpose = @ConsentPurpose, meeting_provider = @MeetingProvider, meeting_url = @MeetingUrl,
                         programme = @ProgrammeJson, speakers = @SpeakersJson, updated_at = @now
                     WHERE id = @Id
                     """, new
                 {
                     spec.Title, spec.Summary, spec.Description, spec.StartsAt, spec.EndsAt, spec.TimeZone, spec.DoorsOpenMinutes,
-                    spec.Language, spec.Venue, spec.OrganizerName, spec.OrganizerEmail, spec.Contact, spec.ConsentPurpose,
+                    spec.Language, spec.Venue, spec.OrganiserName, spec.OrganiserEmail, spec.Contact, spec.ConsentPurpose,
                     spec.MeetingProvider, MeetingUrl = Blank(spec.MeetingUrl), before.Id, now,
                     ProgrammeJson = JsonSerializer.Serialize(spec.Programme, Json.Options),
                     SpeakersJson = JsonSerializer.Serialize(spec.Speakers, Json.Options),

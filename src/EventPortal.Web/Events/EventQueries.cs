@@ -9,7 +9,7 @@ public static class EventQueries
 {
     public const string EventColumns = """
         id, slug, title, summary, description, starts_at, ends_at, time_zone, doors_open_minutes,
-        language, status, venue, organizer_name, organizer_email, contact, programme, speakers,
+        language, status, venue, organiser_name, organiser_email, contact, programme, speakers,
         consent_purpose, sequence, join_opens_at, meeting_provider,
         (recording_url IS NOT NULL) AS has_recording, recording_available_until
         """;

@@ -21,8 +21,8 @@ public sealed class EventRecord
     public string Language { get; init; } = "ja";
     public string Status { get; init; } = EventStatus.Draft;
     public string Venue { get; init; } = "";
-    public string OrganizerName { get; init; } = "";
-    public string OrganizerEmail { get; init; } = "";
+    public string OrganiserName { get; init; } = "";
+    public string OrganiserEmail { get; init; } = "";
     public string Contact { get; init; } = "";
     public IReadOnlyList<ProgrammeItem> Programme { get; init; } = [];
     public IReadOnlyList<Speaker> Speakers { get; init; } = [];

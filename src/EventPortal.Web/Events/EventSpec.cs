@@ -54,8 +54,8 @@ public sealed record EventSpec
     public int DoorsOpenMinutes { get; init; }
     public string Language { get; init; } = "ja";
     public string Venue { get; init; } = "";
-    public string OrganizerName { get; init; } = "";
-    public string OrganizerEmail { get; init; } = "";
+    public string OrganiserName { get; init; } = "";
+    public string OrganiserEmail { get; init; } = "";
     public string Contact { get; init; } = "";
     public string ConsentPurpose { get; init; } = "";
     public string MeetingProvider { get; init; } = "Manual";
@@ -92,8 +92,8 @@ public sealed record EventSpec
         Check("doorsOpenMinutes", DoorsOpenMinutes, before.DoorsOpenMinutes);
         Check("language", Language, before.Language);
         Check("venue", Venue, before.Venue);
-        Check("organizerName", OrganizerName, before.OrganizerName);
-        Check("organizerEmail", OrganizerEmail, before.OrganizerEmail);
+        Check("organiserName", OrganiserName, before.OrganiserName);
+        Check("organiserEmail", OrganiserEmail, before.OrganiserEmail);
         Check("contact", Contact, before.Contact);
         Check("consentPurpose", ConsentPurpose, before.ConsentPurpose);
         Check("meetingProvider", MeetingProvider, before.MeetingProvider);
@@ -119,7 +119,7 @@ public sealed record EventSpec
 
     const string EventRow = """
         SELECT id, status, sequence, slug, title, summary, description, starts_at, ends_at, time_zone, doors_open_minutes,
-               language, venue, organizer_name, organizer_email, contact, consent_purpose, meeting_provider, meeting_url,
+               language, venue, organiser_name, organiser_email, contact, consent_purpose, meeting_provider, meeting_url,
                programme, speakers
         FROM events WHERE slug = @slug
         """;
@@ -158,10 +158,10 @@ public sealed record EventSpec
     }
     const string InsertEvent = """
         INSERT INTO events (slug, title, summary, description, starts_at, ends_at, time_zone, doors_open_minutes, language, status,
-            venue, organizer_name, organizer_email, contact, programme, speakers, consent_purpose, meeting_provider, meeting_url,
+            venue, organiser_name, organiser_email, contact, programme, speakers, consent_purpose, meeting_provider, meeting_url,
             created_at, updated_at)
         VALUES (@Slug, @Title, @Summary, @Description, @StartsAt, @EndsAt, @TimeZone, @DoorsOpenMinutes, @Language, @Status,
-            @Venue, @OrganizerName, @OrganizerEmail, @Contact, @ProgrammeJson, @SpeakersJson, @ConsentPurpose, @MeetingProvider, @MeetingUrl,
+            @Venue, @OrganiserName, @OrganiserEmail, @Contact, @ProgrammeJson, @SpeakersJson, @ConsentPurpose, @MeetingProvider, @MeetingUrl,
             @Now, @Now)
         RETURNING id
         """;
@@ -180,7 +180,7 @@ public sealed record EventSpec
         var id = await c.ExecuteScalarAsync<long>(new CommandDefinition(InsertEvent, new
         {
             Slug, Title, Summary, Description, StartsAt, EndsAt, TimeZone, DoorsOpenMinutes, Language, Status,
-            Venue, OrganizerName, OrganizerEmail, Contact, ConsentPurpose, MeetingProvider, Now = now,
+            Venue, OrganiserName, OrganiserEmail, Contact, ConsentPurpose, MeetingProvider, Now = now,
             MeetingUrl = string.IsNullOrWhiteSpace(MeetingUrl) ? null : MeetingUrl,
             ProgrammeJson = Json(Programme), SpeakersJson = Json(Speakers),
         }, tx, cancellationToken: ct));

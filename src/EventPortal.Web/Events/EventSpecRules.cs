@@ -55,8 +55,8 @@ public static partial class EventSpecRules
         if (s.DoorsOpenMinutes is < 0 or > DoorsOpenMax) errors.Add(new("doorsOpenMinutes", "adminEvent.error.range", 0, DoorsOpenMax));
         if (s.Language is not ("ja" or "en")) errors.Add(new("language", "adminEvent.error.language"));
         Line(errors, "venue", s.Venue, LineMax);
-        Line(errors, "organizerName", s.OrganizerName, LineMax);
-        if (s.OrganizerEmail.Length > 0 && !EmailAddress.IsValid(s.OrganizerEmail)) errors.Add(new("organizerEmail", "error.email"));
+        Line(errors, "organiserName", s.OrganiserName, LineMax);
+        if (s.OrganiserEmail.Length > 0 && !EmailAddress.IsValid(s.OrganiserEmail)) errors.Add(new("organiserEmail", "error.email"));
         Block(errors, "contact", s.Contact, BlockMax);
         Block(errors, "consentPurpose", s.ConsentPurpose, BlockMax);
         if (!Providers.Contains(s.MeetingProvider)) errors.Add(new("meetingProvider", "adminEvent.error.provider", string.Join(", ", Providers)));

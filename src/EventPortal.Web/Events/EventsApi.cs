@@ -30,7 +30,7 @@ public static class EventsApi
             {
                 e.Slug, e.Title, e.Summary, e.Description, startsAt = Utc(e.StartsAt), endsAt = Utc(e.EndsAt), e.TimeZone,
                 e.DoorsOpenMinutes, e.Status, e.Venue, url = links.Event(context, e.Slug),
-                organizer = new { name = e.OrganizerName, contact = e.Contact },
+                organiser = new { name = e.OrganiserName, contact = e.Contact },
                 programme = e.Programme, speakers = e.Speakers,
                 ticketTypes = details.Tickets.Select(t => new
                 {

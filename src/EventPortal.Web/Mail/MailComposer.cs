@@ -57,7 +57,7 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
             HeadersEncoding = Encoding.UTF8,
         };
         message.To.Add(Recipient(r.Email, (string)model["recipientName"]!));
-        if (IsAddress(e.OrganizerEmail)) message.ReplyToList.Add(new MailAddress(e.OrganizerEmail, HeaderText(e.OrganizerName)));
+        if (IsAddress(e.OrganiserEmail)) message.ReplyToList.Add(new MailAddress(e.OrganiserEmail, HeaderText(e.OrganiserName)));
         message.Headers["Message-ID"] = MessageId(row);
         message.Headers["Auto-Submitted"] = "auto-generated";
         message.Headers["X-Auto-Response-Suppress"] = "All";
@@ -101,9 +101,9 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
         {
             ["lang"] = language,
             ["siteName"] = Text.Get("site.name", language),
-            ["organizerName"] = e.OrganizerName,
-            ["organizerContact"] = e.Contact,
-            ["organizerEmail"] = e.OrganizerEmail,
+            ["organiserName"] = e.OrganiserName,
+            ["organiserContact"] = e.Contact,
+            ["organiserEmail"] = e.OrganiserEmail,
             ["recipientName"] = string.Format(Text.Get("mail.recipientName", language), r.FamilyName, r.GivenName),
             ["familyName"] = r.FamilyName,
             ["givenName"] = r.GivenName,

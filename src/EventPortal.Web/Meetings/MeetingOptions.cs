@@ -24,13 +24,15 @@ public sealed class MeetingOptions
     public sealed class TeamsSettings : Shared.GraphOptions
     {
         /// <summary>The organiser's Entra object id (the application access policy is granted to this user).</summary>
-        public string? OrganizerUserId { get; set; }
+        public string? OrganiserUserId { get; set; }
+        /// <summary>The setting's earlier spelling, still read so existing configurations keep working.</summary>
+        public string? OrganizerUserId { get => null; set => OrganiserUserId ??= value; }
         /// <summary>Who skips the lobby: everyone, organization, organizer, invited, organizationAndFederated…</summary>
         public string LobbyBypass { get; set; } = "organization";
         public TeamsMode Mode { get; set; } = TeamsMode.OnlineMeeting;
 
         public bool Configured => !string.IsNullOrWhiteSpace(TenantId) && !string.IsNullOrWhiteSpace(ClientId)
-            && !string.IsNullOrWhiteSpace(ClientSecret) && !string.IsNullOrWhiteSpace(OrganizerUserId);
+            && !string.IsNullOrWhiteSpace(ClientSecret) && !string.IsNullOrWhiteSpace(OrganiserUserId);
     }
 
     public sealed class ZoomSettings
@@ -55,7 +57,7 @@ public sealed class MeetingOptions
         if (!IsWebUrl(o.Zoom.OAuthBaseUrl)) yield return "EventPortal:Meetings:Zoom:OAuthBaseUrl must be an absolute http(s) URL.";
         if (string.IsNullOrWhiteSpace(o.Zoom.UserId)) yield return "EventPortal:Meetings:Zoom:UserId must not be empty (default: me).";
         if (o.Provider == MeetingProvider.Teams)
-            foreach (var (name, value) in new[] { ("TenantId", o.Teams.TenantId), ("ClientId", o.Teams.ClientId), ("ClientSecret", o.Teams.ClientSecret), ("OrganizerUserId", o.Teams.OrganizerUserId) })
+            foreach (var (name, value) in new[] { ("TenantId", o.Teams.TenantId), ("ClientId", o.Teams.ClientId), ("ClientSecret", o.Teams.ClientSecret), ("OrganiserUserId", o.Teams.OrganiserUserId) })
                 if (string.IsNullOrWhiteSpace(value)) yield return $"EventPortal:Meetings:Teams:{name} is required when EventPortal:Meetings:Provider is Teams.";
         if (o.Provider == MeetingProvider.Zoom)
             foreach (var (name, value) in new[] { ("AccountId", o.Zoom.AccountId), ("ClientId", o.Zoom.ClientId), ("ClientSecret", o.Zoom.ClientSecret) })

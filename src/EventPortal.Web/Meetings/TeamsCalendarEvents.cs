@@ -6,14 +6,14 @@ namespace EventPortal.Web.Meetings;
 
 /// <summary>
 /// A Teams meeting inside a calendar event of the organiser (<c>Mode=CalendarEvent</c>): Graph
-/// <c>/users/{OrganizerUserId}/events</c> with <c>isOnlineMeeting</c>, local times in the event's
+/// <c>/users/{OrganiserUserId}/events</c> with <c>isOnlineMeeting</c>, local times in the event's
 /// zone. Our key as <c>transactionId</c> makes a retried create return the event made the first
 /// time, so a crash between Graph's answer and our commit never makes a second one.
 /// </summary>
 public sealed class TeamsCalendarEvents([FromKeyedServices(GraphUse.Meetings)] GraphClient graph, IOptions<MeetingOptions> options,
     Links links, MeetingRecord record) : IMeetingProvider
 {
-    string Organiser => options.Value.Teams.OrganizerUserId!;
+    string Organiser => options.Value.Teams.OrganiserUserId!;
 
     public Task<OutboxResult> CreateAsync(MeetingEvent ev, CancellationToken ct) => SaveAsync(ev, ct);
 

@@ -6,7 +6,7 @@ namespace EventPortal.Web.Meetings;
 
 /// <summary>
 /// A bare Teams meeting of the organiser (<c>Mode=OnlineMeeting</c>): Graph
-/// <c>/users/{OrganizerUserId}/onlineMeetings</c>. <c>createOrGet</c> is idempotent by our
+/// <c>/users/{OrganiserUserId}/onlineMeetings</c>. <c>createOrGet</c> is idempotent by our
 /// <c>externalId</c>, so a retry after a crash between Graph's answer and our commit gets the same
 /// meeting back, never a second one.
 /// </summary>
@@ -14,7 +14,7 @@ public sealed class TeamsOnlineMeetings([FromKeyedServices(GraphUse.Meetings)] G
     MeetingRecord record) : IMeetingProvider
 {
     MeetingOptions.TeamsSettings Teams => options.Value.Teams;
-    string Organiser => Teams.OrganizerUserId!;
+    string Organiser => Teams.OrganiserUserId!;
 
     public async Task<OutboxResult> CreateAsync(MeetingEvent ev, CancellationToken ct)
     {

@@ -30,7 +30,7 @@ public sealed class EventConsoleTests : IAsyncLifetime
     {
         ["Form.Title"] = "コンソールで作った説明会", ["Form.Slug"] = slug, ["Form.Summary"] = "概要です。", ["Form.Description"] = "## 内容\n\n- 一つ目",
         ["Form.Date"] = "2030-03-06", ["Form.StartTime"] = "12:00", ["Form.EndTime"] = "13:00", ["Form.TimeZone"] = "Asia/Tokyo", ["Form.DoorsOpenMinutes"] = "5",
-        ["Form.Venue"] = "オンライン(Zoom)", ["Form.OrganizerName"] = "事務局", ["Form.OrganizerEmail"] = "office@example.jp",
+        ["Form.Venue"] = "オンライン(Zoom)", ["Form.OrganiserName"] = "事務局", ["Form.OrganiserEmail"] = "office@example.jp",
         ["Form.TicketTypes[0].Code"] = "live", ["Form.TicketTypes[0].Name"] = "ライブ参加", ["Form.TicketTypes[0].NameEn"] = "Live",
         ["Form.TicketTypes[0].Capacity"] = "100", ["Form.TicketTypes[0].Waitlist"] = "true", ["Form.TicketTypes[0].Kind"] = "live",
         ["Form.TicketTypes[1].Code"] = "recording", ["Form.TicketTypes[1].Name"] = "録画視聴", ["Form.TicketTypes[1].Kind"] = "recording",
@@ -101,14 +101,14 @@ public sealed class EventConsoleTests : IAsyncLifetime
         fields["Form.Title"] = "";
         fields["Form.EndTime"] = "11:00";
         fields["Form.TicketTypes[0].Capacity"] = "-3";
-        fields["Form.OrganizerEmail"] = "not-an-address";
+        fields["Form.OrganiserEmail"] = "not-an-address";
 
         var response = await _browser.SubmitAsync("/admin/events/new", "/admin/events/new/save", fields);
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
         var html = await response.Content.ReadAsStringAsync();
         Assert.Contains("class=\"error-summary\"", html);
-        foreach (var field in new[] { "slug", "title", "endTime", "ticketTypes[0].capacity", "organizerEmail" })
+        foreach (var field in new[] { "slug", "title", "endTime", "ticketTypes[0].capacity", "organiserEmail" })
         {
             Assert.Contains($"href=\"#f-{field}\"", html);
             Assert.Contains($"id=\"e-{field}\"", html);

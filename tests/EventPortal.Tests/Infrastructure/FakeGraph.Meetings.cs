@@ -28,7 +28,7 @@ public sealed partial class FakeGraph
     int _meetingCalls;
 
     /// <summary>The Teams organiser: its Entra object id (the sender's object id, so one fake user does both).</summary>
-    public string OrganizerUserId => SenderObjectId;
+    public string OrganiserUserId => SenderObjectId;
 
     public IReadOnlyList<FakeOnlineMeeting> OnlineMeetings { get { lock (_gate) return _meetings.Values.ToList(); } }
     /// <summary>Every onlineMeetings request, whatever it was answered.</summary>
@@ -51,7 +51,7 @@ public sealed partial class FakeGraph
         ["EventPortal:Meetings:Teams:TenantId"] = TenantId,
         ["EventPortal:Meetings:Teams:ClientId"] = ClientId,
         ["EventPortal:Meetings:Teams:ClientSecret"] = ClientSecret,
-        ["EventPortal:Meetings:Teams:OrganizerUserId"] = OrganizerUserId,
+        ["EventPortal:Meetings:Teams:OrganiserUserId"] = OrganiserUserId,
         ["EventPortal:Meetings:Teams:GraphBaseUrl"] = BaseUrl,
         ["EventPortal:Meetings:Teams:AuthorityHost"] = AuthorityHost,
     };

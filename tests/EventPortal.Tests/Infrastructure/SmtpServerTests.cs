@@ -19,7 +19,7 @@ public class SmtpServerTests
 
     static MailMessage Invitation(string to = "guest@example.test", string subject = "勉強会のご案内")
     {
-        var message = new MailMessage(new MailAddress("organizer@example.test", "山田 太郎"), new MailAddress(to, "ゲスト"))
+        var message = new MailMessage(new MailAddress("organiser@example.test", "山田 太郎"), new MailAddress(to, "ゲスト"))
         {
             Subject = subject,
             SubjectEncoding = Encoding.UTF8,
@@ -51,10 +51,10 @@ public class SmtpServerTests
         var mail = Assert.Single(await server.WaitForAsync(1, Wait));
         Assert.Equal("勉強会のご案内", mail.Subject);
         Assert.Equal("山田 太郎", mail.FromName);
-        Assert.Equal("organizer@example.test", mail.FromAddress);
+        Assert.Equal("organiser@example.test", mail.FromAddress);
         Assert.Equal("guest@example.test", mail.To);
         Assert.Equal(["guest@example.test", "hidden@example.test"], mail.RcptTos);
-        Assert.Equal("organizer@example.test", mail.MailFrom);
+        Assert.Equal("organiser@example.test", mail.MailFrom);
         Assert.Null(mail.Header("Bcc"));
         Assert.Equal("multipart/alternative{text/plain,text/calendar}", mail.Structure);
         Assert.Equal("ご参加ありがとうございます。", mail.Text("text/plain"));

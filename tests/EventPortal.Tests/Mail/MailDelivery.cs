@@ -150,7 +150,7 @@ public sealed class MailDelivery : IAsyncLifetime
     public async Task Header_like_text_in_names_and_titles_injects_no_header()
     {
         var slug = await _app.CreateEventAsync(title: "説明会\r\nBcc: victim@example.com");
-        await _app.ExecuteAsync("UPDATE events SET organizer_name = @name WHERE slug = @slug", new { name = "事務局\r\nX-Injected: yes", slug });
+        await _app.ExecuteAsync("UPDATE events SET organiser_name = @name WHERE slug = @slug", new { name = "事務局\r\nX-Injected: yes", slug });
         using var client = _app.Client();
         var response = await client.PostAsJsonAsync($"/api/events/{slug}/registrations", new
         {

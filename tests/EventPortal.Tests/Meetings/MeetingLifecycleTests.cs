@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using EventPortal.Tests.Infrastructure;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -129,5 +130,19 @@ public sealed class MeetingLifecycleTests
         Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
         Assert.Contains("meetingProvider", await refused.Content.ReadAsStringAsync());
         Assert.Equal("Zoom", await app.QueryOneAsync<string>("SELECT meeting_provider FROM events WHERE id = @id", new { id }));
+    }
+}
+
+public sealed class MeetingSettingsSpelling
+{
+    [Fact]
+    public void The_organiser_setting_is_read_in_its_earlier_spelling_too()
+    {
+        static string? Read(string key) => new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { [$"EventPortal:Meetings:Teams:{key}"] = "0b5c…-object-id" }).Build()
+            .GetSection(Web.Meetings.MeetingOptions.Section).Get<Web.Meetings.MeetingOptions>()!.Teams.OrganiserUserId;
+
+        Assert.Equal("0b5c…-object-id", Read("OrganiserUserId"));
+        Assert.Equal("0b5c…-object-id", Read("OrganizerUserId"));
     }
 }
