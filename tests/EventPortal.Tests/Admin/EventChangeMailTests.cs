@@ -99,7 +99,7 @@ public sealed class EventChangeMailTests : IAsyncLifetime
         await SettleAsync();
         var goneBefore = (await _smtp.MessagesAsync()).Count(m => m.RcptTos.Contains("move-gone@example.jp"));
 
-        var saved = await EventConsoleTests.EditAsync(_browser, slug, f => { f["Form.StartTime"] = "14:00"; f["Form.EndTime"] = "15:00"; });
+        var saved = await ConsoleForms.EditAsync(_browser, slug, f => { f["Form.StartTime"] = "14:00"; f["Form.EndTime"] = "15:00"; });
         Assert.Equal(HttpStatusCode.SeeOther, saved.StatusCode);
 
         foreach (var address in seated)

@@ -25,52 +25,13 @@ public sealed class EventConsoleTests : IAsyncLifetime
         await _app.DisposeAsync();
     }
 
-    /// <summary>A new event as the console's form sends it: 2030-03-06 12:00–13:00 Tokyo, one live ticket.</summary>
-    internal static Dictionary<string, string> NewEventForm(string slug) => new()
-    {
-        ["Form.Title"] = "コンソールで作った説明会", ["Form.Slug"] = slug, ["Form.Summary"] = "概要です。", ["Form.Description"] = "## 内容\n\n- 一つ目",
-        ["Form.Date"] = "2030-03-06", ["Form.StartTime"] = "12:00", ["Form.EndTime"] = "13:00", ["Form.TimeZone"] = "Asia/Tokyo", ["Form.DoorsOpenMinutes"] = "5",
-        ["Form.Venue"] = "オンライン(Zoom)", ["Form.OrganiserName"] = "事務局", ["Form.OrganiserEmail"] = "office@example.jp",
-        ["Form.TicketTypes[0].Code"] = "live", ["Form.TicketTypes[0].Name"] = "ライブ参加", ["Form.TicketTypes[0].NameEn"] = "Live",
-        ["Form.TicketTypes[0].Capacity"] = "100", ["Form.TicketTypes[0].Waitlist"] = "true", ["Form.TicketTypes[0].Kind"] = "live",
-        ["Form.TicketTypes[1].Code"] = "recording", ["Form.TicketTypes[1].Name"] = "録画視聴", ["Form.TicketTypes[1].Kind"] = "recording",
-        ["Form.Categories[0].Code"] = "municipal", ["Form.Categories[0].Name"] = "自治体職員", ["Form.Categories[0].NameEn"] = "Municipal staff",
-    };
-
-    /// <summary>Opens the edit page, reads every field of the event form as a browser would send it, changes some, and saves.</summary>
-    internal static async Task<HttpResponseMessage> EditAsync(HttpClient browser, string slug, Action<Dictionary<string, string>> change)
-    {
-        var fields = await FormFieldsAsync(browser, $"/admin/events/{slug}/edit");
-        change(fields);
-        return await browser.SubmitAsync($"/admin/events/{slug}/edit", $"/admin/events/{slug}/save", fields);
-    }
-
-    internal static async Task<Dictionary<string, string>> FormFieldsAsync(HttpClient browser, string path)
-    {
-        var document = new HtmlParser().ParseDocument(await browser.GetStringAsync(path));
-        var form = Assert.IsAssignableFrom<IHtmlFormElement>(document.QuerySelector("form.event-form"));
-        var fields = new Dictionary<string, string>();
-        foreach (var element in form.Elements)
-        {
-            switch (element)
-            {
-                case IHtmlInputElement { Type: "checkbox" } box when box.IsChecked: fields[box.Name!] = box.Value ?? "on"; break;
-                case IHtmlInputElement { Type: "checkbox" }: break;
-                case IHtmlInputElement input when input.Name is { Length: > 0 } name && name != "__RequestVerificationToken": fields[name] = input.Value; break;
-                case IHtmlTextAreaElement area: fields[area.Name!] = area.Value; break;
-                case IHtmlSelectElement select: fields[select.Name!] = select.Value ?? ""; break;
-            }
-        }
-        return fields;
-    }
-
     Task<HttpResponseMessage> PostAsync(string slug, string handler) =>
         _browser.SubmitAsync($"/admin/events/{slug}/edit", $"/admin/events/{slug}/{handler}", new Dictionary<string, string>());
 
     [Fact]
     public async Task A_new_event_is_a_draft_until_published_then_it_is_on_the_home_page()
     {
-        var created = await _browser.SubmitAsync("/admin/events/new", "/admin/events/new/save", NewEventForm("console-made"));
+        var created = await _browser.SubmitAsync("/admin/events/new", "/admin/events/new/save", ConsoleForms.NewEventForm("console-made"));
 
         Assert.Equal(HttpStatusCode.SeeOther, created.StatusCode);
         Assert.Equal("/admin/events/console-made/edit?notice=created", created.Headers.Location!.OriginalString);
@@ -97,7 +58,7 @@ public sealed class EventConsoleTests : IAsyncLifetime
     [Fact]
     public async Task A_bad_form_keeps_what_was_typed_and_names_each_field()
     {
-        var fields = NewEventForm("Bad Slug!");
+        var fields = ConsoleForms.NewEventForm("Bad Slug!");
         fields["Form.Title"] = "";
         fields["Form.EndTime"] = "11:00";
         fields["Form.TicketTypes[0].Capacity"] = "-3";
@@ -120,7 +81,7 @@ public sealed class EventConsoleTests : IAsyncLifetime
     [Fact]
     public async Task The_preview_renders_the_Markdown_safely_and_stores_nothing()
     {
-        var fields = NewEventForm("previewed");
+        var fields = ConsoleForms.NewEventForm("previewed");
         fields["Form.Description"] = "**太字**\n\n<script>alert(1)</script>";
 
         var response = await _browser.SubmitAsync("/admin/events/new", "/admin/events/new/preview", fields);
@@ -141,7 +102,7 @@ public sealed class EventConsoleTests : IAsyncLifetime
         await client.RegisteredAsync(slug, "quiet2@example.jp", "recording");
         var before = await _app.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox");
 
-        var saved = await EditAsync(_browser, slug, f =>
+        var saved = await ConsoleForms.EditAsync(_browser, slug, f =>
         {
             f["Form.Title"] = "新しいタイトル";
             f["Form.Description"] = "説明を書き直しました。";
@@ -165,14 +126,14 @@ public sealed class EventConsoleTests : IAsyncLifetime
         await client.RegisteredAsync(slug, "waiting2@example.jp");
         await client.RegisteredAsync(slug, "waiting3@example.jp");
 
-        Assert.Equal(HttpStatusCode.SeeOther, (await EditAsync(_browser, slug, f => f["Form.TicketTypes[0].Capacity"] = "2")).StatusCode);
+        Assert.Equal(HttpStatusCode.SeeOther, (await ConsoleForms.EditAsync(_browser, slug, f => f["Form.TicketTypes[0].Capacity"] = "2")).StatusCode);
 
         Assert.Equal(["confirmed", "confirmed", "waitlisted", "waitlisted"], await StatusesAsync(slug));
         Assert.Equal(2, await _app.QueryOneAsync<int>("SELECT taken FROM ticket_types WHERE code = 'live'"));
         Assert.Equal(1, await _app.QueryOneAsync<int>(
             "SELECT COUNT(*) FROM outbox WHERE kind = 'mail.registration_promoted' AND dedupe_key = 'promoted:' || (SELECT id FROM registrations WHERE email_normalized = 'waiting1@example.jp')"));
 
-        Assert.Equal(HttpStatusCode.SeeOther, (await EditAsync(_browser, slug, f => f["Form.TicketTypes[0].Capacity"] = "")).StatusCode);
+        Assert.Equal(HttpStatusCode.SeeOther, (await ConsoleForms.EditAsync(_browser, slug, f => f["Form.TicketTypes[0].Capacity"] = "")).StatusCode);
 
         Assert.Equal(["confirmed", "confirmed", "confirmed", "confirmed"], await StatusesAsync(slug));
         Assert.Null(await _app.QueryOneAsync<int?>("SELECT capacity FROM ticket_types WHERE code = 'live'"));
@@ -186,7 +147,7 @@ public sealed class EventConsoleTests : IAsyncLifetime
         using var client = _app.Client();
         for (var i = 0; i < 3; i++) await client.RegisteredAsync(slug, $"taken{i}@example.jp");
 
-        var response = await EditAsync(_browser, slug, f => { f["Form.TicketTypes[0].Capacity"] = "2"; f["Form.Title"] = "変わらないはず"; });
+        var response = await ConsoleForms.EditAsync(_browser, slug, f => { f["Form.TicketTypes[0].Capacity"] = "2"; f["Form.Title"] = "変わらないはず"; });
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
         var html = await response.Content.ReadAsStringAsync();
@@ -200,7 +161,7 @@ public sealed class EventConsoleTests : IAsyncLifetime
     public async Task Duplicating_makes_a_draft_copy_without_registrations()
     {
         var slug = await _app.CreateEventAsync(liveSeats: 10);
-        await EditAsync(_browser, slug, f => { f["Form.Questions[0].Code"] = "motive"; f["Form.Questions[0].Label"] = "参加の動機";
+        await ConsoleForms.EditAsync(_browser, slug, f => { f["Form.Questions[0].Code"] = "motive"; f["Form.Questions[0].Label"] = "参加の動機";
             f["Form.Speakers[0].Name"] = "山田 太郎"; f["Form.Speakers[0].Affiliation"] = "テスト大学"; });
         using var client = _app.Client();
         await client.RegisteredAsync(slug, "original@example.jp");
@@ -224,7 +185,7 @@ public sealed class EventConsoleTests : IAsyncLifetime
     public async Task A_required_custom_question_is_on_the_public_form_and_enforced_by_form_and_API()
     {
         var slug = await _app.CreateEventAsync();
-        var saved = await EditAsync(_browser, slug, f =>
+        var saved = await ConsoleForms.EditAsync(_browser, slug, f =>
         {
             f["Form.Questions[0].Code"] = "motivation"; f["Form.Questions[0].Label"] = "参加の動機"; f["Form.Questions[0].Required"] = "true";
             f["Form.Questions[0].LabelEn"] = "Why are you coming?"; f["Form.Questions[1].Code"] = "role"; f["Form.Questions[1].Label"] = "役職";

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using EventPortal.Tests.Infrastructure;
-using static EventPortal.Tests.Admin.EventConsoleTests;
+using static EventPortal.Tests.Infrastructure.ConsoleForms;
 
 namespace EventPortal.Tests.Admin;
 

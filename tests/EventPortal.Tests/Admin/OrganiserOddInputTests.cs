@@ -23,7 +23,7 @@ public sealed class OrganiserOddInputTests
         var search = await browser.GetAsync($"/admin/events/{slug}/registrations?q={Uri.EscapeDataString(odd)}");
         Assert.Equal(HttpStatusCode.OK, search.StatusCode);
 
-        var saved = await EventConsoleTests.EditAsync(browser, slug, f => f["Form.Title"] = odd);
+        var saved = await ConsoleForms.EditAsync(browser, slug, f => f["Form.Title"] = odd);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, saved.StatusCode);
         Assert.Contains("id=\"e-title\"", await saved.Content.ReadAsStringAsync());
 

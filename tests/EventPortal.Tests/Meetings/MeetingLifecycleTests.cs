@@ -89,24 +89,24 @@ public sealed class MeetingLifecycleTests
         using var browser = await app.SignedInAsync();
 
         // EventPortal:Meetings:Provider is Zoom here: the new-event form starts with it.
-        var blank = await Admin.EventConsoleTests.FormFieldsAsync(browser, "/admin/events/new");
+        var blank = await ConsoleForms.FormFieldsAsync(browser, "/admin/events/new");
         Assert.Equal("Zoom", blank["Form.MeetingProvider"]);
 
-        var form = Admin.EventConsoleTests.NewEventForm("switched");
+        var form = ConsoleForms.NewEventForm("switched");
         form["Form.MeetingProvider"] = "Manual";
         form["Form.MeetingUrl"] = "https://meet.example.jp/abc";
         Assert.Equal(HttpStatusCode.SeeOther, (await browser.SubmitAsync("/admin/events/new", "/admin/events/new/save", form)).StatusCode);
         Assert.Equal(HttpStatusCode.SeeOther, (await browser.SubmitAsync("/admin/events/switched/edit", "/admin/events/switched/publish", new Dictionary<string, string>())).StatusCode);
         Assert.Empty(await app.MeetingRowsAsync()); // Manual: nothing to make
 
-        var saved = await Admin.EventConsoleTests.EditAsync(browser, "switched", f => f["Form.MeetingProvider"] = "Zoom");
+        var saved = await ConsoleForms.EditAsync(browser, "switched", f => f["Form.MeetingProvider"] = "Zoom");
         Assert.Equal(HttpStatusCode.SeeOther, saved.StatusCode);
         await app.SettledAsync();
         var meeting = Assert.Single(zoom.Meetings);
         Assert.Equal(meeting.JoinUrl, await app.QueryOneAsync<string>("SELECT meeting_url FROM events WHERE slug = 'switched'"));
 
         // Teams would not know Zoom's meeting: refused with the field named, nothing changed.
-        var refused = await Admin.EventConsoleTests.EditAsync(browser, "switched", f => f["Form.MeetingProvider"] = "Teams");
+        var refused = await ConsoleForms.EditAsync(browser, "switched", f => f["Form.MeetingProvider"] = "Teams");
         Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
         var page = await refused.Content.ReadAsStringAsync();
         Assert.Contains("id=\"e-meetingProvider\"", page);

@@ -1,0 +1,164 @@
+using System.Data;
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+
+namespace EventPortal.Web.Data;
+
+/// <summary>
+/// The SQLite writer behind <see cref="Db.WriteAsync{T}"/>: one connection, one loop, group commit.
+/// Callers queue their work on a channel; the loop takes every write waiting (up to
+/// <see cref="MaxGroup"/>), runs each in a savepoint of its own inside one transaction, commits
+/// once, and only then answers each caller. A failed COMMIT or rollback fails that group and
+/// reopens the connection; the loop itself survives.
+/// </summary>
+public sealed partial class Db
+{
+    void EnsureWriterLoop()
+    {
+        if (_writerLoop is not null) return;
+        lock (_loopGate) _writerLoop ??= Task.Run(WriterLoopAsync);
+    }
+
+    /// <summary>The SQLite writer: takes every write waiting (up to <see cref="MaxGroup"/>) and commits them together.</summary>
+    async Task WriterLoopAsync()
+    {
+        var group = new List<PendingWrite>(MaxGroup);
+        while (await _pending.Reader.WaitToReadAsync())
+        {
+            group.Clear();
+            while (group.Count < MaxGroup && _pending.Reader.TryRead(out var write))
+                if (write.TryStart()) group.Add(write);   // a caller that gave up while waiting is dropped here
+            if (group.Count == 0) continue;
+            try
+            {
+                await CommitGroupAsync(group);
+            }
+            catch (Exception e)
+            {
+                // Whatever went wrong, the loop must go on: answer everyone still waiting, start a fresh connection.
+                foreach (var write in group) write.Fail(e);
+                ResetWriter();
+            }
+        }
+    }
+
+    /// <summary>
+    /// One transaction for the group; each write in a savepoint of its own (when there are
+    /// several), rolled back alone if it throws. Callers hear back after the COMMIT.
+    /// </summary>
+    async Task CommitGroupAsync(List<PendingWrite> group)
+    {
+        var writer = await GetWriterAsync(CancellationToken.None);
+        // Microsoft.Data.Sqlite issues BEGIN IMMEDIATE: the write lock is taken up front.
+        var tx = writer.BeginTransaction();
+        var alone = group.Count == 1;
+        var done = new List<PendingWrite>(group.Count);
+        var committed = false;
+        try
+        {
+            foreach (var write in group)
+            {
+                try
+                {
+                    if (!alone) tx.Save("w");
+                    await write.RunAsync(writer, tx);
+                    if (!alone) tx.Release("w");
+                    done.Add(write);
+                }
+                catch (Exception e)
+                {
+                    if (alone) tx.Rollback();
+                    else { tx.Rollback("w"); tx.Release("w"); }
+                    write.Fail(e);
+                }
+            }
+            // A lone write that failed was rolled back already; anything else commits.
+            if (done.Count > 0) { tx.Commit(); committed = true; }
+        }
+        catch (Exception e)
+        {
+            // A failed savepoint rollback or COMMIT: nothing of this group is committed.
+            foreach (var write in group) write.Fail(e);
+            try { tx.Dispose(); } catch (Exception) { /* the connection is reset below */ }
+            ResetWriter();
+            return;
+        }
+        try { tx.Dispose(); } catch (Exception) { ResetWriter(); }
+        if (committed)
+        {
+            Interlocked.Increment(ref _commits);
+            Interlocked.Add(ref _groupedWrites, done.Count);
+            TellListeners(tx);
+        }
+        foreach (var write in done) write.Complete();
+    }
+
+    void TellListeners(DbTransaction tx)
+    {
+        if (!CommitNotices.Take(tx)) return;
+        foreach (var listener in _listeners) listener.Committed();
+    }
+
+    void ResetWriter()
+    {
+        try { _writer?.Dispose(); } catch (Exception) { /* already broken */ }
+        _writer = null;
+    }
+
+    abstract class PendingWrite
+    {
+        /// <summary>False when the caller cancelled while the write was waiting (it never runs then).</summary>
+        public abstract bool TryStart();
+        public abstract Task RunAsync(DbConnection connection, DbTransaction tx);
+        public abstract void Complete();
+        public abstract void Fail(Exception e);
+    }
+
+    /// <summary>
+    /// One caller's write. Its task completes after the COMMIT that includes it, never on the
+    /// writer loop itself; until the loop starts it, the caller's token cancels it at once.
+    /// </summary>
+    sealed class PendingWrite<T> : PendingWrite
+    {
+        const int Waiting = 0, Started = 1, Cancelled = 2;
+        readonly Func<DbConnection, DbTransaction, Task<T>> _work;
+        readonly CancellationToken _ct;
+        readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        readonly CancellationTokenRegistration _registration;
+        int _state;
+        T _result = default!;
+
+        public PendingWrite(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken ct)
+        {
+            (_work, _ct) = (work, ct);
+            _registration = ct.Register(static o =>
+            {
+                var self = (PendingWrite<T>)o!;
+                if (Interlocked.CompareExchange(ref self._state, Cancelled, Waiting) == Waiting) self._done.TrySetCanceled(self._ct);
+            }, this);
+        }
+
+        public Task<T> Task => _done.Task;
+        public override bool TryStart()
+        {
+            var started = Interlocked.CompareExchange(ref _state, Started, Waiting) == Waiting;
+            if (!started) _registration.Dispose();
+            return started;
+        }
+        public override async Task RunAsync(DbConnection connection, DbTransaction tx) => _result = await _work(connection, tx);
+        public override void Complete() { _registration.Dispose(); _done.TrySetResult(_result); }
+        public override void Fail(Exception e) { _registration.Dispose(); _done.TrySetException(e); }
+    }
+
+    async Task<SqliteConnection> GetWriterAsync(CancellationToken ct)
+    {
+        if (_writer is { State: ConnectionState.Open })
+            return _writer;
+        _writer?.Dispose();
+        // The writer is not pooled: it lives as long as the app.
+        _writer = new SqliteConnection(_sqliteConnectionString + ";Pooling=False");
+        await _writer.OpenAsync(ct);
+        await PrepareSqliteAsync(_writer, writer: true, ct);
+        return _writer;
+    }
+}
