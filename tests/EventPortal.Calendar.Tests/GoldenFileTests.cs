@@ -46,7 +46,9 @@ public class GoldenFileTests
         (_, CalendarEvent e) = Sample(name);
         List<ContentLine> ev = Ics.EventLines(text);
         Assert.Equal(e.Summary, Ics.UnescapeText(Ics.Single(ev, "SUMMARY").Value));
-        Assert.Equal(Normalise(e.Description), ev.Where(l => l.Name == "DESCRIPTION").Select(l => Ics.UnescapeText(l.Value)).SingleOrDefault());
+        Assert.Equal(
+            Normalise(e.Description),
+            ev.Where(l => l.Name == "DESCRIPTION").Select(l => Ics.UnescapeText(l.Value)).SingleOrDefault());
         Assert.Equal(e.Location, ev.Where(l => l.Name == "LOCATION").Select(l => Ics.UnescapeText(l.Value)).SingleOrDefault());
         var zones = new VTimeZoneEvaluator(text);
         Assert.Equal(e.StartUtc, zones.ToUtc(Ics.Single(ev, "DTSTART")));

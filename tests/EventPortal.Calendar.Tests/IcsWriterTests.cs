@@ -115,7 +115,8 @@ public class IcsWriterTests
     public void Display_names_are_quoted_and_lose_quotes_and_control_characters()
     {
         CalendarEvent e = Event with { Organizer = new("o@example.jp", "\"Sato\", Ichiro;\r\n Sales: Tokyo\t") };
-        string line = Ics.LogicalLines(IcsWriter.Write(CalendarMethod.Publish, e)).Single(l => l.StartsWith("ORGANIZER", StringComparison.Ordinal));
+        string line = Ics.LogicalLines(IcsWriter.Write(CalendarMethod.Publish, e))
+            .Single(l => l.StartsWith("ORGANIZER", StringComparison.Ordinal));
         Assert.Equal("ORGANIZER;CN=\"Sato, Ichiro; Sales: Tokyo\":mailto:o@example.jp", line);
     }
 
@@ -139,7 +140,8 @@ public class IcsWriterTests
     [Fact]
     public void Optional_properties_are_left_out_when_empty_and_the_url_is_normalised()
     {
-        List<ContentLine> ev = Write(CalendarMethod.Publish, Event with { Description = null, Location = "", Url = "https://例え.jp/イベント/12?q=a b" });
+        List<ContentLine> ev = Write(
+            CalendarMethod.Publish, Event with { Description = null, Location = "", Url = "https://例え.jp/イベント/12?q=a b" });
         Assert.DoesNotContain(ev, l => l.Name is "DESCRIPTION" or "LOCATION");
         Assert.Equal("https://xn--r8jz45g.jp/%E3%82%A4%E3%83%99%E3%83%B3%E3%83%88/12?q=a%20b", Value(ev, "URL"));
     }
@@ -151,11 +153,13 @@ public class IcsWriterTests
         Assert.Throws<ArgumentException>(() => IcsWriter.Write(CalendarMethod.Publish, Event with { EndUtc = start }));
         Assert.Throws<ArgumentException>(() => IcsWriter.Write(CalendarMethod.Publish, Event with { Url = "/events/12" }));
         Assert.Throws<ArgumentException>(() => IcsWriter.Write(CalendarMethod.Publish, Event with { Url = "javascript:alert(1)" }));
-        Assert.Throws<ArgumentException>(() => IcsWriter.Write(CalendarMethod.Publish, Event with { StartUtc = DateTime.SpecifyKind(start, DateTimeKind.Local) }));
+        Assert.Throws<ArgumentException>(() =>
+            IcsWriter.Write(CalendarMethod.Publish, Event with { StartUtc = DateTime.SpecifyKind(start, DateTimeKind.Local) }));
         Assert.Throws<ArgumentOutOfRangeException>(() => IcsWriter.Write(CalendarMethod.Publish, Event with { Sequence = -1 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => IcsWriter.Write(CalendarMethod.Publish, Event with { AlarmMinutesBefore = -5 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => IcsWriter.Write((CalendarMethod)7, Event));
-        Assert.Throws<TimeZoneNotFoundException>(() => IcsWriter.Write(CalendarMethod.Publish, Event with { TimeZoneId = "Mars/Olympus_Mons" }));
+        Assert.Throws<TimeZoneNotFoundException>(() =>
+            IcsWriter.Write(CalendarMethod.Publish, Event with { TimeZoneId = "Mars/Olympus_Mons" }));
     }
 
     [Fact]

@@ -54,7 +54,8 @@ public class TimeZoneRoundTripTests
     [InlineData("Europe/Berlin", "2027-10-31T01:30", "2027-10-31T02:30", "20271031T013000Z", "20271031T033000")]
     [InlineData("America/New_York", "2027-11-07T05:30", "2027-11-07T07:00", "20271107T053000Z", "20271107T020000")]
     [InlineData("Australia/Sydney", "2027-04-03T15:00", "2027-04-03T17:00", "20270403T150000Z", "20270404T030000")]
-    public void Wall_times_inside_a_repeated_hour_are_written_in_utc(string zone, string start, string end, string utcStart, string localEnd)
+    public void Wall_times_inside_a_repeated_hour_are_written_in_utc(
+        string zone, string start, string end, string utcStart, string localEnd)
     {
         (ContentLine s, ContentLine e) = RoundTrip(At(zone, DateTime.Parse(start), DateTime.Parse(end)));
         Assert.Equal(utcStart, s.Value);

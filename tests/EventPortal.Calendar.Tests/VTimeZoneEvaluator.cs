@@ -11,7 +11,8 @@ namespace EventPortal.Calendar.Tests;
 /// </summary>
 internal sealed partial class VTimeZoneEvaluator
 {
-    private sealed record Observance(DateTime Start, TimeSpan From, TimeSpan To, int? Month, int? Week, DayOfWeek? Day, List<DateTime> RDates);
+    private sealed record Observance(
+        DateTime Start, TimeSpan From, TimeSpan To, int? Month, int? Week, DayOfWeek? Day, List<DateTime> RDates);
 
     private readonly Dictionary<string, List<Observance>> _zones = new(StringComparer.Ordinal);
 

@@ -110,7 +110,8 @@ public sealed class AxeTests(BrowserFixture browser)
         var result = await Axe.RunAsync(visitor.Page);
         var byImpact = result.Violations.GroupBy(v => v.Impact).Select(g => $"{g.Key} {g.Count()}");
         browser.Print($"axe {name} [{language}, {visitor.Page.ViewportSize?.Width}px] {visitor.Path}: " +
-            $"{result.Passes.Length} rules passed, {result.Violations.Length} violated ({string.Join(", ", byImpact.DefaultIfEmpty("none"))}), " +
+            $"{result.Passes.Length} rules passed, " +
+            $"{result.Violations.Length} violated ({string.Join(", ", byImpact.DefaultIfEmpty("none"))}), " +
             $"{result.Incomplete} need review");
         var findings = new List<string>();
         foreach (var v in result.Violations)

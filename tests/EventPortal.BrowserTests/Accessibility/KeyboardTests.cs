@@ -29,7 +29,8 @@ public sealed class KeyboardTests(BrowserFixture browser)
         () => {
             const e = document.activeElement, s = getComputedStyle(e), r = e.getBoundingClientRect();
             return { tag: e.tagName.toLowerCase(), type: e.getAttribute('type') || '', name: e.getAttribute('name') || '', id: e.id || '',
-                     text: (e.textContent || '').trim().slice(0, 40), outlineStyle: s.outlineStyle, outlineWidth: parseFloat(s.outlineWidth) || 0,
+                     text: (e.textContent || '').trim().slice(0, 40), outlineStyle: s.outlineStyle,
+                     outlineWidth: parseFloat(s.outlineWidth) || 0,
                      inView: r.bottom > 0 && r.top < innerHeight && r.width > 0 };
         }
         """;
@@ -51,7 +52,9 @@ public sealed class KeyboardTests(BrowserFixture browser)
 
         // Through the whole page to the submit button without typing anything, then Enter.
         await TabUntilAsync(page, f => f.Tag == "button" && f.Type == "submit", _ => Task.CompletedTask);
-        Assert.Equal($"/events/{slug}/register", await page.EvaluateAsync<string>("() => new URL(document.activeElement.form.action).pathname"));
+        Assert.Equal(
+            $"/events/{slug}/register",
+            await page.EvaluateAsync<string>("() => new URL(document.activeElement.form.action).pathname"));
         await page.Keyboard.PressAsync("Enter");
         await page.WaitForURLAsync($"**/events/{slug}/register");
 
@@ -124,7 +127,9 @@ public sealed class KeyboardTests(BrowserFixture browser)
         return focused;
     }
 
-    /// <summary>Presses Tab until <paramref name="stop"/> holds, doing <paramref name="each"/> on every element passed on the way.</summary>
+    /// <summary>
+    /// Presses Tab until <paramref name="stop"/> holds, doing <paramref name="each"/> on every element passed on the way.
+    /// </summary>
     static async Task TabUntilAsync(IPage page, Func<Focused, bool> stop, Func<Focused, Task> each)
     {
         for (var i = 0; i < 80; i++)

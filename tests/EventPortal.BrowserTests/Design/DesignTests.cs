@@ -31,7 +31,8 @@ public sealed class DesignTests(BrowserFixture browser)
         {
             await PageChecks.AssertLanguageAsync(page, language);
             await PageChecks.AssertNoHorizontalScrollAsync(page);
-            var stylesheets = await page.Locator("link[rel=stylesheet]").EvaluateAllAsync<string[]>("links => links.map(l => new URL(l.href).pathname)");
+            var stylesheets = await page.Locator("link[rel=stylesheet]")
+                .EvaluateAllAsync<string[]>("links => links.map(l => new URL(l.href).pathname)");
             Assert.Equal(["/css/site.css"], stylesheets);
             Assert.Equal(0, await page.Locator("script").CountAsync());
         }
@@ -77,7 +78,8 @@ public sealed class DesignTests(BrowserFixture browser)
 
         var total = html.Bytes + css.Bytes;
         browser.Print($"event page weight [{language}] {html.Path}: HTML {Kb(html.Bytes)} + CSS {Kb(css.Bytes)} = {Kb(total)} " +
-            $"(limit {Kb(WeightLimit)}); also {string.Join(", ", others.Select(o => $"{o.Path} {Kb(o.Bytes)}").DefaultIfEmpty("nothing"))}");
+            $"(limit {Kb(WeightLimit)}); " +
+            $"also {string.Join(", ", others.Select(o => $"{o.Path} {Kb(o.Bytes)}").DefaultIfEmpty("nothing"))}");
         Assert.True(total <= WeightLimit, $"the event page weighs {Kb(total)}, more than {Kb(WeightLimit)}");
 
         // System fonts with Japanese fallbacks: nothing downloaded, Japanese never in boxes.

@@ -34,7 +34,8 @@ public static class Axe
             return {
                 passes: r.passes.map(p => p.id),
                 incomplete: r.incomplete.length,
-                violations: r.violations.map(v => ({ id: v.id, impact: v.impact || '', help: v.help, targets: v.nodes.map(n => n.target.join(' ')) })),
+                violations: r.violations.map(v =>
+                    ({ id: v.id, impact: v.impact || '', help: v.help, targets: v.nodes.map(n => n.target.join(' ')) })),
             };
         }
         """;

@@ -46,7 +46,8 @@ public sealed class BrowserFixture(IMessageSink sink) : IAsyncLifetime
     public static async Task<(IPlaywright, IBrowser)> LaunchAsync()
     {
         if (!File.Exists(Chromium))
-            throw new InvalidOperationException($"{Chromium} is missing: run scripts/test.sh, or apt-get install chromium fonts-ipafont-gothic");
+            throw new InvalidOperationException(
+                $"{Chromium} is missing: run scripts/test.sh, or apt-get install chromium fonts-ipafont-gothic");
         var playwright = await Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -61,7 +62,8 @@ public sealed class BrowserFixture(IMessageSink sink) : IAsyncLifetime
     public static string LocaleOf(string language) => language == "ja" ? "ja-JP" : "en-US";
 
     /// <summary>A new visitor: a fresh browser context (own cookies) with one page.</summary>
-    public Task<Visitor> VisitorAsync(string locale = "ja-JP", int width = 375, int height = 740, bool javaScript = true, bool dark = false) =>
+    public Task<Visitor> VisitorAsync(
+        string locale = "ja-JP", int width = 375, int height = 740, bool javaScript = true, bool dark = false) =>
         Visitor.OpenAsync(Browser, App.BaseAddress, locale, width, height, javaScript, dark);
 
     /// <summary>

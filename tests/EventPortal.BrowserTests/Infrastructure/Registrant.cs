@@ -36,10 +36,12 @@ public static class Registrant
         await Assertions.Expect(visitor.Page.Locator("html")).ToHaveAttributeAsync("lang", language);
     }
 
-    public static async Task<string> LanguageAsync(this Visitor visitor) => await visitor.Page.Locator("html").GetAttributeAsync("lang") ?? "";
+    public static async Task<string> LanguageAsync(this Visitor visitor) =>
+        await visitor.Page.Locator("html").GetAttributeAsync("lang") ?? "";
 
     /// <summary>Fills the registration form on the event page and presses the submit button.</summary>
-    public static async Task RegisterAsync(this Visitor visitor, Person person, string language, string ticket = "live", string category = "municipal")
+    public static async Task RegisterAsync(
+        this Visitor visitor, Person person, string language, string ticket = "live", string category = "municipal")
     {
         var page = visitor.Page;
         await page.Locator("#f-familyName").FillAsync(person.FamilyName);
@@ -55,7 +57,9 @@ public static class Registrant
         await page.WaitForURLAsync("**/r/*");
     }
 
-    /// <summary>The status shown on the personal page ("confirmed", "waitlisted", "cancelled"), checked against its localised label.</summary>
+    /// <summary>
+    /// The status shown on the personal page ("confirmed", "waitlisted", "cancelled"), checked against its localised label.
+    /// </summary>
     public static async Task ExpectStatusAsync(this Visitor visitor, string status, string language)
     {
         await Assertions.Expect(visitor.Page.Locator(".status-label")).ToHaveTextAsync(T("status." + status, language));
@@ -67,7 +71,8 @@ public static class Registrant
     {
         var page = visitor.Page;
         await page.GetByRole(AriaRole.Link, new() { Name = T("manage.cancelStart", language), Exact = true }).ClickAsync();
-        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = T("manage.cancelConfirmTitle", language) })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = T("manage.cancelConfirmTitle", language) }))
+            .ToBeVisibleAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = T("manage.cancelYes", language), Exact = true }).ClickAsync();
         await Assertions.Expect(page.GetByText(T("manage.cancelledNow", language))).ToBeVisibleAsync();
         await visitor.ExpectStatusAsync("cancelled", language);

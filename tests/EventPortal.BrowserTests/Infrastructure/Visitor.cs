@@ -33,7 +33,8 @@ public sealed class Visitor : IAsyncDisposable
         page.PageError += (_, error) => _consoleErrors.Enqueue((error, ""));
     }
 
-    public static async Task<Visitor> OpenAsync(IBrowser browser, Uri baseAddress, string locale, int width, int height, bool javaScript, bool dark = false)
+    public static async Task<Visitor> OpenAsync(
+        IBrowser browser, Uri baseAddress, string locale, int width, int height, bool javaScript, bool dark = false)
     {
         var context = await browser.NewContextAsync(new BrowserNewContextOptions
         {
@@ -65,7 +66,9 @@ public sealed class Visitor : IAsyncDisposable
     /// <summary>The path of the page now shown (no origin, no query).</summary>
     public string Path => new Uri(Page.Url).AbsolutePath;
 
-    /// <summary>Everything this visitor's pages fetched came from the app itself, and no page logged an error (such as a CSP violation).</summary>
+    /// <summary>
+    /// Everything this visitor's pages fetched came from the app itself, and no page logged an error (such as a CSP violation).
+    /// </summary>
     public void AssertOwnOriginOnlyAndNoErrors()
     {
         Assert.NotEmpty(_requests);
@@ -74,7 +77,8 @@ public sealed class Visitor : IAsyncDisposable
         // A page answered with an error status on purpose (422 for a form with mistakes) is logged
         // as a failed load of that document; failures of anything a page loads are still errors.
         var errors = _consoleErrors
-            .Where(e => !(e.Text.StartsWith("Failed to load resource", StringComparison.Ordinal) && _documents.ContainsKey(DocumentOf(e.Url))))
+            .Where(e => !(e.Text.StartsWith("Failed to load resource", StringComparison.Ordinal)
+                && _documents.ContainsKey(DocumentOf(e.Url))))
             .Select(e => $"{e.Text} ({e.Url})").ToList();
         Assert.True(errors.Count == 0, "console errors: " + string.Join(" | ", errors));
     }

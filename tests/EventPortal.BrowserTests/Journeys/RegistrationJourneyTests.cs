@@ -37,7 +37,8 @@ public sealed class RegistrationJourneyTests(BrowserFixture browser)
         Assert.StartsWith("/r/", visitor.Path);
         Assert.Equal(language, await visitor.LanguageAsync());
         await visitor.ExpectStatusAsync("confirmed", language);
-        await Assertions.Expect(page.Locator(".status")).ToContainTextAsync(T("manage.nameFormat", language, person.FamilyName, person.GivenName));
+        await Assertions.Expect(page.Locator(".status"))
+            .ToContainTextAsync(T("manage.nameFormat", language, person.FamilyName, person.GivenName));
         await Assertions.Expect(page.Locator(".status")).ToContainTextAsync(person.Email);
 
         var invite = await visitor.DownloadAsync(T("manage.calendarIcs", language));

@@ -31,7 +31,8 @@ public sealed class WaitlistJourneyTests(BrowserFixture browser)
         await waiting.GoAsync($"/events/{slug}");
         if (language != "ja") await waiting.SwitchLanguageAsync(language);
         await Assertions.Expect(waiting.Page.Locator(".seats")).ToContainTextAsync(T("seats.fullWaitlist", language));
-        await Assertions.Expect(waiting.Page.Locator("label:has(input[name=ticketType][value=live]) .badge")).ToHaveTextAsync(T("seats.waitlistOnly", language));
+        await Assertions.Expect(waiting.Page.Locator("label:has(input[name=ticketType][value=live]) .badge"))
+            .ToHaveTextAsync(T("seats.waitlistOnly", language));
         await waiting.RegisterAsync(Person.Unique("鈴木", "二郎", "スズキ ジロウ"), language);
         await waiting.ExpectStatusAsync("waitlisted", language);
         var waitingPage = waiting.Path;

@@ -35,7 +35,9 @@ public sealed class ScreenshotTests(BrowserFixture browser)
     public async Task Main_pages_at_phone_and_desktop_widths()
     {
         var target = Environment.GetEnvironmentVariable("EVENTPORTAL_SCREENSHOTS");
-        var directory = target is { Length: > 0 } ? Directory.CreateDirectory(target).FullName : Directory.CreateTempSubdirectory("eventportal-screenshots-").FullName;
+        var directory = target is { Length: > 0 }
+            ? Directory.CreateDirectory(target).FullName
+            : Directory.CreateTempSubdirectory("eventportal-screenshots-").FullName;
         await using var app = await PortalApp.StartSqliteAsync(seedDemo: true, settings: Organisers.Bootstrap());
         var slug = DemoSeed.Build(DateTime.UtcNow).Slug;
         var client = app.Client();
@@ -48,19 +50,25 @@ public sealed class ScreenshotTests(BrowserFixture browser)
                 organization = p.Organization, category = p.Category, ticketType = p.Ticket, consent = true,
             });
             response.EnsureSuccessStatusCode();
-            manage ??= new Uri((await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("manageUrl").GetString()!).AbsolutePath;
+            manage ??= new Uri((await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>())
+                .GetProperty("manageUrl").GetString()!).AbsolutePath;
         }
 
         var written = new List<string>();
         foreach (var width in target is { Length: > 0 } ? Widths : Widths[..1])
         {
-            await using var visitor = await Visitor.OpenAsync(browser.Browser, app.BaseAddress, "ja-JP", width, width < 600 ? 740 : 800, javaScript: true);
+            await using var visitor = await Visitor.OpenAsync(
+                browser.Browser, app.BaseAddress, "ja-JP", width, width < 600 ? 740 : 800, javaScript: true);
             async Task ShootAsync(string name, bool fullPage = true)
             {
                 var file = Path.Combine(directory, $"{name}-{width}.png");
                 var height = await visitor.Page.EvaluateAsync<int>("document.documentElement.scrollHeight");
                 await visitor.Page.ScreenshotAsync(fullPage
-                    ? new() { Path = file, FullPage = true, Animations = ScreenshotAnimations.Disabled, Clip = new() { X = 0, Y = 0, Width = width, Height = Math.Min(height, MaxHeight) } }
+                    ? new()
+                    {
+                        Path = file, FullPage = true, Animations = ScreenshotAnimations.Disabled,
+                        Clip = new() { X = 0, Y = 0, Width = width, Height = Math.Min(height, MaxHeight) }
+                    }
                     : new() { Path = file, Animations = ScreenshotAnimations.Disabled });
                 written.Add(file);
             }

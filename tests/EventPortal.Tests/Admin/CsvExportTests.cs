@@ -57,11 +57,15 @@ public abstract class CsvExport
                 (@eventId, 'city', '=市区町村', 'City', 1)
             """, new { eventId });
         var takahashi = await app.RegisterPersonAsync(slug, "takahashi@example.jp", family: "髙橋", given: "𠮷子", reading: "タカハシ ヨシコ",
-            organization: "=CMD|' /C calc'!A0", questions: "質問です。\n2行目, \"引用\"あり", answers: new() { ["how"] = "=HYPERLINK(\"http://evil\")", ["city"] = "横浜市" });
+            organization: "=CMD|' /C calc'!A0", questions: "質問です。\n2行目, \"引用\"あり",
+            answers: new() { ["how"] = "=HYPERLINK(\"http://evil\")", ["city"] = "横浜市" });
         await app.RegisterPersonAsync(slug, "plus@example.jp", family: "+81", given: "-1", organization: "@SUM(1)");
-        var control = await app.RegisterPersonAsync(slug, "control@example.jp", family: "制御", accessibility: "筆談", answers: new() { ["how"] = "-知人" });
+        var control = await app.RegisterPersonAsync(slug, "control@example.jp",
+            family: "制御", accessibility: "筆談", answers: new() { ["how"] = "-知人" });
         // The validator trims leading tabs and line breaks, so put them in as an old import might have.
-        await app.ExecuteAsync("UPDATE registrations SET questions = @q, accessibility = @a WHERE id = @control", new { q = "\t=1+1", a = "\r=2+2\r\nand more", control });
+        await app.ExecuteAsync(
+            "UPDATE registrations SET questions = @q, accessibility = @a WHERE id = @control",
+            new { q = "\t=1+1", a = "\r=2+2\r\nand more", control });
         using var api = app.Api();
 
         var response = await api.GetAsync($"/api/admin/events/{slug}/registrations.csv");
@@ -95,7 +99,8 @@ public abstract class CsvExport
         Assert.Equal("'-知人", c[18]);
         Assert.Equal("", c[17]);
         // No cell of the whole file starts with something Excel would run.
-        Assert.DoesNotContain(rows.SelectMany(r => r), cell => cell.Length > 0 && cell[0] is '=' or '+' or '-' or '@' or '\t' or '\r' or '\n');
+        Assert.DoesNotContain(rows.SelectMany(r => r),
+            cell => cell.Length > 0 && cell[0] is '=' or '+' or '-' or '@' or '\t' or '\r' or '\n');
     }
 
     [Fact]
@@ -143,12 +148,14 @@ public abstract class CsvExport
         Assert.Equal(HttpStatusCode.NotFound, (await browser.GetAsync($"/admin/events/{slug}/registrations.xlsx")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await browser.GetAsync("/admin/events/no-such-event/registrations.csv")).StatusCode);
 
-        var audit = await app.QueryOneAsync<(string Actor, string Target, string Detail)>("SELECT actor, target, detail FROM audit_log WHERE action = 'registrations.export'");
+        var audit = await app.QueryOneAsync<(string Actor, string Target, string Detail)>(
+            "SELECT actor, target, detail FROM audit_log WHERE action = 'registrations.export'");
         Assert.Equal((Organisers.OwnerEmail, slug, "rows=2"), audit);
 
         using var api = app.Api();
         await api.GetAsync($"/api/admin/events/{slug}/registrations.csv");
-        Assert.Equal("rows=3", await app.QueryOneAsync<string>("SELECT detail FROM audit_log WHERE action = 'registrations.export' AND actor = 'api:bootstrap'"));
+        Assert.Equal("rows=3", await app.QueryOneAsync<string>(
+            "SELECT detail FROM audit_log WHERE action = 'registrations.export' AND actor = 'api:bootstrap'"));
     }
 
     /// <summary>Outside quoted fields every line break is CRLF; inside them, the text's own breaks are kept.</summary>

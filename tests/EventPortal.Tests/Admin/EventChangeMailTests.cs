@@ -50,12 +50,16 @@ public sealed class EventChangeMailTests : IAsyncLifetime
 
     static bool IsCancellation(ReceivedMail m) => m.Subject.StartsWith(CancelPrefix, StringComparison.Ordinal);
 
-    /// <summary>Waits until nothing due is left to send (reminders wait for their day), then a little longer, so that a mail too many would have arrived.</summary>
+    /// <summary>
+    /// Waits until nothing due is left to send (reminders wait for their day), then a little longer,
+    /// so that a mail too many would have arrived.
+    /// </summary>
     async Task SettleAsync()
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (await _app.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox WHERE status IN ('queued', 'in_flight', 'retry') AND due_at <= @now",
-                   new { now = DateTime.UtcNow }) > 0 && DateTime.UtcNow < deadline)
+        while (await _app.QueryOneAsync<int>(
+                    "SELECT COUNT(*) FROM outbox WHERE status IN ('queued', 'in_flight', 'retry') AND due_at <= @now",
+                    new { now = DateTime.UtcNow }) > 0 && DateTime.UtcNow < deadline)
             await Task.Delay(200);
         await Task.Delay(1000);
     }
@@ -69,7 +73,8 @@ public sealed class EventChangeMailTests : IAsyncLifetime
             Assert.Equal(parsed[0].Event.GetProperty("sequence").GetInt32(), p.Event.GetProperty("sequence").GetInt32());
         }
         var first = parsed[0];
-        return (first.Str("uid")!, first.Event.GetProperty("sequence").GetInt32(), first.Str("startUtc")!, first.Method, first.Str("status"));
+        return (first.Str("uid")!, first.Event.GetProperty("sequence").GetInt32(), first.Str("startUtc")!, first.Method,
+            first.Str("status"));
     }
 
     [Fact]
@@ -143,12 +148,16 @@ public sealed class EventChangeMailTests : IAsyncLifetime
         var ask = await _browser.GetStringAsync($"/admin/events/{slug}/cancel");
         Assert.Contains("このイベントを中止しますか", ask);
         Assert.Equal("published", await _app.QueryOneAsync<string>("SELECT status FROM events WHERE slug = @slug", new { slug }));
-        var done = await _browser.SubmitAsync($"/admin/events/{slug}/cancel", $"/admin/events/{slug}/cancel", new Dictionary<string, string>());
+        var done = await _browser.SubmitAsync(
+            $"/admin/events/{slug}/cancel", $"/admin/events/{slug}/cancel", new Dictionary<string, string>());
         Assert.Equal(HttpStatusCode.SeeOther, done.StatusCode);
 
         var mails = await MailTo("off-a@example.jp", 2);
         var cancellation = Assert.Single(mails, m => m.Subject.StartsWith(CancelPrefix, StringComparison.Ordinal));
-        Assert.Equal("CANCEL", cancellation.Part("text/calendar")!.Value.GetProperty("params").GetProperty("method").GetString(), ignoreCase: true);
+        Assert.Equal(
+            "CANCEL",
+            cancellation.Part("text/calendar")!.Value.GetProperty("params").GetProperty("method").GetString(),
+            ignoreCase: true);
         var cancelled = await CalendarOf(cancellation);
         Assert.Equal(("CANCEL", "CANCELLED", uid), (cancelled.Method, cancelled.Status, cancelled.Uid));
         Assert.True(cancelled.Sequence > sequence, $"SEQUENCE {cancelled.Sequence} must outrank {sequence}");
@@ -163,6 +172,7 @@ public sealed class EventChangeMailTests : IAsyncLifetime
         Assert.Equal("cancelled", await _app.QueryOneAsync<string>("SELECT status FROM events WHERE slug = @slug", new { slug }));
         using var reader = _app.Client();
         Assert.Contains("中止", await reader.GetStringAsync($"/events/{slug}"));
-        Assert.Equal(1, await _app.QueryOneAsync<int>("SELECT COUNT(*) FROM audit_log WHERE action = 'event.cancel' AND target = @slug", new { slug }));
+        Assert.Equal(1, await _app.QueryOneAsync<int>(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'event.cancel' AND target = @slug", new { slug }));
     }
 }

@@ -37,8 +37,11 @@ public sealed class EventConsoleTests : IAsyncLifetime
         Assert.Equal("/admin/events/console-made/edit?notice=created", created.Headers.Location!.OriginalString);
         Assert.Equal("draft", await _app.QueryOneAsync<string>("SELECT status FROM events WHERE slug = 'console-made'"));
         // 12:00 in Tokyo is 03:00 UTC.
-        Assert.Equal(new DateTime(2030, 3, 6, 3, 0, 0), await _app.QueryOneAsync<DateTime>("SELECT starts_at FROM events WHERE slug = 'console-made'"));
-        Assert.Equal(2, await _app.QueryOneAsync<int>("SELECT COUNT(*) FROM ticket_types t JOIN events e ON e.id = t.event_id WHERE e.slug = 'console-made'"));
+        Assert.Equal(
+            new DateTime(2030, 3, 6, 3, 0, 0),
+            await _app.QueryOneAsync<DateTime>("SELECT starts_at FROM events WHERE slug = 'console-made'"));
+        Assert.Equal(2, await _app.QueryOneAsync<int>(
+            "SELECT COUNT(*) FROM ticket_types t JOIN events e ON e.id = t.event_id WHERE e.slug = 'console-made'"));
         using var visitor = _app.Client();
         Assert.DoesNotContain("console-made", await visitor.GetStringAsync("/"));
         var list = await _browser.GetStringAsync("/admin/events");
@@ -52,7 +55,8 @@ public sealed class EventConsoleTests : IAsyncLifetime
         Assert.Contains("href=\"/events/console-made\"", await visitor.GetStringAsync("/"));
         Assert.Contains("11:55から入室できます", await visitor.GetStringAsync("/events/console-made"));
         Assert.Equal(["event.create", "event.publish"], await _app.QueryAsync<string>(
-            "SELECT action FROM audit_log WHERE target = 'console-made' AND actor = @actor ORDER BY id", new { actor = Organisers.OwnerEmail }));
+            "SELECT action FROM audit_log WHERE target = 'console-made' AND actor = @actor ORDER BY id",
+            new { actor = Organisers.OwnerEmail }));
     }
 
     [Fact]
@@ -113,7 +117,8 @@ public sealed class EventConsoleTests : IAsyncLifetime
         Assert.Equal("新しいタイトル", await _app.QueryOneAsync<string>("SELECT title FROM events WHERE slug = @slug", new { slug }));
         Assert.Equal(0, await _app.QueryOneAsync<int>("SELECT sequence FROM events WHERE slug = @slug", new { slug }));
         Assert.Equal(before, await _app.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox"));
-        Assert.Contains("title", await _app.QueryOneAsync<string>("SELECT detail FROM audit_log WHERE action = 'event.update' AND target = @slug", new { slug }));
+        Assert.Contains("title", await _app.QueryOneAsync<string>(
+            "SELECT detail FROM audit_log WHERE action = 'event.update' AND target = @slug", new { slug }));
     }
 
     [Fact]
@@ -126,14 +131,19 @@ public sealed class EventConsoleTests : IAsyncLifetime
         await client.RegisteredAsync(slug, "waiting2@example.jp");
         await client.RegisteredAsync(slug, "waiting3@example.jp");
 
-        Assert.Equal(HttpStatusCode.SeeOther, (await ConsoleForms.EditAsync(_browser, slug, f => f["Form.TicketTypes[0].Capacity"] = "2")).StatusCode);
+        Assert.Equal(
+            HttpStatusCode.SeeOther,
+            (await ConsoleForms.EditAsync(_browser, slug, f => f["Form.TicketTypes[0].Capacity"] = "2")).StatusCode);
 
         Assert.Equal(["confirmed", "confirmed", "waitlisted", "waitlisted"], await StatusesAsync(slug));
         Assert.Equal(2, await _app.QueryOneAsync<int>("SELECT taken FROM ticket_types WHERE code = 'live'"));
         Assert.Equal(1, await _app.QueryOneAsync<int>(
-            "SELECT COUNT(*) FROM outbox WHERE kind = 'mail.registration_promoted' AND dedupe_key = 'promoted:' || (SELECT id FROM registrations WHERE email_normalized = 'waiting1@example.jp')"));
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'mail.registration_promoted' AND dedupe_key = 'promoted:' || " +
+            "(SELECT id FROM registrations WHERE email_normalized = 'waiting1@example.jp')"));
 
-        Assert.Equal(HttpStatusCode.SeeOther, (await ConsoleForms.EditAsync(_browser, slug, f => f["Form.TicketTypes[0].Capacity"] = "")).StatusCode);
+        Assert.Equal(
+            HttpStatusCode.SeeOther,
+            (await ConsoleForms.EditAsync(_browser, slug, f => f["Form.TicketTypes[0].Capacity"] = "")).StatusCode);
 
         Assert.Equal(["confirmed", "confirmed", "confirmed", "confirmed"], await StatusesAsync(slug));
         Assert.Null(await _app.QueryOneAsync<int?>("SELECT capacity FROM ticket_types WHERE code = 'live'"));
@@ -147,7 +157,11 @@ public sealed class EventConsoleTests : IAsyncLifetime
         using var client = _app.Client();
         for (var i = 0; i < 3; i++) await client.RegisteredAsync(slug, $"taken{i}@example.jp");
 
-        var response = await ConsoleForms.EditAsync(_browser, slug, f => { f["Form.TicketTypes[0].Capacity"] = "2"; f["Form.Title"] = "変わらないはず"; });
+        var response = await ConsoleForms.EditAsync(_browser, slug, f =>
+        {
+            f["Form.TicketTypes[0].Capacity"] = "2";
+            f["Form.Title"] = "変わらないはず";
+        });
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
         var html = await response.Content.ReadAsStringAsync();
@@ -172,13 +186,19 @@ public sealed class EventConsoleTests : IAsyncLifetime
         var copy = $"{slug}-2";
         Assert.Equal($"/admin/events/{copy}/edit?notice=duplicated", response.Headers.Location!.OriginalString);
         Assert.Equal("draft", await _app.QueryOneAsync<string>("SELECT status FROM events WHERE slug = @copy", new { copy }));
-        Assert.Equal(0, await _app.QueryOneAsync<int>("SELECT COUNT(*) FROM registrations r JOIN events e ON e.id = r.event_id WHERE e.slug = @copy", new { copy }));
+        Assert.Equal(0, await _app.QueryOneAsync<int>(
+            "SELECT COUNT(*) FROM registrations r JOIN events e ON e.id = r.event_id WHERE e.slug = @copy", new { copy }));
         Assert.Equal(["live:10:0", "recording::0"], await _app.QueryAsync<string>(
-            "SELECT t.code || ':' || COALESCE(t.capacity, '') || ':' || t.taken FROM ticket_types t JOIN events e ON e.id = t.event_id WHERE e.slug = @copy ORDER BY t.position", new { copy }));
-        Assert.Equal("参加の動機", await _app.QueryOneAsync<string>("SELECT q.label_ja FROM event_questions q JOIN events e ON e.id = q.event_id WHERE e.slug = @copy", new { copy }));
-        Assert.Equal(EventPortal.Web.Data.DemoSeed.StandardCategories.Count, await _app.QueryOneAsync<int>("SELECT COUNT(*) FROM event_categories c JOIN events e ON e.id = c.event_id WHERE e.slug = @copy", new { copy }));
+            "SELECT t.code || ':' || COALESCE(t.capacity, '') || ':' || t.taken " +
+            "FROM ticket_types t JOIN events e ON e.id = t.event_id WHERE e.slug = @copy ORDER BY t.position",
+            new { copy }));
+        Assert.Equal("参加の動機", await _app.QueryOneAsync<string>(
+            "SELECT q.label_ja FROM event_questions q JOIN events e ON e.id = q.event_id WHERE e.slug = @copy", new { copy }));
+        Assert.Equal(EventPortal.Web.Data.DemoSeed.StandardCategories.Count, await _app.QueryOneAsync<int>(
+            "SELECT COUNT(*) FROM event_categories c JOIN events e ON e.id = c.event_id WHERE e.slug = @copy", new { copy }));
         Assert.Contains("value=\"山田 太郎\"", await _browser.GetStringAsync($"/admin/events/{copy}/edit"));
-        Assert.Equal(1, await _app.QueryOneAsync<int>("SELECT COUNT(*) FROM audit_log WHERE action = 'event.duplicate' AND target = @copy", new { copy }));
+        Assert.Equal(1, await _app.QueryOneAsync<int>(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'event.duplicate' AND target = @copy", new { copy }));
     }
 
     [Fact]
@@ -188,7 +208,8 @@ public sealed class EventConsoleTests : IAsyncLifetime
         var saved = await ConsoleForms.EditAsync(_browser, slug, f =>
         {
             f["Form.Questions[0].Code"] = "motivation"; f["Form.Questions[0].Label"] = "参加の動機"; f["Form.Questions[0].Required"] = "true";
-            f["Form.Questions[0].LabelEn"] = "Why are you coming?"; f["Form.Questions[1].Code"] = "role"; f["Form.Questions[1].Label"] = "役職";
+            f["Form.Questions[0].LabelEn"] = "Why are you coming?";
+            f["Form.Questions[1].Code"] = "role"; f["Form.Questions[1].Label"] = "役職";
         });
         Assert.Equal(HttpStatusCode.SeeOther, saved.StatusCode);
 
@@ -209,14 +230,21 @@ public sealed class EventConsoleTests : IAsyncLifetime
         var form = Journeys.ValidForm("answered@example.jp");
         form["q-motivation"] = "地域の取り組みを知りたい";
         Assert.Equal(HttpStatusCode.SeeOther, (await visitor.FormRegisterAsync(slug, form)).StatusCode);
-        var answers = JsonDocument.Parse(await _app.QueryOneAsync<string>("SELECT answers FROM registrations WHERE email_normalized = 'answered@example.jp'")).RootElement;
+        var answers = JsonDocument.Parse(await _app.QueryOneAsync<string>(
+            "SELECT answers FROM registrations WHERE email_normalized = 'answered@example.jp'")).RootElement;
         Assert.Equal("地域の取り組みを知りたい", answers.GetProperty("motivation").GetString());
 
         using var api = _app.Client();
-        var body = new Dictionary<string, object> { ["familyName"] = "山田", ["givenName"] = "花子", ["email"] = "api-q@example.jp", ["organization"] = "市", ["ticketType"] = "live", ["consent"] = true };
+        var body = new Dictionary<string, object>
+        {
+            ["familyName"] = "山田", ["givenName"] = "花子", ["email"] = "api-q@example.jp",
+            ["organization"] = "市", ["ticketType"] = "live", ["consent"] = true
+        };
         var noAnswer = await api.PostAsJsonAsync($"/api/events/{slug}/registrations", body);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, noAnswer.StatusCode);
-        Assert.True((await noAnswer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("answers.motivation", out _));
+        Assert.True((await noAnswer.Content.ReadFromJsonAsync<JsonElement>())
+            .GetProperty("errors")
+            .TryGetProperty("answers.motivation", out _));
 
         body["answers"] = new Dictionary<string, string> { ["motivation"] = "x", ["favouriteColour"] = "blue" };
         var unknown = await api.PostAsJsonAsync($"/api/events/{slug}/registrations", body);
@@ -225,11 +253,14 @@ public sealed class EventConsoleTests : IAsyncLifetime
 
         body["answers"] = new Dictionary<string, string> { ["motivation"] = new string('長', 2001) };
         var tooLong = await api.PostAsJsonAsync($"/api/events/{slug}/registrations", body);
-        Assert.True((await tooLong.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("answers.motivation", out _));
+        Assert.True((await tooLong.Content.ReadFromJsonAsync<JsonElement>())
+            .GetProperty("errors")
+            .TryGetProperty("answers.motivation", out _));
 
         body["answers"] = new Dictionary<string, string> { ["motivation"] = "API から" };
         Assert.Equal(HttpStatusCode.Created, (await api.PostAsJsonAsync($"/api/events/{slug}/registrations", body)).StatusCode);
-        Assert.Equal(0, await _app.QueryOneAsync<int>("SELECT COUNT(*) FROM registrations WHERE email_normalized IN ('noanswer@example.jp')"));
+        Assert.Equal(0, await _app.QueryOneAsync<int>(
+            "SELECT COUNT(*) FROM registrations WHERE email_normalized IN ('noanswer@example.jp')"));
     }
 
     [Fact]

@@ -76,14 +76,24 @@ public sealed class EventEditorFormTests : IAsyncLifetime
         var saved = await EditAsync(_browser, "to-the-second", f => f["Form.Title"] = "秒はそのまま");
 
         Assert.Equal(HttpStatusCode.SeeOther, saved.StatusCode);
-        Assert.Equal(new DateTime(2030, 3, 6, 3, 0, 30), await _app.QueryOneAsync<DateTime>("SELECT starts_at FROM events WHERE slug = 'to-the-second'"));
-        Assert.Equal(new DateTime(2030, 3, 6, 4, 0, 45), await _app.QueryOneAsync<DateTime>("SELECT ends_at FROM events WHERE slug = 'to-the-second'"));
-        Assert.Equal(new DateTime(2030, 2, 1, 0, 0, 15), await _app.QueryOneAsync<DateTime>("SELECT sales_start FROM ticket_types WHERE code = 'live'"));
+        Assert.Equal(
+            new DateTime(2030, 3, 6, 3, 0, 30),
+            await _app.QueryOneAsync<DateTime>("SELECT starts_at FROM events WHERE slug = 'to-the-second'"));
+        Assert.Equal(
+            new DateTime(2030, 3, 6, 4, 0, 45),
+            await _app.QueryOneAsync<DateTime>("SELECT ends_at FROM events WHERE slug = 'to-the-second'"));
+        Assert.Equal(
+            new DateTime(2030, 2, 1, 0, 0, 15),
+            await _app.QueryOneAsync<DateTime>("SELECT sales_start FROM ticket_types WHERE code = 'live'"));
 
         var moved = await EditAsync(_browser, "to-the-second", f => f["Form.StartTime"] = "11:30");
 
         Assert.Equal(HttpStatusCode.SeeOther, moved.StatusCode);
-        Assert.Equal(new DateTime(2030, 3, 6, 2, 30, 0), await _app.QueryOneAsync<DateTime>("SELECT starts_at FROM events WHERE slug = 'to-the-second'"));
-        Assert.Equal(new DateTime(2030, 3, 6, 4, 0, 45), await _app.QueryOneAsync<DateTime>("SELECT ends_at FROM events WHERE slug = 'to-the-second'"));
+        Assert.Equal(
+            new DateTime(2030, 3, 6, 2, 30, 0),
+            await _app.QueryOneAsync<DateTime>("SELECT starts_at FROM events WHERE slug = 'to-the-second'"));
+        Assert.Equal(
+            new DateTime(2030, 3, 6, 4, 0, 45),
+            await _app.QueryOneAsync<DateTime>("SELECT ends_at FROM events WHERE slug = 'to-the-second'"));
     }
 }

@@ -46,7 +46,10 @@ public abstract class EventsAdminApiTests : IAsyncLifetime
     };
 
     Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, JsonNode body) =>
-        _api.SendAsync(new HttpRequestMessage(method, path) { Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json") });
+        _api.SendAsync(new HttpRequestMessage(method, path)
+        {
+            Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json")
+        });
 
     static async Task<JsonElement> ErrorsOf(HttpResponseMessage response)
     {
@@ -95,8 +98,13 @@ public abstract class EventsAdminApiTests : IAsyncLifetime
 
         var errors = await ErrorsOf(await SendAsync(HttpMethod.Post, "/api/admin/events", body));
 
-        foreach (var field in new[] { "slug", "title", "startsAt", "doorsOpenMinutes", "meetingUrl", "ticketTypes[0].capacity", "ticketTypes[1].code", "categories" })
-            Assert.True(errors.TryGetProperty(field, out var messages) && messages[0].GetString()!.Length > 0, $"no error for {field}: {errors}");
+        foreach (var field in new[]
+        {
+            "slug", "title", "startsAt", "doorsOpenMinutes", "meetingUrl", "ticketTypes[0].capacity", "ticketTypes[1].code", "categories"
+        })
+            Assert.True(
+                errors.TryGetProperty(field, out var messages) && messages[0].GetString()!.Length > 0,
+                $"no error for {field}: {errors}");
 
         var backwards = NewEvent("backwards");
         backwards["endsAt"] = "2030-03-06T11:00:00+09:00";
@@ -107,13 +115,22 @@ public abstract class EventsAdminApiTests : IAsyncLifetime
     [Fact]
     public async Task Broken_requests_get_the_right_status()
     {
-        Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await _api.PostAsync("/api/admin/events", new StringContent("slug=x", Encoding.UTF8, "application/x-www-form-urlencoded"))).StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, (await _api.PostAsync("/api/admin/events", new StringContent("{\"slug\":", Encoding.UTF8, "application/json"))).StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, (await _api.PostAsync("/api/admin/events", new StringContent("[]", Encoding.UTF8, "application/json"))).StatusCode);
+        Assert.Equal(
+            HttpStatusCode.UnsupportedMediaType,
+            (await _api.PostAsync(
+                "/api/admin/events", new StringContent("slug=x", Encoding.UTF8, "application/x-www-form-urlencoded"))).StatusCode);
+        Assert.Equal(
+            HttpStatusCode.BadRequest,
+            (await _api.PostAsync("/api/admin/events", new StringContent("{\"slug\":", Encoding.UTF8, "application/json"))).StatusCode);
+        Assert.Equal(
+            HttpStatusCode.BadRequest,
+            (await _api.PostAsync("/api/admin/events", new StringContent("[]", Encoding.UTF8, "application/json"))).StatusCode);
         var huge = NewEvent("huge");
         huge["description"] = new string('x', 70 * 1024);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, (await SendAsync(HttpMethod.Post, "/api/admin/events", huge)).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Patch, "/api/admin/events/nope", new JsonObject { ["title"] = "x" })).StatusCode);
+        Assert.Equal(
+            HttpStatusCode.NotFound,
+            (await SendAsync(HttpMethod.Patch, "/api/admin/events/nope", new JsonObject { ["title"] = "x" })).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _api.PostAsync("/api/admin/events/nope/publish", null)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _api.GetAsync("/api/admin/events/nope")).StatusCode);
 
@@ -157,12 +174,15 @@ public abstract class EventsAdminApiTests : IAsyncLifetime
         Assert.Equal(["update:1:1", "update:2:1", "update:3:1"], await _app.QueryAsync<string>(
             "SELECT dedupe_key FROM outbox WHERE kind = 'mail.event_updated' ORDER BY registration_id"));
         // The reminders follow the new start: the one an hour before is now due at 02:00 UTC on the 7th.
-        Assert.Contains(new DateTime(2030, 3, 7, 2, 0, 0), await _app.QueryAsync<DateTime>("SELECT due_at FROM outbox WHERE kind = 'mail.reminder'"));
+        Assert.Contains(
+            new DateTime(2030, 3, 7, 2, 0, 0),
+            await _app.QueryAsync<DateTime>("SELECT due_at FROM outbox WHERE kind = 'mail.reminder'"));
 
         var venue = await SendAsync(HttpMethod.Patch, "/api/admin/events/moving", new JsonObject { ["venue"] = "市民会館 大ホール" });
         Assert.Equal(2, (await venue.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("sequence").GetInt32());
         Assert.Equal(6, await _app.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox WHERE kind = 'mail.event_updated'"));
-        Assert.Equal(3, await _app.QueryOneAsync<int>("SELECT COUNT(*) FROM audit_log WHERE action = 'event.update' AND actor = 'api:bootstrap'"));
+        Assert.Equal(3, await _app.QueryOneAsync<int>(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'event.update' AND actor = 'api:bootstrap'"));
     }
 
     [Fact]
@@ -188,9 +208,12 @@ public abstract class EventsAdminApiTests : IAsyncLifetime
         var live = (await raised.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("ticketTypes")[0];
         Assert.Equal((3, 3, 1, "ライブ参加"), (live.GetProperty("capacity").GetInt32(), live.GetProperty("taken").GetInt32(),
             live.GetProperty("waitlisted").GetInt32(), live.GetProperty("name").GetString()));
-        Assert.Equal("confirmed", await _app.QueryOneAsync<string>("SELECT status FROM registrations WHERE email_normalized = 's3@example.jp'"));
-        Assert.Equal("waitlisted", await _app.QueryOneAsync<string>("SELECT status FROM registrations WHERE email_normalized = 's4@example.jp'"));
-        Assert.Equal(2, await _app.QueryOneAsync<int>("SELECT COUNT(*) FROM ticket_types t JOIN events e ON e.id = t.event_id WHERE e.slug = 'seats'"));
+        Assert.Equal("confirmed", await _app.QueryOneAsync<string>(
+            "SELECT status FROM registrations WHERE email_normalized = 's3@example.jp'"));
+        Assert.Equal("waitlisted", await _app.QueryOneAsync<string>(
+            "SELECT status FROM registrations WHERE email_normalized = 's4@example.jp'"));
+        Assert.Equal(2, await _app.QueryOneAsync<int>(
+            "SELECT COUNT(*) FROM ticket_types t JOIN events e ON e.id = t.event_id WHERE e.slug = 'seats'"));
     }
 
     [Fact]
@@ -214,7 +237,9 @@ public abstract class EventsAdminApiTests : IAsyncLifetime
         Assert.Equal(["event-cancel:1", "event-cancel:2"], await _app.QueryAsync<string>(
             "SELECT dedupe_key FROM outbox WHERE dedupe_key LIKE 'event-cancel:%' ORDER BY registration_id"));
         Assert.Equal(0, await _app.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox WHERE kind = 'mail.reminder' AND status = 'queued'"));
-        Assert.Equal(HttpStatusCode.Conflict, (await SendAsync(HttpMethod.Patch, "/api/admin/events/called-off", new JsonObject { ["title"] = "x" })).StatusCode);
+        Assert.Equal(
+            HttpStatusCode.Conflict,
+            (await SendAsync(HttpMethod.Patch, "/api/admin/events/called-off", new JsonObject { ["title"] = "x" })).StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await _api.PostAsync("/api/admin/events/called-off/publish", null)).StatusCode);
     }
 
@@ -222,7 +247,8 @@ public abstract class EventsAdminApiTests : IAsyncLifetime
     public async Task Questions_set_through_the_API_are_asked_and_enforced()
     {
         var body = NewEvent("asked");
-        body["questions"] = new JsonArray(new JsonObject { ["code"] = "dept", ["label"] = "ご所属の部署", ["labelEn"] = "Department", ["required"] = true });
+        body["questions"] = new JsonArray(
+            new JsonObject { ["code"] = "dept", ["label"] = "ご所属の部署", ["labelEn"] = "Department", ["required"] = true });
         Assert.Equal(HttpStatusCode.Created, (await SendAsync(HttpMethod.Post, "/api/admin/events", body)).StatusCode);
         await _api.PostAsync("/api/admin/events/asked/publish", null);
 

@@ -33,7 +33,8 @@ public sealed class OrganiserAccessTests : IAsyncLifetime
         foreach (var endpoint in endpoints)
         {
             var pattern = "/" + endpoint.RoutePattern.RawText!.TrimStart('/');
-            if (!pattern.StartsWith("/admin", StringComparison.Ordinal) && !pattern.StartsWith("/api/admin", StringComparison.Ordinal)) continue;
+            if (!pattern.StartsWith("/admin", StringComparison.Ordinal) && !pattern.StartsWith("/api/admin", StringComparison.Ordinal))
+                continue;
             var path = string.Join('/', pattern.Split('/').Select(segment => segment switch
             {
                 "{handler?}" => "",
@@ -62,7 +63,8 @@ public sealed class OrganiserAccessTests : IAsyncLifetime
         var ways = new (string Name, Action<HttpRequestMessage> Apply)[]
         {
             ("anonymous", _ => { }),
-            ("forged token", r => r.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "forged-token-abcdefghijklmnopqrstuvwxyz0123456789")),
+            ("forged token", r => r.Headers.Authorization =
+                new AuthenticationHeaderValue("Bearer", "forged-token-abcdefghijklmnopqrstuvwxyz0123456789")),
             ("revoked token", r => r.Headers.Authorization = new AuthenticationHeaderValue("Bearer", RevokedToken)),
             ("forged cookie", r => r.Headers.Add("Cookie", ".EventPortal.Organiser=CfDJ8forgedforgedforgedforged")),
         };
@@ -72,12 +74,14 @@ public sealed class OrganiserAccessTests : IAsyncLifetime
         foreach (var (name, apply) in ways)
         {
             using var request = new HttpRequestMessage(new HttpMethod(method), path);
-            if (method is "POST" or "PUT" or "PATCH") request.Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json");
+            if (method is "POST" or "PUT" or "PATCH")
+                request.Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json");
             apply(request);
             using var response = await client.SendAsync(request);
             var refused = path.StartsWith("/api/admin", StringComparison.Ordinal)
                 ? response.StatusCode == HttpStatusCode.Unauthorized
-                : response.StatusCode == HttpStatusCode.Redirect && response.Headers.Location!.OriginalString.Contains("/admin/signin", StringComparison.Ordinal);
+                : response.StatusCode == HttpStatusCode.Redirect
+                    && response.Headers.Location!.OriginalString.Contains("/admin/signin", StringComparison.Ordinal);
             if (!refused) failures.Add($"{method} {path} with {name}: {(int)response.StatusCode}");
         }
         Assert.Empty(failures);
@@ -111,7 +115,8 @@ public sealed class OrganiserAccessTests : IAsyncLifetime
 
         await app.ExecuteAsync("UPDATE admins SET locked_until = @past", new { past = DateTime.UtcNow.AddMinutes(-1) });
         Assert.Equal(HttpStatusCode.Redirect, (await browser.SignInAsync(Organisers.OwnerEmail, Organisers.OwnerPassword)).StatusCode);
-        Assert.Equal(1, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM audit_log WHERE action = 'signin' AND actor = @email", new { email = Organisers.OwnerEmail }));
+        Assert.Equal(1, await app.QueryOneAsync<int>(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'signin' AND actor = @email", new { email = Organisers.OwnerEmail }));
 
         static string Message(string html) => html[html.IndexOf("error-summary", StringComparison.Ordinal)..][..300];
     }
@@ -135,7 +140,8 @@ public sealed class OrganiserAccessTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
             Assert.StartsWith("/admin/denied", response.Headers.Location!.AbsolutePath);
         }
-        Assert.Equal(1, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM audit_log WHERE action = 'account.create' AND target = 'staff@example.jp'"));
+        Assert.Equal(1, await app.QueryOneAsync<int>(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'account.create' AND target = 'staff@example.jp'"));
     }
 
     [Fact]
@@ -143,7 +149,9 @@ public sealed class OrganiserAccessTests : IAsyncLifetime
     {
         await using var app = await PortalApp.StartSqliteAsync(settings: Organisers.Bootstrap());
         using var owner = await app.SignedInAsync();
-        var page = await (await owner.SubmitAsync("/admin/accounts", "/admin/accounts/token", new Dictionary<string, string> { ["tokenName"] = "script" })).Content.ReadAsStringAsync();
+        var page = await (await owner.SubmitAsync(
+            "/admin/accounts", "/admin/accounts/token", new Dictionary<string, string> { ["tokenName"] = "script" }))
+            .Content.ReadAsStringAsync();
         var token = System.Text.RegularExpressions.Regex.Match(page, "<code id=\"new-token\">([^<]+)</code>").Groups[1].Value;
         using var api = app.Api(token);
         Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/api/admin/events")).StatusCode);
@@ -164,7 +172,8 @@ public sealed class OrganiserAccessTests : IAsyncLifetime
 
         var created = await browser.SubmitAsync("/admin/setup", "/admin/setup", new Dictionary<string, string>
         {
-            ["email"] = "first@example.jp", ["name"] = "最初の人", ["password"] = "a very long password", ["passwordConfirmation"] = "a very long password",
+            ["email"] = "first@example.jp", ["name"] = "最初の人",
+            ["password"] = "a very long password", ["passwordConfirmation"] = "a very long password",
         });
         Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/admin/outbox")).StatusCode);

@@ -10,7 +10,7 @@ namespace EventPortal.Tests.Admin;
 /// The organiser's registrations console: the list, its filters and counts, and the actions
 /// on one registration. Run once on SQLite and once on PostgreSQL: the filter SQL is shared.
 /// </summary>
-public abstract class RegistrationConsole
+public abstract partial class RegistrationConsole
 {
     protected abstract Task<PortalApp> StartAsync();
 
@@ -22,7 +22,12 @@ public abstract class RegistrationConsole
         var id = await app.RegisterPersonAsync(slug, "a@example.jp");
         using var anonymous = app.Client();
 
-        foreach (var path in new[] { $"/admin/events/{slug}/registrations", $"/admin/events/{slug}/registrations.csv", $"/admin/events/{slug}/registrations/{id}" })
+        foreach (var path in new[]
+        {
+            $"/admin/events/{slug}/registrations",
+            $"/admin/events/{slug}/registrations.csv",
+            $"/admin/events/{slug}/registrations/{id}"
+        })
         {
             var response = await anonymous.GetAsync(path);
             Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
@@ -39,10 +44,14 @@ public abstract class RegistrationConsole
     {
         await using var app = await StartAsync();
         var slug = await app.CreateEventAsync(liveSeats: 2);
-        await app.RegisterPersonAsync(slug, "yamada@example.jp", family: "山田", given: "花子", reading: "ヤマダ ハナコ", organization: "横浜市役所", category: "municipal");
-        await app.RegisterPersonAsync(slug, "suzuki@example.jp", family: "鈴木", given: "一郎", reading: "スズキ イチロウ", organization: "NPO法人みらい", category: "npo");
-        await app.RegisterPersonAsync(slug, "sato@example.jp", family: "佐藤", given: "次郎", reading: "サトウ ジロウ", organization: "大学", category: "research");
-        await app.RegisterPersonAsync(slug, "tanaka@example.jp", family: "田中", given: "三郎", reading: "タナカ サブロウ", organization: "新聞社", category: "research", ticket: "recording");
+        await app.RegisterPersonAsync(slug, "yamada@example.jp",
+            family: "山田", given: "花子", reading: "ヤマダ ハナコ", organization: "横浜市役所", category: "municipal");
+        await app.RegisterPersonAsync(slug, "suzuki@example.jp",
+            family: "鈴木", given: "一郎", reading: "スズキ イチロウ", organization: "NPO法人みらい", category: "npo");
+        await app.RegisterPersonAsync(slug, "sato@example.jp",
+            family: "佐藤", given: "次郎", reading: "サトウ ジロウ", organization: "大学", category: "research");
+        await app.RegisterPersonAsync(slug, "tanaka@example.jp",
+            family: "田中", given: "三郎", reading: "タナカ サブロウ", organization: "新聞社", category: "research", ticket: "recording");
         using var browser = await app.SignedInAsync();
 
         async Task<List<string>> NamesAsync(string query)
@@ -86,7 +95,9 @@ public abstract class RegistrationConsole
         Assert.Equal("チケット別の有効な申込: ライブ参加 2, 録画視聴 1", document.GetElementById(chart.GetAttribute("aria-labelledby")!)!.TextContent);
         var liveRow = document.QuerySelectorAll("table.counts tbody tr").First(tr => tr.QuerySelector("th")!.TextContent == "ライブ参加");
         Assert.Equal(["1", "1", "0", "1"], liveRow.QuerySelectorAll("td").Select(td => td.TextContent.Trim()));
-        var categories = document.GetElementById(document.QuerySelector("svg#chart-categories")!.GetAttribute("aria-labelledby")!)!.TextContent;
+        var categories = document
+            .GetElementById(document.QuerySelector("svg#chart-categories")!.GetAttribute("aria-labelledby")!)!
+            .TextContent;
         Assert.Contains("自治体職員 2", categories);
         Assert.Contains("NPO等の団体 1", categories);
     }
@@ -133,8 +144,10 @@ public abstract class RegistrationConsole
         Assert.Equal("waitlisted", await app.StatusAsync(younger));
         Assert.Equal(1, await app.QueryOneAsync<int>("SELECT taken FROM ticket_types WHERE code = 'live'"));
         Assert.Equal(1, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox WHERE dedupe_key = @k", new { k = $"cancel:{seated}" }));
-        Assert.Equal(1, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox WHERE dedupe_key = @k", new { k = $"promoted:{oldest}" }));
-        var audit = await app.QueryOneAsync<(string Target, string Detail)>("SELECT target, detail FROM audit_log WHERE action = 'registration.cancel'");
+        Assert.Equal(1, await app.QueryOneAsync<int>(
+            "SELECT COUNT(*) FROM outbox WHERE dedupe_key = @k", new { k = $"promoted:{oldest}" }));
+        var audit = await app.QueryOneAsync<(string Target, string Detail)>(
+            "SELECT target, detail FROM audit_log WHERE action = 'registration.cancel'");
         Assert.Equal($"registration:{seated}", audit.Target);
         Assert.DoesNotContain("@", audit.Detail + audit.Target);
         Assert.Contains("class=\"notice notice-info\"", await browser.GetStringAsync(detail + "?done=cancelled"));
@@ -162,7 +175,9 @@ public abstract class RegistrationConsole
         Assert.Equal("confirmed", await app.StatusAsync(waiting));
         Assert.NotNull(await app.QueryOneAsync<DateTime?>("SELECT promoted_at FROM registrations WHERE id = @waiting", new { waiting }));
         Assert.Equal(2, await app.QueryOneAsync<int>("SELECT taken FROM ticket_types WHERE code = 'live'"));
-        Assert.Equal(1, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox WHERE dedupe_key = @k AND kind = 'mail.registration_promoted'", new { k = $"promoted:{waiting}" }));
+        Assert.Equal(1, await app.QueryOneAsync<int>(
+            "SELECT COUNT(*) FROM outbox WHERE dedupe_key = @k AND kind = 'mail.registration_promoted'",
+            new { k = $"promoted:{waiting}" }));
         Assert.Equal(1, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM audit_log WHERE action = 'registration.promote'"));
 
         // A second click changes nothing and takes no second seat.
@@ -181,7 +196,9 @@ public abstract class RegistrationConsole
         await app.RegisterPersonAsync(slug, "unknown@example.jp", family: "不明");
         using var browser = await app.SignedInAsync();
         Task<HttpResponseMessage> MarkAsync(long id, string value) => browser.SubmitAsync(
-            $"/admin/events/{slug}/registrations/{id}", $"/admin/events/{slug}/registrations/{id}/attendance", new Dictionary<string, string> { ["attended"] = value });
+            $"/admin/events/{slug}/registrations/{id}",
+            $"/admin/events/{slug}/registrations/{id}/attendance",
+            new Dictionary<string, string> { ["attended"] = value });
 
         Assert.Equal(HttpStatusCode.SeeOther, (await MarkAsync(came, "yes")).StatusCode);
         await MarkAsync(away, "yes");
@@ -215,48 +232,11 @@ public abstract class RegistrationConsole
         await browser.SubmitAsync(detail, detail + "/resend", new Dictionary<string, string>());
 
         Assert.Equal(detail + "?done=resent", first.Headers.Location!.OriginalString);
-        Assert.Equal(1, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox WHERE registration_id = @id AND kind = 'mail.confirmation_resent'", new { id }));
-        Assert.Equal(2, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM audit_log WHERE action = 'registration.resend' AND target = @t", new { t = $"registration:{id}" }));
-    }
-
-    [Fact]
-    public async Task Deleting_personal_data_removes_it_from_the_database_and_the_export_but_keeps_the_counts()
-    {
-        await using var app = await StartAsync();
-        var slug = await app.CreateEventAsync(liveSeats: 1);
-        using var registrant = app.Client();
-        var personalPage = await registrant.RegisteredAsync(slug, "forget-me@example.jp");
-        var forget = await app.QueryOneAsync<long>("SELECT id FROM registrations WHERE email_normalized = 'forget-me@example.jp'");
-        await app.ExecuteAsync("UPDATE registrations SET family_name = '忘却', given_name = '希望', reading = 'ボウキャク', organization = '秘密の会社', accessibility = '車椅子', questions = '個人的な質問', answers = '{\"q\":\"秘密\"}' WHERE id = @forget", new { forget });
-        var waiting = await app.RegisterPersonAsync(slug, "waiting@example.jp");
-        using var browser = await app.SignedInAsync();
-        var detail = $"/admin/events/{slug}/registrations/{forget}";
-
-        Assert.Contains($"action=\"{detail}/erase\"", await browser.GetStringAsync(detail + "/erase"));
-        var done = await browser.SubmitAsync(detail + "/erase", detail + "/erase", new Dictionary<string, string>());
-
-        Assert.Equal(detail + "?done=erased", done.Headers.Location!.OriginalString);
-        var row = await app.QueryOneAsync<string>("SELECT family_name || '|' || given_name || '|' || reading || '|' || email || '|' || email_normalized || '|' || organization || '|' || accessibility || '|' || questions || '|' || answers FROM registrations WHERE id = @forget", new { forget });
-        Assert.Equal($"(deleted)|||deleted-{forget}@deleted.invalid|deleted-{forget}@deleted.invalid||||{{}}", row);
-        Assert.Equal(0, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM registrations WHERE email LIKE '%forget-me%' OR family_name = '忘却' OR organization = '秘密の会社'"));
-        // Counts stay right: the row is still there, cancelled, and its seat went to the waitlist.
-        Assert.Equal(2, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM registrations"));
-        Assert.Equal("cancelled", await app.StatusAsync(forget));
-        Assert.Equal("confirmed", await app.StatusAsync(waiting));
-        Assert.Equal(1, await app.QueryOneAsync<int>("SELECT taken FROM ticket_types WHERE code = 'live'"));
-        // The personal link no longer opens anything, and no mail goes to the placeholder.
-        Assert.Equal(HttpStatusCode.NotFound, (await registrant.GetAsync(personalPage)).StatusCode);
-        Assert.Equal(0, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox WHERE registration_id = @forget AND status IN ('queued', 'retry')", new { forget }));
-        Assert.Equal(0, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox WHERE dedupe_key = @k", new { k = $"cancel:{forget}" }));
-
-        var csv = await browser.GetStringAsync($"/admin/events/{slug}/registrations.csv");
-        Assert.DoesNotContain("forget-me", csv);
-        Assert.DoesNotContain("忘却", csv);
-        Assert.DoesNotContain("秘密", csv);
-        var audit = await app.QueryOneAsync<(string Target, string Detail)>("SELECT target, detail FROM audit_log WHERE action = 'registration.erase'");
-        Assert.Equal($"registration:{forget}", audit.Target);
-        Assert.DoesNotContain("forget", audit.Detail);
-        Assert.Contains("(個人情報削除済み)", await browser.GetStringAsync($"/admin/events/{slug}/registrations"));
+        Assert.Equal(1, await app.QueryOneAsync<int>(
+            "SELECT COUNT(*) FROM outbox WHERE registration_id = @id AND kind = 'mail.confirmation_resent'", new { id }));
+        Assert.Equal(2, await app.QueryOneAsync<int>(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'registration.resend' AND target = @t",
+            new { t = $"registration:{id}" }));
     }
 
     [Fact]
@@ -264,7 +244,9 @@ public abstract class RegistrationConsole
     {
         await using var app = await StartAsync();
         var slug = await app.CreateEventAsync(liveSeats: 1);
-        await app.ExecuteAsync("INSERT INTO event_questions (event_id, code, label_ja) SELECT id, 'q1', '参加経験' FROM events WHERE slug = @slug", new { slug });
+        await app.ExecuteAsync(
+            "INSERT INTO event_questions (event_id, code, label_ja) SELECT id, 'q1', '参加経験' FROM events WHERE slug = @slug",
+            new { slug });
         await app.RegisterPersonAsync(slug, "one@example.jp", category: "npo", answers: new() { ["q1"] = "はい" });
         await app.RegisterPersonAsync(slug, "two@example.jp", category: "npo");
         using var api = app.Api();

@@ -34,7 +34,11 @@ public sealed class AddToCalendarTests
     [Fact]
     public void Outlook_work_and_personal_get_ISO_UTC_times()
     {
-        foreach (var (link, host) in new[] { (AddToCalendar.OutlookWork(Entry), "outlook.office.com"), (AddToCalendar.OutlookPersonal(Entry), "outlook.live.com") })
+        foreach (var (link, host) in new[]
+        {
+            (AddToCalendar.OutlookWork(Entry), "outlook.office.com"),
+            (AddToCalendar.OutlookPersonal(Entry), "outlook.live.com")
+        })
         {
             var url = new Uri(link);
             Assert.Equal(host, url.Host);

@@ -69,7 +69,8 @@ public sealed class CalendarRoutes : IAsyncLifetime
             Assert.Equal("2030-03-06T03:00:00.000Z", parsed.Str("startUtc"));
             Assert.Equal(0, parsed.Event.GetProperty("sequence").GetInt32());
             Assert.Equal("CONFIRMED", parsed.Str("status"));
-            Assert.Contains("mailto:invitee@example.jp", parsed.Event.GetProperty("attendees")[0].GetString(), StringComparison.OrdinalIgnoreCase);
+            Assert.Contains("mailto:invitee@example.jp", parsed.Event.GetProperty("attendees")[0].GetString(),
+                StringComparison.OrdinalIgnoreCase);
             Assert.Matches("/j/[A-Za-z0-9_-]{24}$", parsed.Str("location"));
             Assert.Contains(personal, parsed.Str("description"));
             Assert.Contains("11:55から入室できます", parsed.Str("description"));
@@ -152,8 +153,10 @@ public sealed class CalendarRoutes : IAsyncLifetime
         foreach (var path in new[] { $"/events/{slug}/event.ics", $"{personal}/invite.ics" })
         foreach (var parsed in await CalendarCheck.ParseAsync(await client.GetByteArrayAsync(path)))
         {
-            Assert.True(start.ToString("yyyy-MM-ddTHH:mm:ss.000Z") == parsed.Str("startUtc"), $"{parsed.Parser} read the start of {path} as {parsed.Str("startUtc")}");
-            Assert.True(start.AddHours(hours).ToString("yyyy-MM-ddTHH:mm:ss.000Z") == parsed.Str("endUtc"), $"{parsed.Parser} read the end of {path} as {parsed.Str("endUtc")}");
+            Assert.True(start.ToString("yyyy-MM-ddTHH:mm:ss.000Z") == parsed.Str("startUtc"),
+                $"{parsed.Parser} read the start of {path} as {parsed.Str("startUtc")}");
+            Assert.True(start.AddHours(hours).ToString("yyyy-MM-ddTHH:mm:ss.000Z") == parsed.Str("endUtc"),
+                $"{parsed.Parser} read the end of {path} as {parsed.Str("endUtc")}");
         }
     }
 

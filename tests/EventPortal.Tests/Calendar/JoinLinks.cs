@@ -133,7 +133,11 @@ public sealed class JoinLinks : IAsyncLifetime
         using var client = _app.Client();
         _clock.Now = new DateTimeOffset(Start.AddMinutes(10));
 
-        foreach (var path in new[] { "/", $"/events/{_slug}", $"/events/{_slug}/event.ics", "/api/events", $"/api/events/{_slug}", manage, $"{manage}/invite.ics", $"{manage}/cancel" })
+        foreach (var path in new[]
+        {
+            "/", $"/events/{_slug}", $"/events/{_slug}/event.ics", "/api/events", $"/api/events/{_slug}",
+            manage, $"{manage}/invite.ics", $"{manage}/cancel"
+        })
         {
             var body = await client.GetStringAsync(path);
             Assert.DoesNotContain("secret-meeting", body);

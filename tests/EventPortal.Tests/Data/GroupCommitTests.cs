@@ -17,21 +17,29 @@ public sealed class GroupCommitTests
     public async Task Concurrent_writes_share_commits_yet_each_one_commits_or_rolls_back_alone()
     {
         await using var app = await StartQuietAsync();
-        await app.Db.WriteAsync((c, tx) => c.ExecuteAsync("CREATE TABLE group_test (n INTEGER PRIMARY KEY, note TEXT NOT NULL)", transaction: tx), CancellationToken.None);
+        await app.Db.WriteAsync(
+            (c, tx) => c.ExecuteAsync("CREATE TABLE group_test (n INTEGER PRIMARY KEY, note TEXT NOT NULL)", transaction: tx),
+            CancellationToken.None);
         var before = app.Db.WriterStatistics;
 
         // 300 writers at once; each inserts two rows, and every tenth then fails (a duplicate key):
         // its two rows must vanish, everyone else's must stay.
         var writes = Enumerable.Range(0, 300).Select(i => app.Db.WriteAsync(async (c, tx) =>
         {
-            await c.ExecuteAsync("INSERT INTO group_test (n, note) VALUES (@a, 'first'), (@b, 'second')", new { a = i * 2, b = i * 2 + 1 }, tx);
+            await c.ExecuteAsync(
+                "INSERT INTO group_test (n, note) VALUES (@a, 'first'), (@b, 'second')", new { a = i * 2, b = i * 2 + 1 }, tx);
             if (i % 10 == 0) await c.ExecuteAsync("INSERT INTO group_test (n, note) VALUES (@a, 'duplicate')", new { a = i * 2 }, tx);
             return i;
         }, CancellationToken.None)).ToList();
-        var outcomes = await Task.WhenAll(writes.Select(async w => { try { return (await w, (Exception?)null); } catch (Exception e) { return (-1, e); } }));
+        var outcomes = await Task.WhenAll(writes.Select(async w =>
+        {
+            try { return (await w, (Exception?)null); } catch (Exception e) { return (-1, e); }
+        }));
 
         Assert.Equal(30, outcomes.Count(o => o.Item2 is not null));
-        Assert.All(outcomes.Where(o => o.Item2 is not null), o => Assert.True(Web.Data.Db.IsUniqueViolation(o.Item2!), o.Item2!.ToString()));
+        Assert.All(
+            outcomes.Where(o => o.Item2 is not null),
+            o => Assert.True(Web.Data.Db.IsUniqueViolation(o.Item2!), o.Item2!.ToString()));
         var rows = await app.QueryAsync<long>("SELECT n FROM group_test ORDER BY n");
         var expected = Enumerable.Range(0, 300).Where(i => i % 10 != 0).SelectMany(i => new long[] { i * 2, i * 2 + 1 });
         Assert.Equal(expected, rows);
@@ -46,7 +54,8 @@ public sealed class GroupCommitTests
     public async Task A_caller_waiting_behind_a_slow_write_can_give_up_at_once_and_its_write_never_runs()
     {
         await using var app = await StartQuietAsync();
-        await app.Db.WriteAsync((c, tx) => c.ExecuteAsync("CREATE TABLE cancel_test (n INTEGER PRIMARY KEY)", transaction: tx), CancellationToken.None);
+        await app.Db.WriteAsync(
+            (c, tx) => c.ExecuteAsync("CREATE TABLE cancel_test (n INTEGER PRIMARY KEY)", transaction: tx), CancellationToken.None);
         var release = new TaskCompletionSource();
         // Hold the writer so the next write has to wait in the queue.
         var holder = app.Db.WriteAsync(async (c, tx) => { await release.Task; return 0; }, CancellationToken.None);
@@ -60,7 +69,8 @@ public sealed class GroupCommitTests
         release.SetResult();
         await holder;
         // The writer goes on working after all that.
-        await app.Db.WriteAsync((c, tx) => c.ExecuteAsync("INSERT INTO cancel_test (n) VALUES (2)", transaction: tx), CancellationToken.None);
+        await app.Db.WriteAsync(
+            (c, tx) => c.ExecuteAsync("INSERT INTO cancel_test (n) VALUES (2)", transaction: tx), CancellationToken.None);
         Assert.Equal([2L], await app.QueryAsync<long>("SELECT n FROM cancel_test"));
     }
 
@@ -68,12 +78,14 @@ public sealed class GroupCommitTests
     public async Task A_write_that_breaks_its_own_transaction_fails_alone_and_the_writer_carries_on()
     {
         await using var app = await StartQuietAsync();
-        await app.Db.WriteAsync((c, tx) => c.ExecuteAsync("CREATE TABLE broken_test (n INTEGER PRIMARY KEY)", transaction: tx), CancellationToken.None);
+        await app.Db.WriteAsync(
+            (c, tx) => c.ExecuteAsync("CREATE TABLE broken_test (n INTEGER PRIMARY KEY)", transaction: tx), CancellationToken.None);
         // COMMIT inside the work ends the transaction under the writer's feet: its rollback and commit then fail.
         var breaker = app.Db.WriteAsync((c, tx) => c.ExecuteAsync("COMMIT", transaction: tx), CancellationToken.None);
         await Assert.ThrowsAnyAsync<Exception>(() => breaker);
         var after = await Task.WhenAll(Enumerable.Range(1, 20).Select(i =>
-            app.Db.WriteAsync((c, tx) => c.ExecuteAsync("INSERT INTO broken_test (n) VALUES (@i)", new { i }, tx), CancellationToken.None)));
+            app.Db.WriteAsync(
+                (c, tx) => c.ExecuteAsync("INSERT INTO broken_test (n) VALUES (@i)", new { i }, tx), CancellationToken.None)));
         Assert.All(after, n => Assert.Equal(1, n));
         Assert.Equal(20, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM broken_test"));
     }

@@ -22,9 +22,11 @@ public sealed partial class LocalizationTests
         var source = Path.Combine(Repo.Root, "src", "EventPortal.Web");
         var used = Directory.EnumerateFiles(source, "*.*", SearchOption.AllDirectories)
             .Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".cshtml", StringComparison.Ordinal))
-            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"))
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}")
+                && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"))
             // Audit actions ("event.update") and outbox kinds ("mail.reminder") look like keys but are not shown to anyone.
-            .SelectMany(f => File.ReadAllLines(f).Where(line => !line.Contains("Audit.", StringComparison.Ordinal) && !line.Contains("const string", StringComparison.Ordinal)))
+            .SelectMany(f => File.ReadAllLines(f).Where(line =>
+                !line.Contains("Audit.", StringComparison.Ordinal) && !line.Contains("const string", StringComparison.Ordinal)))
             .SelectMany(line => KeyLiteral().Matches(line).Select(m => m.Groups[1].Value))
             .Distinct()
             .ToList();
@@ -35,7 +37,9 @@ public sealed partial class LocalizationTests
     }
 
     // "error.required", T["event.when"], "manage.cancelledNow"… : dotted lower-camel keys in string literals.
-    [GeneratedRegex("\"((?:site|language|layout|index|event|seats|register|form|field|hint|consent|status|manage|error|tz|link|calendar|resend|mail|admin|adminOutbox|adminAudit|adminAccounts|adminRegistrations|adminEvent|adminMail)\\.[A-Za-z/.]+)\"")]
+    [GeneratedRegex(
+        "\"((?:site|language|layout|index|event|seats|register|form|field|hint|consent|status|manage|error|tz|link|calendar|resend|mail|" +
+        "admin|adminOutbox|adminAudit|adminAccounts|adminRegistrations|adminEvent|adminMail)\\.[A-Za-z/.]+)\"")]
     private static partial Regex KeyLiteral();
 }
 

@@ -154,8 +154,10 @@ public sealed class PublicPages : IAsyncLifetime
         using var en = _app.Client("en");
         var body = new { familyName = "山田" };
 
-        var jaProblem = await (await ja.PostAsJsonAsync($"/api/events/{_slug}/registrations", body)).Content.ReadFromJsonAsync<JsonElement>();
-        var enProblem = await (await en.PostAsJsonAsync($"/api/events/{_slug}/registrations", body)).Content.ReadFromJsonAsync<JsonElement>();
+        var jaProblem = await (await ja.PostAsJsonAsync($"/api/events/{_slug}/registrations", body))
+            .Content.ReadFromJsonAsync<JsonElement>();
+        var enProblem = await (await en.PostAsJsonAsync($"/api/events/{_slug}/registrations", body))
+            .Content.ReadFromJsonAsync<JsonElement>();
 
         Assert.Equal("入力してください。", jaProblem.GetProperty("errors").GetProperty("email")[0].GetString());
         Assert.Equal("Please fill this in.", enProblem.GetProperty("errors").GetProperty("email")[0].GetString());

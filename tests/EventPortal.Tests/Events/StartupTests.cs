@@ -79,7 +79,9 @@ public sealed class StartupTests
             ["ConnectionStrings:EventPortal"] = await server.CreateDatabaseAsync(),
         };
 
-        var apps = await Task.WhenAll(PortalApp.StartAsync(database, seedDemo: true, null), PortalApp.StartAsync(database, seedDemo: true, null));
+        var apps = await Task.WhenAll(
+            PortalApp.StartAsync(database, seedDemo: true, null),
+            PortalApp.StartAsync(database, seedDemo: true, null));
         await using var a = apps[0];
         await using var b = apps[1];
 

@@ -23,7 +23,8 @@ public sealed class AppProcess : IAsyncDisposable
 
     public static async Task<AppProcess> StartAsync(IDictionary<string, string> settings, int? port = null)
     {
-        var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name; // bin/{Debug|Release}/net10.0
+        // bin/{Debug|Release}/net10.0
+        var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
         var dll = Path.Combine(Repo.Root, "src", "EventPortal.Web", "bin", configuration, "net10.0", "EventPortal.Web.dll");
         if (!File.Exists(dll)) throw new InvalidOperationException($"{dll} is missing: build the solution first (./scripts/test.sh does).");
         var address = new Uri($"http://127.0.0.1:{port ?? PostgresServer.FreePort()}");

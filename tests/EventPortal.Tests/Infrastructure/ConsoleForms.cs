@@ -13,7 +13,8 @@ public static class ConsoleForms
     public static Dictionary<string, string> NewEventForm(string slug) => new()
     {
         ["Form.Title"] = "コンソールで作った説明会", ["Form.Slug"] = slug, ["Form.Summary"] = "概要です。", ["Form.Description"] = "## 内容\n\n- 一つ目",
-        ["Form.Date"] = "2030-03-06", ["Form.StartTime"] = "12:00", ["Form.EndTime"] = "13:00", ["Form.TimeZone"] = "Asia/Tokyo", ["Form.DoorsOpenMinutes"] = "5",
+        ["Form.Date"] = "2030-03-06", ["Form.StartTime"] = "12:00", ["Form.EndTime"] = "13:00",
+        ["Form.TimeZone"] = "Asia/Tokyo", ["Form.DoorsOpenMinutes"] = "5",
         ["Form.Venue"] = "オンライン(Zoom)", ["Form.OrganiserName"] = "事務局", ["Form.OrganiserEmail"] = "office@example.jp",
         ["Form.TicketTypes[0].Code"] = "live", ["Form.TicketTypes[0].Name"] = "ライブ参加", ["Form.TicketTypes[0].NameEn"] = "Live",
         ["Form.TicketTypes[0].Capacity"] = "100", ["Form.TicketTypes[0].Waitlist"] = "true", ["Form.TicketTypes[0].Kind"] = "live",
@@ -40,7 +41,8 @@ public static class ConsoleForms
             {
                 case IHtmlInputElement { Type: "checkbox" } box when box.IsChecked: fields[box.Name!] = box.Value ?? "on"; break;
                 case IHtmlInputElement { Type: "checkbox" }: break;
-                case IHtmlInputElement input when input.Name is { Length: > 0 } name && name != "__RequestVerificationToken": fields[name] = input.Value; break;
+                case IHtmlInputElement input when input.Name is { Length: > 0 } name && name != "__RequestVerificationToken":
+                    fields[name] = input.Value; break;
                 case IHtmlTextAreaElement area: fields[area.Name!] = area.Value; break;
                 case IHtmlSelectElement select: fields[select.Name!] = select.Value ?? ""; break;
             }

@@ -10,7 +10,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace EventPortal.Tests.Infrastructure;
 
 /// <summary>One online meeting the fake Graph holds (deleted ones stay, marked).</summary>
-public sealed record FakeOnlineMeeting(string Id, string UserId, string? ExternalId, string Subject, DateTimeOffset Start, DateTimeOffset End,
+public sealed record FakeOnlineMeeting(
+    string Id, string UserId, string? ExternalId, string Subject, DateTimeOffset Start, DateTimeOffset End,
     string JoinWebUrl, string Passcode, string? LobbyBypass, bool Deleted = false);
 
 /// <summary>
@@ -67,13 +68,19 @@ public sealed partial class FakeGraph
     {
         if (!await MeetingCallAllowedAsync(context, userId)) return;
         var request = context.Request;
-        if (rest == "createOrGet" && HttpMethods.IsPost(request.Method)) await CreateOrGetAsync(context, userId);
-        else if (rest is not null && rest != "createOrGet" && HttpMethods.IsPatch(request.Method)) await PatchMeetingAsync(context, userId, rest);
-        else if (rest is not null && rest != "createOrGet" && HttpMethods.IsDelete(request.Method)) await DeleteMeetingAsync(context, userId, rest);
-        else await GraphErrorAsync(context, 405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.");
+        if (rest == "createOrGet" && HttpMethods.IsPost(request.Method))
+            await CreateOrGetAsync(context, userId);
+        else if (rest is not null && rest != "createOrGet" && HttpMethods.IsPatch(request.Method))
+            await PatchMeetingAsync(context, userId, rest);
+        else if (rest is not null && rest != "createOrGet" && HttpMethods.IsDelete(request.Method))
+            await DeleteMeetingAsync(context, userId, rest);
+        else
+            await GraphErrorAsync(context, 405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.");
     }
 
-    /// <summary>What every meeting call goes through first: a bearer token we issued, a known user, a JSON body, a programmed failure.</summary>
+    /// <summary>
+    /// What every meeting call goes through first: a bearer token we issued, a known user, a JSON body, a programmed failure.
+    /// </summary>
     async Task<bool> MeetingCallAllowedAsync(HttpContext context, string userId)
     {
         lock (_gate) _meetingCalls++;
@@ -84,9 +91,11 @@ public sealed partial class FakeGraph
             await GraphErrorAsync(context, 404, "NotFound", $"The requested user '{userId}' is invalid.");
             return false;
         }
-        if ((HttpMethods.IsPost(request.Method) || HttpMethods.IsPatch(request.Method)) && request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true)
+        if ((HttpMethods.IsPost(request.Method) || HttpMethods.IsPatch(request.Method))
+            && request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true)
         {
-            await GraphErrorAsync(context, 415, "UnsupportedMediaType", "A supported MIME type could not be found that matches the content type of the response.");
+            await GraphErrorAsync(context, 415, "UnsupportedMediaType",
+                "A supported MIME type could not be found that matches the content type of the response.");
             return false;
         }
         (FakeGraphFailure Failure, int RetryAfterSeconds)? failure = null;
@@ -119,7 +128,8 @@ public sealed partial class FakeGraph
         var (subject, start, end, externalId) = (Text("subject"), Text("startDateTime"), Text("endDateTime"), Text("externalId"));
         if (string.IsNullOrEmpty(subject) || string.IsNullOrEmpty(start) || string.IsNullOrEmpty(end) || string.IsNullOrEmpty(externalId))
         {
-            await GraphErrorAsync(context, 400, "InvalidRequest", "subject, startDateTime, endDateTime and externalId are required for createOrGet.");
+            await GraphErrorAsync(context, 400, "InvalidRequest",
+                "subject, startDateTime, endDateTime and externalId are required for createOrGet.");
             return;
         }
         var lobby = root.TryGetProperty("lobbyBypassSettings", out var l) && l.TryGetProperty("scope", out var sc) ? sc.GetString() : null;
@@ -191,7 +201,10 @@ public sealed partial class FakeGraph
         ["startDateTime"] = m.Start.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture),
         ["endDateTime"] = m.End.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture),
         ["joinWebUrl"] = m.JoinWebUrl,
-        ["joinMeetingIdSettings"] = new Dictionary<string, object> { ["joinMeetingId"] = "1234567890", ["passcode"] = m.Passcode, ["isPasscodeRequired"] = true },
+        ["joinMeetingIdSettings"] = new Dictionary<string, object>
+        {
+            ["joinMeetingId"] = "1234567890", ["passcode"] = m.Passcode, ["isPasscodeRequired"] = true
+        },
         ["lobbyBypassSettings"] = new Dictionary<string, object?> { ["scope"] = m.LobbyBypass, ["isDialInBypassEnabled"] = false },
     };
 

@@ -79,7 +79,8 @@ public sealed partial class FakeGraph : IAsyncDisposable
         SslOptions = new SslClientAuthenticationOptions
         {
             RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
-                errors == SslPolicyErrors.None || (certificate is not null && certificate.GetCertHashString(HashAlgorithmName.SHA256) == _thumbprint),
+                errors == SslPolicyErrors.None
+                || (certificate is not null && certificate.GetCertHashString(HashAlgorithmName.SHA256) == _thumbprint),
         },
     };
 
@@ -111,9 +112,11 @@ public sealed partial class FakeGraph : IAsyncDisposable
             else await SendMailAsync(context, Uri.UnescapeDataString(m.Groups[1].Value));
         }
         else if ((m = OnlineMeetingsPath().Match(path)).Success)
-            await OnlineMeetingsAsync(context, Uri.UnescapeDataString(m.Groups[1].Value), m.Groups[2].Success ? Uri.UnescapeDataString(m.Groups[2].Value) : null);
+            await OnlineMeetingsAsync(context, Uri.UnescapeDataString(m.Groups[1].Value),
+                m.Groups[2].Success ? Uri.UnescapeDataString(m.Groups[2].Value) : null);
         else if ((m = CalendarEventsPath().Match(path)).Success)
-            await CalendarEventsAsync(context, Uri.UnescapeDataString(m.Groups[1].Value), m.Groups[2].Success ? Uri.UnescapeDataString(m.Groups[2].Value) : null);
+            await CalendarEventsAsync(context, Uri.UnescapeDataString(m.Groups[1].Value),
+                m.Groups[2].Success ? Uri.UnescapeDataString(m.Groups[2].Value) : null);
         else if (path.StartsWith("/v1.0/", StringComparison.Ordinal))
             await GraphErrorAsync(context, 400, "BadRequest", $"Resource not found for the segment '{path.Split('/').Last()}'.");
         else
@@ -147,7 +150,8 @@ public sealed partial class FakeGraph : IAsyncDisposable
         return WriteJsonAsync(context, status, new Dictionary<string, object>
         {
             ["error"] = error,
-            ["error_description"] = $"{description}\r\nTrace ID: {trace}\r\nCorrelation ID: {correlation}\r\nTimestamp: {DateTime.UtcNow:yyyy-MM-dd HH:mm:ssZ}",
+            ["error_description"] = $"{description}\r\nTrace ID: {trace}\r\nCorrelation ID: {correlation}\r\n" +
+                $"Timestamp: {DateTime.UtcNow:yyyy-MM-dd HH:mm:ssZ}",
             ["error_codes"] = new[] { code },
             ["timestamp"] = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
             ["trace_id"] = trace,

@@ -52,7 +52,8 @@ public sealed partial class FakeZoom : IAsyncDisposable
         var fake = new FakeZoom(app);
         app.Run(fake.HandleAsync);
         await app.StartAsync();
-        fake.BaseAddress = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        fake.BaseAddress = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
+            .Addresses.First().TrimEnd('/');
         return fake;
     }
 
@@ -92,7 +93,11 @@ public sealed partial class FakeZoom : IAsyncDisposable
         if (!known) { await ErrorAsync(context, 401, 124, "Invalid access token."); return; }
         FakeZoomFailure? failure = null;
         lock (_gate) if (_failures.Count > 0) failure = _failures.Dequeue();
-        if (failure == FakeZoomFailure.RateLimited) { await ErrorAsync(context, 429, 429, "You have reached the maximum per-second rate limit for this API. Try again later."); return; }
+        if (failure == FakeZoomFailure.RateLimited)
+        {
+            await ErrorAsync(context, 429, 429, "You have reached the maximum per-second rate limit for this API. Try again later.");
+            return;
+        }
         if (failure == FakeZoomFailure.ServerError) { await ErrorAsync(context, 500, 500, "Internal Error."); return; }
         // Zoom reads JSON bodies only.
         if ((HttpMethods.IsPost(request.Method) || HttpMethods.IsPatch(request.Method) || HttpMethods.IsPut(request.Method))
@@ -102,13 +107,20 @@ public sealed partial class FakeZoom : IAsyncDisposable
             return;
         }
         Match m;
-        if ((m = CreatePath().Match(path)).Success && HttpMethods.IsPost(request.Method)) await CreateAsync(context, m.Groups[1].Value);
-        else if (m.Success && HttpMethods.IsGet(request.Method)) await ListAsync(context, m.Groups[1].Value);
-        else if ((m = RegistrantStatusPath().Match(path)).Success && HttpMethods.IsPut(request.Method)) await RegistrantStatusAsync(context, long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
-        else if ((m = RegistrantsPath().Match(path)).Success && HttpMethods.IsPost(request.Method)) await AddRegistrantAsync(context, long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
-        else if ((m = MeetingPath().Match(path)).Success && HttpMethods.IsPatch(request.Method)) await PatchAsync(context, long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
-        else if (m.Success && HttpMethods.IsDelete(request.Method)) await DeleteAsync(context, long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
-        else await ErrorAsync(context, 404, 404, "Not found.");
+        if ((m = CreatePath().Match(path)).Success && HttpMethods.IsPost(request.Method))
+            await CreateAsync(context, m.Groups[1].Value);
+        else if (m.Success && HttpMethods.IsGet(request.Method))
+            await ListAsync(context, m.Groups[1].Value);
+        else if ((m = RegistrantStatusPath().Match(path)).Success && HttpMethods.IsPut(request.Method))
+            await RegistrantStatusAsync(context, long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+        else if ((m = RegistrantsPath().Match(path)).Success && HttpMethods.IsPost(request.Method))
+            await AddRegistrantAsync(context, long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+        else if ((m = MeetingPath().Match(path)).Success && HttpMethods.IsPatch(request.Method))
+            await PatchAsync(context, long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+        else if (m.Success && HttpMethods.IsDelete(request.Method))
+            await DeleteAsync(context, long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+        else
+            await ErrorAsync(context, 404, 404, "Not found.");
     }
 
     async Task TokenAsync(HttpContext context)
@@ -117,24 +129,28 @@ public sealed partial class FakeZoom : IAsyncDisposable
         var expected = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{ClientId}:{ClientSecret}"));
         if (context.Request.Headers.Authorization.ToString() != expected)
         {
-            await WriteJsonAsync(context, 401, new Dictionary<string, object> { ["reason"] = "Invalid client_id or client_secret", ["error"] = "invalid_client" });
+            await WriteJsonAsync(context, 401,
+                new Dictionary<string, object> { ["reason"] = "Invalid client_id or client_secret", ["error"] = "invalid_client" });
             return;
         }
         if (q["grant_type"] != "account_credentials")
         {
-            await WriteJsonAsync(context, 400, new Dictionary<string, object> { ["reason"] = "Unsupported grant type", ["error"] = "unsupported_grant_type" });
+            await WriteJsonAsync(context, 400,
+                new Dictionary<string, object> { ["reason"] = "Unsupported grant type", ["error"] = "unsupported_grant_type" });
             return;
         }
         if (q["account_id"] != AccountId)
         {
-            await WriteJsonAsync(context, 400, new Dictionary<string, object> { ["reason"] = "Invalid request : Account does not exist.", ["error"] = "invalid_request" });
+            await WriteJsonAsync(context, 400,
+                new Dictionary<string, object> { ["reason"] = "Invalid request : Account does not exist.", ["error"] = "invalid_request" });
             return;
         }
         var token = "zt" + Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
         lock (_gate) { _tokens.Add(token); _tokensIssued++; }
         await WriteJsonAsync(context, 200, new Dictionary<string, object>
         {
-            ["access_token"] = token, ["token_type"] = "bearer", ["expires_in"] = 3599, ["scope"] = "meeting:write:admin meeting:read:admin", ["api_url"] = BaseAddress,
+            ["access_token"] = token, ["token_type"] = "bearer", ["expires_in"] = 3599,
+            ["scope"] = "meeting:write:admin meeting:read:admin", ["api_url"] = BaseAddress,
         });
     }
 

@@ -30,13 +30,16 @@ public static class HtmlSafety
         using var document = Parser.ParseDocument(html);
         foreach (var element in document.All)
         {
-            if (element.LocalName.StartsWith("x-fz", StringComparison.Ordinal)) return $"an injected <{element.LocalName}> element: {Cut(element.OuterHtml)}";
+            if (element.LocalName.StartsWith("x-fz", StringComparison.Ordinal))
+                return $"an injected <{element.LocalName}> element: {Cut(element.OuterHtml)}";
             if (element.LocalName == "script" && (element.GetAttribute("src") is null || element.TextContent.Trim().Length > 0))
                 return $"an inline script: {Cut(element.OuterHtml)}";
             foreach (var attribute in element.Attributes)
             {
-                if (attribute.Name.StartsWith("on", StringComparison.OrdinalIgnoreCase)) return $"a handler attribute {attribute.Name} on <{element.LocalName}>: {Cut(element.OuterHtml)}";
-                if (attribute.Name is "href" or "src" or "action" or "formaction" && attribute.Value.TrimStart().StartsWith("javascript:", StringComparison.OrdinalIgnoreCase))
+                if (attribute.Name.StartsWith("on", StringComparison.OrdinalIgnoreCase))
+                    return $"a handler attribute {attribute.Name} on <{element.LocalName}>: {Cut(element.OuterHtml)}";
+                if (attribute.Name is "href" or "src" or "action" or "formaction"
+                    && attribute.Value.TrimStart().StartsWith("javascript:", StringComparison.OrdinalIgnoreCase))
                     return $"a javascript: URL in {attribute.Name}: {Cut(element.OuterHtml)}";
             }
         }

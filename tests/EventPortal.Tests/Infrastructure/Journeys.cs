@@ -29,8 +29,11 @@ public static partial class Journeys
         ["category"] = "municipal", ["ticketType"] = ticket, ["consent"] = "yes",
     };
 
-    /// <summary>Loads <paramref name="pagePath"/> (for its anti-forgery token and cookie) and posts the form to <paramref name="actionPath"/>.</summary>
-    public static async Task<HttpResponseMessage> SubmitAsync(this HttpClient browser, string pagePath, string actionPath, IDictionary<string, string> fields)
+    /// <summary>
+    /// Loads <paramref name="pagePath"/> (for its anti-forgery token and cookie) and posts the form to <paramref name="actionPath"/>.
+    /// </summary>
+    public static async Task<HttpResponseMessage> SubmitAsync(
+        this HttpClient browser, string pagePath, string actionPath, IDictionary<string, string> fields)
     {
         var page = await browser.GetStringAsync(pagePath);
         var token = AntiforgeryToken().Match(page);
@@ -40,12 +43,15 @@ public static partial class Journeys
     }
 
     /// <summary>The same form sent twice at once, as from a double click or two tabs.</summary>
-    public static async Task<HttpResponseMessage[]> SubmitTwiceAsync(this HttpClient browser, string pagePath, string actionPath, IDictionary<string, string> fields)
+    public static async Task<HttpResponseMessage[]> SubmitTwiceAsync(
+        this HttpClient browser, string pagePath, string actionPath, IDictionary<string, string> fields)
     {
         var token = AntiforgeryToken().Match(await browser.GetStringAsync(pagePath));
         Assert.True(token.Success, $"no anti-forgery token on {pagePath}");
         var all = new Dictionary<string, string>(fields) { ["__RequestVerificationToken"] = token.Groups[1].Value };
-        return await Task.WhenAll(browser.PostAsync(actionPath, new FormUrlEncodedContent(all)), browser.PostAsync(actionPath, new FormUrlEncodedContent(all)));
+        return await Task.WhenAll(
+            browser.PostAsync(actionPath, new FormUrlEncodedContent(all)),
+            browser.PostAsync(actionPath, new FormUrlEncodedContent(all)));
     }
 
     public static Task<HttpResponseMessage> FormRegisterAsync(this HttpClient browser, string slug, IDictionary<string, string> fields) =>

@@ -13,7 +13,8 @@ namespace EventPortal.Tests.Infrastructure;
 public static class OrganiserSteps
 {
     /// <summary>Creates a draft: one live ticket (capacity and waitlist as given) and an unlimited recording ticket.</summary>
-    public static async Task<string> CreateDraftAsync(this HttpClient api, DateTime startsAt, string provider = "Manual", int? liveSeats = 100,
+    public static async Task<string> CreateDraftAsync(
+        this HttpClient api, DateTime startsAt, string provider = "Manual", int? liveSeats = 100,
         bool waitlist = true, string title = "成果報告会", TimeSpan? length = null, string? slug = null)
     {
         slug ??= "ev-" + Guid.NewGuid().ToString("N")[..10];
@@ -27,13 +28,16 @@ public static class OrganiserSteps
                 new { code = "recording", name = "録画視聴", kind = "recording" },
             },
         });
-        Assert.True(created.StatusCode == HttpStatusCode.Created, $"create: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}");
+        Assert.True(created.StatusCode == HttpStatusCode.Created,
+            $"create: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}");
         return slug;
     }
 
-    public static Task PublishAsync(this HttpClient api, string slug) => api.ExpectOkAsync(HttpMethod.Post, $"/api/admin/events/{slug}/publish");
+    public static Task PublishAsync(this HttpClient api, string slug) =>
+        api.ExpectOkAsync(HttpMethod.Post, $"/api/admin/events/{slug}/publish");
 
-    public static Task CancelEventAsync(this HttpClient api, string slug) => api.ExpectOkAsync(HttpMethod.Post, $"/api/admin/events/{slug}/cancel");
+    public static Task CancelEventAsync(this HttpClient api, string slug) =>
+        api.ExpectOkAsync(HttpMethod.Post, $"/api/admin/events/{slug}/cancel");
 
     public static Task RenameAsync(this HttpClient api, string slug, string title) =>
         api.PatchEventAsync(slug, new JsonObject { ["title"] = title });
@@ -42,7 +46,10 @@ public static class OrganiserSteps
         api.PatchEventAsync(slug, new JsonObject { ["startsAt"] = Utc(startsAt), ["endsAt"] = Utc(endsAt) });
 
     public static Task SetCapacityAsync(this HttpClient api, string slug, string ticket, int? capacity) =>
-        api.PatchEventAsync(slug, new JsonObject { ["ticketTypes"] = new JsonArray(new JsonObject { ["code"] = ticket, ["capacity"] = capacity }) });
+        api.PatchEventAsync(slug, new JsonObject
+        {
+            ["ticketTypes"] = new JsonArray(new JsonObject { ["code"] = ticket, ["capacity"] = capacity })
+        });
 
     public static Task PatchEventAsync(this HttpClient api, string slug, JsonObject changes) =>
         api.ExpectOkAsync(HttpMethod.Patch, $"/api/admin/events/{slug}", changes);
@@ -52,9 +59,10 @@ public static class OrganiserSteps
         using var request = new HttpRequestMessage(method, path);
         if (body is not null) request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
         var response = await api.SendAsync(request);
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{method} {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        Assert.True(response.StatusCode == HttpStatusCode.OK,
+            $"{method} {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
     }
 
-    public static string Utc(DateTime value) => new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc)).ToString("yyyy-MM-dd'T'HH:mm:ssK",
-        System.Globalization.CultureInfo.InvariantCulture);
+    public static string Utc(DateTime value) => new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc))
+        .ToString("yyyy-MM-dd'T'HH:mm:ssK", System.Globalization.CultureInfo.InvariantCulture);
 }

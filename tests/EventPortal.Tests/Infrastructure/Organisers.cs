@@ -33,7 +33,8 @@ public static class Organisers
     }
 
     public static Task<HttpResponseMessage> SignInAsync(this HttpClient browser, string email, string password) =>
-        browser.SubmitAsync("/admin/signin", "/admin/signin", new Dictionary<string, string> { ["email"] = email, ["password"] = password });
+        browser.SubmitAsync(
+            "/admin/signin", "/admin/signin", new Dictionary<string, string> { ["email"] = email, ["password"] = password });
 
     /// <summary>A script's client for /api/admin with a bearer token.</summary>
     public static HttpClient Api(this PortalApp app, string token = ApiToken)

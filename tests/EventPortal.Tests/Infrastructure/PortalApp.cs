@@ -36,7 +36,8 @@ public sealed class PortalApp : IAsyncDisposable
     PortalApp(WebApplication app, Uri baseAddress, string dataDirectory) =>
         (_app, BaseAddress, DataDirectory) = (app, baseAddress, dataDirectory);
 
-    public static Task<PortalApp> StartSqliteAsync(bool seedDemo = false, IDictionary<string, string?>? settings = null, TimeProvider? clock = null,
+    public static Task<PortalApp> StartSqliteAsync(
+        bool seedDemo = false, IDictionary<string, string?>? settings = null, TimeProvider? clock = null,
         Action<IServiceCollection>? services = null) =>
         StartAsync(new Dictionary<string, string?> { ["EventPortal:Database:Provider"] = "Sqlite" }, seedDemo, settings, clock, services);
 
@@ -52,7 +53,8 @@ public sealed class PortalApp : IAsyncDisposable
         }, seedDemo, settings, clock, services);
     }
 
-    public static async Task<PortalApp> StartAsync(Dictionary<string, string?> database, bool seedDemo, IDictionary<string, string?>? settings, TimeProvider? clock = null,
+    public static async Task<PortalApp> StartAsync(
+        Dictionary<string, string?> database, bool seedDemo, IDictionary<string, string?>? settings, TimeProvider? clock = null,
         Action<IServiceCollection>? services = null)
     {
         var dataDirectory = Directory.CreateTempSubdirectory("eventportal-test-").FullName;
@@ -85,7 +87,10 @@ public sealed class PortalApp : IAsyncDisposable
     /// <summary>A client like a browser: keeps cookies (anti-forgery), does not follow redirects so tests can see them.</summary>
     public HttpClient Browser(string? language = null, bool cookies = true, CookieContainer? jar = null)
     {
-        var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = cookies, CookieContainer = jar ?? new CookieContainer() })
+        var client = new HttpClient(new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false, UseCookies = cookies, CookieContainer = jar ?? new CookieContainer()
+        })
         {
             BaseAddress = BaseAddress,
             Timeout = TimeSpan.FromSeconds(60),
@@ -119,7 +124,9 @@ public sealed class PortalApp : IAsyncDisposable
             ],
             Categories = DemoSeed.StandardCategories,
         };
-        await Db.WriteAsync((connection, tx) => spec.InsertAsync(connection, tx, DateTime.UtcNow, reminders: null, CancellationToken.None), CancellationToken.None);
+        await Db.WriteAsync(
+            (connection, tx) => spec.InsertAsync(connection, tx, DateTime.UtcNow, reminders: null, CancellationToken.None),
+            CancellationToken.None);
         return slug;
     }
 

@@ -22,7 +22,8 @@ public sealed class PostgresServer
     public int Port { get; }
     int _databases;
 
-    PostgresServer(string directory, string bin, string runAs, int port) => (_directory, _bin, _runAs, Port) = (directory, bin, runAs, port);
+    PostgresServer(string directory, string bin, string runAs, int port) =>
+        (_directory, _bin, _runAs, Port) = (directory, bin, runAs, port);
 
     public string ConnectionString(string database, int maxPool = 100) =>
         $"Host=127.0.0.1;Port={Port};Username=postgres;Database={database};Maximum Pool Size={maxPool};Timeout=30;Command Timeout=60";
@@ -40,10 +41,12 @@ public sealed class PostgresServer
     static async Task<PostgresServer> StartAsync()
     {
         var bin = Directory.Exists("/usr/lib/postgresql")
-            ? Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin")).Where(Directory.Exists).OrderBy(d => d).LastOrDefault()
+            ? Directory.GetDirectories("/usr/lib/postgresql")
+                .Select(d => Path.Combine(d, "bin")).Where(Directory.Exists).OrderBy(d => d).LastOrDefault()
             : null;
         if (bin is null || !File.Exists(Path.Combine(bin, "initdb")))
-            throw new InvalidOperationException("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb). Run ./scripts/test.sh, which installs it.");
+            throw new InvalidOperationException(
+                "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb). Run ./scripts/test.sh, which installs it.");
 
         var directory = Path.Combine(Path.GetTempPath(), $"eventportal-pg-{Environment.ProcessId}");
         if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
@@ -54,8 +57,12 @@ public sealed class PostgresServer
         var port = FreePort();
         var server = new PostgresServer(directory, bin, runAs, port);
         await server.PgAsync("initdb", $"-D {directory}/data -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync");
-        await server.PgAsync("pg_ctl", $"-D {directory}/data -l {directory}/server.log -w -t 60 start -o \"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off\"");
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.PgAsync("pg_ctl", $"-D {directory}/data -m immediate -w stop").GetAwaiter().GetResult();
+        await server.PgAsync("pg_ctl",
+            $"-D {directory}/data -l {directory}/server.log -w -t 60 start " +
+            $"-o \"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c max_connections=400 " +
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off\"");
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+            server.PgAsync("pg_ctl", $"-D {directory}/data -m immediate -w stop").GetAwaiter().GetResult();
         return server;
     }
 

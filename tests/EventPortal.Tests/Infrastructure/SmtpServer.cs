@@ -78,7 +78,8 @@ public sealed partial class SmtpServer : IAsyncDisposable
             for (var attempt = 1; ; attempt++)
             {
                 try { await server.LaunchAsync(); return server; }
-                catch (InvalidOperationException e) when (port is null && attempt < 5 && e.Message.Contains("in use", StringComparison.OrdinalIgnoreCase))
+                catch (InvalidOperationException e)
+                    when (port is null && attempt < 5 && e.Message.Contains("in use", StringComparison.OrdinalIgnoreCase))
                 {
                     server.Port = PostgresServer.FreePort();
                 }
@@ -138,7 +139,10 @@ public sealed partial class SmtpServer : IAsyncDisposable
         };
         start.Environment.Remove("PYTHONPATH");
         start.Environment.Remove("PYTHONHOME");
-        foreach (var arg in new[] { "-u", Path.Combine(Tools, "smtp_server.py"), "--port", Port.ToString(), "--maildir", MailDir, "--hold-file", HoldFile })
+        foreach (var arg in new[]
+        {
+            "-u", Path.Combine(Tools, "smtp_server.py"), "--port", Port.ToString(), "--maildir", MailDir, "--hold-file", HoldFile
+        })
             start.ArgumentList.Add(arg);
         void Option(string name, string? value) { if (value is not null) { start.ArgumentList.Add(name); start.ArgumentList.Add(value); } }
         Option("--reject", _options.Reject);
@@ -150,7 +154,10 @@ public sealed partial class SmtpServer : IAsyncDisposable
         _stderr = stderr;
         var ready = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        process.OutputDataReceived += (_, e) => { if (e.Data?.StartsWith("READY", StringComparison.Ordinal) == true) ready.TrySetResult(true); };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data?.StartsWith("READY", StringComparison.Ordinal) == true) ready.TrySetResult(true);
+        };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.AppendLine(e.Data); };
         process.Exited += (_, _) => ready.TrySetResult(false);
         process.Start();
@@ -164,9 +171,12 @@ public sealed partial class SmtpServer : IAsyncDisposable
         if (exited) process.WaitForExit(); // drain the stderr events
         await StopAsync();
         var detail = Stderr;
-        if (detail.Contains("Errno 98") || detail.Contains("address already in use", StringComparison.OrdinalIgnoreCase)) detail = "address in use: " + detail;
+        if (detail.Contains("Errno 98") || detail.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            detail = "address in use: " + detail;
         throw new InvalidOperationException(
-            (exited ? $"smtp_server.py exited before it was ready (port {Port})" : $"smtp_server.py was not ready within {ReadyTimeout.TotalSeconds} s (port {Port})") +
+            (exited
+                ? $"smtp_server.py exited before it was ready (port {Port})"
+                : $"smtp_server.py was not ready within {ReadyTimeout.TotalSeconds} s (port {Port})") +
             (detail.Length > 0 ? $":\n{detail}" : " (no stderr)"));
     }
 

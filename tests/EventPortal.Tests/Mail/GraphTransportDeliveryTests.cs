@@ -39,7 +39,8 @@ public sealed class GraphTransportDeliveryTests
         app.QueryAsync<OutboxState>("SELECT status, attempts, last_error, kind FROM outbox ORDER BY id");
 
     static Task<OutboxState> ConfirmationRowAsync(PortalApp app) =>
-        app.QueryOneAsync<OutboxState>($"SELECT status, attempts, last_error, kind FROM outbox WHERE kind = '{OutboxRows.Kinds.Confirmed}'");
+        app.QueryOneAsync<OutboxState>(
+            $"SELECT status, attempts, last_error, kind FROM outbox WHERE kind = '{OutboxRows.Kinds.Confirmed}'");
 
     /// <summary>Polls the confirmation's outbox row until <paramref name="done"/> holds.</summary>
     static async Task<OutboxState> WaitForRowAsync(PortalApp app, Func<OutboxState, bool> done)

@@ -87,7 +87,9 @@ public sealed class MailDelivery : IAsyncLifetime
             Assert.Contains("hanako@example.jp", parsed.Event.GetProperty("attendees")[0].GetString(), StringComparison.OrdinalIgnoreCase);
         }
         Assert.Equal(mail.Bytes("text/calendar"), mail.Bytes("application/ics", "invite.ics"));
-        Assert.Equal("sent", await _app.QueryOneAsync<string>("SELECT status FROM outbox WHERE kind = 'mail.registration_confirmed' AND registration_id = (SELECT id FROM registrations WHERE email_normalized = 'hanako@example.jp')"));
+        Assert.Equal("sent", await _app.QueryOneAsync<string>(
+            "SELECT status FROM outbox WHERE kind = 'mail.registration_confirmed' " +
+            "AND registration_id = (SELECT id FROM registrations WHERE email_normalized = 'hanako@example.jp')"));
     }
 
     [Fact]
@@ -106,12 +108,18 @@ public sealed class MailDelivery : IAsyncLifetime
         await browser.CancelAsync(first);
 
         var cancelled = (await MailTo("first-seat@example.jp", 2)).Single(m => m.Subject.StartsWith("【キャンセル完了】", StringComparison.Ordinal));
-        Assert.Equal("CANCEL", cancelled.Part("text/calendar")!.Value.GetProperty("params").GetProperty("method").GetString(), ignoreCase: true);
+        Assert.Equal(
+            "CANCEL",
+            cancelled.Part("text/calendar")!.Value.GetProperty("params").GetProperty("method").GetString(),
+            ignoreCase: true);
         foreach (var parsed in await CalendarCheck.ParseAsync(cancelled.Bytes("text/calendar")!))
             Assert.Equal("CANCELLED", parsed.Str("status"));
 
         var promoted = (await MailTo("second-wait@example.jp", 2)).Single(m => m.Subject.StartsWith("【参加確定】", StringComparison.Ordinal));
-        Assert.Equal("REQUEST", promoted.Part("text/calendar")!.Value.GetProperty("params").GetProperty("method").GetString(), ignoreCase: true);
+        Assert.Equal(
+            "REQUEST",
+            promoted.Part("text/calendar")!.Value.GetProperty("params").GetProperty("method").GetString(),
+            ignoreCase: true);
     }
 
     [Fact]
@@ -138,23 +146,31 @@ public sealed class MailDelivery : IAsyncLifetime
         do
         {
             await Task.Delay(200);
-            status = await _app.QueryOneAsync<string>("SELECT status FROM outbox WHERE kind = 'mail.registration_confirmed' AND registration_id = (SELECT id FROM registrations WHERE email_normalized = 'reject-me@example.jp')");
+            status = await _app.QueryOneAsync<string>(
+                "SELECT status FROM outbox WHERE kind = 'mail.registration_confirmed' " +
+                "AND registration_id = (SELECT id FROM registrations WHERE email_normalized = 'reject-me@example.jp')");
         } while (status != "failed" && DateTime.UtcNow < deadline);
 
         Assert.Equal("failed", status);
-        Assert.Contains("550", await _app.QueryOneAsync<string>("SELECT last_error FROM outbox WHERE kind = 'mail.registration_confirmed' AND registration_id = (SELECT id FROM registrations WHERE email_normalized = 'reject-me@example.jp')"));
-        Assert.Equal(1, await _app.QueryOneAsync<int>("SELECT attempts FROM outbox WHERE kind = 'mail.registration_confirmed' AND registration_id = (SELECT id FROM registrations WHERE email_normalized = 'reject-me@example.jp')"));
+        Assert.Contains("550", await _app.QueryOneAsync<string>(
+            "SELECT last_error FROM outbox WHERE kind = 'mail.registration_confirmed' " +
+            "AND registration_id = (SELECT id FROM registrations WHERE email_normalized = 'reject-me@example.jp')"));
+        Assert.Equal(1, await _app.QueryOneAsync<int>(
+            "SELECT attempts FROM outbox WHERE kind = 'mail.registration_confirmed' " +
+            "AND registration_id = (SELECT id FROM registrations WHERE email_normalized = 'reject-me@example.jp')"));
     }
 
     [Fact]
     public async Task Header_like_text_in_names_and_titles_injects_no_header()
     {
         var slug = await _app.CreateEventAsync(title: "説明会\r\nBcc: victim@example.com");
-        await _app.ExecuteAsync("UPDATE events SET organiser_name = @name WHERE slug = @slug", new { name = "事務局\r\nX-Injected: yes", slug });
+        await _app.ExecuteAsync(
+            "UPDATE events SET organiser_name = @name WHERE slug = @slug", new { name = "事務局\r\nX-Injected: yes", slug });
         using var client = _app.Client();
         var response = await client.PostAsJsonAsync($"/api/events/{slug}/registrations", new
         {
-            familyName = "山田 Bcc: evil@example.com", givenName = "花子", email = "inject@example.jp", organization = "x", ticketType = "live", consent = true,
+            familyName = "山田 Bcc: evil@example.com", givenName = "花子", email = "inject@example.jp",
+            organization = "x", ticketType = "live", consent = true,
         });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
 
@@ -191,8 +207,10 @@ public sealed class MailDelivery : IAsyncLifetime
         Assert.Single(await MailTo("resend-me@example.jp", 1));
 
         using var browser = _app.Browser();
-        var known = await browser.SubmitAsync($"/events/{slug}/resend", $"/events/{slug}/resend", new Dictionary<string, string> { ["email"] = "Resend-Me@example.jp" });
-        var unknown = await browser.SubmitAsync($"/events/{slug}/resend", $"/events/{slug}/resend", new Dictionary<string, string> { ["email"] = "nobody@example.jp" });
+        var known = await browser.SubmitAsync(
+            $"/events/{slug}/resend", $"/events/{slug}/resend", new Dictionary<string, string> { ["email"] = "Resend-Me@example.jp" });
+        var unknown = await browser.SubmitAsync(
+            $"/events/{slug}/resend", $"/events/{slug}/resend", new Dictionary<string, string> { ["email"] = "nobody@example.jp" });
 
         Assert.Equal(HttpStatusCode.SeeOther, known.StatusCode);
         Assert.Equal(known.StatusCode, unknown.StatusCode);

@@ -5,7 +5,10 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace EventPortal.Tests.Meetings;
 
-/// <summary>Intent-named helpers for the meeting tests: an organiser makes, publishes, changes and cancels a provider event; the tests wait for the outbox.</summary>
+/// <summary>
+/// Intent-named helpers for the meeting tests: an organiser makes, publishes, changes and cancels a provider event;
+/// the tests wait for the outbox.
+/// </summary>
 public static class MeetingKit
 {
     public static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
@@ -38,11 +41,15 @@ public static class MeetingKit
         return Organisers.Bootstrap(settings);
     }
 
-    /// <summary>A draft event whose meeting <paramref name="provider"/> makes, created by an organiser through the admin API; returns (slug, id).</summary>
+    /// <summary>
+    /// A draft event whose meeting <paramref name="provider"/> makes, created by an organiser through the admin API;
+    /// returns (slug, id).
+    /// </summary>
     public static async Task<(string Slug, long Id)> ProviderEventAsync(this PortalApp app, string provider, DateTime? startsAt = null)
     {
         using var api = app.Api();
-        var slug = await api.CreateDraftAsync(startsAt ?? new DateTime(2031, 3, 6, 3, 0, 0, DateTimeKind.Utc), provider, title: "成果報告会:メンタリング");
+        var slug = await api.CreateDraftAsync(
+            startsAt ?? new DateTime(2031, 3, 6, 3, 0, 0, DateTimeKind.Utc), provider, title: "成果報告会:メンタリング");
         return (slug, await app.QueryOneAsync<long>("SELECT id FROM events WHERE slug = @slug", new { slug }));
     }
 
@@ -66,7 +73,9 @@ public static class MeetingKit
     }
 
     public static Task<EventMeeting> MeetingAsync(this PortalApp app, long eventId) =>
-        app.QueryOneAsync<EventMeeting>("SELECT id, meeting_url, meeting_external_id, meeting_state, meeting_error FROM events WHERE id = @eventId", new { eventId });
+        app.QueryOneAsync<EventMeeting>(
+            "SELECT id, meeting_url, meeting_external_id, meeting_state, meeting_error FROM events WHERE id = @eventId",
+            new { eventId });
 
     public static Task<List<OutboxState>> MeetingRowsAsync(this PortalApp app) =>
         app.QueryAsync<OutboxState>("SELECT kind, status, attempts, last_error FROM outbox WHERE kind LIKE 'meeting.%' ORDER BY id");
@@ -88,7 +97,8 @@ public static class MeetingKit
         app.Services.GetServices<IOutboxHandler>().OfType<MeetingHandler>().Single();
 
     public static Task<OutboxResult> RunDirectlyAsync(this PortalApp app, long eventId, string action) =>
-        app.Handler().HandleAsync(new OutboxRow { Id = 0, Kind = MeetingSync.KindPrefix + action, EventId = eventId, Attempts = 1 }, CancellationToken.None);
+        app.Handler().HandleAsync(
+            new OutboxRow { Id = 0, Kind = MeetingSync.KindPrefix + action, EventId = eventId, Attempts = 1 }, CancellationToken.None);
 
     /// <summary>The public surfaces: API, event page, public calendar.</summary>
     public static async Task<string> PublicTextAsync(this PortalApp app, string slug)

@@ -14,7 +14,8 @@ public sealed class MeetingLifecycleTests
     public async Task Publishing_rescheduling_and_cancelling_through_the_api_create_update_and_delete_one_Zoom_meeting()
     {
         await using var zoom = await FakeZoom.StartAsync();
-        await using var app = await PortalApp.StartSqliteAsync(settings: Organisers.Bootstrap(MeetingKit.Quick(zoom.Settings(registrantLinks: true))));
+        await using var app = await PortalApp.StartSqliteAsync(
+            settings: Organisers.Bootstrap(MeetingKit.Quick(zoom.Settings(registrantLinks: true))));
         using var api = app.Api();
         var created = await api.PostAsJsonAsync("/api/admin/events", new
         {
@@ -36,14 +37,20 @@ public sealed class MeetingLifecycleTests
         var registrant = Assert.Single(zoom.Registrants);
         Assert.Equal("zoomer@example.jp", registrant.Email);
         // The registrant's own Zoom link is theirs alone: not in the organiser's export or API either.
-        foreach (var path in new[] { "/api/admin/events/zoom-briefing/registrations", "/api/admin/events/zoom-briefing/registrations.csv", "/api/admin/events/zoom-briefing" })
+        foreach (var path in new[]
+        {
+            "/api/admin/events/zoom-briefing/registrations",
+            "/api/admin/events/zoom-briefing/registrations.csv",
+            "/api/admin/events/zoom-briefing"
+        })
         {
             var text = await api.GetStringAsync(path);
             Assert.DoesNotContain(registrant.JoinUrl, text);
             Assert.DoesNotContain(meeting.StartUrl, text);
         }
 
-        var moved = await api.PatchAsJsonAsync("/api/admin/events/zoom-briefing", new { startsAt = "2031-03-13T12:00:00+09:00", endsAt = "2031-03-13T13:30:00+09:00" });
+        var moved = await api.PatchAsJsonAsync(
+            "/api/admin/events/zoom-briefing", new { startsAt = "2031-03-13T12:00:00+09:00", endsAt = "2031-03-13T13:30:00+09:00" });
         Assert.True(moved.IsSuccessStatusCode, await moved.Content.ReadAsStringAsync());
         await app.SettledAsync();
         meeting = Assert.Single(zoom.Meetings);
@@ -96,7 +103,8 @@ public sealed class MeetingLifecycleTests
         form["Form.MeetingProvider"] = "Manual";
         form["Form.MeetingUrl"] = "https://meet.example.jp/abc";
         Assert.Equal(HttpStatusCode.SeeOther, (await browser.SubmitAsync("/admin/events/new", "/admin/events/new/save", form)).StatusCode);
-        Assert.Equal(HttpStatusCode.SeeOther, (await browser.SubmitAsync("/admin/events/switched/edit", "/admin/events/switched/publish", new Dictionary<string, string>())).StatusCode);
+        Assert.Equal(HttpStatusCode.SeeOther, (await browser.SubmitAsync(
+            "/admin/events/switched/edit", "/admin/events/switched/publish", new Dictionary<string, string>())).StatusCode);
         Assert.Empty(await app.MeetingRowsAsync()); // Manual: nothing to make
 
         var saved = await ConsoleForms.EditAsync(browser, "switched", f => f["Form.MeetingProvider"] = "Zoom");

@@ -28,7 +28,11 @@ public sealed class TeamsMeetingTests
         var stored = await app.MeetingAsync(id);
         Assert.Equal(("ready", meeting.JoinWebUrl, meeting.Id), (stored.MeetingState, stored.MeetingUrl, stored.MeetingExternalId));
 
-        await app.PostponeAsync(slug, "成果報告会(延期)", new DateTime(2031, 3, 13, 3, 0, 0, DateTimeKind.Utc), new DateTime(2031, 3, 13, 4, 30, 0, DateTimeKind.Utc));
+        await app.PostponeAsync(
+            slug,
+            "成果報告会(延期)",
+            new DateTime(2031, 3, 13, 3, 0, 0, DateTimeKind.Utc),
+            new DateTime(2031, 3, 13, 4, 30, 0, DateTimeKind.Utc));
         await app.SettledAsync();
         meeting = Assert.Single(graph.OnlineMeetings);
         Assert.Equal("成果報告会(延期)", meeting.Subject);
@@ -86,7 +90,8 @@ public sealed class TeamsMeetingTests
 
         Assert.Equal(OutboxResult.Done, await app.RunDirectlyAsync(id, MeetingSync.Create));
         // The commit is lost: the database knows nothing of the meeting Graph made.
-        await app.ExecuteAsync("UPDATE events SET meeting_url = NULL, meeting_external_id = NULL, meeting_state = 'pending' WHERE id = @id", new { id });
+        await app.ExecuteAsync(
+            "UPDATE events SET meeting_url = NULL, meeting_external_id = NULL, meeting_state = 'pending' WHERE id = @id", new { id });
         Assert.Equal(OutboxResult.Done, await app.RunDirectlyAsync(id, MeetingSync.Create));
 
         Assert.Equal(1, graph.MeetingsWithExternalId($"eventportal-event-{id}"));
@@ -132,7 +137,8 @@ public sealed class TeamsMeetingTests
     [Theory]
     [InlineData("sqlite")]
     [InlineData("postgres")]
-    public async Task As_a_calendar_event_publishing_makes_one_event_with_a_meeting_a_change_moves_it_and_cancelling_deletes_it(string engine)
+    public async Task As_a_calendar_event_publishing_makes_one_event_with_a_meeting_a_change_moves_it_and_cancelling_deletes_it(
+        string engine)
     {
         await using var graph = await FakeGraph.StartAsync();
         await using var app = engine == "postgres"
@@ -152,7 +158,11 @@ public sealed class TeamsMeetingTests
         var stored = await app.MeetingAsync(id);
         Assert.Equal(("ready", made.JoinUrl, made.Id), (stored.MeetingState, stored.MeetingUrl, stored.MeetingExternalId));
 
-        await app.PostponeAsync(slug, "成果報告会(延期)", new DateTime(2031, 3, 13, 3, 0, 0, DateTimeKind.Utc), new DateTime(2031, 3, 13, 4, 30, 0, DateTimeKind.Utc));
+        await app.PostponeAsync(
+            slug,
+            "成果報告会(延期)",
+            new DateTime(2031, 3, 13, 3, 0, 0, DateTimeKind.Utc),
+            new DateTime(2031, 3, 13, 4, 30, 0, DateTimeKind.Utc));
         await app.SettledAsync();
         made = Assert.Single(graph.CalendarEvents);
         Assert.Equal(("成果報告会(延期)", "2031-03-13T12:00:00", "2031-03-13T13:30:00"), (made.Subject, made.Start, made.End));
@@ -171,13 +181,17 @@ public sealed class TeamsMeetingTests
         var (slug, id) = await app.ProviderEventAsync("Teams");
 
         Assert.Equal(OutboxResult.Done, await app.RunDirectlyAsync(id, MeetingSync.Create));
-        await app.ExecuteAsync("UPDATE events SET meeting_url = NULL, meeting_external_id = NULL, meeting_state = 'pending' WHERE id = @id", new { id });
+        await app.ExecuteAsync(
+            "UPDATE events SET meeting_url = NULL, meeting_external_id = NULL, meeting_state = 'pending' WHERE id = @id", new { id });
         Assert.Equal(OutboxResult.Done, await app.RunDirectlyAsync(id, MeetingSync.Create));
         var made = Assert.Single(graph.CalendarEvents);
         Assert.Equal((made.Id, made.JoinUrl), ((await app.MeetingAsync(id)).MeetingExternalId, (await app.MeetingAsync(id)).MeetingUrl));
 
         // Cancelled while the id is lost again: the delete finds the event by the same key and removes it.
-        await app.ExecuteAsync("UPDATE events SET meeting_url = NULL, meeting_external_id = NULL, meeting_state = 'pending', status = 'cancelled' WHERE id = @id", new { id });
+        await app.ExecuteAsync(
+            "UPDATE events SET meeting_url = NULL, meeting_external_id = NULL, meeting_state = 'pending', status = 'cancelled' " +
+            "WHERE id = @id",
+            new { id });
         Assert.Equal(OutboxResult.Done, await app.RunDirectlyAsync(id, MeetingSync.Delete));
         Assert.True(Assert.Single(graph.CalendarEvents).Deleted);
         Assert.Equal("deleted", (await app.MeetingAsync(id)).MeetingState);

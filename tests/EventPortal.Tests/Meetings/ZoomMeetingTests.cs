@@ -6,7 +6,7 @@ using EventPortal.Web.Meetings;
 namespace EventPortal.Tests.Meetings;
 
 /// <summary>Zoom meetings through Server-to-Server OAuth, against <see cref="FakeZoom"/>, driven by the real outbox.</summary>
-public sealed class ZoomMeetingTests
+public sealed partial class ZoomMeetingTests
 {
     static Task<PortalApp> StartAsync(FakeZoom zoom, bool registrantLinks = false) =>
         PortalApp.StartSqliteAsync(settings: MeetingKit.Quick(zoom.Settings(registrantLinks)));
@@ -27,7 +27,11 @@ public sealed class ZoomMeetingTests
         Assert.Equal(("ready", meeting.JoinUrl, meeting.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             (stored.MeetingState, stored.MeetingUrl, stored.MeetingExternalId));
 
-        await app.PostponeAsync(slug, "成果報告会(延期)", new DateTime(2031, 3, 13, 3, 0, 0, DateTimeKind.Utc), new DateTime(2031, 3, 13, 4, 30, 0, DateTimeKind.Utc));
+        await app.PostponeAsync(
+            slug,
+            "成果報告会(延期)",
+            new DateTime(2031, 3, 13, 3, 0, 0, DateTimeKind.Utc),
+            new DateTime(2031, 3, 13, 4, 30, 0, DateTimeKind.Utc));
         await app.SettledAsync();
         meeting = Assert.Single(zoom.Meetings);
         Assert.Equal(("成果報告会(延期)", "2031-03-13T12:00:00", 90), (meeting.Topic, meeting.StartTime, meeting.Duration));
@@ -111,10 +115,15 @@ public sealed class ZoomMeetingTests
         var meeting = Assert.Single(zoom.Meetings);
 
         var text = await app.PublicTextAsync(slug);
-        foreach (var secret in new[] { meeting.JoinUrl, meeting.StartUrl, meeting.Password, meeting.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), zoom.ClientSecret }.Concat(zoom.Tokens))
+        foreach (var secret in new[]
+        {
+            meeting.JoinUrl, meeting.StartUrl, meeting.Password,
+            meeting.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), zoom.ClientSecret
+        }.Concat(zoom.Tokens))
             Assert.DoesNotContain(secret, text, StringComparison.OrdinalIgnoreCase);
         // start_url and the passcode are not even stored.
-        var stored = await app.QueryOneAsync<string>("SELECT COALESCE(meeting_url, '') || '|' || COALESCE(meeting_error, '') FROM events WHERE id = @id", new { id });
+        var stored = await app.QueryOneAsync<string>(
+            "SELECT COALESCE(meeting_url, '') || '|' || COALESCE(meeting_error, '') FROM events WHERE id = @id", new { id });
         Assert.DoesNotContain(meeting.StartUrl, stored);
     }
 
@@ -138,7 +147,9 @@ public sealed class ZoomMeetingTests
         }
         Assert.Equal(1, Assert.Single(zoom.Meetings).ApprovalType);
         var registrant = Assert.Single(zoom.Registrants);
-        Assert.Equal(("hanako@example.jp", "花子", "山田", true), (registrant.Email, registrant.FirstName, registrant.LastName, registrant.AutoApprove));
+        Assert.Equal(
+            ("hanako@example.jp", "花子", "山田", true),
+            (registrant.Email, registrant.FirstName, registrant.LastName, registrant.AutoApprove));
 
         var seed = await app.QueryOneAsync<string>("SELECT token_seed FROM registrations WHERE manage_token_hash = @hash",
             new { hash = EventPortal.Web.Registrations.Tokens.Hash(manage[3..]) });
@@ -159,17 +170,23 @@ public sealed class ZoomMeetingTests
         var key = $"[eventportal-{app.Tokens.Installation}-event-{id}]";
         var ours = Assert.Single(zoom.Meetings, m => m.Agenda == key);
         // The commit is lost: the database knows nothing of the meeting Zoom made.
-        await app.ExecuteAsync("UPDATE events SET meeting_url = NULL, meeting_external_id = NULL, meeting_state = 'pending' WHERE id = @id", new { id });
+        await app.ExecuteAsync(
+            "UPDATE events SET meeting_url = NULL, meeting_external_id = NULL, meeting_state = 'pending' WHERE id = @id", new { id });
         Assert.Equal(OutboxResult.Done, await app.RunDirectlyAsync(id, MeetingSync.Create));
 
         Assert.Single(zoom.Meetings, m => m.Agenda == key);
         Assert.Equal(321, zoom.Meetings.Count);
         var stored = await app.MeetingAsync(id);
-        Assert.Equal((ours.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), ours.JoinUrl), (stored.MeetingExternalId, stored.MeetingUrl));
+        Assert.Equal(
+            (ours.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), ours.JoinUrl),
+            (stored.MeetingExternalId, stored.MeetingUrl));
         Assert.Contains(zoom.Requests, r => r.StartsWith("GET /v2/users/me/meetings", StringComparison.Ordinal));
 
         // Cancelled while the id is lost again: the delete finds the meeting by its agenda and removes it.
-        await app.ExecuteAsync("UPDATE events SET meeting_url = NULL, meeting_external_id = NULL, meeting_state = 'pending', status = 'cancelled' WHERE id = @id", new { id });
+        await app.ExecuteAsync(
+            "UPDATE events SET meeting_url = NULL, meeting_external_id = NULL, meeting_state = 'pending', status = 'cancelled' " +
+            "WHERE id = @id",
+            new { id });
         Assert.Equal(OutboxResult.Done, await app.RunDirectlyAsync(id, MeetingSync.Delete));
         Assert.True(Assert.Single(zoom.Meetings, m => m.Id == ours.Id).Deleted);
         Assert.Equal("deleted", (await app.MeetingAsync(id)).MeetingState);
@@ -190,7 +207,8 @@ public sealed class ZoomMeetingTests
 
         using var browser = app.Browser();
         Assert.Equal(HttpStatusCode.SeeOther, (await browser.CancelAsync(hanako)).StatusCode);
-        var cancelled = await WaitAsync(() => zoom.Registrants.SingleOrDefault(r => r.Email == "hanako@example.jp" && r.Status == "cancelled"), app);
+        var cancelled = await WaitAsync(
+            () => zoom.Registrants.SingleOrDefault(r => r.Email == "hanako@example.jp" && r.Status == "cancelled"), app);
         Assert.Null(await app.QueryOneAsync<string?>("SELECT provider_join_url FROM registrations WHERE email = 'hanako@example.jp'"));
 
         Assert.Equal(HttpStatusCode.SeeOther, (await browser.SwitchAsync(taro, "recording")).StatusCode);
@@ -198,10 +216,14 @@ public sealed class ZoomMeetingTests
         Assert.Null(await app.QueryOneAsync<string?>("SELECT provider_registrant_id FROM registrations WHERE email = 'taro@example.jp'"));
 
         Assert.Equal(HttpStatusCode.SeeOther, (await browser.SwitchAsync(taro, "live")).StatusCode);
-        var again = await WaitAsync(() => zoom.Registrants.SingleOrDefault(r => r.Email == "taro@example.jp" && r.Status == "approved"), app);
-        Assert.Equal(again.JoinUrl, await app.QueryOneAsync<string?>("SELECT provider_join_url FROM registrations WHERE email = 'taro@example.jp'"));
+        var again = await WaitAsync(
+            () => zoom.Registrants.SingleOrDefault(r => r.Email == "taro@example.jp" && r.Status == "approved"), app);
+        Assert.Equal(
+            again.JoinUrl,
+            await app.QueryOneAsync<string?>("SELECT provider_join_url FROM registrations WHERE email = 'taro@example.jp'"));
         Assert.Equal(3, zoom.Registrants.Count);
-        Assert.Contains(zoom.Requests, r => r.StartsWith("PUT /v2/meetings/", StringComparison.Ordinal) && r.EndsWith("/registrants/status", StringComparison.Ordinal));
+        Assert.Contains(zoom.Requests, r => r.StartsWith("PUT /v2/meetings/", StringComparison.Ordinal)
+            && r.EndsWith("/registrants/status", StringComparison.Ordinal));
     }
 
     static async Task<T> WaitAsync<T>(Func<T?> probe, PortalApp app)
@@ -216,45 +238,6 @@ public sealed class ZoomMeetingTests
     }
 
     [Fact]
-    public async Task While_another_instance_is_making_the_meeting_this_one_waits_instead_of_making_a_second()
-    {
-        await using var zoom = await FakeZoom.StartAsync();
-        await using var app = await StartAsync(zoom);
-        var (slug, id) = await app.ProviderEventAsync("Zoom");
-        // Another instance's fresh claim.
-        await app.ExecuteAsync("UPDATE events SET meeting_state = 'creating', meeting_claim = 'another-instance', meeting_synced_at = @now WHERE id = @id",
-            new { id, now = DateTime.UtcNow });
-
-        var waited = await Assert.ThrowsAsync<OutboxException>(() => app.RunDirectlyAsync(id, MeetingSync.Create));
-        Assert.False(waited.Permanent);
-        Assert.Empty(zoom.Meetings);
-        // Cancelling meanwhile: the delete waits for the meeting too, rather than leaving it behind.
-        await app.ExecuteAsync("UPDATE events SET status = 'cancelled' WHERE id = @id", new { id });
-        Assert.False((await Assert.ThrowsAsync<OutboxException>(() => app.RunDirectlyAsync(id, MeetingSync.Delete))).Permanent);
-        await app.ExecuteAsync("UPDATE events SET status = 'published' WHERE id = @id", new { id });
-
-        // That instance died: its claim lapses and this one makes the meeting, once.
-        await app.ExecuteAsync("UPDATE events SET meeting_synced_at = @then WHERE id = @id",
-            new { id, then = DateTime.UtcNow - MeetingClaim.Lapse - TimeSpan.FromSeconds(1) });
-        Assert.Equal(OutboxResult.Done, await app.RunDirectlyAsync(id, MeetingSync.Create));
-        Assert.Single(zoom.Meetings);
-        Assert.Equal("ready", (await app.MeetingAsync(id)).MeetingState);
-    }
-
-    [Fact]
-    public async Task A_failed_create_gives_its_claim_back_so_the_retry_is_not_blocked()
-    {
-        await using var zoom = await FakeZoom.StartAsync();
-        await using var app = await StartAsync(zoom);
-        var (slug, id) = await app.ProviderEventAsync("Zoom");
-        zoom.FailNext(FakeZoomFailure.ServerError);
-        await Assert.ThrowsAsync<OutboxException>(() => app.RunDirectlyAsync(id, MeetingSync.Create));
-        Assert.Equal("pending", (await app.MeetingAsync(id)).MeetingState);
-        Assert.Equal(OutboxResult.Done, await app.RunDirectlyAsync(id, MeetingSync.Create));
-        Assert.Single(zoom.Meetings);
-    }
-
-    [Fact]
     public async Task A_registrant_added_while_the_registration_was_being_cancelled_is_withdrawn_at_once()
     {
         await using var zoom = await FakeZoom.StartAsync();
@@ -263,7 +246,8 @@ public sealed class ZoomMeetingTests
         await app.PublishAsync(slug);
         await app.SettledAsync();
         // The registrant's cancellation commits while Zoom is answering the sign-up.
-        zoom.BeforeRegistrantAnswer = () => app.ExecuteAsync("UPDATE registrations SET status = 'cancelled' WHERE email = 'late@example.jp'");
+        zoom.BeforeRegistrantAnswer = () => app.ExecuteAsync(
+            "UPDATE registrations SET status = 'cancelled' WHERE email = 'late@example.jp'");
         using var client = app.Client();
         await client.RegisteredAsync(slug, "late@example.jp");
         var withdrawn = await WaitAsync(() => zoom.Registrants.SingleOrDefault(r => r.Status == "cancelled"), app);
@@ -283,6 +267,8 @@ public sealed class ZoomMeetingTests
         Assert.Equal(OutboxResult.Done, await staging.RunDirectlyAsync(stagingEvent, MeetingSync.Create));
         Assert.Equal(OutboxResult.Done, await production.RunDirectlyAsync(productionEvent, MeetingSync.Create));
         Assert.Equal(2, zoom.Meetings.Count);
-        Assert.NotEqual((await staging.MeetingAsync(stagingEvent)).MeetingExternalId, (await production.MeetingAsync(productionEvent)).MeetingExternalId);
+        Assert.NotEqual(
+            (await staging.MeetingAsync(stagingEvent)).MeetingExternalId,
+            (await production.MeetingAsync(productionEvent)).MeetingExternalId);
     }
 }

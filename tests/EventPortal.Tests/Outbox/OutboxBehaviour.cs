@@ -53,7 +53,8 @@ public sealed class OutboxBehaviour
             ["ConnectionStrings:EventPortal"] = await server.CreateDatabaseAsync(),
         };
         var emails = Enumerable.Range(0, 16).Select(i => $"batch{i:00}@example.jp").ToList();
-        await using (var queue = await PortalApp.StartAsync(database, false, new Dictionary<string, string?>(MailSettings(smtp.Port)) { ["EventPortal:Outbox:DispatcherEnabled"] = "false" }))
+        await using (var queue = await PortalApp.StartAsync(database, false,
+            new Dictionary<string, string?>(MailSettings(smtp.Port)) { ["EventPortal:Outbox:DispatcherEnabled"] = "false" }))
         {
             var slug = await queue.CreateEventAsync(liveSeats: 100);
             using var client = queue.Client();
@@ -64,7 +65,8 @@ public sealed class OutboxBehaviour
         // second finds the tail of that batch "in flight" for more than 5 s and takes it over.
         var slow = new Dictionary<string, string?>(MailSettings(smtp.Port))
         {
-            ["EventPortal:Outbox:MaxParallel"] = "1", ["EventPortal:Outbox:BatchSize"] = "16", ["EventPortal:Outbox:InFlightTimeoutSeconds"] = "5",
+            ["EventPortal:Outbox:MaxParallel"] = "1", ["EventPortal:Outbox:BatchSize"] = "16",
+            ["EventPortal:Outbox:InFlightTimeoutSeconds"] = "5",
         };
         await using var first = await PortalApp.StartAsync(database, false, slow);
         await smtp.WaitForAsync(1, TimeSpan.FromSeconds(30));
@@ -73,7 +75,8 @@ public sealed class OutboxBehaviour
         await smtp.WaitForAsync(emails.Count, TimeSpan.FromSeconds(60));
         await Task.Delay(6000); // the first instance reaches the end of its batch
         var delivered = (await smtp.MessagesAsync()).SelectMany(m => m.RcptTos).ToList();
-        Assert.True(delivered.Count == emails.Count, string.Join("\n", (await smtp.MessagesAsync()).Select(m => $"{m.ReceivedAt:HH:mm:ss.fff} {m.MessageId} {m.To}")));
+        Assert.True(delivered.Count == emails.Count, string.Join("\n",
+            (await smtp.MessagesAsync()).Select(m => $"{m.ReceivedAt:HH:mm:ss.fff} {m.MessageId} {m.To}")));
         Assert.Equal(emails.Order(), delivered.Order());
     }
 
@@ -121,12 +124,15 @@ public sealed class OutboxBehaviour
             // At most the one message being handed over stays in flight; every other confirmation was
             // either sent before the stop or is queued again (how many were sent depends on the machine's speed).
             var inFlight = await after.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox WHERE status = 'in_flight'");
-            var queued = await after.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox WHERE status = 'queued' AND kind = 'mail.registration_confirmed'");
-            var sent = await after.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox WHERE status = 'sent' AND kind = 'mail.registration_confirmed'");
+            var queued = await after.QueryOneAsync<int>(
+                "SELECT COUNT(*) FROM outbox WHERE status = 'queued' AND kind = 'mail.registration_confirmed'");
+            var sent = await after.QueryOneAsync<int>(
+                "SELECT COUNT(*) FROM outbox WHERE status = 'sent' AND kind = 'mail.registration_confirmed'");
             Assert.InRange(inFlight, 0, 1);
             Assert.Equal(8, queued + sent + inFlight);
             Assert.True(queued >= 1, $"nothing handed back: {sent} sent, {inFlight} in flight");
-            Assert.InRange((await smtp.MessagesAsync()).Count, sent, sent + inFlight);   // nothing sent twice, nothing sent unrecorded beyond the one in flight
+            // nothing sent twice, nothing sent unrecorded beyond the one in flight
+            Assert.InRange((await smtp.MessagesAsync()).Count, sent, sent + inFlight);
         }
         finally
         {

@@ -59,7 +59,8 @@ public sealed class OutboxWiring
         await smtp.WaitForAsync(1, Prompt);
 
         using var api = app.Api();
-        var set = await api.PutAsJsonAsync($"/api/admin/events/{slug}/recording", new { url = "https://video.example/r", audience = "recording" });
+        var set = await api.PutAsJsonAsync(
+            $"/api/admin/events/{slug}/recording", new { url = "https://video.example/r", audience = "recording" });
         Assert.Equal(HttpStatusCode.OK, set.StatusCode);
         await smtp.WaitForAsync(2, Prompt);
     }
@@ -83,9 +84,12 @@ public sealed class OutboxWiring
         await client.RegisteredAsync(slug, "page-only@example.jp");
         await Task.Delay(1500);
         Assert.Empty(await smtp.MessagesAsync());
-        Assert.Equal(OutboxStatus.Queued, await app.QueryOneAsync<string>("SELECT status FROM outbox WHERE kind = @kind", new { kind = OutboxRows.Kinds.Confirmed }));
+        Assert.Equal(OutboxStatus.Queued, await app.QueryOneAsync<string>(
+            "SELECT status FROM outbox WHERE kind = @kind", new { kind = OutboxRows.Kinds.Confirmed }));
 
-        var moved = logs.Text.Split('\n').Where(l => l.Contains("EventPortal:Mail:DispatcherEnabled has moved to EventPortal:Outbox:DispatcherEnabled")).ToList();
+        var moved = logs.Text.Split('\n')
+            .Where(l => l.Contains("EventPortal:Mail:DispatcherEnabled has moved to EventPortal:Outbox:DispatcherEnabled"))
+            .ToList();
         Assert.Single(moved);
         Assert.Contains("EventPortal:Mail:MaxAttempts is ignored: the setting moved to EventPortal:Outbox:MaxAttempts", logs.Text);
     }

@@ -37,7 +37,8 @@ public sealed class RetentionPurgeTests
     [Theory]
     [InlineData("sqlite")]
     [InlineData("postgres")]
-    public async Task Ninety_days_after_an_event_its_registrants_personal_data_is_gone_its_counts_stay_and_the_purge_is_logged(string engine)
+    public async Task Ninety_days_after_an_event_its_registrants_personal_data_is_gone_its_counts_stay_and_the_purge_is_logged(
+        string engine)
     {
         var clock = new TestClock(DateTimeOffset.UtcNow);
         var settings = new Dictionary<string, string?>
@@ -65,7 +66,8 @@ public sealed class RetentionPurgeTests
         await app.ExecuteAsync("UPDATE registrations SET provider_registrant_id = 'zoom-registrant-1' WHERE email = 'hanako@example.jp'");
         await app.ExecuteAsync("""
             INSERT INTO outbox (kind, dedupe_key, event_id, registration_id, payload, status, attempts, last_error, due_at, created_at)
-            SELECT 'mail.registration_confirmed', 'failed-' || id, event_id, id, '{}', 'failed', 1, '550 5.1.1 <hanako@example.jp>: unknown user', @now, @now
+            SELECT 'mail.registration_confirmed', 'failed-' || id, event_id, id, '{}', 'failed', 1,
+                '550 5.1.1 <hanako@example.jp>: unknown user', @now, @now
             FROM registrations WHERE email = 'hanako@example.jp'
             """, new { now = clock.Now.UtcDateTime });
         var before = await app.QueryAsync<Person>(People, new { oldId });
@@ -81,13 +83,16 @@ public sealed class RetentionPurgeTests
         }
 
         var after = await app.QueryAsync<Person>(People, new { oldId });
-        Assert.Equal(before.Select(p => (p.Status, p.CategoryCode)), after.Select(p => (p.Status, p.CategoryCode)));   // counts by status and category hold
+        // counts by status and category hold
+        Assert.Equal(before.Select(p => (p.Status, p.CategoryCode)), after.Select(p => (p.Status, p.CategoryCode)));
         Assert.Equal(["confirmed", "waitlisted", "confirmed"], after.Select(p => p.Status));
         Assert.All(after, p =>
         {
             Assert.Matches("^deleted-[0-9]+@deleted\\.invalid$", p.Email);
             Assert.Equal(p.Email, p.EmailNormalized);
-            Assert.Equal(("(deleted)", "", "", "", "", "", "{}", (string?)null), (p.FamilyName, p.GivenName, p.Reading, p.Organization, p.Accessibility, p.Questions, p.Answers, p.ProviderJoinUrl));
+            Assert.Equal(
+                ("(deleted)", "", "", "", "", "", "{}", (string?)null),
+                (p.FamilyName, p.GivenName, p.Reading, p.Organization, p.Accessibility, p.Questions, p.Answers, p.ProviderJoinUrl));
         });
         // Every personal link is dead: no seed or token hash of before is left.
         foreach (var (b, a) in before.Zip(after))
@@ -99,18 +104,23 @@ public sealed class RetentionPurgeTests
         }
         Assert.DoesNotContain("hanako", await app.QueryOneAsync<string>("SELECT last_error FROM outbox WHERE dedupe_key LIKE 'failed-%'"));
         // Zoom keeps registrants' names and addresses: hers is withdrawn through the outbox.
-        Assert.Equal(1, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox WHERE kind = 'meeting.unregister' AND event_id = @oldId", new { oldId }));
+        Assert.Equal(1, await app.QueryOneAsync<int>(
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'meeting.unregister' AND event_id = @oldId", new { oldId }));
         Assert.Equal(taken, await app.QueryOneAsync<int>("SELECT SUM(taken) FROM ticket_types WHERE event_id = @oldId", new { oldId }));
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(hanako)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(waiting)).StatusCode);
         Assert.Equal(0, await app.QueryOneAsync<int>(
-            "SELECT COUNT(*) FROM outbox WHERE event_id = @oldId AND registration_id IS NOT NULL AND status IN ('queued', 'retry') AND kind NOT LIKE 'meeting.%'", new { oldId }));
+            "SELECT COUNT(*) FROM outbox WHERE event_id = @oldId AND registration_id IS NOT NULL " +
+            "AND status IN ('queued', 'retry') AND kind NOT LIKE 'meeting.%'",
+            new { oldId }));
         Assert.Equal("keep@example.jp", await app.QueryOneAsync<string>(
             "SELECT r.email FROM registrations r JOIN events e ON e.id = r.event_id WHERE e.slug = @recent", new { recent }));
 
-        var log = await app.QueryOneAsync<(string Slug, int Registrations, int Days)>("SELECT event_slug, registrations, retention_days FROM purge_log");
+        var log = await app.QueryOneAsync<(string Slug, int Registrations, int Days)>(
+            "SELECT event_slug, registrations, retention_days FROM purge_log");
         Assert.Equal((old, 3, 90), log);
-        Assert.Equal(1, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM audit_log WHERE action = 'privacy.purge' AND target = @target", new { target = "event:" + old }));
+        Assert.Equal(1, await app.QueryOneAsync<int>(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'privacy.purge' AND target = @target", new { target = "event:" + old }));
         // Once is enough: a second pass (or a second instance) finds nothing to do.
         Assert.Equal(0, await app.Services.GetRequiredService<RetentionPurge>().PurgeDueAsync(CancellationToken.None));
         Assert.Equal(1, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM purge_log"));
@@ -120,16 +130,21 @@ public sealed class RetentionPurgeTests
     public async Task An_event_whose_recording_is_still_offered_keeps_its_registrants_until_the_recording_closes()
     {
         var clock = new TestClock(DateTimeOffset.UtcNow);
-        await using var app = await PortalApp.StartSqliteAsync(settings: new Dictionary<string, string?> { ["EventPortal:Privacy:RetentionDays"] = "30" }, clock: clock);
+        await using var app = await PortalApp.StartSqliteAsync(
+            settings: new Dictionary<string, string?> { ["EventPortal:Privacy:RetentionDays"] = "30" }, clock: clock);
         var slug = await app.CreateEventAsync(startsAt: clock.Now.UtcDateTime.AddDays(1));
         using var client = app.Client();
         await client.RegisteredAsync(slug, "viewer@example.jp", ticket: "recording");
-        await app.ExecuteAsync("UPDATE events SET recording_url = 'https://video.example/r', recording_available_until = NULL WHERE slug = @slug", new { slug });
+        await app.ExecuteAsync(
+            "UPDATE events SET recording_url = 'https://video.example/r', recording_available_until = NULL WHERE slug = @slug",
+            new { slug });
         var purge = app.Services.GetRequiredService<RetentionPurge>();
 
         clock.Now = clock.Now.AddDays(400);   // no end date: offered for good, so kept
         Assert.Equal(0, await purge.PurgeDueAsync(CancellationToken.None));
-        await app.ExecuteAsync("UPDATE events SET recording_available_until = @until WHERE slug = @slug", new { slug, until = clock.Now.UtcDateTime.AddDays(-10) });
+        await app.ExecuteAsync(
+            "UPDATE events SET recording_available_until = @until WHERE slug = @slug",
+            new { slug, until = clock.Now.UtcDateTime.AddDays(-10) });
         Assert.Equal(0, await purge.PurgeDueAsync(CancellationToken.None));   // closed 10 days ago: not yet 30
         clock.Now = clock.Now.AddDays(21);
         Assert.Equal(1, await purge.PurgeDueAsync(CancellationToken.None));
@@ -154,7 +169,8 @@ public sealed class RetentionPurgeTests
     [InlineData("-5")]
     public async Task A_bad_retention_setting_stops_the_start_with_a_message_that_names_it(string days)
     {
-        var error = await Assert.ThrowsAnyAsync<Exception>(() => PortalApp.StartSqliteAsync(settings: new Dictionary<string, string?> { ["EventPortal:Privacy:RetentionDays"] = days }));
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => PortalApp.StartSqliteAsync(
+            settings: new Dictionary<string, string?> { ["EventPortal:Privacy:RetentionDays"] = days }));
         Assert.Contains("EventPortal:Privacy:RetentionDays", error.Message);
     }
 }

@@ -26,27 +26,32 @@ public sealed class CrashMidRush(ITestOutputHelper output)
         string deadInstance = "";
         async Task CrashAsync()
         {
-            // Hold the SMTP server first: sessions already past RCPT finish and are recorded (we
-            // wait until every stored message's row says sent), new ones wait at RCPT. Killing then leaves the dead instance's claimed rows in flight
-            // with their SMTP sessions open, and none of its messages between the server's "250"
-            // and our database update: the one window SMTP cannot close (README, "Mail").
+            // Hold the SMTP server first: sessions already past RCPT finish and are recorded (we wait
+            // until every stored message's row says sent), new ones wait at RCPT. Killing then leaves
+            // the dead instance's claimed rows in flight with their SMTP sessions open, and none of its
+            // messages between the server's "250" and our database update: the one window SMTP cannot
+            // close (README, "Mail").
             cluster.Smtp.Hold();
             await Ledger.WaitUntilSettledAsync(cluster);
             deadInstance = $":{cluster.Instance(0).Pid}:";
             await cluster.KillAsync(0);
             killedAt = clock.Elapsed.TotalSeconds;
-            inFlight = await cluster.QueryAsync<long>("SELECT id FROM outbox WHERE status = 'in_flight' AND claimed_by LIKE '%' || @dead || '%'", new { dead = deadInstance });
+            inFlight = await cluster.QueryAsync<long>(
+                "SELECT id FROM outbox WHERE status = 'in_flight' AND claimed_by LIKE '%' || @dead || '%'", new { dead = deadInstance });
             cluster.Smtp.Release();
             await cluster.RestartAsync(0);
             restartedAt = clock.Elapsed.TotalSeconds;
         }
 
-        IReadOnlyList<Attempt> attempts = Crowd.Plan("crash", count, [(waitlist, 0.6), (soldOut, 0.4)], instances: 2, seed: 9, repeatedPairs: 10);
+        IReadOnlyList<Attempt> attempts = Crowd.Plan(
+            "crash", count, [(waitlist, 0.6), (soldOut, 0.4)], instances: 2, seed: 9, repeatedPairs: 10);
         clock.Restart();
-        var answers = await crowd.RunAsync(attempts, ProofRun.Size("CONCURRENCY", 64), perSecond: rate, events: [(attempts.Count / 4, CrashAsync)]);
+        var answers = await crowd.RunAsync(
+            attempts, ProofRun.Size("CONCURRENCY", 64), perSecond: rate, events: [(attempts.Count / 4, CrashAsync)]);
         // The restarted instance takes registrations again (on a loaded machine the restart may end after the rush).
         var rush = answers;
-        var after = await crowd.RunAsync(Crowd.Plan("after", count / 10, [(waitlist, 0.6), (soldOut, 0.4)], instances: 1, seed: 11), concurrency: 16);
+        var after = await crowd.RunAsync(
+            Crowd.Plan("after", count / 10, [(waitlist, 0.6), (soldOut, 0.4)], instances: 1, seed: 11), concurrency: 16);
         Assert.True(after.All(a => a.Status != 0 && a.Via == 0), "the restarted instance did not answer");
         answers = [.. rush, .. after];
         attempts = [.. attempts, .. after.Select(a => a.Attempt)];

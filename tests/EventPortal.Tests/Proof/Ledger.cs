@@ -44,9 +44,11 @@ public sealed partial class Ledger
                     (SELECT COUNT(*) FROM registrations r WHERE r.ticket_type_id = t.id AND r.status = 'waitlisted')::int AS waitlisted
                 FROM ticket_types t JOIN events e ON e.id = t.event_id
                 """),
-            Rows = await cluster.QueryAsync<Row>("SELECT id, kind, status, registration_id, attempts, claimed_by, last_error FROM outbox WHERE kind <> @reminder",
+            Rows = await cluster.QueryAsync<Row>(
+                "SELECT id, kind, status, registration_id, attempts, claimed_by, last_error FROM outbox WHERE kind <> @reminder",
                 new { reminder = OutboxRows.Kinds.Reminder }),
-            Titles = (await cluster.QueryAsync<(string Slug, string Title)>("SELECT slug, title FROM events")).ToDictionary(e => e.Slug, e => e.Title),
+            Titles = (await cluster.QueryAsync<(string Slug, string Title)>("SELECT slug, title FROM events"))
+                .ToDictionary(e => e.Slug, e => e.Title),
             Mails = await MailAsync(cluster.Smtp),
         };
     }
@@ -54,7 +56,8 @@ public sealed partial class Ledger
     /// <summary>Every stored message, indexed by tests/tools/mail_index.py (Python's email package) in one go.</summary>
     public static async Task<List<Mail>> MailAsync(SmtpServer smtp)
     {
-        var (code, stdout, stderr) = await SmtpServer.RunAsync([Path.Combine(Repo.Root, "tests", "tools", "mail_index.py"), smtp.MailDir], TimeSpan.FromMinutes(5));
+        var (code, stdout, stderr) = await SmtpServer.RunAsync(
+            [Path.Combine(Repo.Root, "tests", "tools", "mail_index.py"), smtp.MailDir], TimeSpan.FromMinutes(5));
         Assert.True(code == 0, $"mail_index.py exited with {code}: {stderr}");
         return JsonSerializer.Deserialize<List<Mail>>(stdout, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
     }
@@ -70,13 +73,15 @@ public sealed partial class Ledger
         while (true)
         {
             var (open, sent) = await cluster.QueryOneAsync<(int, int)>("""
-                SELECT COUNT(*) FILTER (WHERE status NOT IN ('sent', 'skipped', 'failed'))::int, COUNT(*) FILTER (WHERE status = 'sent')::int
+                SELECT COUNT(*) FILTER (WHERE status NOT IN ('sent', 'skipped', 'failed'))::int,
+                    COUNT(*) FILTER (WHERE status = 'sent')::int
                 FROM outbox WHERE kind <> @reminder
                 """, new { reminder = OutboxRows.Kinds.Reminder });
             var stored = StoredCount(cluster.Smtp);
             if (open == 0 && stored >= sent) break;
             Assert.True(watch.Elapsed < timeout,
-                $"the outbox did not drain within {timeout.TotalSeconds} s: {open} rows open, {sent} sent, {stored} messages stored\n{cluster.Output}");
+                $"the outbox did not drain within {timeout.TotalSeconds} s: " +
+                $"{open} rows open, {sent} sent, {stored} messages stored\n{cluster.Output}");
             await Task.Delay(250);
         }
         var drained = watch.Elapsed;
@@ -95,10 +100,13 @@ public sealed partial class Ledger
         var settled = 0;
         while (settled < 3)
         {
-            var sent = await cluster.QueryOneAsync<int>("SELECT COUNT(*)::int FROM outbox WHERE status = 'sent' AND kind <> @reminder", new { reminder = OutboxRows.Kinds.Reminder });
+            var sent = await cluster.QueryOneAsync<int>(
+                "SELECT COUNT(*)::int FROM outbox WHERE status = 'sent' AND kind <> @reminder",
+                new { reminder = OutboxRows.Kinds.Reminder });
             var stored = StoredCount(cluster.Smtp);
             settled = stored == sent ? settled + 1 : 0;
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), $"held for 60 s, the SMTP server has {stored} messages but {sent} rows are sent");
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60),
+                $"held for 60 s, the SMTP server has {stored} messages but {sent} rows are sent");
             await Task.Delay(100);
         }
     }
@@ -116,7 +124,8 @@ public sealed partial class Ledger
         {
             var allowed = a.Status switch
             {
-                201 => a.RegistrationStatus is "confirmed" || (a.RegistrationStatus is "waitlisted" && !withoutWaitlist.Contains(a.Attempt.Slug)),
+                201 => a.RegistrationStatus is "confirmed"
+                    || (a.RegistrationStatus is "waitlisted" && !withoutWaitlist.Contains(a.Attempt.Slug)),
                 // A repeat; or an attempt whose first instance died after committing it, sent again to the other.
                 200 => repeated.Contains(a.Attempt.Email) || a.Via != a.Attempt.Instance,
                 409 => withoutWaitlist.Contains(a.Attempt.Slug),
@@ -137,7 +146,8 @@ public sealed partial class Ledger
             {
                 Assert.True(t.Confirmed <= capacity, $"{t.Slug}/{t.Code}: oversold, {t.Confirmed} confirmed for {capacity} seats");
                 if (demand.TryGetValue(t.Slug, out var wanted) && wanted >= capacity && t.Code == "live")
-                    Assert.True(t.Confirmed == capacity, $"{t.Slug}/{t.Code}: {t.Confirmed} confirmed for {capacity} seats and {wanted} people: a seat was lost");
+                    Assert.True(t.Confirmed == capacity,
+                        $"{t.Slug}/{t.Code}: {t.Confirmed} confirmed for {capacity} seats and {wanted} people: a seat was lost");
             }
             if (!t.Waitlist) Assert.Equal(0, t.Waitlisted);
         }
@@ -209,7 +219,9 @@ public sealed partial class Ledger
         var lost = owed.Where(r => !mailsByRow.ContainsKey(r.Id)).ToList();
         Assert.True(lost.Count == 0, $"{lost.Count} rows marked sent never reached the SMTP server, e.g. {lost.FirstOrDefault()}");
         var doubled = mailsByRow.Where(p => p.Value.Count > 1).ToList();
-        Assert.True(doubled.Count == 0, $"{doubled.Count} mails were delivered more than once, e.g. row {doubled.FirstOrDefault().Key}: {string.Join(", ", doubled.FirstOrDefault().Value ?? [])}");
+        Assert.True(doubled.Count == 0,
+            $"{doubled.Count} mails were delivered more than once, e.g. row {doubled.FirstOrDefault().Key}: " +
+            $"{string.Join(", ", doubled.FirstOrDefault().Value ?? [])}");
 
         foreach (var (id, list) in mailsByRow)
         {
@@ -217,7 +229,8 @@ public sealed partial class Ledger
             var mail = list.Single();
             Assert.True(row.RegistrationId is { } rid && registrations.ContainsKey(rid), $"row {id} names no registration");
             var r = registrations[row.RegistrationId!.Value];
-            Assert.True(mail.RcptTos.SequenceEqual([r.Email]) && mail.To == r.Email, $"row {id} for {r.Email} went to {string.Join(",", mail.RcptTos)} / {mail.To}");
+            Assert.True(mail.RcptTos.SequenceEqual([r.Email]) && mail.To == r.Email,
+                $"row {id} for {r.Email} went to {string.Join(",", mail.RcptTos)} / {mail.To}");
             var (prefix, calendar) = r.Status == "confirmed" ? ("【お申し込み完了】", true) : ("【キャンセル待ち】", false);
             Assert.True(mail.Subject == prefix + Titles[r.Slug] && mail.Calendar == calendar,
                 $"{r.Email} ({r.Status}) got '{mail.Subject}' (invite: {mail.Calendar}) for {row.Kind}");

@@ -33,7 +33,8 @@ public sealed class ProofCluster : IAsyncDisposable
 
     public int Count => _instances.Length;
     public Uri Address(int instance) => new($"http://127.0.0.1:{_ports[instance]}");
-    public AppProcess Instance(int instance) => _instances[instance] ?? throw new InvalidOperationException($"instance {instance} is not running");
+    public AppProcess Instance(int instance) =>
+        _instances[instance] ?? throw new InvalidOperationException($"instance {instance} is not running");
 
     /// <summary>
     /// A fresh database (on bench/proof.sh's own cluster when <c>PROOF_PG</c> names one, else on the
@@ -108,7 +109,8 @@ public sealed class ProofCluster : IAsyncDisposable
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Error",
         }.Concat(Environment.GetEnvironmentVariable("PROOF_MIN_THREADS") is { Length: > 0 } threads
-            // bench/proof.sh --min-threads: start each instance's thread pool with this many workers (hexadecimal, like every DOTNET_ number).
+            // bench/proof.sh --min-threads: start each instance's thread pool with this many workers
+            // (hexadecimal, like every DOTNET_ number).
             ? [KeyValuePair.Create("DOTNET_ThreadPool_ForceMinWorkerThreads", threads)]
             : []).ToDictionary();
     }
@@ -126,7 +128,9 @@ public sealed class ProofCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts a killed instance again on its own port, with its settings (a fresh data directory: all state is in the database).</summary>
+    /// <summary>
+    /// Starts a killed instance again on its own port, with its settings (a fresh data directory: all state is in the database).
+    /// </summary>
     public Task RestartAsync(int instance) => StartInstanceAsync(instance);
 
     /// <summary>A published event with a limited live ticket and an unlimited recording ticket, made through the admin API.</summary>
@@ -138,15 +142,20 @@ public sealed class ProofCluster : IAsyncDisposable
         {
             ["slug"] = slug, ["title"] = title, ["summary"] = "負荷試験",
             ["startsAt"] = "2030-03-06T12:00:00+09:00", ["endsAt"] = "2030-03-06T13:00:00+09:00", ["timeZone"] = "Asia/Tokyo",
-            ["doorsOpenMinutes"] = 5, ["venue"] = "オンライン(Zoom)", ["meetingProvider"] = "Manual", ["meetingUrl"] = "https://zoom.example/j/1",
+            ["doorsOpenMinutes"] = 5, ["venue"] = "オンライン(Zoom)", ["meetingProvider"] = "Manual",
+            ["meetingUrl"] = "https://zoom.example/j/1",
             ["ticketTypes"] = new JsonArray(
-                new JsonObject { ["code"] = "live", ["name"] = "ライブ参加", ["nameEn"] = "Live", ["capacity"] = liveSeats, ["waitlist"] = waitlist },
+                new JsonObject
+                {
+                    ["code"] = "live", ["name"] = "ライブ参加", ["nameEn"] = "Live", ["capacity"] = liveSeats, ["waitlist"] = waitlist
+                },
                 new JsonObject { ["code"] = "recording", ["name"] = "録画視聴", ["kind"] = "recording" }),
         };
         var created = await api.PostAsync("/api/admin/events", JsonContent.Create(body));
         Assert.True(created.IsSuccessStatusCode, $"creating {slug}: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}");
         var published = await api.PostAsync($"/api/admin/events/{slug}/publish", null);
-        Assert.True(published.IsSuccessStatusCode, $"publishing {slug}: {(int)published.StatusCode} {await published.Content.ReadAsStringAsync()}");
+        Assert.True(published.IsSuccessStatusCode,
+            $"publishing {slug}: {(int)published.StatusCode} {await published.Content.ReadAsStringAsync()}");
         return slug;
     }
 

@@ -24,7 +24,10 @@ public static class ProofRun
 {
     /// <summary><c>PROOF_{name}</c> as a whole number, or <paramref name="short"/>.</summary>
     public static int Size(string name, int @short) =>
-        int.TryParse(Environment.GetEnvironmentVariable("PROOF_" + name), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : @short;
+        int.TryParse(
+            Environment.GetEnvironmentVariable("PROOF_" + name), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+            ? n
+            : @short;
 
     public static bool FullSize => Environment.GetEnvironmentVariable("PROOF_RESULTS") is { Length: > 0 };
 

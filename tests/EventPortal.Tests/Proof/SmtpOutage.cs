@@ -38,7 +38,8 @@ public sealed class SmtpOutage(ITestOutputHelper output)
 
         var attempts = Crowd.Plan("outage", count, [(waitlist, 0.6), (soldOut, 0.4)], instances: 2, seed: 10);
         clock.Restart();
-        var answers = await crowd.RunAsync(attempts, ProofRun.Size("CONCURRENCY", 64), perSecond: rate, events: [(attempts.Count / 5, OutageAsync)]);
+        var answers = await crowd.RunAsync(
+            attempts, ProofRun.Size("CONCURRENCY", 64), perSecond: rate, events: [(attempts.Count / 5, OutageAsync)]);
         var drained = await Ledger.WaitForMailAsync(cluster, TimeSpan.FromSeconds(ProofRun.Size("MAIL_TIMEOUT", 240)));
         var ledger = await Ledger.ReadAsync(cluster);
 
@@ -60,7 +61,8 @@ public sealed class SmtpOutage(ITestOutputHelper output)
             ["smtp_down_at_s"] = Math.Round(downAt, 2),
             ["smtp_up_at_s"] = Math.Round(upAt, 2),
             ["answered_during_outage"] = during.Count,
-            ["p99_ms_during_outage"] = Math.Round(during.Select(a => a.Milliseconds).Order().ElementAtOrDefault((int)Math.Ceiling(during.Count * 0.99) - 1), 1),
+            ["p99_ms_during_outage"] = Math.Round(
+                during.Select(a => a.Milliseconds).Order().ElementAtOrDefault((int)Math.Ceiling(during.Count * 0.99) - 1), 1),
             ["mail_drain_s"] = Math.Round(drained.TotalSeconds, 1),
             ["lost_registrations"] = 0,
         }));

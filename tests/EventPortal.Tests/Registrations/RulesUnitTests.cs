@@ -78,13 +78,19 @@ public sealed class EventTimeTests
     public void Other_zones_show_their_offset_and_observe_daylight_saving()
     {
         var summer = new DateTime(2027, 7, 1, 10, 0, 0, DateTimeKind.Utc);
-        Assert.Equal("2027年7月1日(木) 12:00〜13:00 (UTC+02:00 Europe/Berlin)", EventTime.Range(summer, summer.AddHours(1), "Europe/Berlin", "ja"));
+        Assert.Equal(
+            "2027年7月1日(木) 12:00〜13:00 (UTC+02:00 Europe/Berlin)",
+            EventTime.Range(summer, summer.AddHours(1), "Europe/Berlin", "ja"));
     }
 
     [Fact]
     public void An_event_past_midnight_names_both_days() =>
         Assert.Equal("2027年3月6日(土) 23:30〜2027年3月7日(日) 00:30 (日本時間)",
-            EventTime.Range(new DateTime(2027, 3, 6, 14, 30, 0, DateTimeKind.Utc), new DateTime(2027, 3, 6, 15, 30, 0, DateTimeKind.Utc), "Asia/Tokyo", "ja"));
+            EventTime.Range(
+                new DateTime(2027, 3, 6, 14, 30, 0, DateTimeKind.Utc),
+                new DateTime(2027, 3, 6, 15, 30, 0, DateTimeKind.Utc),
+                "Asia/Tokyo",
+                "ja"));
 }
 
 public sealed class MarkdownTests

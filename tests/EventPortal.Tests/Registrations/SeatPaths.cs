@@ -110,15 +110,19 @@ public abstract class SeatPaths
     static async Task<OwedSet> OwedToAsync(PortalApp app, SmtpServer smtp, FakeZoom zoom, long id, string email)
     {
         var kinds = await app.QueryAsync<string>("""
-            SELECT kind FROM outbox WHERE registration_id = @id AND status = 'sent' AND kind LIKE 'mail.%' AND kind <> 'mail.reminder' ORDER BY id
+            SELECT kind FROM outbox WHERE registration_id = @id AND status = 'sent' AND kind LIKE 'mail.%' AND kind <> 'mail.reminder'
+            ORDER BY id
             """, new { id });
         // Every row recorded as sent reached the SMTP server, and nothing else did.
-        var sent = await app.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox WHERE registration_id = @id AND status = 'sent' AND kind LIKE 'mail.%'", new { id });
+        var sent = await app.QueryOneAsync<int>(
+            "SELECT COUNT(*) FROM outbox WHERE registration_id = @id AND status = 'sent' AND kind LIKE 'mail.%'", new { id });
         var deadline = DateTime.UtcNow + Meetings.MeetingKit.Wait;   // the server files a message a moment after accepting it
-        while ((await smtp.MessagesAsync()).Count(m => m.RcptTos.Contains(email)) < sent && DateTime.UtcNow < deadline) await Task.Delay(100);
+        while ((await smtp.MessagesAsync()).Count(m => m.RcptTos.Contains(email)) < sent && DateTime.UtcNow < deadline)
+            await Task.Delay(100);
         Assert.Equal(sent, (await smtp.MessagesAsync()).Count(m => m.RcptTos.Contains(email)));
         var reminders = await app.QueryOneAsync<int>(
-            "SELECT COUNT(*) FROM outbox WHERE registration_id = @id AND kind = 'mail.reminder' AND status IN ('queued', 'retry')", new { id });
+            "SELECT COUNT(*) FROM outbox WHERE registration_id = @id AND kind = 'mail.reminder' AND status IN ('queued', 'retry')",
+            new { id });
         var registrant = zoom.Registrants.LastOrDefault(r => r.Email == email);
         var state = zoom.Meetings.Single().Deleted ? "meeting deleted" : registrant?.Status ?? "none";
         var mail = string.Join(" ", kinds.Select(k => k.Replace("mail.registration_", "").Replace("mail.ticket_", "")));
@@ -129,7 +133,10 @@ public abstract class SeatPaths
 /// <summary>Intent-named steps for <see cref="SeatPaths"/>.</summary>
 static class SeatPathSteps
 {
-    /// <summary>An organiser makes a Zoom event with one live seat (waitlist on) through the admin API and publishes it; waits for the meeting.</summary>
+    /// <summary>
+    /// An organiser makes a Zoom event with one live seat (waitlist on) through the admin API and publishes it;
+    /// waits for the meeting.
+    /// </summary>
     public static async Task<string> ZoomEventAsync(this HttpClient api, PortalApp app, DateTime startsAt)
     {
         var slug = await api.CreateDraftAsync(startsAt, "Zoom", liveSeats: 1);
@@ -149,7 +156,8 @@ static class SeatPathSteps
         var fields = Journeys.ValidForm(email);
         fields.Remove("category");
         var response = await browser.FormRegisterAsync(slug, fields);
-        Assert.True(response.StatusCode == HttpStatusCode.SeeOther, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        Assert.True(response.StatusCode == HttpStatusCode.SeeOther,
+            $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         return response.Headers.Location!.OriginalString;
     }
 
@@ -160,11 +168,13 @@ static class SeatPathSteps
     public static async Task SettledAsync(this PortalApp app, TestClock clock)
     {
         var deadline = DateTime.UtcNow + Meetings.MeetingKit.Wait;
-        while (await app.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox WHERE due_at <= @now AND status NOT IN ('sent', 'skipped', 'failed')",
-                   new { now = clock.Now.UtcDateTime }) > 0)
+        while (await app.QueryOneAsync<int>(
+                    "SELECT COUNT(*) FROM outbox WHERE due_at <= @now AND status NOT IN ('sent', 'skipped', 'failed')",
+                    new { now = clock.Now.UtcDateTime }) > 0)
         {
             Assert.True(DateTime.UtcNow < deadline, "outbox not settled: " + string.Join("; ", await app.QueryAsync<string>(
-                "SELECT kind || ' ' || status || ' ' || COALESCE(last_error, '') FROM outbox WHERE status NOT IN ('sent', 'skipped', 'failed') AND due_at <= @now",
+                "SELECT kind || ' ' || status || ' ' || COALESCE(last_error, '') FROM outbox " +
+                "WHERE status NOT IN ('sent', 'skipped', 'failed') AND due_at <= @now",
                 new { now = clock.Now.UtcDateTime })));
             await Task.Delay(100);
         }

@@ -21,7 +21,8 @@ public abstract class SeatRules
 
         Assert.DoesNotContain(responses, r => (int)r.StatusCode >= 500);
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
-        var statuses = await Task.WhenAll(responses.Select(async r => (await r.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString()));
+        var statuses = await Task.WhenAll(responses.Select(async r =>
+            (await r.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString()));
         Assert.Equal(100, statuses.Count(s => s == "confirmed"));
         Assert.Equal(200, statuses.Count(s => s == "waitlisted"));
 
@@ -30,7 +31,8 @@ public abstract class SeatRules
         Assert.Equal(100, await app.QueryOneAsync<int>("SELECT taken FROM ticket_types WHERE code = 'live'"));
         Assert.Equal(100, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM registrations WHERE status = 'confirmed'"));
         // Every registration queued exactly one mail in its own transaction.
-        Assert.Equal(300, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox WHERE kind IN ('mail.registration_confirmed', 'mail.registration_waitlisted')"));
+        Assert.Equal(300, await app.QueryOneAsync<int>(
+            "SELECT COUNT(*) FROM outbox WHERE kind IN ('mail.registration_confirmed', 'mail.registration_waitlisted')"));
     }
 
     [Fact]
@@ -89,7 +91,8 @@ public abstract class SeatRules
         }));
 
         Assert.Equal(20, await app.QueryOneAsync<int>("SELECT taken FROM ticket_types WHERE code = 'live'"));
-        var promoted = await app.QueryAsync<string>("SELECT email_normalized FROM registrations WHERE status = 'confirmed' ORDER BY email_normalized");
+        var promoted = await app.QueryAsync<string>(
+            "SELECT email_normalized FROM registrations WHERE status = 'confirmed' ORDER BY email_normalized");
         Assert.Equal(Enumerable.Range(0, 20).Select(i => $"wait{i:00}@example.jp"), promoted);
     }
 
@@ -176,7 +179,8 @@ public abstract class SeatRules
     }
 
     static Task<string> StatusOfAsync(PortalApp app, string email) =>
-        app.QueryOneAsync<string>("SELECT status FROM registrations WHERE email_normalized = @email ORDER BY id DESC LIMIT 1", new { email });
+        app.QueryOneAsync<string>(
+            "SELECT status FROM registrations WHERE email_normalized = @email ORDER BY id DESC LIMIT 1", new { email });
 
     static Task<string> TicketOfAsync(PortalApp app, string email) =>
         app.QueryOneAsync<string>("""

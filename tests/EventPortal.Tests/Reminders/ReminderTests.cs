@@ -34,7 +34,9 @@ public sealed class ReminderTests
     };
 
     static async Task<List<ReceivedMail>> RemindersTo(SmtpServer smtp, string address) =>
-        (await smtp.MessagesAsync()).Where(m => m.RcptTos.Contains(address) && m.Subject.StartsWith("【リマインド】", StringComparison.Ordinal)).ToList();
+        (await smtp.MessagesAsync())
+            .Where(m => m.RcptTos.Contains(address) && m.Subject.StartsWith("【リマインド】", StringComparison.Ordinal))
+            .ToList();
 
     static async Task SettleAsync(SmtpServer smtp, int expectedTotal)
     {
@@ -97,7 +99,9 @@ public sealed class ReminderTests
         Assert.Equal(1, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox WHERE kind = 'mail.reminder'"));
 
         using var api = app.Api();
-        var put = await api.PutAsJsonAsync($"/api/admin/events/{slug}/reminders", new[] { new { offsetMinutes = -30, audience = "live" }, new { offsetMinutes = -60 * 24 * 3, audience = "all" } });
+        var put = await api.PutAsJsonAsync(
+            $"/api/admin/events/{slug}/reminders",
+            new[] { new { offsetMinutes = -30, audience = "live" }, new { offsetMinutes = -60 * 24 * 3, audience = "all" } });
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
         // The hour-before row is gone, the 30-minute one planned; three days before is already past.
         var due = await app.QueryAsync<DateTime>("SELECT due_at FROM outbox WHERE kind = 'mail.reminder'");
@@ -117,13 +121,17 @@ public sealed class ReminderTests
         var slug = await app.CreateEventAsync(startsAt: Start);
         using var api = app.Api();
 
-        var response = await api.PutAsJsonAsync($"/api/admin/events/{slug}/reminders", new object[] { new { offsetMinutes = 10_000_000, audience = "live" }, new { offsetMinutes = -60, audience = "press" } });
+        var response = await api.PutAsJsonAsync(
+            $"/api/admin/events/{slug}/reminders",
+            new object[] { new { offsetMinutes = 10_000_000, audience = "live" }, new { offsetMinutes = -60, audience = "press" } });
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
         var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
         Assert.True(errors.TryGetProperty("[0].offsetMinutes", out _));
         Assert.True(errors.TryGetProperty("[1].audience", out _));
-        Assert.Equal(HttpStatusCode.NotFound, (await api.PutAsJsonAsync("/api/admin/events/nothing/reminders", Array.Empty<object>())).StatusCode);
+        Assert.Equal(
+            HttpStatusCode.NotFound,
+            (await api.PutAsJsonAsync("/api/admin/events/nothing/reminders", Array.Empty<object>())).StatusCode);
     }
 
     [Fact]
@@ -138,7 +146,9 @@ public sealed class ReminderTests
         await using var smtp = await SmtpServer.StartAsync();
         var clock = new TestClock(new DateTimeOffset(2030, 2, 1, 0, 0, 0, TimeSpan.Zero));
         var settings = Organisers.Bootstrap(MailSettings(smtp.Port));
-        var apps = await Task.WhenAll(PortalApp.StartAsync(database, false, settings, clock), PortalApp.StartAsync(database, false, settings, clock));
+        var apps = await Task.WhenAll(
+            PortalApp.StartAsync(database, false, settings, clock),
+            PortalApp.StartAsync(database, false, settings, clock));
         await using var a = apps[0];
         await using var b = apps[1];
         var slug = await a.CreateEventAsync(liveSeats: 100, startsAt: Start);
@@ -165,21 +175,28 @@ public sealed class ReminderTests
         await client.RegisteredAsync(slug, "rec@example.jp", "recording");
         await client.RegisteredAsync(slug, "attended@example.jp");
         await client.RegisteredAsync(slug, "absent@example.jp");
-        await app.ExecuteAsync("UPDATE registrations SET attended = @yes WHERE email_normalized = 'attended@example.jp'", new { yes = true });
+        await app.ExecuteAsync(
+            "UPDATE registrations SET attended = @yes WHERE email_normalized = 'attended@example.jp'", new { yes = true });
         await SettleAsync(smtp, 3);
         clock.Now = new DateTimeOffset(Start.AddHours(3));
         await SettleAsync(smtp, 8); // the reminders (2 + 1 + 2) fell due on the way
 
         using var api = app.Api();
-        var set = await api.PutAsJsonAsync($"/api/admin/events/{slug}/recording", new { url = "https://video.example/secret-recording", audience = "recording_and_absent" });
+        var set = await api.PutAsJsonAsync(
+            $"/api/admin/events/{slug}/recording",
+            new { url = "https://video.example/secret-recording", audience = "recording_and_absent" });
         Assert.Equal(HttpStatusCode.OK, set.StatusCode);
         Assert.Equal(2, (await set.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("recipients").GetInt32());
         await SettleAsync(smtp, 10);
         // Correcting the URL mails nobody again.
-        await api.PutAsJsonAsync($"/api/admin/events/{slug}/recording", new { url = "https://video.example/secret-recording-fixed", audience = "recording_and_absent" });
+        await api.PutAsJsonAsync(
+            $"/api/admin/events/{slug}/recording",
+            new { url = "https://video.example/secret-recording-fixed", audience = "recording_and_absent" });
         await Task.Delay(1500);
 
-        var recordingMails = (await smtp.MessagesAsync()).Where(m => m.Subject.StartsWith("【録画公開のお知らせ】", StringComparison.Ordinal)).ToList();
+        var recordingMails = (await smtp.MessagesAsync())
+            .Where(m => m.Subject.StartsWith("【録画公開のお知らせ】", StringComparison.Ordinal))
+            .ToList();
         Assert.Equal(["absent@example.jp", "rec@example.jp"], recordingMails.SelectMany(m => m.RcptTos).Order());
         var text = recordingMails.First(m => m.RcptTos.Contains("rec@example.jp")).Text("text/plain")!;
         Assert.Matches("https://portal.example.jp/w/[A-Za-z0-9_-]{24}", text);
@@ -227,7 +244,8 @@ public sealed class ReminderTests
         Assert.Equal(["live-one@example.jp", "live-two@example.jp"], messages.SelectMany(m => m.RcptTos).Order());
         Assert.Contains("&lt;b&gt;ご確認ください&lt;/b&gt;", messages[0].Text("text/html")!);
         var progress = await organiser.GetFromJsonAsync<JsonElement>($"/admin/events/{slug}/mail/progress");
-        var batch = progress.EnumerateArray().Single(b => b.GetProperty("batch").GetString()!.StartsWith("message:", StringComparison.Ordinal));
+        var batch = progress.EnumerateArray()
+            .Single(b => b.GetProperty("batch").GetString()!.StartsWith("message:", StringComparison.Ordinal));
         Assert.Equal(2, batch.GetProperty("sent").GetInt32());
         Assert.Equal(1, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM audit_log WHERE action = 'event.message'"));
     }

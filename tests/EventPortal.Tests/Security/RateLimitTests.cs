@@ -59,7 +59,8 @@ public sealed class RateLimitTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await browser.SignInAsync("nobody@example.jp", "whatever password")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await browser.SignInAsync(Organisers.OwnerEmail, "wrong password")).StatusCode);
         // The right password does not get through the limit either: the limit says nothing about the account.
-        Assert.Equal(HttpStatusCode.TooManyRequests, (await browser.SignInAsync(Organisers.OwnerEmail, Organisers.OwnerPassword)).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests,
+            (await browser.SignInAsync(Organisers.OwnerEmail, Organisers.OwnerPassword)).StatusCode);
         Assert.Equal(HttpStatusCode.TooManyRequests, (await browser.SignInAsync("nobody@example.jp", "whatever password")).StatusCode);
         // The policy sits on the whole page, but only its POSTs count: the form still shows.
         for (var i = 0; i < 3; i++) Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/admin/signin")).StatusCode);
@@ -75,7 +76,8 @@ public sealed class RateLimitTests
         Assert.Equal(HttpStatusCode.SeeOther, (await browser.FormRegisterAsync(slug, Journeys.ValidForm("one@example.jp"))).StatusCode);
         // The handler named in the query string instead of the path, and the path in capitals.
         Assert.Equal(HttpStatusCode.TooManyRequests,
-            (await browser.SubmitAsync($"/events/{slug}", $"/events/{slug}?handler=register", Journeys.ValidForm("two@example.jp"))).StatusCode);
+            (await browser.SubmitAsync(
+                $"/events/{slug}", $"/events/{slug}?handler=register", Journeys.ValidForm("two@example.jp"))).StatusCode);
         Assert.Equal(HttpStatusCode.TooManyRequests,
             (await browser.SubmitAsync($"/events/{slug}", $"/EVENTS/{slug}/REGISTER", Journeys.ValidForm("three@example.jp"))).StatusCode);
         Assert.Equal(1, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM registrations"));
@@ -93,7 +95,8 @@ public sealed class RateLimitTests
         using var browser = app.Browser();
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 3; i++)
-            statuses.Add((await browser.SubmitAsync($"/events/{slug}/resend", $"/events/{slug}/resend", new Dictionary<string, string> { ["email"] = $"x{i}@example.jp" })).StatusCode);
+            statuses.Add((await browser.SubmitAsync($"/events/{slug}/resend", $"/events/{slug}/resend",
+                new Dictionary<string, string> { ["email"] = $"x{i}@example.jp" })).StatusCode);
         Assert.Equal([HttpStatusCode.SeeOther, HttpStatusCode.SeeOther, HttpStatusCode.TooManyRequests], statuses);
         for (var i = 0; i < 3; i++) Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync($"/events/{slug}/resend")).StatusCode);
     }
@@ -130,7 +133,8 @@ public sealed class RateLimitTests
         Assert.Equal(HttpStatusCode.Created, (await client.SendAsync(Forwarded(slug, "p3@example.jp", "198.51.100.20"))).StatusCode);
         // IPv6 clients are counted by their /64: another address in the same /64 shares the budget.
         Assert.Equal(HttpStatusCode.Created, (await client.SendAsync(Forwarded(slug, "p4@example.jp", "2001:db8:1:2::10"))).StatusCode);
-        Assert.Equal(HttpStatusCode.TooManyRequests, (await client.SendAsync(Forwarded(slug, "p5@example.jp", "2001:db8:1:2::99"))).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests,
+            (await client.SendAsync(Forwarded(slug, "p5@example.jp", "2001:db8:1:2::99"))).StatusCode);
     }
 
     [Fact]
@@ -143,7 +147,8 @@ public sealed class RateLimitTests
         var first = await client.SendAsync(Forwarded(slug, "s1@example.jp", "203.0.113.7"));
         Assert.Equal(HttpStatusCode.Created, first.StatusCode);
         Assert.False(first.Headers.Contains("Strict-Transport-Security"), "plain HTTP: no HSTS");
-        Assert.Equal(HttpStatusCode.TooManyRequests, (await client.SendAsync(Forwarded(slug, "s2@example.jp", "198.51.100.20"))).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests,
+            (await client.SendAsync(Forwarded(slug, "s2@example.jp", "198.51.100.20"))).StatusCode);
     }
 
     [Theory]
