@@ -89,7 +89,7 @@ public sealed class MeetingLifecycleTests
     }
 
     [Fact]
-    public async Task In_the_console_a_new_event_takes_the_sites_provider_a_published_event_switched_to_Zoom_gets_its_meeting_and_the_switch_back_is_refused()
+    public async Task Console_new_event_takes_the_sites_provider_a_published_one_switched_to_Zoom_gets_a_meeting_and_cannot_switch_back()
     {
         await using var zoom = await FakeZoom.StartAsync();
         await using var app = await PortalApp.StartSqliteAsync(settings: Organisers.Bootstrap(MeetingKit.Quick(zoom.Settings())));
