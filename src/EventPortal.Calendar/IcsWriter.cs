@@ -188,7 +188,8 @@ public static class IcsWriter
     private static string AbsoluteUri(string url)
     {
         // http(s) only: on Unix "/events/12" parses as an absolute file:// URI.
-        if (!Uri.TryCreate(url.Trim(), UriKind.Absolute, out Uri? uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+        if (!Uri.TryCreate(url.Trim(), UriKind.Absolute, out Uri? uri)
+            || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
         {
             throw new ArgumentException($"'{url}' is not an absolute http(s) URL.", nameof(url));
         }

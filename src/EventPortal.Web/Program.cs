@@ -172,8 +172,10 @@ public partial class Program
         var tokens = services.GetRequiredService<Tokens>();
         tokens.UseKey(await AppState.GetOrCreateTokenKeyAsync(db, CancellationToken.None));
         await tokens.BackfillAsync(db, CancellationToken.None);
-        await Accounts.BootstrapAsync(db, services.GetRequiredService<IOptions<BootstrapOptions>>().Value, DateTime.UtcNow, CancellationToken.None);
-        if (portal.SeedDemo && await DemoSeed.SeedAsync(db, services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime, CancellationToken.None))
+        await Accounts.BootstrapAsync(db, services.GetRequiredService<IOptions<BootstrapOptions>>().Value, DateTime.UtcNow,
+            CancellationToken.None);
+        if (portal.SeedDemo
+            && await DemoSeed.SeedAsync(db, services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime, CancellationToken.None))
             logger.LogInformation("Seeded the demo event");
     }
 }

@@ -28,7 +28,8 @@ public static class Accounts
 
     public static string Hash(string password) => Hasher.HashPassword(new Organiser(), password);
 
-    public static Task<int> InsertAsync(DbConnection connection, DbTransaction tx, string email, string name, string role, string password, DateTime now, CancellationToken ct) =>
+    public static Task<int> InsertAsync(DbConnection connection, DbTransaction tx, string email, string name, string role, string password,
+        DateTime now, CancellationToken ct) =>
         connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO admins (email, name, role, password_hash, created_at) VALUES (@email, @name, @role, @hash, @now)
             ON CONFLICT (email) DO NOTHING
@@ -48,7 +49,8 @@ public static class Accounts
     /// password. The caller shows one message for every failure (unknown address, wrong
     /// password, locked), so the form tells nobody which addresses have accounts.
     /// </summary>
-    public static async Task<(SignInResult Result, Organiser? Who)> SignInAsync(Db db, string email, string password, DateTime now, CancellationToken ct) =>
+    public static async Task<(SignInResult Result, Organiser? Who)> SignInAsync(Db db, string email, string password, DateTime now,
+        CancellationToken ct) =>
         await db.WriteAsync(async (c, tx) =>
         {
             var o = await c.QuerySingleOrDefaultAsync<Organiser>(new CommandDefinition(
@@ -60,11 +62,13 @@ public static class Accounts
                 return (SignInResult.Failed, (Organiser?)null);
             }
             var locked = o.LockedUntil is { } until && until > now;
-            var ok = !locked && o.DisabledAt is null && Hasher.VerifyHashedPassword(o, o.PasswordHash, password) != PasswordVerificationResult.Failed;
+            var ok = !locked && o.DisabledAt is null
+                && Hasher.VerifyHashedPassword(o, o.PasswordHash, password) != PasswordVerificationResult.Failed;
             if (ok)
             {
                 await c.ExecuteAsync(new CommandDefinition(
-                    "UPDATE admins SET failed_sign_ins = 0, locked_until = NULL, last_sign_in_at = @now WHERE id = @Id", new { o.Id, now }, tx, cancellationToken: ct));
+                    "UPDATE admins SET failed_sign_ins = 0, locked_until = NULL, last_sign_in_at = @now WHERE id = @Id",
+                    new { o.Id, now }, tx, cancellationToken: ct));
                 return (SignInResult.Ok, o);
             }
             if (!locked)
@@ -72,7 +76,8 @@ public static class Accounts
                 var failures = o.FailedSignIns + 1;
                 await c.ExecuteAsync(new CommandDefinition(
                     "UPDATE admins SET failed_sign_ins = @failures, locked_until = @lockedUntil WHERE id = @Id",
-                    new { o.Id, failures = failures >= MaxFailedSignIns ? 0 : failures, lockedUntil = failures >= MaxFailedSignIns ? now + LockOut : (DateTime?)null },
+                    new { o.Id, failures = failures >= MaxFailedSignIns ? 0 : failures,
+                        lockedUntil = failures >= MaxFailedSignIns ? now + LockOut : (DateTime?)null },
                     tx, cancellationToken: ct));
             }
             return (SignInResult.Failed, o);
@@ -87,7 +92,8 @@ public static class Accounts
     public static Task BootstrapAsync(Db db, BootstrapOptions options, DateTime now, CancellationToken ct) =>
         db.WriteAsync(async (c, tx) =>
         {
-            var any = await c.ExecuteScalarAsync<int>(new CommandDefinition("SELECT COUNT(*) FROM admins", transaction: tx, cancellationToken: ct)) > 0;
+            var any = await c.ExecuteScalarAsync<int>(new CommandDefinition(
+                "SELECT COUNT(*) FROM admins", transaction: tx, cancellationToken: ct)) > 0;
             if (!any && !string.IsNullOrEmpty(options.AdminEmail) && !string.IsNullOrEmpty(options.AdminPassword))
                 await InsertAsync(c, tx, options.AdminEmail, "", "owner", options.AdminPassword, now, ct);
             if (!string.IsNullOrEmpty(options.ApiToken))

@@ -80,7 +80,8 @@ public sealed class AccountsPageModel(Db db, TimeProvider clock) : PageModel
         {
             await c.ExecuteAsync(new CommandDefinition("UPDATE admins SET disabled_at = @at WHERE id = @id",
                 new { id, at = disabled ? now : (DateTime?)null }, tx, cancellationToken: ct));
-            await Audit.WriteAsync(c, tx, HttpContext, disabled ? "account.disable" : "account.enable", id.ToString(System.Globalization.CultureInfo.InvariantCulture), "", now, ct);
+            await Audit.WriteAsync(c, tx, HttpContext, disabled ? "account.disable" : "account.enable",
+                id.ToString(System.Globalization.CultureInfo.InvariantCulture), "", now, ct);
             return 0;
         }, ct);
         return Redirect("/admin/accounts");
@@ -119,7 +120,8 @@ public sealed class AccountsPageModel(Db db, TimeProvider clock) : PageModel
         {
             if (await c.ExecuteAsync(new CommandDefinition("UPDATE api_tokens SET revoked_at = @now WHERE id = @id AND revoked_at IS NULL",
                     new { id, now }, tx, cancellationToken: ct)) == 1)
-                await Audit.WriteAsync(c, tx, HttpContext, "token.revoke", id.ToString(System.Globalization.CultureInfo.InvariantCulture), "", now, ct);
+                await Audit.WriteAsync(c, tx, HttpContext, "token.revoke",
+                    id.ToString(System.Globalization.CultureInfo.InvariantCulture), "", now, ct);
             return 0;
         }, ct);
         return Redirect("/admin/accounts");
@@ -129,7 +131,8 @@ public sealed class AccountsPageModel(Db db, TimeProvider clock) : PageModel
     {
         await using var connection = await db.OpenAsync(ct);
         Accounts = (await connection.QueryAsync<Account>(new CommandDefinition(
-            "SELECT id, email, name, role, last_sign_in_at, locked_until, disabled_at FROM admins ORDER BY id", cancellationToken: ct))).AsList();
+            "SELECT id, email, name, role, last_sign_in_at, locked_until, disabled_at FROM admins ORDER BY id",
+            cancellationToken: ct))).AsList();
         ApiTokens = (await connection.QueryAsync<ApiToken>(new CommandDefinition(
             "SELECT id, name, created_at, revoked_at FROM api_tokens ORDER BY id", cancellationToken: ct))).AsList();
     }

@@ -120,6 +120,7 @@ public static class AdminAuth
             db.WriteAsync((c, tx) => c.ExecuteAsync(new CommandDefinition("""
                 INSERT INTO data_protection_keys (friendly_name, xml) VALUES (@friendlyName, @xml)
                 ON CONFLICT (friendly_name) DO NOTHING
-                """, new { friendlyName, xml = element.ToString(SaveOptions.DisableFormatting) }, tx)), CancellationToken.None).GetAwaiter().GetResult();
+                """, new { friendlyName, xml = element.ToString(SaveOptions.DisableFormatting) }, tx)), CancellationToken.None)
+                .GetAwaiter().GetResult();
     }
 }

@@ -13,12 +13,15 @@ public static class Audit
         """;
 
     /// <summary>Inside the transaction of the change it describes.</summary>
-    public static Task WriteAsync(DbConnection connection, DbTransaction tx, HttpContext context, string action, string target, string detail, DateTime at, CancellationToken ct) =>
+    public static Task WriteAsync(DbConnection connection, DbTransaction tx, HttpContext context, string action, string target,
+        string detail, DateTime at, CancellationToken ct) =>
         connection.ExecuteAsync(new CommandDefinition(Insert, Row(context, action, target, detail, at, null), tx, cancellationToken: ct));
 
     /// <summary>On its own, for things that change nothing else (sign-in, an export).</summary>
-    public static Task RecordAsync(Db db, HttpContext context, string action, string target, string detail, DateTime at, string? actor = null) =>
-        db.WriteAsync((c, tx) => c.ExecuteAsync(new CommandDefinition(Insert, Row(context, action, target, detail, at, actor), tx)), CancellationToken.None);
+    public static Task RecordAsync(Db db, HttpContext context, string action, string target, string detail, DateTime at,
+        string? actor = null) =>
+        db.WriteAsync((c, tx) => c.ExecuteAsync(new CommandDefinition(Insert, Row(context, action, target, detail, at, actor), tx)),
+            CancellationToken.None);
 
     static object Row(HttpContext context, string action, string target, string detail, DateTime at, string? actor) => new
     {

@@ -17,7 +17,8 @@ namespace EventPortal.Web.Admin;
 public sealed class EditorFieldTagHelper(IHtmlGenerator generator, IStringLocalizer<Text> text) : TagHelper
 {
     [HtmlAttributeName("asp-for")] public ModelExpression For { get; set; } = null!;
-    /// <summary>Localization keys of the label and the hint (none when null or empty, as <c>hint="@(i == 0 ? … : null)"</c> gives).</summary>
+    /// <summary>Localization keys of the label and the hint (none when null or empty,
+    /// as <c>hint="@(i == 0 ? … : null)"</c> gives).</summary>
     public string Label { get; set; } = "";
     public string? Hint { get; set; }
     /// <summary>

@@ -112,9 +112,11 @@ public sealed partial class EventEditForm
                 Waitlist = t.Waitlist, Kind = t.Kind, SalesStart = Local(t.SalesStart), SalesEnd = Local(t.SalesEnd),
             }).ToList(),
             Categories = s.Categories.Select(c => new CategoryRow { Code = c.Code, Name = c.NameJa, NameEn = c.NameEn }).ToList(),
-            Questions = s.Questions.Select(q => new QuestionRow { Code = q.Code, Label = q.LabelJa, LabelEn = q.LabelEn, Required = q.Required })
+            Questions = s.Questions
+                .Select(q => new QuestionRow { Code = q.Code, Label = q.LabelJa, LabelEn = q.LabelEn, Required = q.Required })
                 .ToList(),
-            Speakers = s.Speakers.Select(p => new SpeakerRow { Name = p.Name, Affiliation = p.Affiliation, Role = p.Role, Bio = p.Bio }).ToList(),
+            Speakers = s.Speakers
+                .Select(p => new SpeakerRow { Name = p.Name, Affiliation = p.Affiliation, Role = p.Role, Bio = p.Bio }).ToList(),
             Programme = s.Programme.Select(p => new ProgrammeRow { Time = p.Time, Title = p.Title, Detail = p.Detail }).ToList(),
         };
         for (var i = 0; i < BlankRows; i++)
@@ -182,7 +184,8 @@ public sealed partial class EventEditForm
         }
 
         var doors = 0;
-        if (Line(DoorsOpenMinutes) is { Length: > 0 } minutes && !int.TryParse(minutes, NumberStyles.None, CultureInfo.InvariantCulture, out doors))
+        if (Line(DoorsOpenMinutes) is { Length: > 0 } minutes
+            && !int.TryParse(minutes, NumberStyles.None, CultureInfo.InvariantCulture, out doors))
             errors.Add(new("doorsOpenMinutes", "adminEvent.error.range", 0, EventSpecRules.DoorsOpenMax));
         var spec = (existing ?? new EventSpec()) with
         {
@@ -196,10 +199,12 @@ public sealed partial class EventEditForm
             MeetingProvider = Line(MeetingProvider) is { Length: > 0 } provider ? provider : existing?.MeetingProvider ?? "Manual",
             TicketTypes = tickets,
             Categories = Categories.Where(Kept).Select(c => new CategorySpec(Line(c.Code), Line(c.Name), Line(c.NameEn))).ToList(),
-            Questions = Questions.Where(Kept).Select(q => new QuestionSpec(Line(q.Code), Line(q.Label), Line(q.LabelEn), q.Required)).ToList(),
+            Questions = Questions.Where(Kept)
+                .Select(q => new QuestionSpec(Line(q.Code), Line(q.Label), Line(q.LabelEn), q.Required)).ToList(),
             Speakers = Speakers.Where(Kept)
                 .Select(p => new Speaker(Line(p.Name), Line(p.Affiliation), OrNull(Line(p.Role)), OrNull(Block(p.Bio)))).ToList(),
-            Programme = Programme.Where(Kept).Select(p => new ProgrammeItem(Line(p.Title), OrNull(Line(p.Time)), OrNull(Block(p.Detail)))).ToList(),
+            Programme = Programme.Where(Kept)
+                .Select(p => new ProgrammeItem(Line(p.Title), OrNull(Line(p.Time)), OrNull(Block(p.Detail)))).ToList(),
         };
         return (spec, errors);
     }
@@ -223,7 +228,8 @@ public sealed partial class EventEditForm
         };
         return row.Index < kept.Count ? $"{row.List}[{kept[row.Index]}].{row.Field}" : specField;
 
-        static List<int> KeptRows<T>(List<T> rows, Func<T, bool> kept) => Enumerable.Range(0, rows.Count).Where(i => kept(rows[i])).ToList();
+        static List<int> KeptRows<T>(List<T> rows, Func<T, bool> kept) =>
+            Enumerable.Range(0, rows.Count).Where(i => kept(rows[i])).ToList();
     }
 
     [GeneratedRegex(@"^(ticketTypes|categories|questions|speakers|programme)\[([0-9]{1,4})\]\.([A-Za-z]+)$")]

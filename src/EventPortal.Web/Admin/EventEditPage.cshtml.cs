@@ -13,7 +13,8 @@ namespace EventPortal.Web.Admin;
 /// or unpublish, duplicate as the next event, and cancel (<c>GET …/cancel</c> asks,
 /// <c>POST …/cancel</c> does it). The rules and the SQL are in <see cref="EventChanges"/>.
 /// </summary>
-public sealed class EventEditPageModel(Db db, TimeProvider clock, Microsoft.Extensions.Options.IOptions<Meetings.MeetingOptions> meetings) : PageModel
+public sealed class EventEditPageModel(Db db, TimeProvider clock, Microsoft.Extensions.Options.IOptions<Meetings.MeetingOptions> meetings)
+    : PageModel
 {
     public const string NewSlug = "new";
 
@@ -41,7 +42,10 @@ public sealed class EventEditPageModel(Db db, TimeProvider clock, Microsoft.Exte
         {
             StartsAt = startUtc, EndsAt = startUtc.AddHours(1), DoorsOpenMinutes = 5,
             MeetingProvider = meetings.Value.Provider.ToString(),   // the site's provider (EventPortal:Meetings:Provider)
-            TicketTypes = [new TicketSpec("live", Text.Get("adminEvent.defaultLive", "ja"), Text.Get("adminEvent.defaultLive", "en"), 100, true)],
+            TicketTypes =
+            [
+                new TicketSpec("live", Text.Get("adminEvent.defaultLive", "ja"), Text.Get("adminEvent.defaultLive", "en"), 100, true)
+            ],
             // The audiences of the model briefing: a start the organiser can trim.
             Categories = DemoSeed.StandardCategories,
         });
@@ -55,7 +59,8 @@ public sealed class EventEditPageModel(Db db, TimeProvider clock, Microsoft.Exte
         NoticeKey = notice switch
         {
             "created" => "adminEvent.notice.created", "saved" => "adminEvent.notice.saved", "published" => "adminEvent.notice.published",
-            "unpublished" => "adminEvent.notice.unpublished", "cancelled" => "adminEvent.notice.cancelled", "duplicated" => "adminEvent.notice.duplicated",
+            "unpublished" => "adminEvent.notice.unpublished", "cancelled" => "adminEvent.notice.cancelled",
+            "duplicated" => "adminEvent.notice.duplicated",
             _ => null,
         };
         return Page();
@@ -99,7 +104,8 @@ public sealed class EventEditPageModel(Db db, TimeProvider clock, Microsoft.Exte
         return Page();
     }
 
-    /// <summary>"Add a row" without JavaScript: the form comes back as typed, with one more empty row in <paramref name="list"/>; stores nothing.</summary>
+    /// <summary>"Add a row" without JavaScript: the form comes back as typed, with one more empty row in <paramref name="list"/>;
+    /// stores nothing.</summary>
     public async Task<IActionResult> OnPostAddAsync([FromRoute] string slug, [FromForm] string? list, CancellationToken ct)
     {
         if (slug != NewSlug && !await LoadAsync(slug, ct)) return NotFound();
@@ -122,7 +128,8 @@ public sealed class EventEditPageModel(Db db, TimeProvider clock, Microsoft.Exte
     /// <summary>Anything else posted here (an unknown handler) is not a page.</summary>
     public IActionResult OnPost() => NotFound();
 
-    async Task<IActionResult> ActAsync([FromRoute] string slug, string notice, Func<DateTime, AuditWriter, Task<ChangeResult>> act, CancellationToken ct)
+    async Task<IActionResult> ActAsync([FromRoute] string slug, string notice, Func<DateTime, AuditWriter, Task<ChangeResult>> act,
+        CancellationToken ct)
     {
         if (!await LoadAsync(slug, ct)) return NotFound();
         var now = clock.GetUtcNow().UtcDateTime;

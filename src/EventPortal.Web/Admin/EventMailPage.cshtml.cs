@@ -46,8 +46,8 @@ public sealed class EventMailPageModel(Db db, TimeProvider clock) : PageModel
             if (amountText.Length == 0) continue;
             var unit = Units.FirstOrDefault(u => u.Unit == Request.Form[$"unit{i}"].ToString()).Minutes;
             var audience = Request.Form[$"audience{i}"].ToString();
-            if (!int.TryParse(amountText, NumberStyles.None, CultureInfo.InvariantCulture, out var amount) || amount > 60 * 24 * 60 || unit == 0
-                || !ReminderRule.Audiences.Contains(audience))
+            if (!int.TryParse(amountText, NumberStyles.None, CultureInfo.InvariantCulture, out var amount) || amount > 60 * 24 * 60
+                || unit == 0 || !ReminderRule.Audiences.Contains(audience))
                 return Invalid("adminMail.badRule");
             var sign = Request.Form[$"direction{i}"] == "after" ? 1 : -1;
             rules.Add(new ReminderRule(sign * amount * unit, audience));
@@ -56,7 +56,8 @@ public sealed class EventMailPageModel(Db db, TimeProvider clock) : PageModel
         await db.WriteAsync(async (c, tx) =>
         {
             await ReminderRules.ReplaceAsync(c, tx, Event.Id, rules, now, ct);
-            await Audit.WriteAsync(c, tx, HttpContext, "event.reminders", slug, string.Join(", ", rules.Select(r => $"{r.OffsetMinutes}:{r.Audience}")), now, ct);
+            await Audit.WriteAsync(c, tx, HttpContext, "event.reminders", slug,
+                string.Join(", ", rules.Select(r => $"{r.OffsetMinutes}:{r.Audience}")), now, ct);
             return 0;
         }, ct);
         return Done(slug, "rules");
@@ -75,7 +76,8 @@ public sealed class EventMailPageModel(Db db, TimeProvider clock) : PageModel
                 return Invalid("error.dateTimeOffset");
             until = TimeZoneInfo.ConvertTimeToUtc(DateTime.SpecifyKind(local, DateTimeKind.Unspecified), EventTime.Zone(Event.TimeZone));
         }
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var parsed) || parsed.Scheme != "https" || url.Length > 2000) return Invalid("error.httpsUrl");
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var parsed) || parsed.Scheme != "https" || url.Length > 2000)
+            return Invalid("error.httpsUrl");
         if (!Recording.Audiences.Contains(audience)) return Invalid("error.audience");
         var now = clock.GetUtcNow().UtcDateTime;
         await db.WriteAsync((c, tx) => Recording.SetAsync(c, tx, HttpContext, slug, new Recording(url, until, audience), now, ct), ct);
@@ -90,8 +92,12 @@ public sealed class EventMailPageModel(Db db, TimeProvider clock) : PageModel
         Body = Request.Form["body"].ToString().Replace("\r\n", "\n").Trim();
         Filter = new Audience(Pick(Request.Form["ticket"], Event.TicketTypes.Select(t => t.Code)),
             Pick(Request.Form["status"], Audience.Statuses), Pick(Request.Form["category"], Event.Categories.Select(c => c.Code)));
-        if (Subject.Length is 0 or > OrganiserMessages.SubjectMax || !Registrations.RegistrationValidator.IsCleanText(Subject, multiline: false)) return Invalid("adminMail.badSubject");
-        if (Body.Length is 0 or > OrganiserMessages.BodyMax || !Registrations.RegistrationValidator.IsCleanText(Body, multiline: true)) return Invalid("adminMail.badBody");
+        if (Subject.Length is 0 or > OrganiserMessages.SubjectMax
+            || !Registrations.RegistrationValidator.IsCleanText(Subject, multiline: false))
+            return Invalid("adminMail.badSubject");
+        if (Body.Length is 0 or > OrganiserMessages.BodyMax
+            || !Registrations.RegistrationValidator.IsCleanText(Body, multiline: true))
+            return Invalid("adminMail.badBody");
         if (Request.Form["send"] != "yes")
         {
             await using var c = await db.OpenAsync(ct);

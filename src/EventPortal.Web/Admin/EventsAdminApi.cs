@@ -22,11 +22,15 @@ public static class EventsAdminApi
         var events = api.MapGroup("/events");
         events.MapGet("/", ListAsync);
         events.MapGet("/{slug}", async (string slug, Db db, Links links, HttpContext context, CancellationToken ct) =>
-            await EventSpec.LoadAsync(db, slug, ct) is { } e ? Results.Ok(ToJson(e, links.Event(context, e.Slug))) : Problems.Status(404, "error.eventNotFound"));
+            await EventSpec.LoadAsync(db, slug, ct) is { } e
+                ? Results.Ok(ToJson(e, links.Event(context, e.Slug)))
+                : Problems.Status(404, "error.eventNotFound"));
         events.MapPost("/", CreateAsync);
         events.MapPatch("/{slug}", UpdateAsync);
-        events.MapPost("/{slug}/publish", (string slug, HttpContext context, Db db, Links links, TimeProvider clock, CancellationToken ct) =>
-            ActAsync(slug, context, db, links, clock, (now, audit) => EventChanges.SetPublishedAsync(db, slug, publish: true, now, audit, ct), ct));
+        events.MapPost("/{slug}/publish",
+            (string slug, HttpContext context, Db db, Links links, TimeProvider clock, CancellationToken ct) =>
+                ActAsync(slug, context, db, links, clock,
+                    (now, audit) => EventChanges.SetPublishedAsync(db, slug, publish: true, now, audit, ct), ct));
         events.MapPost("/{slug}/cancel", (string slug, HttpContext context, Db db, Links links, TimeProvider clock, CancellationToken ct) =>
             ActAsync(slug, context, db, links, clock, (now, audit) => EventChanges.CancelAsync(db, slug, now, audit, ct), ct));
     }
@@ -35,10 +39,12 @@ public static class EventsAdminApi
     {
         await using var connection = await db.OpenAsync(ct);
         var rows = await connection.QueryAsync<ListRow>(new CommandDefinition(
-            "SELECT slug, title, starts_at, ends_at, time_zone, status, sequence FROM events ORDER BY starts_at DESC, id DESC", cancellationToken: ct));
+            "SELECT slug, title, starts_at, ends_at, time_zone, status, sequence FROM events ORDER BY starts_at DESC, id DESC",
+            cancellationToken: ct));
         var tickets = (await connection.QueryAsync<ListTicket>(new CommandDefinition($"""
             SELECT e.slug, t.code, t.capacity, t.taken,
-                   (SELECT COUNT(*) FROM registrations r WHERE r.ticket_type_id = t.id AND r.status = '{RegistrationStatus.Waitlisted}') AS waitlisted
+                   (SELECT COUNT(*) FROM registrations r
+                    WHERE r.ticket_type_id = t.id AND r.status = '{RegistrationStatus.Waitlisted}') AS waitlisted
             FROM ticket_types t JOIN events e ON e.id = t.event_id ORDER BY t.position, t.id
             """, cancellationToken: ct))).ToLookup(t => t.Slug);
         return Results.Ok(rows.Select(e => new
@@ -54,7 +60,8 @@ public static class EventsAdminApi
     {
         var (root, refused) = await JsonBody.ReadAsync(context.Request, ct);
         if (refused is not null) return refused;
-        var (spec, errors) = EventsAdminJson.Apply(root, new EventSpec { MeetingProvider = meetings.Value.Provider.ToString() }, isNew: true);
+        var (spec, errors) = EventsAdminJson.Apply(
+            root, new EventSpec { MeetingProvider = meetings.Value.Provider.ToString() }, isNew: true);
         errors.AddRange(EventSpecRules.Check(spec, stored: null).Where(e => errors.All(x => x.Field != e.Field)));
         if (errors.Count > 0) return Problems.Validation(errors.DistinctBy(e => e.Field));
         var now = clock.GetUtcNow().UtcDateTime;
@@ -96,8 +103,10 @@ public static class EventsAdminApi
         return first.Key switch
         {
             "error.eventNotFound" => Problems.Status(404, first.Key),
-            "adminEvent.error.slugTaken" or "adminEvent.error.cancelled" or "adminEvent.error.status" or "adminEvent.error.hasRegistrations" =>
-                Results.Problem(statusCode: 409, title: Problems.Message(first), extensions: new Dictionary<string, object?> { ["errors"] = Problems.Localize(result.Errors) }),
+            "adminEvent.error.slugTaken" or "adminEvent.error.cancelled" or "adminEvent.error.status"
+                or "adminEvent.error.hasRegistrations" =>
+                Results.Problem(statusCode: 409, title: Problems.Message(first),
+                    extensions: new Dictionary<string, object?> { ["errors"] = Problems.Localize(result.Errors) }),
             _ => Problems.Validation(result.Errors),
         };
     }

@@ -41,15 +41,22 @@ public static partial class EventsAdminJson
             Venue = r.String("venue") ?? spec.Venue,
             // The properties' earlier spelling ("organizer…") is still read, so existing integrations keep working.
             OrganiserName = r.String("organiserName") ?? r.String("organizerName") ?? spec.OrganiserName,
-            OrganiserEmail = (r.String("organiserEmail") ?? r.String("organizerEmail")) is { } email ? EmailAddress.Clean(email) : spec.OrganiserEmail,
+            OrganiserEmail = (r.String("organiserEmail") ?? r.String("organizerEmail")) is { } email
+                ? EmailAddress.Clean(email) : spec.OrganiserEmail,
             Contact = r.String("contact", multiline: true) ?? spec.Contact,
             ConsentPurpose = r.String("consentPurpose", multiline: true) ?? spec.ConsentPurpose,
             MeetingProvider = r.String("meetingProvider") ?? spec.MeetingProvider,
             MeetingUrl = r.Has("meetingUrl") ? r.String("meetingUrl") : spec.MeetingUrl,
-            Programme = r.List("programme", o => new ProgrammeItem(o.String("title") ?? "", o.String("time"), o.String("detail", multiline: true))) ?? spec.Programme,
-            Speakers = r.List("speakers", o => new Speaker(o.String("name") ?? "", o.String("affiliation") ?? "", o.String("role"), o.String("bio", multiline: true))) ?? spec.Speakers,
-            Categories = r.List("categories", o => new CategorySpec(o.String("code") ?? "", o.String("name") ?? "", o.String("nameEn") ?? "", o.Prefix)) ?? spec.Categories,
-            Questions = r.List("questions", o => new QuestionSpec(o.String("code") ?? "", o.String("label") ?? "", o.String("labelEn") ?? "", o.Bool("required") ?? false, o.Prefix)) ?? spec.Questions,
+            Programme = r.List("programme", o => new ProgrammeItem(
+                o.String("title") ?? "", o.String("time"), o.String("detail", multiline: true))) ?? spec.Programme,
+            Speakers = r.List("speakers", o => new Speaker(
+                o.String("name") ?? "", o.String("affiliation") ?? "", o.String("role"), o.String("bio", multiline: true)))
+                ?? spec.Speakers,
+            Categories = r.List("categories", o => new CategorySpec(
+                o.String("code") ?? "", o.String("name") ?? "", o.String("nameEn") ?? "", o.Prefix)) ?? spec.Categories,
+            Questions = r.List("questions", o => new QuestionSpec(
+                o.String("code") ?? "", o.String("label") ?? "", o.String("labelEn") ?? "", o.Bool("required") ?? false, o.Prefix))
+                ?? spec.Questions,
         };
         if (r.List("ticketTypes", o => o) is { } given)
         {
@@ -80,7 +87,8 @@ public static partial class EventsAdminJson
         return (spec, errors);
     }
 
-    /// <summary>Reads properties of one JSON object; <see cref="Prefix"/> is how errors name it (<c>""</c> or <c>ticketTypes[0].</c>).</summary>
+    /// <summary>Reads properties of one JSON object; <see cref="Prefix"/> is how errors name it
+    /// (<c>""</c> or <c>ticketTypes[0].</c>).</summary>
     sealed class Reader(JsonElement element, List<FieldError> errors, string prefix = "")
     {
         public string Prefix => prefix;
@@ -121,7 +129,8 @@ public static partial class EventsAdminJson
         public DateTime? Time(string name)
         {
             if (String(name) is not { } text) return null;
-            if (IsoWithOffset().IsMatch(text) && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var at))
+            if (IsoWithOffset().IsMatch(text)
+                && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var at))
                 return at.UtcDateTime;
             errors.Add(new(prefix + name, "adminEvent.error.dateTime"));
             return null;
@@ -138,7 +147,11 @@ public static partial class EventsAdminJson
             foreach (var item in value.EnumerateArray())
             {
                 var itemPrefix = $"{prefix}{name}[{i++}].";
-                if (item.ValueKind != JsonValueKind.Object) { errors.Add(new(itemPrefix.TrimEnd('.'), "adminEvent.error.mustBeObject")); continue; }
+                if (item.ValueKind != JsonValueKind.Object)
+                {
+                    errors.Add(new(itemPrefix.TrimEnd('.'), "adminEvent.error.mustBeObject"));
+                    continue;
+                }
                 list.Add(read(new Reader(item, errors, itemPrefix)));
             }
             return list;

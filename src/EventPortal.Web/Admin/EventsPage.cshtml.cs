@@ -41,7 +41,8 @@ public sealed class EventsPageModel(Db db) : PageModel
 
     const string Tickets = $"""
         SELECT t.event_id, t.name_ja, t.name_en, t.capacity, t.taken,
-               (SELECT COUNT(*) FROM registrations r WHERE r.ticket_type_id = t.id AND r.status = '{RegistrationStatus.Waitlisted}') AS waitlisted
+               (SELECT COUNT(*) FROM registrations r
+                WHERE r.ticket_type_id = t.id AND r.status = '{RegistrationStatus.Waitlisted}') AS waitlisted
         FROM ticket_types t ORDER BY t.event_id, t.position, t.id
         """;
 
@@ -52,6 +53,7 @@ public sealed class EventsPageModel(Db db) : PageModel
     {
         await using var connection = await db.OpenAsync(ct);
         List = (await connection.QueryAsync<EventRow>(new CommandDefinition(Events, cancellationToken: ct))).AsList();
-        TicketsOf = (await connection.QueryAsync<TicketRow>(new CommandDefinition(Tickets, cancellationToken: ct))).ToLookup(t => t.EventId);
+        TicketsOf = (await connection.QueryAsync<TicketRow>(new CommandDefinition(Tickets, cancellationToken: ct)))
+            .ToLookup(t => t.EventId);
     }
 }

@@ -64,7 +64,8 @@ public sealed class OutboxPageModel(Db db, TimeProvider clock) : PageModel
         await db.WriteAsync(async (c, tx) =>
         {
             var queued = await OutboxRows.RetryFailedAsync(c, tx, id, now, ct);
-            if (queued) await Audit.WriteAsync(c, tx, HttpContext, "outbox.retry", id.ToString(System.Globalization.CultureInfo.InvariantCulture), "", now, ct);
+            if (queued) await Audit.WriteAsync(c, tx, HttpContext, "outbox.retry",
+                id.ToString(System.Globalization.CultureInfo.InvariantCulture), "", now, ct);
             return queued;
         }, ct);
         return Redirect("/admin/outbox");

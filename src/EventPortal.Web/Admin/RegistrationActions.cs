@@ -24,7 +24,8 @@ public static class RegistrationActions
     public static Task<ActionOutcome> CancelAsync(Db db, HttpContext http, long eventId, long id, DateTime now, CancellationToken ct) =>
         db.WriteAsync(async (c, tx) =>
         {
-            if (await HolderAsync(c, tx, eventId, id, ct) is not { } r || !await Seats.CancelAsync(c, tx, r, now, ct)) return ActionOutcome.Unchanged;
+            if (await HolderAsync(c, tx, eventId, id, ct) is not { } r || !await Seats.CancelAsync(c, tx, r, now, ct))
+                return ActionOutcome.Unchanged;
             await Audit.WriteAsync(c, tx, http, "registration.cancel", Target(id), "by organiser", now, ct);
             return ActionOutcome.Done;
         }, ct);
@@ -49,10 +50,12 @@ public static class RegistrationActions
         }
     }
 
-    public static Task<ActionOutcome> SetAttendanceAsync(Db db, HttpContext http, long eventId, long id, bool? attended, DateTime now, CancellationToken ct) =>
+    public static Task<ActionOutcome> SetAttendanceAsync(Db db, HttpContext http, long eventId, long id, bool? attended, DateTime now,
+        CancellationToken ct) =>
         db.WriteAsync(async (c, tx) =>
         {
-            if (await c.ExecuteAsync(new CommandDefinition(MarkAttendance, new { id, eventId, attended, now }, tx, cancellationToken: ct)) == 0)
+            if (await c.ExecuteAsync(
+                    new CommandDefinition(MarkAttendance, new { id, eventId, attended, now }, tx, cancellationToken: ct)) == 0)
                 return ActionOutcome.Unchanged;
             var detail = attended switch { true => "attended", false => "absent", null => "unknown" };
             await Audit.WriteAsync(c, tx, http, "registration.attendance", Target(id), detail, now, ct);
@@ -66,7 +69,8 @@ public static class RegistrationActions
     public static Task<ActionOutcome> ResendAsync(Db db, HttpContext http, long eventId, long id, DateTime now, CancellationToken ct) =>
         db.WriteAsync(async (c, tx) =>
         {
-            if (await HolderAsync(c, tx, eventId, id, ct) is not { } r || r.Status == RegistrationStatus.Cancelled) return ActionOutcome.Unchanged;
+            if (await HolderAsync(c, tx, eventId, id, ct) is not { } r || r.Status == RegistrationStatus.Cancelled)
+                return ActionOutcome.Unchanged;
             var queued = await Registrar.QueueResendAsync(c, tx, eventId, id, now, ct);
             await Audit.WriteAsync(c, tx, http, "registration.resend", Target(id), queued ? "queued" : "already queued", now, ct);
             return ActionOutcome.Done;
@@ -82,7 +86,8 @@ public static class RegistrationActions
         {
             if (await HolderAsync(c, tx, eventId, id, ct) is not { } r) return ActionOutcome.Unchanged;
             var cancelled = await Erasure.EraseAsync(c, tx, r, now, ct);
-            await Audit.WriteAsync(c, tx, http, "registration.erase", Target(id), cancelled ? "cancelled, personal data deleted" : "personal data deleted", now, ct);
+            await Audit.WriteAsync(c, tx, http, "registration.erase", Target(id),
+                cancelled ? "cancelled, personal data deleted" : "personal data deleted", now, ct);
             return ActionOutcome.Done;
         }, ct);
 

@@ -69,7 +69,8 @@ public sealed record RegistrationFilter(string? Search, string? Ticket, string? 
     public object Parameters(long eventId)
     {
         // Full-width letters, hiragana readings and upper case all find what was stored.
-        var term = Search is null ? null : Kana.ToKatakana(Shared.Unicode.NormalizeOrKeep(Search, NormalizationForm.FormKC)).ToLowerInvariant();
+        var term = Search is null ? null
+            : Kana.ToKatakana(Shared.Unicode.NormalizeOrKeep(Search, NormalizationForm.FormKC)).ToLowerInvariant();
         var compact = term is null ? null : string.Concat(term.Where(c => !char.IsWhiteSpace(c)));
         return new
         {

@@ -79,7 +79,8 @@ public sealed class RegistrationPageModel(Db db, TimeProvider clock) : PageModel
             (now) => RegistrationActions.SetAttendanceAsync(db, HttpContext, Event.Id, id, attended, now, ct), ct);
     }
 
-    async Task<IActionResult> ActAsync(string slug, long id, string doneNotice, Func<DateTime, Task<ActionOutcome>> action, CancellationToken ct)
+    async Task<IActionResult> ActAsync(string slug, long id, string doneNotice, Func<DateTime, Task<ActionOutcome>> action,
+        CancellationToken ct)
     {
         if (!await LoadAsync(slug, id, ct)) return NotFound();
         var outcome = await action(clock.GetUtcNow().UtcDateTime);

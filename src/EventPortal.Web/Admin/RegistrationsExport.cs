@@ -36,13 +36,15 @@ public static class RegistrationsExport
         try
         {
             await using var connection = await db.OpenAsync(ct);
-            await using var writer = new StreamWriter(response.Body, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 64 * 1024, leaveOpen: true);
+            await using var writer = new StreamWriter(
+                response.Body, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 64 * 1024, leaveOpen: true);
             writer.NewLine = "\r\n";
             await writer.WriteAsync('\uFEFF');   // the BOM, written on purpose rather than left to the encoder
             var line = new StringBuilder(1024);
             Csv.AppendRow(line, Header(e, language));
             await writer.WriteAsync(line, ct);
-            await foreach (var r in connection.QueryUnbufferedAsync<RegistrationRow>(RegistrationListQueries.All, filter.Parameters(e.Id)).WithCancellation(ct))
+            await foreach (var r in connection.QueryUnbufferedAsync<RegistrationRow>(RegistrationListQueries.All, filter.Parameters(e.Id))
+                .WithCancellation(ct))
             {
                 line.Clear();
                 Csv.AppendRow(line, Cells(r, e, language));
@@ -77,10 +79,11 @@ public static class RegistrationsExport
     static readonly string[] Columns =
     [
         "adminRegistrations.colId", "adminRegistrations.colCreatedAt", "adminRegistrations.colStatus", "adminRegistrations.colTicket",
-        "adminRegistrations.colFamilyName", "adminRegistrations.colGivenName", "adminRegistrations.colReading", "adminRegistrations.colEmail",
-        "adminRegistrations.colOrganization", "adminRegistrations.colCategory", "adminRegistrations.colAccessibility",
-        "adminRegistrations.colQuestions", "adminRegistrations.colAttendance", "adminRegistrations.colConsentAt",
-        "adminRegistrations.colPromotedAt", "adminRegistrations.colCancelledAt", "adminRegistrations.colLanguage",
+        "adminRegistrations.colFamilyName", "adminRegistrations.colGivenName", "adminRegistrations.colReading",
+        "adminRegistrations.colEmail", "adminRegistrations.colOrganization", "adminRegistrations.colCategory",
+        "adminRegistrations.colAccessibility", "adminRegistrations.colQuestions", "adminRegistrations.colAttendance",
+        "adminRegistrations.colConsentAt", "adminRegistrations.colPromotedAt", "adminRegistrations.colCancelledAt",
+        "adminRegistrations.colLanguage",
     ];
 
     static IEnumerable<string> Cells(RegistrationRow r, EventSpec e, string language)
@@ -130,10 +133,12 @@ public static class RegistrationsExport
     }
 
     /// <summary>The same rows for the JSON API, streamed as they are read.</summary>
-    public static async IAsyncEnumerable<object> JsonRowsAsync(Db db, EventSpec e, RegistrationFilter filter, [EnumeratorCancellation] CancellationToken ct)
+    public static async IAsyncEnumerable<object> JsonRowsAsync(Db db, EventSpec e, RegistrationFilter filter,
+        [EnumeratorCancellation] CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        await foreach (var r in connection.QueryUnbufferedAsync<RegistrationRow>(RegistrationListQueries.All, filter.Parameters(e.Id)).WithCancellation(ct))
+        await foreach (var r in connection.QueryUnbufferedAsync<RegistrationRow>(RegistrationListQueries.All, filter.Parameters(e.Id))
+            .WithCancellation(ct))
             yield return new
             {
                 r.Id, r.Status, ticket = r.TicketCode, r.FamilyName, r.GivenName, r.Reading, r.Email, r.Organization,

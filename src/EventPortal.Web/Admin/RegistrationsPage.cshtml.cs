@@ -74,7 +74,8 @@ public static class BarChart
         var height = bars.Count * row + 4;
         var summary = title + ": " + string.Join(", ", bars.Select(b => $"{b.Label} {b.Value:N0}"));
         var svg = new StringBuilder();
-        svg.Append($"<svg class=\"bar-chart\" id=\"{id}\" role=\"img\" aria-labelledby=\"{id}-title\" viewBox=\"0 0 640 {height}\" width=\"640\" height=\"{height}\" xmlns=\"http://www.w3.org/2000/svg\">");
+        svg.Append($"<svg class=\"bar-chart\" id=\"{id}\" role=\"img\" aria-labelledby=\"{id}-title\" " +
+            $"viewBox=\"0 0 640 {height}\" width=\"640\" height=\"{height}\" xmlns=\"http://www.w3.org/2000/svg\">");
         svg.Append($"<title id=\"{id}-title\">{Escape(summary)}</title>");
         for (var i = 0; i < bars.Count; i++)
         {
@@ -82,7 +83,8 @@ public static class BarChart
             var width = (int)Math.Round((double)barWidth * bars[i].Value / max);
             svg.Append($"<text x=\"0\" y=\"{y + 16}\" font-size=\"14\" fill=\"currentColor\">{Escape(bars[i].Label)}</text>");
             svg.Append($"<rect x=\"{labelWidth}\" y=\"{y}\" width=\"{Math.Max(width, 1)}\" height=\"20\" fill=\"#2f6fb2\"></rect>");
-            svg.Append($"<text x=\"{labelWidth + width + 6}\" y=\"{y + 16}\" font-size=\"14\" fill=\"currentColor\">{bars[i].Value:N0}</text>");
+            svg.Append($"<text x=\"{labelWidth + width + 6}\" y=\"{y + 16}\" font-size=\"14\" fill=\"currentColor\">" +
+                $"{bars[i].Value:N0}</text>");
         }
         return svg.Append("</svg>").ToString();
     }

@@ -28,13 +28,15 @@ public sealed class SignInPageModel(Db db, TimeProvider clock) : PageModel
             : (Accounts.SignInResult.Failed, null);
         if (result != Accounts.SignInResult.Ok || who is null)
         {
-            await Audit.RecordAsync(db, HttpContext, "signin.failed", Email.Length > 254 ? Email[..254] : Email, "", now, actor: "anonymous");
+            await Audit.RecordAsync(db, HttpContext, "signin.failed", Email.Length > 254 ? Email[..254] : Email, "", now,
+                actor: "anonymous");
             Failed = true;
             Response.StatusCode = StatusCodes.Status401Unauthorized;
             return Page();
         }
         await HttpContext.SignInAsync(AdminAuth.CookieScheme, AdminAuth.Principal(AdminAuth.CookieScheme, who.Email, who.Role, who.Id));
         await Audit.RecordAsync(db, HttpContext, "signin", who.Email, "", now, actor: who.Email);
-        return LocalRedirect(returnUrl is { Length: > 1 } && returnUrl.StartsWith("/admin", StringComparison.Ordinal) && !returnUrl.StartsWith("//", StringComparison.Ordinal) ? returnUrl : "/admin/events");
+        return LocalRedirect(returnUrl is { Length: > 1 } && returnUrl.StartsWith("/admin", StringComparison.Ordinal)
+            && !returnUrl.StartsWith("//", StringComparison.Ordinal) ? returnUrl : "/admin/events");
     }
 }

@@ -17,22 +17,27 @@ public static class CalendarEndpoints
 {
     public static void MapCalendar(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/events/{slug}/event.ics", async (string slug, Db db, Invites invites, Links links, TimeProvider clock, HttpContext context, CancellationToken ct) =>
+        app.MapGet("/events/{slug}/event.ics", async (string slug, Db db, Invites invites, Links links, TimeProvider clock,
+            HttpContext context, CancellationToken ct) =>
         {
             var details = await EventQueries.FindAsync(db, slug, ct);
             if (details is null) return Results.NotFound();
             var e = details.Event;
-            var ics = IcsWriter.Write(CalendarMethod.Publish, invites.PublicEvent(e, links.Base(context), Text.Current, clock.GetUtcNow().UtcDateTime));
+            var ics = IcsWriter.Write(CalendarMethod.Publish,
+                invites.PublicEvent(e, links.Base(context), Text.Current, clock.GetUtcNow().UtcDateTime));
             return Calendar(context, ics, e.Slug + ".ics", e.Title + ".ics", cache: "public, max-age=300");
         });
 
-        app.MapGet("/r/{token}/invite.ics", async (string token, Db db, Invites invites, Links links, TimeProvider clock, HttpContext context, CancellationToken ct) =>
+        app.MapGet("/r/{token}/invite.ics", async (string token, Db db, Invites invites, Links links, TimeProvider clock,
+            HttpContext context, CancellationToken ct) =>
         {
             var r = await RegistrationQueries.FindByManageTokenAsync(db, token, ct);
             var details = r is null ? null : await EventQueries.FindAsync(db, r.Slug, ct);
             if (r is null || details is null) return Results.NotFound();
-            var (method, entry) = invites.ForRegistration(r, details.Event, links.Base(context), Text.Current, clock.GetUtcNow().UtcDateTime);
-            return Calendar(context, IcsWriter.Write(method, entry), "invite.ics", details.Event.Title + ".ics", cache: "private, no-store");
+            var (method, entry) = invites.ForRegistration(
+                r, details.Event, links.Base(context), Text.Current, clock.GetUtcNow().UtcDateTime);
+            return Calendar(context, IcsWriter.Write(method, entry), "invite.ics", details.Event.Title + ".ics",
+                cache: "private, no-store");
         });
 
         app.MapGet("/r/{token}/qr.png", async (string token, Db db, Links links, HttpContext context, CancellationToken ct) =>
@@ -48,7 +53,9 @@ public static class CalendarEndpoints
     {
         var disposition = new ContentDispositionHeaderValue("attachment");
         disposition.SetHttpFileName(unicodeName);
-        disposition.FileName = "\"" + new string(asciiName.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_').ToArray()) + "\"";
+        disposition.FileName = "\"" + new string(asciiName
+            .Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_')
+            .ToArray()) + "\"";
         context.Response.Headers.ContentDisposition = disposition.ToString();
         context.Response.Headers.CacheControl = cache;
         context.Response.Headers["Referrer-Policy"] = "no-referrer";

@@ -28,7 +28,8 @@ public sealed class Invites(IOptions<CalendarOptions> calendar, IOptions<PortalO
     };
 
     /// <summary>REQUEST while the registration and the event stand; CANCEL once either is cancelled.</summary>
-    public (CalendarMethod Method, CalendarEvent Entry) ForRegistration(PersonalRegistration r, EventRecord e, string baseUrl, string language, DateTime now)
+    public (CalendarMethod Method, CalendarEvent Entry) ForRegistration(PersonalRegistration r, EventRecord e, string baseUrl,
+        string language, DateTime now)
     {
         var cancelled = r.Status == RegistrationStatus.Cancelled || e.Status == EventStatus.Cancelled;
         var join = $"{baseUrl}/j/{tokens.Join(r.TokenSeed)}";
@@ -46,7 +47,9 @@ public sealed class Invites(IOptions<CalendarOptions> calendar, IOptions<PortalO
                 e.Summary,
                 r.Status == RegistrationStatus.Waitlisted ? Text.Get("calendar.waitlisted", language) : null,
                 live ? Text.Get("calendar.joinLink", language) + ": " + join : Text.Get("calendar.recordingTicket", language),
-                live && e.DoorsOpenMinutes > 0 ? string.Format(Text.Get("event.doorsOpen", language), EventTime.DoorsOpen(e.StartsAt, e.DoorsOpenMinutes, e.TimeZone)) : null,
+                live && e.DoorsOpenMinutes > 0
+                    ? string.Format(Text.Get("event.doorsOpen", language), EventTime.DoorsOpen(e.StartsAt, e.DoorsOpenMinutes, e.TimeZone))
+                    : null,
                 Text.Get("calendar.managePage", language) + ": " + manage,
                 Text.Get("calendar.eventPage", language) + ": " + EventUrl(e, baseUrl)),
             Attendees = [new CalendarPerson(r.Email, string.Format(Text.Get("manage.nameFormat", language), r.FamilyName, r.GivenName))],

@@ -9,7 +9,8 @@ public static class QrCodes
     {
         using var generator = new QRCodeGenerator();
         using var data = generator.CreateQrCode(url, QRCodeGenerator.ECCLevel.M);
-        var svg = new SvgQRCode(data).GetGraphic(new System.Drawing.Size(200, 200), "#000000", "#ffffff", drawQuietZones: true, SvgQRCode.SizingMode.ViewBoxAttribute);
+        var svg = new SvgQRCode(data).GetGraphic(
+            new System.Drawing.Size(200, 200), "#000000", "#ffffff", drawQuietZones: true, SvgQRCode.SizingMode.ViewBoxAttribute);
         var start = svg.IndexOf("<svg", StringComparison.Ordinal);
         // role and aria-label make it an image with a text alternative for screen readers.
         return "<svg role=\"img\" aria-label=\"" + System.Net.WebUtility.HtmlEncode(label) + "\"" + svg[(start + 4)..];

@@ -15,13 +15,15 @@ public static class BenchBaseline
         if (!configuration.GetValue<bool>("EventPortal:Bench:Enabled")) return;
         var db = app.ServiceProvider.GetRequiredService<Db>();
         var table = new Lazy<Task>(() => db.WriteAsync((c, tx) => c.ExecuteAsync(new CommandDefinition(
-            "CREATE TABLE IF NOT EXISTS bench_baseline (id BIGINT PRIMARY KEY, at TEXT NOT NULL)", transaction: tx)), CancellationToken.None));
+            "CREATE TABLE IF NOT EXISTS bench_baseline (id BIGINT PRIMARY KEY, at TEXT NOT NULL)", transaction: tx)),
+            CancellationToken.None));
         app.MapPost("/bench/baseline", async (CancellationToken ct) =>
         {
             await table.Value;
             var id = Random.Shared.NextInt64(1, long.MaxValue);
             await db.WriteAsync((c, tx) => c.ExecuteAsync(new CommandDefinition(
-                "INSERT INTO bench_baseline (id, at) VALUES (@id, @at)", new { id, at = DateTime.UtcNow.ToString("O") }, tx, cancellationToken: ct)), ct);
+                "INSERT INTO bench_baseline (id, at) VALUES (@id, @at)", new { id, at = DateTime.UtcNow.ToString("O") }, tx,
+                cancellationToken: ct)), ct);
             return Results.Created();
         }).DisableAntiforgery();
     }

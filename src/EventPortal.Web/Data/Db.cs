@@ -56,7 +56,8 @@ public sealed partial class Db : IAsyncDisposable
         if (Provider == DbProvider.Postgres)
         {
             if (string.IsNullOrWhiteSpace(configured))
-                throw new InvalidOperationException("ConnectionStrings:EventPortal is required when EventPortal:Database:Provider is Postgres.");
+                throw new InvalidOperationException(
+                    "ConnectionStrings:EventPortal is required when EventPortal:Database:Provider is Postgres.");
             _postgres = NpgsqlDataSource.Create(configured);
         }
         else
@@ -110,7 +111,8 @@ public sealed partial class Db : IAsyncDisposable
                     TellListeners(tx);
                     return result;
                 }
-                catch (PostgresException e) when (attempt < 5 && e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure)
+                catch (PostgresException e) when (attempt < 5
+                    && e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure)
                 {
                     await tx.RollbackAsync(CancellationToken.None);
                     await Task.Delay(Random.Shared.Next(5, 20 * attempt), ct);

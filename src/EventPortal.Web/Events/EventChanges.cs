@@ -30,7 +30,8 @@ public sealed record ChangeResult(IReadOnlyList<FieldError> Errors, int Mailed =
 /// </summary>
 public static class EventChanges
 {
-    /// <summary>Audit actions are <c>event.create</c>, <c>event.update</c>, <c>event.publish</c>, <c>event.unpublish</c>, <c>event.cancel</c>, <c>event.duplicate</c>.</summary>
+    /// <summary>Audit actions are <c>event.create</c>, <c>event.update</c>, <c>event.publish</c>,
+    /// <c>event.unpublish</c>, <c>event.cancel</c>, <c>event.duplicate</c>.</summary>
     const string Action = "event.";
 
     /// <summary>Refuses a change half-way through: everything written so far is rolled back.</summary>
@@ -39,7 +40,8 @@ public static class EventChanges
         public IReadOnlyList<FieldError> Errors { get; } = errors;
     }
 
-    /// <summary>Creates a draft. The slug must be free: a taken one is refused on <c>slug</c> with <c>adminEvent.error.slugTaken</c>.</summary>
+    /// <summary>Creates a draft. The slug must be free: a taken one is refused on <c>slug</c>
+    /// with <c>adminEvent.error.slugTaken</c>.</summary>
     /// <param name="reminders">Reminder rules; null gives the defaults.</param>
     public static async Task<ChangeResult> CreateAsync(Db db, EventSpec spec, DateTime now, AuditWriter audit, CancellationToken ct,
         string action = Action + "create", string? detail = null, IReadOnlyList<ReminderRule>? reminders = null)
@@ -48,7 +50,8 @@ public static class EventChanges
         {
             return await db.WriteAsync(async (c, tx) =>
             {
-                if (await c.ExecuteScalarAsync<int>(new CommandDefinition("SELECT COUNT(*) FROM events WHERE slug = @Slug", new { spec.Slug }, tx, cancellationToken: ct)) > 0)
+                if (await c.ExecuteScalarAsync<int>(new CommandDefinition(
+                        "SELECT COUNT(*) FROM events WHERE slug = @Slug", new { spec.Slug }, tx, cancellationToken: ct)) > 0)
                     return ChangeResult.Refused("slug", "adminEvent.error.slugTaken");
                 await (spec with { Status = EventStatus.Draft }).InsertAsync(c, tx, now, reminders, ct);
                 await audit(c, tx, action, spec.Slug, detail ?? $"draft \"{spec.Title}\"");
@@ -72,7 +75,8 @@ public static class EventChanges
             return await db.WriteAsync(async (c, tx) =>
             {
                 if (!db.IsSqlite) // lock the event row: two organisers saving at once apply one after the other
-                    await c.ExecuteAsync(new CommandDefinition("SELECT id FROM events WHERE slug = @Slug FOR UPDATE", new { spec.Slug }, tx, cancellationToken: ct));
+                    await c.ExecuteAsync(new CommandDefinition(
+                        "SELECT id FROM events WHERE slug = @Slug FOR UPDATE", new { spec.Slug }, tx, cancellationToken: ct));
                 var before = await EventSpec.LoadAsync(c, tx, spec.Slug, ct);
                 if (before is null) return ChangeResult.Refused("slug", "error.eventNotFound");
                 if (before.Status == EventStatus.Cancelled) return ChangeResult.Refused("status", "adminEvent.error.cancelled");
@@ -80,7 +84,8 @@ public static class EventChanges
                 if (spec.MeetingProvider != before.MeetingProvider && await c.ExecuteScalarAsync<int>(new CommandDefinition(
                         """
                         SELECT COUNT(*) FROM events WHERE id = @Id
-                          AND ((meeting_external_id IS NOT NULL AND COALESCE(meeting_state, '') <> 'deleted') OR meeting_state IN ('pending', 'creating'))
+                          AND ((meeting_external_id IS NOT NULL AND COALESCE(meeting_state, '') <> 'deleted')
+                            OR meeting_state IN ('pending', 'creating'))
                         """,
                         new { before.Id }, tx, cancellationToken: ct)) > 0)
                     return ChangeResult.Refused("meetingProvider", "adminEvent.error.providerHasMeeting", before.MeetingProvider);
@@ -100,9 +105,11 @@ public static class EventChanges
                     ProgrammeJson = JsonSerializer.Serialize(spec.Programme, Json.Options),
                     SpeakersJson = JsonSerializer.Serialize(spec.Speakers, Json.Options),
                 }, tx, cancellationToken: ct));
-                await c.ExecuteAsync(new CommandDefinition("DELETE FROM event_categories WHERE event_id = @Id", new { before.Id }, tx, cancellationToken: ct));
+                await c.ExecuteAsync(new CommandDefinition(
+                    "DELETE FROM event_categories WHERE event_id = @Id", new { before.Id }, tx, cancellationToken: ct));
                 await EventSpec.InsertCategoriesAsync(c, tx, before.Id, spec.Categories, ct);
-                await c.ExecuteAsync(new CommandDefinition("DELETE FROM event_questions WHERE event_id = @Id", new { before.Id }, tx, cancellationToken: ct));
+                await c.ExecuteAsync(new CommandDefinition(
+                    "DELETE FROM event_questions WHERE event_id = @Id", new { before.Id }, tx, cancellationToken: ct));
                 await EventSpec.InsertQuestionsAsync(c, tx, before.Id, spec.Questions, ct);
 
                 var changed = spec.ChangedFrom(before);
@@ -110,7 +117,8 @@ public static class EventChanges
                 if (spec.MovesFrom(before))
                 {
                     var sequence = await c.ExecuteScalarAsync<int>(new CommandDefinition(
-                        "UPDATE events SET sequence = sequence + 1 WHERE id = @Id RETURNING sequence", new { before.Id }, tx, cancellationToken: ct));
+                        "UPDATE events SET sequence = sequence + 1 WHERE id = @Id RETURNING sequence",
+                        new { before.Id }, tx, cancellationToken: ct));
                     var told = await NotifyUpdatedAsync(c, tx, before.Id, sequence, promoted, now, ct);
                     mailed += told;
                     changed.Add($"sequence {sequence}, {told} registrants told");
@@ -119,7 +127,8 @@ public static class EventChanges
                 }
                 var version = now.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 if (spec.MeetingProvider != before.MeetingProvider && before.Status == EventStatus.Published)
-                    await MeetingSync.QueueAsync(c, tx, before.Id, MeetingSync.Create, version, now, ct);   // a published event switched to Teams/Zoom
+                    // a published event switched to Teams/Zoom
+                    await MeetingSync.QueueAsync(c, tx, before.Id, MeetingSync.Create, version, now, ct);
                 else if (spec.MovesFrom(before) || spec.Title != before.Title)
                     await MeetingSync.QueueAsync(c, tx, before.Id, MeetingSync.Update, version, now, ct);
                 if (promoted.Count > 0) changed.Add($"{promoted.Count} promoted from the waitlist");
@@ -134,7 +143,8 @@ public static class EventChanges
     }
 
     /// <summary>draft → published (publish) or published → draft (unpublish, only while nobody is registered).</summary>
-    public static Task<ChangeResult> SetPublishedAsync(Db db, string slug, bool publish, DateTime now, AuditWriter audit, CancellationToken ct) =>
+    public static Task<ChangeResult> SetPublishedAsync(Db db, string slug, bool publish, DateTime now, AuditWriter audit,
+        CancellationToken ct) =>
         db.WriteAsync(async (c, tx) =>
         {
             var found = await c.QuerySingleOrDefaultAsync<IdStatus>(new CommandDefinition(
@@ -142,14 +152,19 @@ public static class EventChanges
             if (found is null) return ChangeResult.Refused("slug", "error.eventNotFound");
             var (from, to) = publish ? (EventStatus.Draft, EventStatus.Published) : (EventStatus.Published, EventStatus.Draft);
             if (found.Status == to) return new ChangeResult([], Slug: slug);
-            if (found.Status != from) return ChangeResult.Refused("status", found.Status == EventStatus.Cancelled ? "adminEvent.error.cancelled" : "adminEvent.error.status");
+            if (found.Status != from)
+                return ChangeResult.Refused("status",
+                    found.Status == EventStatus.Cancelled ? "adminEvent.error.cancelled" : "adminEvent.error.status");
             if (!publish && await c.ExecuteScalarAsync<int>(new CommandDefinition(
-                    $"SELECT COUNT(*) FROM registrations WHERE event_id = @Id AND status <> '{RegistrationStatus.Cancelled}'", new { found.Id }, tx, cancellationToken: ct)) is > 0 and var active)
+                    $"SELECT COUNT(*) FROM registrations WHERE event_id = @Id AND status <> '{RegistrationStatus.Cancelled}'",
+                    new { found.Id }, tx, cancellationToken: ct)) is > 0 and var active)
                 return ChangeResult.Refused("status", "adminEvent.error.hasRegistrations", active);
-            await c.ExecuteAsync(new CommandDefinition("UPDATE events SET status = @to, updated_at = @now WHERE id = @Id AND status = @from",
+            await c.ExecuteAsync(new CommandDefinition(
+                "UPDATE events SET status = @to, updated_at = @now WHERE id = @Id AND status = @from",
                 new { to, from, now, found.Id }, tx, cancellationToken: ct));
             // Teams/Zoom: the meeting is made when the event goes public (createOrGet makes a repeat harmless).
-            if (publish) await MeetingSync.QueueAsync(c, tx, found.Id, MeetingSync.Create, now.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture), now, ct);
+            if (publish) await MeetingSync.QueueAsync(c, tx, found.Id, MeetingSync.Create,
+                now.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture), now, ct);
             await audit(c, tx, Action + (publish ? "publish" : "unpublish"), slug, $"{from} → {to}");
             return new ChangeResult([], Slug: slug);
         }, ct);
@@ -210,14 +225,18 @@ public static class EventChanges
     }
 
     /// <summary>Updates, adds and removes ticket types; then fills any new seats from the waitlist. Returns who was promoted.</summary>
-    static async Task<List<long>> ApplyTicketsAsync(DbConnection c, DbTransaction tx, EventSpec before, IReadOnlyList<TicketSpec> tickets, DateTime now, CancellationToken ct)
+    static async Task<List<long>> ApplyTicketsAsync(DbConnection c, DbTransaction tx, EventSpec before, IReadOnlyList<TicketSpec> tickets,
+        DateTime now, CancellationToken ct)
     {
         var errors = new List<FieldError>();
         for (var i = 0; i < tickets.Count; i++)
         {
             var t = tickets[i];
             var field = t.Field.Length > 0 ? t.Field : $"ticketTypes[{i}].";
-            var row = new { EventId = before.Id, t.Code, t.NameJa, t.NameEn, t.Capacity, t.Waitlist, t.Kind, t.SalesStart, t.SalesEnd, Position = i };
+            var row = new
+            {
+                EventId = before.Id, t.Code, t.NameJa, t.NameEn, t.Capacity, t.Waitlist, t.Kind, t.SalesStart, t.SalesEnd, Position = i,
+            };
             if (before.TicketTypes.FirstOrDefault(o => o.Code == t.Code) is not { } old)
             {
                 await c.ExecuteAsync(new CommandDefinition("""
@@ -244,7 +263,8 @@ public static class EventChanges
             var used = await c.ExecuteScalarAsync<int>(new CommandDefinition(
                 "SELECT COUNT(*) FROM registrations WHERE ticket_type_id = @Id", new { gone.Id }, tx, cancellationToken: ct));
             if (used > 0) errors.Add(new("ticketTypes", "adminEvent.error.ticketInUse", gone.Code, used));
-            else await c.ExecuteAsync(new CommandDefinition("DELETE FROM ticket_types WHERE id = @Id", new { gone.Id }, tx, cancellationToken: ct));
+            else await c.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM ticket_types WHERE id = @Id", new { gone.Id }, tx, cancellationToken: ct));
         }
         if (errors.Count > 0) throw new Refusal(errors);
 
@@ -255,13 +275,16 @@ public static class EventChanges
     }
 
     /// <summary>One update mail per active registration (except those just promoted: their mail has the new invite already).</summary>
-    static async Task<int> NotifyUpdatedAsync(DbConnection c, DbTransaction tx, long eventId, int sequence, IReadOnlyCollection<long> skip, DateTime now, CancellationToken ct)
+    static async Task<int> NotifyUpdatedAsync(DbConnection c, DbTransaction tx, long eventId, int sequence, IReadOnlyCollection<long> skip,
+        DateTime now, CancellationToken ct)
     {
         var active = await c.QueryAsync<long>(new CommandDefinition(
-            $"SELECT id FROM registrations WHERE event_id = @eventId AND status <> '{RegistrationStatus.Cancelled}' ORDER BY id", new { eventId }, tx, cancellationToken: ct));
+            $"SELECT id FROM registrations WHERE event_id = @eventId AND status <> '{RegistrationStatus.Cancelled}' ORDER BY id",
+            new { eventId }, tx, cancellationToken: ct));
         var queued = 0;
         foreach (var registration in active.Where(r => !skip.Contains(r)))
-            if (await OutboxRows.EnqueueAsync(c, tx, OutboxRows.Kinds.EventUpdated, $"update:{registration}:{sequence}", eventId, registration, now, ct)) queued++;
+            if (await OutboxRows.EnqueueAsync(c, tx, OutboxRows.Kinds.EventUpdated, $"update:{registration}:{sequence}",
+                    eventId, registration, now, ct)) queued++;
         return queued;
     }
 

@@ -38,7 +38,8 @@ public sealed class EventPageModel(Db db, Registrar registrar, TimeProvider cloc
             Email = form["email"], EmailConfirmation = form["emailConfirmation"], Organization = form["organization"],
             Category = form["category"], TicketType = form["ticketType"], Accessibility = form["accessibility"],
             Questions = form["questions"], Consent = form["consent"] == "yes",
-            Answers = Details.Questions.ToDictionary(q => q.Code, q => form[RegistrationValidator.AnswerField(q.Code, fromForm: true)].ToString()),
+            Answers = Details.Questions
+                .ToDictionary(q => q.Code, q => form[RegistrationValidator.AnswerField(q.Code, fromForm: true)].ToString()),
         };
         var (valid, errors) = RegistrationValidator.Validate(Input, Details, fromForm: true);
         if (valid is null)

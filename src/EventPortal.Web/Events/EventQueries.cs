@@ -24,7 +24,8 @@ public static class EventQueries
 
     const string Tickets = $"""
         SELECT id, event_id, code, kind, name_ja, name_en, capacity, taken, waitlist, sales_start, sales_end
-        FROM ticket_types WHERE event_id = (SELECT id FROM events WHERE slug = @slug AND status <> '{EventStatus.Draft}') ORDER BY position, id
+        FROM ticket_types WHERE event_id = (SELECT id FROM events WHERE slug = @slug AND status <> '{EventStatus.Draft}')
+        ORDER BY position, id
         """;
 
     const string Categories = $"""
@@ -54,7 +55,8 @@ public static class EventQueries
         if (cache.TryGetValue(("registration-event", slug), out EventDetails? cached)) return cached;
         var details = await FindAsync(db, slug, ct);
         if (details is not null)
-            cache.Set(("registration-event", slug), details, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(1), Size = 1 });
+            cache.Set(("registration-event", slug), details,
+                new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(1), Size = 1 });
         return details;
     }
 

@@ -105,11 +105,16 @@ public sealed record EventSpec
             var old = before.TicketTypes.FirstOrDefault(o => o.Code == t.Code);
             if (old is null) changed.Add($"ticketTypes[{t.Code}] added");
             else if (old.Capacity != t.Capacity) changed.Add($"ticketTypes[{t.Code}].capacity {Seats(old.Capacity)}→{Seats(t.Capacity)}");
-            else if (old with { Field = "" } != t with { Field = "", Taken = old.Taken, Waitlisted = old.Waitlisted, Id = old.Id }) changed.Add($"ticketTypes[{t.Code}]");
+            else if (old with { Field = "" } != t with { Field = "", Taken = old.Taken, Waitlisted = old.Waitlisted, Id = old.Id })
+                changed.Add($"ticketTypes[{t.Code}]");
         }
-        changed.AddRange(before.TicketTypes.Where(o => TicketTypes.All(t => t.Code != o.Code)).Select(o => $"ticketTypes[{o.Code}] removed"));
-        if (!Categories.Select(c => c with { Field = "" }).SequenceEqual(before.Categories.Select(c => c with { Field = "" }))) changed.Add("categories");
-        if (!Questions.Select(q => q with { Field = "" }).SequenceEqual(before.Questions.Select(q => q with { Field = "" }))) changed.Add("questions");
+        changed.AddRange(before.TicketTypes
+            .Where(o => TicketTypes.All(t => t.Code != o.Code))
+            .Select(o => $"ticketTypes[{o.Code}] removed"));
+        if (!Categories.Select(c => c with { Field = "" }).SequenceEqual(before.Categories.Select(c => c with { Field = "" })))
+            changed.Add("categories");
+        if (!Questions.Select(q => q with { Field = "" }).SequenceEqual(before.Questions.Select(q => q with { Field = "" })))
+            changed.Add("questions");
         return changed;
 
         static string Seats(int? capacity) => capacity?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "∞";
@@ -126,7 +131,8 @@ public sealed record EventSpec
 
     const string Tickets = $"""
         SELECT t.id, t.code, t.name_ja, t.name_en, t.capacity, t.waitlist, t.kind, t.sales_start, t.sales_end, t.taken,
-               (SELECT COUNT(*) FROM registrations r WHERE r.ticket_type_id = t.id AND r.status = '{RegistrationStatus.Waitlisted}') AS waitlisted
+               (SELECT COUNT(*) FROM registrations r
+                WHERE r.ticket_type_id = t.id AND r.status = '{RegistrationStatus.Waitlisted}') AS waitlisted
         FROM ticket_types t WHERE t.event_id = @id ORDER BY t.position, t.id
         """;
 
@@ -140,17 +146,21 @@ public sealed record EventSpec
     public static async Task<EventSpec?> LoadAsync(DbConnection connection, DbTransaction? tx, string slug, CancellationToken ct)
     {
         if (slug.Length > 100) return null;
-        var row = await connection.QuerySingleOrDefaultAsync<EventSpec>(new CommandDefinition(EventRow, new { slug }, tx, cancellationToken: ct));
+        var row = await connection.QuerySingleOrDefaultAsync<EventSpec>(
+            new CommandDefinition(EventRow, new { slug }, tx, cancellationToken: ct));
         if (row is null) return null;
         var id = row.Id;
         var tickets = await connection.QueryAsync<TicketRow>(new CommandDefinition(Tickets, new { id }, tx, cancellationToken: ct));
         var categories = await connection.QueryAsync<CategoryRecord>(new CommandDefinition(
-            "SELECT code, name_ja, name_en FROM event_categories WHERE event_id = @id ORDER BY position, id", new { id }, tx, cancellationToken: ct));
+            "SELECT code, name_ja, name_en FROM event_categories WHERE event_id = @id ORDER BY position, id",
+            new { id }, tx, cancellationToken: ct));
         var questions = await connection.QueryAsync<QuestionRow>(new CommandDefinition(
-            "SELECT code, label_ja, label_en, required FROM event_questions WHERE event_id = @id ORDER BY position, id", new { id }, tx, cancellationToken: ct));
+            "SELECT code, label_ja, label_en, required FROM event_questions WHERE event_id = @id ORDER BY position, id",
+            new { id }, tx, cancellationToken: ct));
         return row with
         {
-            TicketTypes = tickets.Select(t => new TicketSpec(t.Code, t.NameJa, t.NameEn, t.Capacity, t.Waitlist, t.Kind, t.SalesStart, t.SalesEnd)
+            TicketTypes = tickets.Select(t => new TicketSpec(t.Code, t.NameJa, t.NameEn, t.Capacity, t.Waitlist, t.Kind,
+                    t.SalesStart, t.SalesEnd)
                 { Taken = t.Taken, Waitlisted = (int)t.Waitlisted, Id = t.Id }).ToList(),
             Categories = categories.Select(c => new CategorySpec(c.Code, c.NameJa, c.NameEn)).ToList(),
             Questions = questions.Select(q => new QuestionSpec(q.Code, q.LabelJa, q.LabelEn, q.Required)).ToList(),
@@ -161,8 +171,8 @@ public sealed record EventSpec
             venue, organiser_name, organiser_email, contact, programme, speakers, consent_purpose, meeting_provider, meeting_url,
             created_at, updated_at)
         VALUES (@Slug, @Title, @Summary, @Description, @StartsAt, @EndsAt, @TimeZone, @DoorsOpenMinutes, @Language, @Status,
-            @Venue, @OrganiserName, @OrganiserEmail, @Contact, @ProgrammeJson, @SpeakersJson, @ConsentPurpose, @MeetingProvider, @MeetingUrl,
-            @Now, @Now)
+            @Venue, @OrganiserName, @OrganiserEmail, @Contact, @ProgrammeJson, @SpeakersJson, @ConsentPurpose, @MeetingProvider,
+            @MeetingUrl, @Now, @Now)
         RETURNING id
         """;
 
@@ -175,7 +185,8 @@ public sealed record EventSpec
     /// Inserts the event as it is (its status included) with its ticket types, categories, questions and
     /// reminder rules (null: the defaults), inside the caller's transaction; returns its id. The slug must be free.
     /// </summary>
-    public async Task<long> InsertAsync(DbConnection c, DbTransaction tx, DateTime now, IReadOnlyList<ReminderRule>? reminders, CancellationToken ct)
+    public async Task<long> InsertAsync(DbConnection c, DbTransaction tx, DateTime now, IReadOnlyList<ReminderRule>? reminders,
+        CancellationToken ct)
     {
         var id = await c.ExecuteScalarAsync<long>(new CommandDefinition(InsertEvent, new
         {
@@ -202,7 +213,8 @@ public sealed record EventSpec
         CancellationToken ct) =>
         c.ExecuteAsync(new CommandDefinition("""
             INSERT INTO event_categories (event_id, code, name_ja, name_en, position) VALUES (@EventId, @Code, @NameJa, @NameEn, @Position)
-            """, categories.Select((x, i) => new { EventId = eventId, x.Code, x.NameJa, x.NameEn, Position = i }), tx, cancellationToken: ct));
+            """, categories.Select((x, i) => new { EventId = eventId, x.Code, x.NameJa, x.NameEn, Position = i }),
+            tx, cancellationToken: ct));
 
     /// <summary>An event's custom questions, in order (a change replaces the whole list).</summary>
     public static Task InsertQuestionsAsync(DbConnection c, DbTransaction tx, long eventId, IReadOnlyList<QuestionSpec> questions,

@@ -31,7 +31,8 @@ public static partial class EventSpecRules
 
     /// <summary>An absolute https URL without spaces: the only kind of meeting link we hand out.</summary>
     public static bool IsHttpsUrl(string url) =>
-        url.Length <= 2000 && !url.Any(char.IsWhiteSpace) && Uri.TryCreate(url, UriKind.Absolute, out var u) && u.Scheme == Uri.UriSchemeHttps && u.Host.Length > 0;
+        url.Length <= 2000 && !url.Any(char.IsWhiteSpace) && Uri.TryCreate(url, UriKind.Absolute, out var u)
+            && u.Scheme == Uri.UriSchemeHttps && u.Host.Length > 0;
 
     /// <summary>
     /// Everything wrong with <paramref name="s"/>, to be stored over <paramref name="stored"/> (null: a new event).
@@ -59,7 +60,8 @@ public static partial class EventSpecRules
         if (s.OrganiserEmail.Length > 0 && !EmailAddress.IsValid(s.OrganiserEmail)) errors.Add(new("organiserEmail", "error.email"));
         Block(errors, "contact", s.Contact, BlockMax);
         Block(errors, "consentPurpose", s.ConsentPurpose, BlockMax);
-        if (!Providers.Contains(s.MeetingProvider)) errors.Add(new("meetingProvider", "adminEvent.error.provider", string.Join(", ", Providers)));
+        if (!Providers.Contains(s.MeetingProvider))
+            errors.Add(new("meetingProvider", "adminEvent.error.provider", string.Join(", ", Providers)));
         if (s.MeetingUrl is { Length: > 0 } url && !IsHttpsUrl(url)) errors.Add(new("meetingUrl", "adminEvent.error.https"));
 
         if (s.TicketTypes.Count == 0) errors.Add(new("ticketTypes", "adminEvent.error.noTickets"));
@@ -70,7 +72,8 @@ public static partial class EventSpecRules
             Line(errors, f + "nameEn", t.NameEn, 100);
             if (t.Capacity is < 0 or > CapacityMax) errors.Add(new(f + "capacity", "adminEvent.error.range", 0, CapacityMax));
             if (!Kinds.Contains(t.Kind)) errors.Add(new(f + "kind", "adminEvent.error.kind"));
-            if (t.SalesStart is { } from && t.SalesEnd is { } until && until <= from) errors.Add(new(f + "salesEnd", "adminEvent.error.endBeforeStart"));
+            if (t.SalesStart is { } from && t.SalesEnd is { } until && until <= from)
+                errors.Add(new(f + "salesEnd", "adminEvent.error.endBeforeStart"));
         });
 
         if (s.Categories.Count > MaxCategories) errors.Add(new("categories", "error.tooMany", MaxCategories));
@@ -118,12 +121,14 @@ public static partial class EventSpecRules
         {
             var t = s.TicketTypes[i];
             if (t.Capacity is { } capacity && stored.TicketTypes.FirstOrDefault(o => o.Code == t.Code) is { } old && capacity < old.Taken)
-                yield return new((t.Field.Length > 0 ? t.Field : $"ticketTypes[{i}].") + "capacity", "adminEvent.error.capacityBelowTaken", old.Taken);
+                yield return new((t.Field.Length > 0 ? t.Field : $"ticketTypes[{i}].") + "capacity",
+                    "adminEvent.error.capacityBelowTaken", old.Taken);
         }
     }
 
     /// <summary>Codes: present, well-formed, unique within the list; then the row's own checks.</summary>
-    static void Rows<T>(List<FieldError> errors, IReadOnlyList<T> rows, string list, Func<T, string> field, Func<T, string> code, Action<T, string> check)
+    static void Rows<T>(List<FieldError> errors, IReadOnlyList<T> rows, string list, Func<T, string> field, Func<T, string> code,
+        Action<T, string> check)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < rows.Count; i++)

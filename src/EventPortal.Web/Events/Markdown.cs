@@ -34,5 +34,6 @@ public static class Markdown
     static bool IsSafeUrl(string? url) =>
         url is not null && Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri)
             ? uri.Scheme is "http" or "https" or "mailto" or "tel"
-            : url is not null && (url.StartsWith('/') || url.StartsWith('#')) && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal);
+            : url is not null && (url.StartsWith('/') || url.StartsWith('#')) && !url.StartsWith("//", StringComparison.Ordinal)
+                && !url.StartsWith("/\\", StringComparison.Ordinal);
 }

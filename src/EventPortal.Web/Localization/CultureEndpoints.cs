@@ -16,10 +16,12 @@ public static class CultureEndpoints
             context.Response.Cookies.Append(
                 CookieRequestCultureProvider.DefaultCookieName,
                 CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(language)),
-                new CookieOptions { Expires = DateTimeOffset.UtcNow.AddYears(1), IsEssential = true, SameSite = SameSiteMode.Lax, HttpOnly = true, Secure = context.Request.IsHttps });
+                new CookieOptions { Expires = DateTimeOffset.UtcNow.AddYears(1), IsEssential = true, SameSite = SameSiteMode.Lax,
+                    HttpOnly = true, Secure = context.Request.IsHttps });
             // Only our own paths: "//evil.example" and "/\evil.example" are other origins to a browser.
             // No control characters (a header cannot hold them); anything beyond ASCII percent-encoded.
-            var safe = returnUrl is { Length: > 0 } && returnUrl[0] == '/' && (returnUrl.Length == 1 || (returnUrl[1] != '/' && returnUrl[1] != '\\'))
+            var safe = returnUrl is { Length: > 0 } && returnUrl[0] == '/'
+                && (returnUrl.Length == 1 || (returnUrl[1] != '/' && returnUrl[1] != '\\'))
                 && !returnUrl.Any(char.IsControl);
             return Results.Redirect(safe ? AsciiOnly(returnUrl!) : "/");
         });
@@ -32,7 +34,8 @@ public static class CultureEndpoints
         foreach (var rune in url.EnumerateRunes())
         {
             if (rune.Value is > ' ' and < 0x7f) { b.Append((char)rune.Value); continue; }
-            foreach (var x in bytes[..rune.EncodeToUtf8(bytes)]) b.Append('%').Append(x.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+            foreach (var x in bytes[..rune.EncodeToUtf8(bytes)])
+                b.Append('%').Append(x.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
         }
         return b.ToString();
     }

@@ -25,7 +25,8 @@ public sealed class GraphMailTransport([FromKeyedServices(GraphUse.Mail)] GraphC
     {
         // Graph takes the recipients from the MIME headers, and Bcc has no header.
         if (message.Bcc.Count > 0)
-            throw new OutboxException("The Graph transport cannot send Bcc recipients (the MIME it posts has no Bcc header).", permanent: true);
+            throw new OutboxException(
+                "The Graph transport cannot send Bcc recipients (the MIME it posts has no Bcc header).", permanent: true);
         var mime = await ToMimeAsync(message, ct);
         var sender = options.Value.Graph.SenderUserId!;
         try
@@ -34,8 +35,9 @@ public sealed class GraphMailTransport([FromKeyedServices(GraphUse.Mail)] GraphC
         }
         catch (GraphException e) when (e.Status == 401)
         {
-            logger.LogWarning("Microsoft Graph refused the credentials ({Code}: {Message}). Check EventPortal:Mail:Graph:TenantId, ClientId and " +
-                "ClientSecret; the mail stays queued and is retried.", e.Code, e.GraphMessage);
+            logger.LogWarning("Microsoft Graph refused the credentials ({Code}: {Message}). " +
+                "Check EventPortal:Mail:Graph:TenantId, ClientId and ClientSecret; the mail stays queued and is retried.",
+                e.Code, e.GraphMessage);
             throw new OutboxException(e.Message, permanent: false, e);
         }
         catch (GraphException e)
@@ -68,13 +70,18 @@ public sealed class GraphMailTransport([FromKeyedServices(GraphUse.Mail)] GraphC
         var directory = Directory.CreateTempSubdirectory("eventportal-mime-");
         try
         {
-            using (var client = new SmtpClient { DeliveryMethod = SmtpDeliveryMethod.SpecifiedPickupDirectory, PickupDirectoryLocation = directory.FullName })
+            using (var client = new SmtpClient
+                { DeliveryMethod = SmtpDeliveryMethod.SpecifiedPickupDirectory, PickupDirectoryLocation = directory.FullName })
             {
                 try { await client.SendMailAsync(message, ct); }
-                catch (SmtpException e) { throw new OutboxException($"Could not write the message as MIME: {e.Message}", permanent: false, e); }
+                catch (SmtpException e)
+                {
+                    throw new OutboxException($"Could not write the message as MIME: {e.Message}", permanent: false, e);
+                }
             }
             var files = directory.GetFiles("*.eml");
-            if (files.Length != 1) throw new OutboxException($"Expected one .eml from System.Net.Mail, found {files.Length}.", permanent: false);
+            if (files.Length != 1)
+                throw new OutboxException($"Expected one .eml from System.Net.Mail, found {files.Length}.", permanent: false);
             return StripPickupEnvelope(await File.ReadAllBytesAsync(files[0].FullName, ct));
         }
         finally
@@ -112,5 +119,6 @@ public sealed class GraphMailTransport([FromKeyedServices(GraphUse.Mail)] GraphC
     }
 
     static bool StartsWith(byte[] data, int at, string prefix) =>
-        data.Length - at >= prefix.Length && Encoding.ASCII.GetString(data, at, prefix.Length).Equals(prefix, StringComparison.OrdinalIgnoreCase);
+        data.Length - at >= prefix.Length
+            && Encoding.ASCII.GetString(data, at, prefix.Length).Equals(prefix, StringComparison.OrdinalIgnoreCase);
 }

@@ -154,7 +154,8 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
     {
         var minutes = (int)Math.Ceiling((e.StartsAt - now).TotalMinutes);
         if (minutes <= 0) return "";
-        if (minutes <= 120) return string.Format(System.Globalization.CultureInfo.InvariantCulture, Text.Get("mail.lead.minutes", language), minutes);
+        if (minutes <= 120)
+            return string.Format(System.Globalization.CultureInfo.InvariantCulture, Text.Get("mail.lead.minutes", language), minutes);
         var days = (EventTime.Local(e.StartsAt, e.TimeZone).Date - EventTime.Local(now, e.TimeZone).Date).Days;
         return days switch
         {

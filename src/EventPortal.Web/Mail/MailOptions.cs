@@ -34,7 +34,8 @@ public sealed class MailOptions
         public int TimeoutSeconds { get; set; } = 30;
     }
 
-    /// <summary>The app registration (<see cref="Shared.GraphOptions"/>, Graph's named settings "mail") and the mailbox that sends.</summary>
+    /// <summary>The app registration (<see cref="Shared.GraphOptions"/>, Graph's named settings "mail")
+    /// and the mailbox that sends.</summary>
     public sealed class GraphMailSettings : Shared.GraphOptions
     {
         /// <summary>The mailbox that sends (object id or UPN); it needs the Mail.Send application permission.</summary>
@@ -48,16 +49,21 @@ public sealed class MailOptions
         if (o.MessagesPerMinute < 0) yield return "EventPortal:Mail:MessagesPerMinute must be 0 (no limit) or more.";
         if (o.Transport == MailTransportKind.Smtp)
         {
-            if (string.IsNullOrWhiteSpace(o.Smtp.Host)) yield return "EventPortal:Mail:Smtp:Host is required when EventPortal:Mail:Transport is Smtp.";
+            if (string.IsNullOrWhiteSpace(o.Smtp.Host))
+                yield return "EventPortal:Mail:Smtp:Host is required when EventPortal:Mail:Transport is Smtp.";
             if (o.Smtp.Port is < 1 or > 65535) yield return "EventPortal:Mail:Smtp:Port must be between 1 and 65535.";
-            if (o.Smtp.Port == 465) yield return "EventPortal:Mail:Smtp:Port 465 (implicit TLS) is not supported by System.Net.Mail; use 587 with StartTls=true.";
+            if (o.Smtp.Port == 465)
+                yield return "EventPortal:Mail:Smtp:Port 465 (implicit TLS) is not supported by System.Net.Mail; " +
+                    "use 587 with StartTls=true.";
             if (string.IsNullOrEmpty(o.Smtp.UserName) != string.IsNullOrEmpty(o.Smtp.Password))
                 yield return "EventPortal:Mail:Smtp:UserName and EventPortal:Mail:Smtp:Password go together: set both or neither.";
         }
         if (o.Transport == MailTransportKind.Graph)
         {
-            foreach (var (name, value) in new[] { ("TenantId", o.Graph.TenantId), ("ClientId", o.Graph.ClientId), ("ClientSecret", o.Graph.ClientSecret), ("SenderUserId", o.Graph.SenderUserId) })
-                if (string.IsNullOrWhiteSpace(value)) yield return $"EventPortal:Mail:Graph:{name} is required when EventPortal:Mail:Transport is Graph.";
+            foreach (var (name, value) in new[] { ("TenantId", o.Graph.TenantId), ("ClientId", o.Graph.ClientId),
+                         ("ClientSecret", o.Graph.ClientSecret), ("SenderUserId", o.Graph.SenderUserId) })
+                if (string.IsNullOrWhiteSpace(value))
+                    yield return $"EventPortal:Mail:Graph:{name} is required when EventPortal:Mail:Transport is Graph.";
             foreach (var (name, value) in new[] { ("GraphBaseUrl", o.Graph.GraphBaseUrl), ("AuthorityHost", o.Graph.AuthorityHost) })
                 if (!Uri.TryCreate(value, UriKind.Absolute, out var u) || u.Scheme is not ("https" or "http"))
                     yield return $"EventPortal:Mail:Graph:{name} must be an absolute URL, not '{value}'.";

@@ -20,7 +20,8 @@ public sealed class PickupTransport(string directory) : IMailTransport
     public async Task SendAsync(MailMessage message, CancellationToken ct)
     {
         Directory.CreateDirectory(directory);
-        using var client = new SmtpClient { DeliveryMethod = SmtpDeliveryMethod.SpecifiedPickupDirectory, PickupDirectoryLocation = directory };
+        using var client = new SmtpClient
+            { DeliveryMethod = SmtpDeliveryMethod.SpecifiedPickupDirectory, PickupDirectoryLocation = directory };
         try { await client.SendMailAsync(message, ct); }
         catch (SmtpException e) { throw new OutboxException($"Pickup directory {directory}: {e.Message}", permanent: false, e); }
     }
@@ -54,7 +55,9 @@ public sealed class SmtpTransport(MailOptions.SmtpSettings settings) : IMailTran
         }
         catch (SmtpException e)
         {
-            throw new OutboxException($"{(int)e.StatusCode} {e.Message}{(e.InnerException is null ? "" : " " + e.InnerException.Message)}", IsPermanent(e.StatusCode), e);
+            throw new OutboxException(
+                $"{(int)e.StatusCode} {e.Message}{(e.InnerException is null ? "" : " " + e.InnerException.Message)}",
+                IsPermanent(e.StatusCode), e);
         }
         catch (Exception e) when (e is IOException or SocketException or InvalidOperationException)
         {

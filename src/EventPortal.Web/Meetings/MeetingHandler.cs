@@ -35,7 +35,8 @@ public sealed class MeetingHandler(MeetingRecord record, MeetingClaim claim, IOp
                 return OutboxResult.Skipped;
             if (action != MeetingSync.Delete && ev.Status == EventStatus.Cancelled) return OutboxResult.Skipped;
             if (!Configured(provider))
-                throw await claim.FailAsync(ev, new MeetingFailure(400, $"{provider} is not configured ({MeetingOptions.Section}:{provider})."));
+                throw await claim.FailAsync(ev,
+                    new MeetingFailure(400, $"{provider} is not configured ({MeetingOptions.Section}:{provider})."));
             try
             {
                 return await DispatchAsync(provider, action, ev, row, ct);

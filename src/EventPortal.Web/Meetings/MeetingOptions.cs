@@ -20,7 +20,8 @@ public sealed class MeetingOptions
     public TeamsSettings Teams { get; set; } = new();
     public ZoomSettings Zoom { get; set; } = new();
 
-    /// <summary>The app registration (<see cref="Shared.GraphOptions"/>, Graph's named settings "meetings") and whose meetings they are.</summary>
+    /// <summary>The app registration (<see cref="Shared.GraphOptions"/>, Graph's named settings "meetings")
+    /// and whose meetings they are.</summary>
     public sealed class TeamsSettings : Shared.GraphOptions
     {
         /// <summary>The organiser's Entra object id (the application access policy is granted to this user).</summary>
@@ -43,10 +44,12 @@ public sealed class MeetingOptions
         public string UserId { get; set; } = "me";
         public string ApiBaseUrl { get; set; } = "https://api.zoom.us/v2";
         public string OAuthBaseUrl { get; set; } = "https://zoom.us";
-        /// <summary>Each confirmed registration gets its own Zoom join link (meeting registration on, manual approval, auto_approve by us).</summary>
+        /// <summary>Each confirmed registration gets its own Zoom join link (meeting registration on, manual approval,
+        /// auto_approve by us).</summary>
         public bool RegistrantLinks { get; set; }
 
-        public bool Configured => !string.IsNullOrWhiteSpace(AccountId) && !string.IsNullOrWhiteSpace(ClientId) && !string.IsNullOrWhiteSpace(ClientSecret);
+        public bool Configured => !string.IsNullOrWhiteSpace(AccountId) && !string.IsNullOrWhiteSpace(ClientId)
+            && !string.IsNullOrWhiteSpace(ClientSecret);
     }
 
     public static IEnumerable<string> Validate(MeetingOptions o)
@@ -57,11 +60,15 @@ public sealed class MeetingOptions
         if (!IsWebUrl(o.Zoom.OAuthBaseUrl)) yield return "EventPortal:Meetings:Zoom:OAuthBaseUrl must be an absolute http(s) URL.";
         if (string.IsNullOrWhiteSpace(o.Zoom.UserId)) yield return "EventPortal:Meetings:Zoom:UserId must not be empty (default: me).";
         if (o.Provider == MeetingProvider.Teams)
-            foreach (var (name, value) in new[] { ("TenantId", o.Teams.TenantId), ("ClientId", o.Teams.ClientId), ("ClientSecret", o.Teams.ClientSecret), ("OrganiserUserId", o.Teams.OrganiserUserId) })
-                if (string.IsNullOrWhiteSpace(value)) yield return $"EventPortal:Meetings:Teams:{name} is required when EventPortal:Meetings:Provider is Teams.";
+            foreach (var (name, value) in new[] { ("TenantId", o.Teams.TenantId), ("ClientId", o.Teams.ClientId),
+                         ("ClientSecret", o.Teams.ClientSecret), ("OrganiserUserId", o.Teams.OrganiserUserId) })
+                if (string.IsNullOrWhiteSpace(value))
+                    yield return $"EventPortal:Meetings:Teams:{name} is required when EventPortal:Meetings:Provider is Teams.";
         if (o.Provider == MeetingProvider.Zoom)
-            foreach (var (name, value) in new[] { ("AccountId", o.Zoom.AccountId), ("ClientId", o.Zoom.ClientId), ("ClientSecret", o.Zoom.ClientSecret) })
-                if (string.IsNullOrWhiteSpace(value)) yield return $"EventPortal:Meetings:Zoom:{name} is required when EventPortal:Meetings:Provider is Zoom.";
+            foreach (var (name, value) in new[] { ("AccountId", o.Zoom.AccountId), ("ClientId", o.Zoom.ClientId),
+                         ("ClientSecret", o.Zoom.ClientSecret) })
+                if (string.IsNullOrWhiteSpace(value))
+                    yield return $"EventPortal:Meetings:Zoom:{name} is required when EventPortal:Meetings:Provider is Zoom.";
     }
 
     static bool IsWebUrl(string? url) => Uri.TryCreate(url, UriKind.Absolute, out var u) && u.Scheme is "https" or "http";

@@ -25,7 +25,8 @@ public sealed class MeetingEvent
     public string ExternalKey => $"eventportal-event-{Id}";
 
     /// <summary>Zoom's meeting id is a number; null until the meeting is made.</summary>
-    public long? ZoomMeetingId => long.TryParse(MeetingExternalId, NumberStyles.Integer, CultureInfo.InvariantCulture, out var id) ? id : null;
+    public long? ZoomMeetingId =>
+        long.TryParse(MeetingExternalId, NumberStyles.Integer, CultureInfo.InvariantCulture, out var id) ? id : null;
 
     /// <summary>Wall-clock time in the event's zone, as Graph's dateTimeTimeZone and Zoom's start_time take it.</summary>
     public string LocalTime(DateTime utc) => EventTime.Local(utc, TimeZone).ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);
@@ -39,14 +40,16 @@ public sealed class MeetingEvent
 public sealed class MeetingRecord(Db db, TimeProvider clock)
 {
     const string Load = """
-        SELECT id, slug, title, status, starts_at, ends_at, time_zone, meeting_provider, meeting_external_id, meeting_state, meeting_synced_at
+        SELECT id, slug, title, status, starts_at, ends_at, time_zone, meeting_provider, meeting_external_id, meeting_state,
+               meeting_synced_at
         FROM events WHERE id = @eventId
         """;
 
     public async Task<MeetingEvent?> LoadAsync(long eventId, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        return await connection.QuerySingleOrDefaultAsync<MeetingEvent>(new CommandDefinition(Load, new { eventId }, cancellationToken: ct));
+        return await connection.QuerySingleOrDefaultAsync<MeetingEvent>(
+            new CommandDefinition(Load, new { eventId }, cancellationToken: ct));
     }
 
     const string Ready = """

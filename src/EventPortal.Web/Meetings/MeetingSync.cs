@@ -15,21 +15,26 @@ public static class MeetingSync
     public const string KindPrefix = "meeting.";
     public const string Create = "create", Update = "update", Delete = "delete", Registrant = "registrant", Unregister = "unregister";
 
-    public static Task QueueAsync(DbConnection c, DbTransaction tx, long eventId, string action, int sequence, DateTime now, CancellationToken ct) =>
+    public static Task QueueAsync(DbConnection c, DbTransaction tx, long eventId, string action, int sequence, DateTime now,
+        CancellationToken ct) =>
         QueueAsync(c, tx, eventId, action, sequence.ToString(System.Globalization.CultureInfo.InvariantCulture), now, ct);
 
     /// <param name="version">Tells this change from earlier ones of the same kind (the SEQUENCE, or a time).</param>
-    public static async Task QueueAsync(DbConnection c, DbTransaction tx, long eventId, string action, string version, DateTime now, CancellationToken ct)
+    public static async Task QueueAsync(DbConnection c, DbTransaction tx, long eventId, string action, string version, DateTime now,
+        CancellationToken ct)
     {
-        if (action is not (Create or Update or Delete)) throw new ArgumentOutOfRangeException(nameof(action), action, "create, update or delete");
+        if (action is not (Create or Update or Delete))
+            throw new ArgumentOutOfRangeException(nameof(action), action, "create, update or delete");
         var provider = await c.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
             "SELECT meeting_provider FROM events WHERE id = @eventId", new { eventId }, tx, cancellationToken: ct));
         if (provider is not (nameof(MeetingProvider.Teams) or nameof(MeetingProvider.Zoom))) return;
-        if (!await OutboxRows.EnqueueAsync(c, tx, KindPrefix + action, $"meeting:{eventId}:{action}:{version}", eventId, null, now, ct)) return;
+        if (!await OutboxRows.EnqueueAsync(c, tx, KindPrefix + action, $"meeting:{eventId}:{action}:{version}", eventId, null, now, ct))
+            return;
         if (action == Create)
             await c.ExecuteAsync(new CommandDefinition(
                 // A create another instance is working on keeps its claim.
-                "UPDATE events SET meeting_state = 'pending', meeting_error = NULL WHERE id = @eventId AND meeting_external_id IS NULL AND COALESCE(meeting_state, '') <> 'creating'",
+                "UPDATE events SET meeting_state = 'pending', meeting_error = NULL " +
+                "WHERE id = @eventId AND meeting_external_id IS NULL AND COALESCE(meeting_state, '') <> 'creating'",
                 new { eventId }, tx, cancellationToken: ct));
     }
 
@@ -37,8 +42,10 @@ public static class MeetingSync
     /// A registrant's own Zoom join link (only for Zoom events with RegistrantLinks on; the handler
     /// checks). <paramref name="version"/> tells a later sign-up (after a switch back to live) from the first.
     /// </summary>
-    public static Task QueueRegistrantAsync(DbConnection c, DbTransaction tx, long eventId, long registrationId, DateTime now, CancellationToken ct, string? version = null) =>
-        OutboxRows.EnqueueAsync(c, tx, KindPrefix + Registrant, $"meeting:{eventId}:registrant:{registrationId}{(version is null ? "" : ":" + version)}",
+    public static Task QueueRegistrantAsync(DbConnection c, DbTransaction tx, long eventId, long registrationId, DateTime now,
+        CancellationToken ct, string? version = null) =>
+        OutboxRows.EnqueueAsync(c, tx, KindPrefix + Registrant,
+            $"meeting:{eventId}:registrant:{registrationId}{(version is null ? "" : ":" + version)}",
             eventId, registrationId, now, ct);
 
     /// <summary>
@@ -51,6 +58,7 @@ public static class MeetingSync
             "SELECT event_id FROM registrations WHERE id = @registrationId AND provider_registrant_id IS NOT NULL",
             new { registrationId }, tx, cancellationToken: ct));
         if (eventId is { } id)
-            await OutboxRows.EnqueueAsync(c, tx, KindPrefix + Unregister, $"meeting:{id}:unregister:{registrationId}:{now.Ticks}", id, registrationId, now, ct);
+            await OutboxRows.EnqueueAsync(c, tx, KindPrefix + Unregister, $"meeting:{id}:unregister:{registrationId}:{now.Ticks}",
+                id, registrationId, now, ct);
     }
 }

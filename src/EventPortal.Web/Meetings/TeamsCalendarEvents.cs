@@ -45,6 +45,7 @@ public sealed class TeamsCalendarEvents([FromKeyedServices(GraphUse.Meetings)] G
     {
         var eventUrl = $"{links.Background()}/events/{Uri.EscapeDataString(ev.Slug)}";
         return new GraphEventRequest(ev.Title, new GraphItemBody("text", $"{ev.Title}\n{eventUrl}"),
-            new GraphDateTime(ev.LocalTime(ev.StartsAt), ev.TimeZone), new GraphDateTime(ev.LocalTime(ev.EndsAt), ev.TimeZone), ev.ExternalKey);
+            new GraphDateTime(ev.LocalTime(ev.StartsAt), ev.TimeZone), new GraphDateTime(ev.LocalTime(ev.EndsAt), ev.TimeZone),
+            ev.ExternalKey);
     }
 }

@@ -10,7 +10,8 @@ namespace EventPortal.Web.Meetings;
 
 /// <summary>A Zoom API error: HTTP status, Zoom's numeric <c>code</c> and its message (never a token or secret).</summary>
 public sealed class ZoomException(int status, int? code, string message, Exception? inner = null)
-    : Exception($"Zoom {status} {(code is { } c ? c.ToString(System.Globalization.CultureInfo.InvariantCulture) : "(no code)")}: {message}", inner)
+    : Exception(
+        $"Zoom {status} {(code is { } c ? c.ToString(System.Globalization.CultureInfo.InvariantCulture) : "(no code)")}: {message}", inner)
 {
     public int Status { get; } = status;
     public int? Code { get; } = code;
@@ -72,7 +73,8 @@ public sealed record ZoomRegistrant(
 public sealed class ZoomClient(IHttpClientFactory httpClients, IOptions<MeetingOptions> options, TimeProvider clock)
 {
     public const string HttpClientName = "EventPortal.Zoom";
-    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+    static readonly JsonSerializerOptions Json =
+        new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     readonly SemaphoreSlim _tokenGate = new(1, 1);
     string? _token;
@@ -82,8 +84,10 @@ public sealed class ZoomClient(IHttpClientFactory httpClients, IOptions<MeetingO
 
     public async Task<ZoomMeeting> CreateMeetingAsync(ZoomMeetingRequest meeting, CancellationToken ct)
     {
-        using var response = await SendAsync(HttpMethod.Post, $"users/{Uri.EscapeDataString(Settings.UserId)}/meetings", JsonContent.Create(meeting, options: Json), ct);
-        return await response.Content.ReadFromJsonAsync<ZoomMeeting>(Json, ct) ?? throw new ZoomException((int)response.StatusCode, null, "empty answer to a meeting create");
+        using var response = await SendAsync(HttpMethod.Post, $"users/{Uri.EscapeDataString(Settings.UserId)}/meetings",
+            JsonContent.Create(meeting, options: Json), ct);
+        return await response.Content.ReadFromJsonAsync<ZoomMeeting>(Json, ct)
+            ?? throw new ZoomException((int)response.StatusCode, null, "empty answer to a meeting create");
     }
 
     /// <summary>Zoom answers 204 with no body.</summary>
@@ -135,7 +139,8 @@ public sealed class ZoomClient(IHttpClientFactory httpClients, IOptions<MeetingO
         try
         {
             using var response = await SendAsync(HttpMethod.Put, $"meetings/{meetingId}/registrants/status",
-                JsonContent.Create(new ZoomRegistrantStatusRequest("cancel", [new ZoomRegistrantRef(registrantId, email)]), options: Json), ct);
+                JsonContent.Create(new ZoomRegistrantStatusRequest("cancel", [new ZoomRegistrantRef(registrantId, email)]),
+                    options: Json), ct);
             return true;
         }
         catch (ZoomException e) when (e.Status == 404)
@@ -146,8 +151,10 @@ public sealed class ZoomClient(IHttpClientFactory httpClients, IOptions<MeetingO
 
     public async Task<ZoomRegistrant> AddRegistrantAsync(long meetingId, ZoomRegistrantRequest registrant, CancellationToken ct)
     {
-        using var response = await SendAsync(HttpMethod.Post, $"meetings/{meetingId}/registrants", JsonContent.Create(registrant, options: Json), ct);
-        return await response.Content.ReadFromJsonAsync<ZoomRegistrant>(Json, ct) ?? throw new ZoomException((int)response.StatusCode, null, "empty answer to a registrant add");
+        using var response = await SendAsync(HttpMethod.Post, $"meetings/{meetingId}/registrants",
+            JsonContent.Create(registrant, options: Json), ct);
+        return await response.Content.ReadFromJsonAsync<ZoomRegistrant>(Json, ct)
+            ?? throw new ZoomException((int)response.StatusCode, null, "empty answer to a registrant add");
     }
 
     async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, HttpContent? content, CancellationToken ct)
@@ -180,7 +187,8 @@ public sealed class ZoomClient(IHttpClientFactory httpClients, IOptions<MeetingO
             using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, ct);
             if (!response.IsSuccessStatusCode) throw await ErrorAsync(response, ct);
             var answer = await response.Content.ReadFromJsonAsync<TokenAnswer>(Json, ct);
-            if (string.IsNullOrEmpty(answer?.AccessToken)) throw new ZoomException((int)response.StatusCode, null, "token endpoint answered without access_token");
+            if (string.IsNullOrEmpty(answer?.AccessToken))
+                throw new ZoomException((int)response.StatusCode, null, "token endpoint answered without access_token");
             _token = answer.AccessToken;
             // Renewed a minute early so a token never expires between reading it and Zoom checking it.
             _tokenExpires = clock.GetUtcNow().AddSeconds(Math.Max(0, answer.ExpiresIn - 60));

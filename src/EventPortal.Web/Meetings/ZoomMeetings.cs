@@ -40,7 +40,8 @@ public sealed class ZoomMeetings(ZoomClient zoom, IOptions<MeetingOptions> optio
         var made = await zoom.FindMeetingAsync(AgendaKey(ev), deadline.Token);
         if (made is not null) await zoom.UpdateMeetingAsync(made.Id, request, deadline.Token);
         else made = await zoom.CreateMeetingAsync(request, deadline.Token);
-        if (!await record.SaveReadyAsync(ev.Id, made.Id.ToString(CultureInfo.InvariantCulture), made.JoinUrl, claim.Instance, registrantLinks))
+        if (!await record.SaveReadyAsync(
+                ev.Id, made.Id.ToString(CultureInfo.InvariantCulture), made.JoinUrl, claim.Instance, registrantLinks))
             logger.LogWarning("Zoom meeting for event {EventId} made after this instance's claim lapsed; " +
                 "the claim's holder adopts it by its agenda key", ev.Id);
         return OutboxResult.Done;
@@ -49,7 +50,8 @@ public sealed class ZoomMeetings(ZoomClient zoom, IOptions<MeetingOptions> optio
     public async Task<OutboxResult> DeleteAsync(MeetingEvent ev, CancellationToken ct)
     {
         var id = ev.ZoomMeetingId;
-        if (id is null && ev.MeetingState is "pending" or "creating" && await zoom.FindMeetingAsync(AgendaKey(ev), ct) is { } lost) id = lost.Id;
+        if (id is null && ev.MeetingState is "pending" or "creating" && await zoom.FindMeetingAsync(AgendaKey(ev), ct) is { } lost)
+            id = lost.Id;
         // Another instance is making the meeting right now: delete it once it exists.
         if (id is null && claim.BeingMade(ev))
             throw new OutboxException("The meeting is still being made; deleting it once it exists.", permanent: false)

@@ -31,11 +31,13 @@ public sealed class ZoomRegistrants(ZoomClient zoom, IOptions<MeetingOptions> op
         // The meeting is not made yet: its creation queues every confirmed registrant again.
         if (ev.ZoomMeetingId is not { } id) return OutboxResult.Skipped;
         await using var connection = await db.OpenAsync(ct);
-        var person = await connection.QuerySingleOrDefaultAsync<(string Email, string GivenName, string FamilyName, string Status, string Kind,
-            string? ProviderJoinUrl)>(new CommandDefinition(Person, new { registrationId }, cancellationToken: ct));
-        if (person.Email is null || person.Status != RegistrationStatus.Confirmed || person.Kind != "live" || person.ProviderJoinUrl is not null)
+        var person = await connection.QuerySingleOrDefaultAsync<(string Email, string GivenName, string FamilyName, string Status,
+            string Kind, string? ProviderJoinUrl)>(new CommandDefinition(Person, new { registrationId }, cancellationToken: ct));
+        if (person.Email is null || person.Status != RegistrationStatus.Confirmed || person.Kind != "live"
+            || person.ProviderJoinUrl is not null)
             return OutboxResult.Skipped;
-        var registrant = await zoom.AddRegistrantAsync(id, new ZoomRegistrantRequest(person.Email, person.GivenName, person.FamilyName), ct);
+        var registrant = await zoom.AddRegistrantAsync(
+            id, new ZoomRegistrantRequest(person.Email, person.GivenName, person.FamilyName), ct);
         // Still entitled? A cancel or switch that committed meanwhile found no registrant to withdraw.
         var kept = await db.WriteAsync((c, tx) => c.ExecuteAsync(new CommandDefinition(KeepLink,
             new { registrant.JoinUrl, registrant.RegistrantId, registrationId }, tx)), CancellationToken.None) == 1;
@@ -67,7 +69,9 @@ public sealed class ZoomRegistrants(ZoomClient zoom, IOptions<MeetingOptions> op
             new CommandDefinition(Registrant, new { registrationId }, cancellationToken: ct));
         // An erased registration (the retention purge keeps its status) has no address left; the registrant id alone names them.
         var erased = Registrations.Erasure.IsErased(person.Email);
-        if (person.RegistrantId is not { } registrantId || (person.Status == RegistrationStatus.Confirmed && person.Kind == "live" && !erased)) return OutboxResult.Skipped;
+        if (person.RegistrantId is not { } registrantId
+            || (person.Status == RegistrationStatus.Confirmed && person.Kind == "live" && !erased))
+            return OutboxResult.Skipped;
         var email = erased ? null : person.Email;
         await zoom.CancelRegistrantAsync(id, registrantId, email, ct);
         await db.WriteAsync((c, tx) => c.ExecuteAsync(new CommandDefinition(DropLink, new { registrationId, registrantId }, tx)),

@@ -51,7 +51,8 @@ public sealed class OutboxDispatcher(Db db, IEnumerable<IOutboxHandler> handlers
                     var started = new System.Collections.Concurrent.ConcurrentDictionary<long, bool>();
                     try
                     {
-                        await Parallel.ForEachAsync(rows, new ParallelOptions { MaxDegreeOfParallelism = o.MaxParallel, CancellationToken = stoppingToken },
+                        await Parallel.ForEachAsync(rows,
+                            new ParallelOptions { MaxDegreeOfParallelism = o.MaxParallel, CancellationToken = stoppingToken },
                             async (row, ct) =>
                             {
                                 var handler = _handlers.FirstOrDefault(h => row.Kind.StartsWith(h.KindPrefix, StringComparison.Ordinal));
@@ -101,8 +102,10 @@ public sealed class OutboxDispatcher(Db db, IEnumerable<IOutboxHandler> handlers
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var sql = string.Format(System.Globalization.CultureInfo.InvariantCulture, ClaimSql, db.IsSqlite ? "" : "FOR UPDATE SKIP LOCKED");
-        var args = new { now, instance = _instance, stale = now.AddSeconds(-options.Value.InFlightTimeoutSeconds), batch = options.Value.BatchSize };
-        return (await db.WriteAsync((c, tx) => c.QueryAsync<OutboxRow>(new CommandDefinition(sql, args, tx, cancellationToken: ct)), ct)).AsList();
+        var args = new { now, instance = _instance, stale = now.AddSeconds(-options.Value.InFlightTimeoutSeconds),
+            batch = options.Value.BatchSize };
+        return (await db.WriteAsync((c, tx) =>
+            c.QueryAsync<OutboxRow>(new CommandDefinition(sql, args, tx, cancellationToken: ct)), ct)).AsList();
     }
 
     async Task ProcessAsync(OutboxRow row, IOutboxHandler? handler, CancellationToken ct)

@@ -79,7 +79,8 @@ public sealed class OutboxOptions
                 }
                 var property = typeof(OutboxOptions).GetProperty(key)!;
                 property.SetValue(options, configuration.GetValue(property.PropertyType, oldKey));
-                if (tell) logger.LogWarning("{OldKey} has moved to {NewKey}; the old key still works for now, please rename it", oldKey, newKey);
+                if (tell)
+                    logger.LogWarning("{OldKey} has moved to {NewKey}; the old key still works for now, please rename it", oldKey, newKey);
             }
         }
     }

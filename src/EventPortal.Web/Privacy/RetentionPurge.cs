@@ -21,8 +21,10 @@ public sealed class PrivacyOptions
 
     public static IEnumerable<string> Validate(PrivacyOptions o)
     {
-        if (o.RetentionDays is < 1 or > 36500) yield return "EventPortal:Privacy:RetentionDays must be between 1 and 36500 days (or unset to keep personal data).";
-        if (o.CheckIntervalMinutes is <= 0 or > 1440) yield return "EventPortal:Privacy:CheckIntervalMinutes must be more than 0 and at most 1440.";
+        if (o.RetentionDays is < 1 or > 36500)
+            yield return "EventPortal:Privacy:RetentionDays must be between 1 and 36500 days (or unset to keep personal data).";
+        if (o.CheckIntervalMinutes is <= 0 or > 1440)
+            yield return "EventPortal:Privacy:CheckIntervalMinutes must be more than 0 and at most 1440.";
     }
 }
 
@@ -34,7 +36,8 @@ public sealed class PrivacyOptions
 /// Each purge is written to <c>purge_log</c> and the audit log. Several instances may run this:
 /// the event row's <c>personal_data_purged_at</c> is claimed in the same transaction.
 /// </summary>
-public sealed class RetentionPurge(Db db, IOptions<PrivacyOptions> options, TimeProvider clock, ILogger<RetentionPurge> logger) : BackgroundService
+public sealed class RetentionPurge(Db db, IOptions<PrivacyOptions> options, TimeProvider clock, ILogger<RetentionPurge> logger)
+    : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -84,11 +87,14 @@ public sealed class RetentionPurge(Db db, IOptions<PrivacyOptions> options, Time
                 // Zoom keeps each registrant's name and address: Erasure withdraws them too.
                 var erased = await Erasure.EraseEventAsync(c, tx, e.Id, now, ct);
                 await c.ExecuteAsync(new CommandDefinition("""
-                    INSERT INTO purge_log (event_id, event_slug, registrations, retention_days, purged_at) VALUES (@Id, @Slug, @erased, @days, @now)
+                    INSERT INTO purge_log (event_id, event_slug, registrations, retention_days, purged_at)
+                    VALUES (@Id, @Slug, @erased, @days, @now)
                     """, new { e.Id, e.Slug, erased, days, now }, tx, cancellationToken: ct));
                 await c.ExecuteAsync(new CommandDefinition("""
-                    INSERT INTO audit_log (at, actor, action, target, detail, ip) VALUES (@now, 'system', 'privacy.purge', @target, @detail, '')
-                    """, new { now, target = "event:" + e.Slug, detail = $"{erased} registrations, retention {days} days" }, tx, cancellationToken: ct));
+                    INSERT INTO audit_log (at, actor, action, target, detail, ip)
+                    VALUES (@now, 'system', 'privacy.purge', @target, @detail, '')
+                    """, new { now, target = "event:" + e.Slug, detail = $"{erased} registrations, retention {days} days" },
+                    tx, cancellationToken: ct));
                 return erased;
             }, ct);
             if (count < 0) continue;

@@ -39,7 +39,8 @@ public static class Erasure
 
     const string ForgetErrors = $"UPDATE outbox SET last_error = @reason WHERE status = '{OutboxStatus.Failed}'";
 
-    /// <summary>Erases one registration; an active one is cancelled first by the seat rules, without a mail. Returns whether it was active.</summary>
+    /// <summary>Erases one registration; an active one is cancelled first by the seat rules, without a mail.
+    /// Returns whether it was active.</summary>
     public static async Task<bool> EraseAsync(DbConnection c, DbTransaction tx, SeatHolder r, DateTime now, CancellationToken ct)
     {
         var cancelled = await Seats.CancelAsync(c, tx, r, now, ct, SeatChange.Erased);
@@ -58,8 +59,10 @@ public static class Erasure
         foreach (var r in holders) await Owed.AfterAsync(c, tx, r, SeatChange.Erased, now, ct);
         var args = new { eventId, now, reason = "personal data purged (retention)" };
         var erased = await c.ExecuteAsync(new CommandDefinition(Wipe + " WHERE event_id = @eventId", args, tx, cancellationToken: ct));
-        await c.ExecuteAsync(new CommandDefinition(SkipMail + " AND event_id = @eventId AND registration_id IS NOT NULL", args, tx, cancellationToken: ct));
-        await c.ExecuteAsync(new CommandDefinition(ForgetErrors + " AND event_id = @eventId AND registration_id IS NOT NULL", args, tx, cancellationToken: ct));
+        await c.ExecuteAsync(new CommandDefinition(
+            SkipMail + " AND event_id = @eventId AND registration_id IS NOT NULL", args, tx, cancellationToken: ct));
+        await c.ExecuteAsync(new CommandDefinition(
+            ForgetErrors + " AND event_id = @eventId AND registration_id IS NOT NULL", args, tx, cancellationToken: ct));
         return erased;
     }
 }

@@ -52,7 +52,9 @@ public sealed class ManagePageModel(Db db, Registrar registrar, Invites invites,
     {
         if (!await LoadAsync(token, ct)) return NotFound();
         var target = Details.Tickets.FirstOrDefault(t => t.Code == Request.Form["ticketType"].ToString());
-        var outcome = target is null ? Registrar.ChangeOutcome.Unchanged : await registrar.SwitchTicketAsync(Me.Id, target, Details.Event, ct);
+        var outcome = target is null
+            ? Registrar.ChangeOutcome.Unchanged
+            : await registrar.SwitchTicketAsync(Me.Id, target, Details.Event, ct);
         if (outcome == Registrar.ChangeOutcome.Done) return SeeOther($"/r/{token}?done=switched");
         await LoadAsync(token, ct);
         NoticeIsError = true;
@@ -89,5 +91,7 @@ public sealed class ManagePageModel(Db db, Registrar registrar, Invites invites,
 
     /// <summary>Tickets this registration could move to now.</summary>
     public IEnumerable<TicketTypeRecord> SwitchTargets =>
-        Me.Status == RegistrationStatus.Cancelled ? [] : Details.Tickets.Where(t => t.Id != Me.TicketTypeId && t.IsOnSale(Now, Details.Event));
+        Me.Status == RegistrationStatus.Cancelled
+            ? []
+            : Details.Tickets.Where(t => t.Id != Me.TicketTypeId && t.IsOnSale(Now, Details.Event));
 }

@@ -29,7 +29,8 @@ public static class Owed
     public static async Task<bool> AfterAsync(DbConnection c, DbTransaction tx, SeatHolder r, SeatChange change, DateTime now,
         CancellationToken ct, EventRecord? e = null)
     {
-        var mailed = MailFor(r, change, now) is var (kind, key) && await OutboxRows.EnqueueAsync(c, tx, kind, key, r.EventId, r.Id, now, ct);
+        var mailed = MailFor(r, change, now) is var (kind, key)
+            && await OutboxRows.EnqueueAsync(c, tx, kind, key, r.EventId, r.Id, now, ct);
         if (r.Status == Cancelled || change is SeatChange.EventCancelled or SeatChange.Erased)
         {
             await ReminderRules.DropForRegistrationAsync(c, tx, r.Id, ct);
@@ -40,7 +41,8 @@ public static class Owed
         // Waitlisted registrations get their reminders planned too: sent only if promoted by then.
         // A switch drops what the old ticket was owed first (the live ticket's join-link reminder).
         if (change == SeatChange.Switched) await ReminderRules.DropForRegistrationAsync(c, tx, r.Id, ct);
-        if (change == SeatChange.Registered && e is not null) await ReminderRules.PlanForRegistrationAsync(c, tx, e, r.Id, r.TicketKind, now, ct);
+        if (change == SeatChange.Registered && e is not null)
+            await ReminderRules.PlanForRegistrationAsync(c, tx, e, r.Id, r.TicketKind, now, ct);
         else await ReminderRules.PlanAsync(c, tx, r.EventId, r.Id, now, ct);
 
         if (r.Status == Confirmed && r.IsLive && r.MeetingProvider == nameof(MeetingProvider.Zoom))
@@ -67,10 +69,12 @@ public static class Owed
     /// A Zoom event with per-registrant links gives each live seat its own join link — once the
     /// meeting exists; registrations from before that are signed up when the meeting is made.
     /// </summary>
-    static async Task QueueZoomRegistrantAsync(DbConnection c, DbTransaction tx, SeatHolder r, DateTime now, CancellationToken ct, string? version)
+    static async Task QueueZoomRegistrantAsync(DbConnection c, DbTransaction tx, SeatHolder r, DateTime now, CancellationToken ct,
+        string? version)
     {
         var meetingExists = await c.ExecuteScalarAsync<int>(new CommandDefinition(
-            "SELECT COUNT(*) FROM events WHERE id = @EventId AND meeting_external_id IS NOT NULL", new { r.EventId }, tx, cancellationToken: ct)) == 1;
+            "SELECT COUNT(*) FROM events WHERE id = @EventId AND meeting_external_id IS NOT NULL",
+            new { r.EventId }, tx, cancellationToken: ct)) == 1;
         if (meetingExists) await MeetingSync.QueueRegistrantAsync(c, tx, r.EventId, r.Id, now, ct, version);
     }
 }

@@ -71,7 +71,8 @@ public sealed class PersonalLinkModel(Db db, Tokens tokens, TimeProvider clock, 
             Response.Headers.Location = target;
             return StatusCode(StatusCodes.Status302Found);
         }
-        if (link == "j" && RecordingAvailable(now) && Link.Status == RegistrationStatus.Confirmed) WatchPath = $"/w/{tokens.Watch(Link.TokenSeed)}";
+        if (link == "j" && RecordingAvailable(now) && Link.Status == RegistrationStatus.Confirmed)
+            WatchPath = $"/w/{tokens.Watch(Link.TokenSeed)}";
         return Page();
     }
 

@@ -48,11 +48,13 @@ public sealed class Registrar(Db db, Tokens tokens, TimeProvider clock)
         RegisterResult result;
         try
         {
-            result = await db.WriteAsync((connection, tx) => RegisterInTransactionAsync(connection, tx, e, r, language, seed, manageToken, now, lookFirst: false, ct), ct);
+            result = await db.WriteAsync((connection, tx) =>
+                RegisterInTransactionAsync(connection, tx, e, r, language, seed, manageToken, now, lookFirst: false, ct), ct);
         }
         catch (Exception ex) when (Db.IsUniqueViolation(ex))
         {
-            result = await db.WriteAsync((connection, tx) => RegisterInTransactionAsync(connection, tx, e, r, language, seed, manageToken, now, lookFirst: true, ct), ct);
+            result = await db.WriteAsync((connection, tx) =>
+                RegisterInTransactionAsync(connection, tx, e, r, language, seed, manageToken, now, lookFirst: true, ct), ct);
         }
         return result;
     }
@@ -77,14 +79,17 @@ public sealed class Registrar(Db db, Tokens tokens, TimeProvider clock)
             EventId = e.Id, TicketTypeId = r.Ticket.Id, Status = status, r.FamilyName, r.GivenName, r.Reading, r.Email,
             r.EmailNormalized, r.Organization, r.Category, r.Accessibility, r.Questions,
             Answers = JsonSerializer.Serialize(r.Answers), Language = language, Seed = seed,
-            ManageHash = Tokens.Hash(manageToken), JoinHash = Tokens.Hash(tokens.Join(seed)), WatchHash = Tokens.Hash(tokens.Watch(seed)), Now = now,
+            ManageHash = Tokens.Hash(manageToken), JoinHash = Tokens.Hash(tokens.Join(seed)), WatchHash = Tokens.Hash(tokens.Watch(seed)),
+            Now = now,
         }, tx, cancellationToken: ct));
         var holder = new SeatHolder
         {
-            Id = id, EventId = e.Id, TicketTypeId = r.Ticket.Id, Status = status, TicketKind = r.Ticket.Kind, MeetingProvider = e.MeetingProvider,
+            Id = id, EventId = e.Id, TicketTypeId = r.Ticket.Id, Status = status, TicketKind = r.Ticket.Kind,
+            MeetingProvider = e.MeetingProvider,
         };
         await Owed.AfterAsync(connection, tx, holder, SeatChange.Registered, now, ct, e);
-        return new(status == RegistrationStatus.Confirmed ? RegisterOutcome.Confirmed : RegisterOutcome.Waitlisted, id, status, manageToken);
+        return new(status == RegistrationStatus.Confirmed ? RegisterOutcome.Confirmed : RegisterOutcome.Waitlisted,
+            id, status, manageToken);
     }
 
     /// <summary>
@@ -111,7 +116,8 @@ public sealed class Registrar(Db db, Tokens tokens, TimeProvider clock)
     public static Task<bool> QueueResendAsync(DbConnection connection, DbTransaction tx, long eventId, long registrationId, DateTime now,
         CancellationToken ct) =>
         OutboxRows.EnqueueAsync(connection, tx, OutboxRows.Kinds.Resent,
-            $"resend:{registrationId}:{now.ToString("yyyyMMddHH", CultureInfo.InvariantCulture)}{now.Minute / 10}", eventId, registrationId, now, ct);
+            $"resend:{registrationId}:{now.ToString("yyyyMMddHH", CultureInfo.InvariantCulture)}{now.Minute / 10}",
+            eventId, registrationId, now, ct);
 
     public enum ChangeOutcome { Done, Unchanged, SoldOut, NotOnSale }
 

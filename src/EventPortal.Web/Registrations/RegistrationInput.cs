@@ -55,7 +55,8 @@ public static class RegistrationValidator
         {
             var confirmation = EmailAddress.Clean(input.EmailConfirmation ?? "");
             if (confirmation.Length == 0) errors.Add(new("emailConfirmation", "error.required"));
-            else if (email.Length > 0 && !string.Equals(EmailAddress.Normalize(confirmation), EmailAddress.Normalize(email), StringComparison.Ordinal))
+            else if (email.Length > 0
+                && !string.Equals(EmailAddress.Normalize(confirmation), EmailAddress.Normalize(email), StringComparison.Ordinal))
                 errors.Add(new("emailConfirmation", "error.emailMismatch"));
         }
 
@@ -115,14 +116,19 @@ public static class RegistrationValidator
     /// <see cref="LongTextMax"/>, clean text, and no answers to questions the event does not ask.
     /// Empty answers are dropped.
     /// </summary>
-    static Dictionary<string, string> Answers(IReadOnlyDictionary<string, string>? answers, IReadOnlyList<QuestionRecord> questions, bool fromForm, List<FieldError> errors)
+    static Dictionary<string, string> Answers(IReadOnlyDictionary<string, string>? answers, IReadOnlyList<QuestionRecord> questions,
+        bool fromForm, List<FieldError> errors)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         answers ??= new Dictionary<string, string>();
         if (answers.Count > AnswersMax) { errors.Add(new("answers", "error.tooMany", AnswersMax)); return result; }
         foreach (var key in answers.Keys)
         {
-            if (key.Length is 0 or > 64 || !IsCleanText(key, multiline: false)) { errors.Add(new("answers", "error.badCharacters")); return result; }
+            if (key.Length is 0 or > 64 || !IsCleanText(key, multiline: false))
+            {
+                errors.Add(new("answers", "error.badCharacters"));
+                return result;
+            }
             if (questions.All(q => q.Code != key)) { errors.Add(new("answers", "error.unknownQuestion", key)); return result; }
         }
         foreach (var question in questions)

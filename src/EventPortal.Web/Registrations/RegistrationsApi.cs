@@ -15,12 +15,16 @@ namespace EventPortal.Web.Registrations;
 public static class RegistrationsApi
 {
     static readonly string[] StringFields =
-        ["familyName", "givenName", "reading", "email", "emailConfirmation", "organization", "category", "ticketType", "accessibility", "questions"];
+    [
+        "familyName", "givenName", "reading", "email", "emailConfirmation", "organization", "category", "ticketType",
+        "accessibility", "questions",
+    ];
 
     public static void MapRegistrationsApi(this IEndpointRouteBuilder app) =>
         app.MapPost("/api/events/{slug}/registrations", RegisterAsync).DisableAntiforgery().RequireRateLimiting(RateLimits.Register);
 
-    static async Task<IResult> RegisterAsync(string slug, HttpContext context, Db db, IMemoryCache cache, Registrar registrar, Links links, CancellationToken ct)
+    static async Task<IResult> RegisterAsync(string slug, HttpContext context, Db db, IMemoryCache cache, Registrar registrar, Links links,
+        CancellationToken ct)
     {
         var (root, refused) = await JsonBody.ReadAsync(context.Request, ct);
         if (refused is not null) return refused;

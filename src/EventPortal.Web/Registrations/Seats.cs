@@ -87,7 +87,8 @@ public static class Seats
         SeatChange change = SeatChange.Cancelled)
     {
         if (r.Status == Cancelled) return false;
-        if (await c.ExecuteAsync(new CommandDefinition(MarkCancelled, new { r.Id, r.Status, now }, tx, cancellationToken: ct)) == 0) return false;
+        if (await c.ExecuteAsync(new CommandDefinition(MarkCancelled, new { r.Id, r.Status, now }, tx, cancellationToken: ct)) == 0)
+            return false;
         if (r.Status == Confirmed) await ReleaseAsync(c, tx, r.EventId, r.TicketTypeId, now, ct);
         await Owed.AfterAsync(c, tx, r.With(Cancelled), change, now, ct);
         return true;
@@ -117,7 +118,8 @@ public static class Seats
         if (r.Status != Waitlisted) return SeatOutcome.Unchanged;
         if (!await TakeAsync(c, tx, r.TicketTypeId, ct)) return SeatOutcome.NoSeat;
         if (!await MarkPromotedAsync(c, tx, r.Id, now, ct))
-            throw new System.Data.DBConcurrencyException("The registration changed while promoting; the seat is given back by the rollback.");
+            throw new System.Data.DBConcurrencyException(
+                "The registration changed while promoting; the seat is given back by the rollback.");
         await Owed.AfterAsync(c, tx, r.With(Confirmed), SeatChange.Promoted, now, ct);
         return SeatOutcome.Done;
     }
@@ -136,12 +138,13 @@ public static class Seats
     /// conditional UPDATE as a registration's. Called when a seat is given back and when an
     /// organiser raises the capacity. Returns who was promoted.
     /// </summary>
-    public static async Task<List<long>> FillFromWaitlistAsync(DbConnection c, DbTransaction tx, long eventId, long ticketTypeId, DateTime now,
-        CancellationToken ct)
+    public static async Task<List<long>> FillFromWaitlistAsync(DbConnection c, DbTransaction tx, long eventId, long ticketTypeId,
+        DateTime now, CancellationToken ct)
     {
         var promoted = new List<long>();
         var seatInHand = false;
-        while (await c.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(OldestWaitlisted, new { ticketTypeId }, tx, cancellationToken: ct))
+        while (await c.QuerySingleOrDefaultAsync<long?>(
+                   new CommandDefinition(OldestWaitlisted, new { ticketTypeId }, tx, cancellationToken: ct))
                is { } next)
         {
             if (!seatInHand && !await TakeAsync(c, tx, ticketTypeId, ct)) break;

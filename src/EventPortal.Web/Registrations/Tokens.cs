@@ -49,7 +49,8 @@ public sealed class Tokens
 
     string Derive(string purpose, string seed)
     {
-        var key = _key ?? throw new InvalidOperationException("The token key is loaded at start-up; nothing may ask for a token before that.");
+        var key = _key ?? throw new InvalidOperationException(
+            "The token key is loaded at start-up; nothing may ask for a token before that.");
         var mac = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(purpose + ":" + seed));
         return Base64Url(mac.AsSpan(0, 18));
     }

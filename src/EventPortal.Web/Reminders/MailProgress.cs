@@ -27,7 +27,8 @@ public static class MailProgress
         var rows = await c.QueryAsync<(string Kind, string DedupeKey, string Status, DateTime DueAt)>(new CommandDefinition("""
             SELECT kind, dedupe_key, status, due_at FROM outbox
             WHERE event_id = @eventId AND kind IN (@reminder, @recording, @message)
-            """, new { eventId, reminder = OutboxRows.Kinds.Reminder, recording = OutboxRows.Kinds.RecordingAvailable, message = OutboxRows.Kinds.OrganiserMessage },
+            """, new { eventId, reminder = OutboxRows.Kinds.Reminder, recording = OutboxRows.Kinds.RecordingAvailable,
+                message = OutboxRows.Kinds.OrganiserMessage },
             cancellationToken: ct));
         return rows
             .GroupBy(r => r.Kind == OutboxRows.Kinds.Reminder ? $"reminder@{r.DueAt:yyyy-MM-ddTHH:mm}"

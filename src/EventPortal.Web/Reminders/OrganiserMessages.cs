@@ -35,8 +35,8 @@ public static class OrganiserMessages
             """, new { eventId, audience.Ticket, audience.Status, audience.Category }, cancellationToken: ct));
 
     /// <summary>Stores the message and queues it for every registration in the audience; returns the recipient count.</summary>
-    public static async Task<(long Id, int Recipients)> SendAsync(DbConnection c, DbTransaction tx, HttpContext context, long eventId, string slug,
-        string subject, string body, Audience audience, DateTime now, CancellationToken ct)
+    public static async Task<(long Id, int Recipients)> SendAsync(DbConnection c, DbTransaction tx, HttpContext context, long eventId,
+        string slug, string subject, string body, Audience audience, DateTime now, CancellationToken ct)
     {
         var actor = context.User.Identity?.Name ?? "unknown";
         var id = await c.ExecuteScalarAsync<long>(new CommandDefinition("""

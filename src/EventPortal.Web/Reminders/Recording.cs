@@ -27,7 +27,8 @@ public sealed record Recording(string Url, DateTime? AvailableUntil, string Audi
         DateTime? until = null;
         if (root.TryGetProperty("availableUntil", out var a) && a.ValueKind != JsonValueKind.Null)
         {
-            if (a.ValueKind == JsonValueKind.String && DateTimeOffset.TryParse(a.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.None, out var at)
+            if (a.ValueKind == JsonValueKind.String
+                && DateTimeOffset.TryParse(a.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.None, out var at)
                 && a.GetString()!.Length > 10)
                 until = at.UtcDateTime;
             else errors.Add(new("availableUntil", "error.dateTimeOffset"));
@@ -42,12 +43,14 @@ public sealed record Recording(string Url, DateTime? AvailableUntil, string Audi
     }
 
     /// <summary>Stores the recording and queues its mail; null when the event does not exist.</summary>
-    public static async Task<int?> SetAsync(DbConnection c, DbTransaction tx, HttpContext context, string slug, Recording r, DateTime now, CancellationToken ct)
+    public static async Task<int?> SetAsync(DbConnection c, DbTransaction tx, HttpContext context, string slug, Recording r, DateTime now,
+        CancellationToken ct)
     {
         var eventId = await RemindersApi.EventIdAsync(c, slug, ct, tx);
         if (eventId is null) return null;
         await c.ExecuteAsync(new CommandDefinition("""
-            UPDATE events SET recording_url = @Url, recording_available_until = @AvailableUntil, recording_audience = @Audience, updated_at = @now
+            UPDATE events SET recording_url = @Url, recording_available_until = @AvailableUntil, recording_audience = @Audience,
+                updated_at = @now
             WHERE id = @eventId
             """, new { r.Url, r.AvailableUntil, r.Audience, now, eventId }, tx, cancellationToken: ct));
         var audienceFilter = r.Audience switch

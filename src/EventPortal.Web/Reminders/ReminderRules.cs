@@ -40,19 +40,24 @@ public static class ReminderRules
         public string Audience { get; init; } = "";
     }
 
-    public static async Task<IReadOnlyList<ReminderRule>> LoadAsync(DbConnection c, DbTransaction? tx, long eventId, CancellationToken ct) =>
+    public static async Task<IReadOnlyList<ReminderRule>> LoadAsync(DbConnection c, DbTransaction? tx, long eventId,
+        CancellationToken ct) =>
         (await c.QueryAsync<Rule>(new CommandDefinition(
             "SELECT id, offset_minutes, audience FROM reminder_rules WHERE event_id = @eventId ORDER BY offset_minutes, audience",
             new { eventId }, tx, cancellationToken: ct))).Select(r => new ReminderRule(r.OffsetMinutes, r.Audience)).ToList();
 
     /// <summary>Replaces an event's rules (kept rules keep their id) and re-plans every reminder not yet sent.</summary>
-    public static async Task ReplaceAsync(DbConnection c, DbTransaction tx, long eventId, IReadOnlyList<ReminderRule> rules, DateTime now, CancellationToken ct)
+    public static async Task ReplaceAsync(DbConnection c, DbTransaction tx, long eventId, IReadOnlyList<ReminderRule> rules, DateTime now,
+        CancellationToken ct)
     {
         var existing = (await c.QueryAsync<Rule>(new CommandDefinition(
-            "SELECT id, offset_minutes, audience FROM reminder_rules WHERE event_id = @eventId", new { eventId }, tx, cancellationToken: ct))).AsList();
+            "SELECT id, offset_minutes, audience FROM reminder_rules WHERE event_id = @eventId",
+            new { eventId }, tx, cancellationToken: ct))).AsList();
         foreach (var gone in existing.Where(e => !rules.Contains(new ReminderRule(e.OffsetMinutes, e.Audience))))
-            await c.ExecuteAsync(new CommandDefinition("DELETE FROM reminder_rules WHERE id = @Id", new { gone.Id }, tx, cancellationToken: ct));
-        foreach (var rule in rules.Distinct().Where(r => !existing.Any(e => e.OffsetMinutes == r.OffsetMinutes && e.Audience == r.Audience)))
+            await c.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM reminder_rules WHERE id = @Id", new { gone.Id }, tx, cancellationToken: ct));
+        foreach (var rule in rules.Distinct()
+            .Where(r => !existing.Any(e => e.OffsetMinutes == r.OffsetMinutes && e.Audience == r.Audience)))
             await c.ExecuteAsync(new CommandDefinition(
                 "INSERT INTO reminder_rules (event_id, offset_minutes, audience) VALUES (@eventId, @OffsetMinutes, @Audience)",
                 new { eventId, rule.OffsetMinutes, rule.Audience }, tx, cancellationToken: ct));
@@ -69,7 +74,8 @@ public static class ReminderRules
     }
 
     /// <summary>The reminders still ahead for one new registration: no join, the caller knows the ticket.</summary>
-    public static async Task PlanForRegistrationAsync(DbConnection c, DbTransaction tx, EventRecord e, long registrationId, string ticketKind, DateTime now, CancellationToken ct)
+    public static async Task PlanForRegistrationAsync(DbConnection c, DbTransaction tx, EventRecord e, long registrationId,
+        string ticketKind, DateTime now, CancellationToken ct)
     {
         var rules = await c.QueryAsync<Rule>(new CommandDefinition(
             "SELECT id, offset_minutes, audience FROM reminder_rules WHERE event_id = @Id", new { e.Id }, tx, cancellationToken: ct));
@@ -77,8 +83,8 @@ public static class ReminderRules
         {
             var due = DateTime.SpecifyKind(e.StartsAt, DateTimeKind.Utc).AddMinutes(rule.OffsetMinutes);
             if (due > now)
-                await OutboxRows.EnqueueAsync(c, tx, OutboxRows.Kinds.Reminder, $"reminder:{rule.Id}:{registrationId}", e.Id, registrationId, now, ct,
-                    payload: $"{{\"audience\":\"{rule.Audience}\"}}", dueAt: due);
+                await OutboxRows.EnqueueAsync(c, tx, OutboxRows.Kinds.Reminder, $"reminder:{rule.Id}:{registrationId}",
+                    e.Id, registrationId, now, ct, payload: $"{{\"audience\":\"{rule.Audience}\"}}", dueAt: due);
         }
     }
 
@@ -92,12 +98,14 @@ public static class ReminderRules
     /// Writes the reminder rows still ahead for one registration, or for every active one of the
     /// event (<paramref name="registrationId"/> null): one INSERT … SELECT per rule.
     /// </summary>
-    public static async Task PlanAsync(DbConnection c, DbTransaction tx, long eventId, long? registrationId, DateTime now, CancellationToken ct)
+    public static async Task PlanAsync(DbConnection c, DbTransaction tx, long eventId, long? registrationId, DateTime now,
+        CancellationToken ct)
     {
         var startsAt = await c.ExecuteScalarAsync<DateTime>(new CommandDefinition(
             "SELECT starts_at FROM events WHERE id = @eventId", new { eventId }, tx, cancellationToken: ct));
         var rules = await c.QueryAsync<Rule>(new CommandDefinition(
-            "SELECT id, offset_minutes, audience FROM reminder_rules WHERE event_id = @eventId", new { eventId }, tx, cancellationToken: ct));
+            "SELECT id, offset_minutes, audience FROM reminder_rules WHERE event_id = @eventId",
+            new { eventId }, tx, cancellationToken: ct));
         foreach (var rule in rules)
         {
             var due = DateTime.SpecifyKind(startsAt, DateTimeKind.Utc).AddMinutes(rule.OffsetMinutes);

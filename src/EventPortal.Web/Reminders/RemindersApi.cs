@@ -21,7 +21,9 @@ public static class RemindersApi
         {
             await using var c = await db.OpenAsync(ct);
             var id = await EventIdAsync(c, slug, ct);
-            return id is null ? Problems.Status(404, "error.eventNotFound") : Results.Ok(await ReminderRules.LoadAsync(c, null, id.Value, ct));
+            return id is null
+                ? Problems.Status(404, "error.eventNotFound")
+                : Results.Ok(await ReminderRules.LoadAsync(c, null, id.Value, ct));
         });
 
         api.MapPut("/events/{slug}/reminders", async (string slug, HttpContext context, Db db, TimeProvider clock, CancellationToken ct) =>
@@ -35,7 +37,8 @@ public static class RemindersApi
             {
                 if (await EventIdAsync(c, slug, ct, tx) is not { } id) return null;
                 await ReminderRules.ReplaceAsync(c, tx, id, rules, now, ct);
-                await Audit.WriteAsync(c, tx, context, "event.reminders", slug, string.Join(", ", rules.Select(r => $"{r.OffsetMinutes}:{r.Audience}")), now, ct);
+                await Audit.WriteAsync(c, tx, context, "event.reminders", slug,
+                    string.Join(", ", rules.Select(r => $"{r.OffsetMinutes}:{r.Audience}")), now, ct);
                 return await ReminderRules.LoadAsync(c, tx, id, ct);
             }, ct);
             return saved is null ? Problems.Status(404, "error.eventNotFound") : Results.Ok(saved);
@@ -62,9 +65,12 @@ public static class RemindersApi
         var i = 0;
         foreach (var item in root.EnumerateArray().Take(MaxRules))
         {
-            var offset = item.ValueKind == JsonValueKind.Object && item.TryGetProperty("offsetMinutes", out var o) && o.TryGetInt32(out var v) ? v : (int?)null;
-            var audience = item.ValueKind == JsonValueKind.Object && item.TryGetProperty("audience", out var a) && a.ValueKind == JsonValueKind.String ? a.GetString() : null;
-            if (offset is not { } m || Math.Abs(m) > MaxOffsetMinutes) errors.Add(new($"[{i}].offsetMinutes", "error.offsetMinutes", MaxOffsetMinutes));
+            var offset = item.ValueKind == JsonValueKind.Object && item.TryGetProperty("offsetMinutes", out var o)
+                && o.TryGetInt32(out var v) ? v : (int?)null;
+            var audience = item.ValueKind == JsonValueKind.Object && item.TryGetProperty("audience", out var a)
+                && a.ValueKind == JsonValueKind.String ? a.GetString() : null;
+            if (offset is not { } m || Math.Abs(m) > MaxOffsetMinutes)
+                errors.Add(new($"[{i}].offsetMinutes", "error.offsetMinutes", MaxOffsetMinutes));
             if (audience is null || !ReminderRule.Audiences.Contains(audience)) errors.Add(new($"[{i}].audience", "error.audience"));
             else if (offset is { } ok && Math.Abs(ok) <= MaxOffsetMinutes) rules.Add(new ReminderRule(ok, audience));
             i++;
@@ -72,7 +78,8 @@ public static class RemindersApi
         return (rules, errors);
     }
 
-    public static async Task<long?> EventIdAsync(System.Data.Common.DbConnection c, string slug, CancellationToken ct, System.Data.Common.DbTransaction? tx = null) =>
+    public static async Task<long?> EventIdAsync(System.Data.Common.DbConnection c, string slug, CancellationToken ct,
+        System.Data.Common.DbTransaction? tx = null) =>
         slug.Length > 100 ? null : await c.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(
             "SELECT id FROM events WHERE slug = @slug", new { slug }, tx, cancellationToken: ct));
 }

@@ -78,8 +78,10 @@ public sealed class GraphClient(IHttpClientFactory httpClients, Func<TokenCreden
         PostJsonAsync<OnlineMeetingRequest, OnlineMeeting>($"users/{Uri.EscapeDataString(userId)}/onlineMeetings/createOrGet", meeting, ct);
 
     /// <summary><c>PATCH /users/{userId}/onlineMeetings/{id}</c> (subject and times; externalId is not sent).</summary>
-    public Task<OnlineMeeting> UpdateOnlineMeetingAsync(string userId, string meetingId, OnlineMeetingRequest meeting, CancellationToken ct) =>
-        PatchJsonAsync<OnlineMeetingRequest, OnlineMeeting>($"users/{Uri.EscapeDataString(userId)}/onlineMeetings/{Uri.EscapeDataString(meetingId)}",
+    public Task<OnlineMeeting> UpdateOnlineMeetingAsync(string userId, string meetingId, OnlineMeetingRequest meeting,
+        CancellationToken ct) =>
+        PatchJsonAsync<OnlineMeetingRequest, OnlineMeeting>(
+            $"users/{Uri.EscapeDataString(userId)}/onlineMeetings/{Uri.EscapeDataString(meetingId)}",
             meeting with { ExternalId = null }, ct);
 
     /// <summary><c>DELETE /users/{userId}/onlineMeetings/{id}</c>; false when it was gone already (404).</summary>
@@ -173,7 +175,8 @@ public sealed class GraphClient(IHttpClientFactory httpClients, Func<TokenCreden
         try
         {
             using var doc = JsonDocument.Parse(text);
-            if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object)
+            if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("error", out var error)
+                && error.ValueKind == JsonValueKind.Object)
             {
                 if (error.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.String) code = c.GetString();
                 if (error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String) message = m.GetString();

@@ -14,14 +14,16 @@ public static class JsonBody
     public static async Task<(JsonElement Root, IResult? Refused)> ReadAsync(HttpRequest request, CancellationToken ct,
         JsonValueKind expected = JsonValueKind.Object)
     {
-        if (!request.HasJsonContentType()) return (default, Problems.Status(StatusCodes.Status415UnsupportedMediaType, "error.jsonRequired"));
+        if (!request.HasJsonContentType())
+            return (default, Problems.Status(StatusCodes.Status415UnsupportedMediaType, "error.jsonRequired"));
         if (request.ContentLength > MaxBytes) return (default, Problems.Status(StatusCodes.Status413PayloadTooLarge, "error.bodyTooLarge"));
         using var buffer = new MemoryStream();
         var chunk = new byte[8192];
         int read;
         while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
         {
-            if (buffer.Length + read > MaxBytes) return (default, Problems.Status(StatusCodes.Status413PayloadTooLarge, "error.bodyTooLarge"));
+            if (buffer.Length + read > MaxBytes)
+                return (default, Problems.Status(StatusCodes.Status413PayloadTooLarge, "error.bodyTooLarge"));
             buffer.Write(chunk, 0, read);
         }
         try

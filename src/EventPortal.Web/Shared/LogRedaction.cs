@@ -106,7 +106,8 @@ public static partial class LogRedaction
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => inner.BeginScope(MaskScope(state));
         public bool IsEnabled(LogLevel logLevel) => inner.IsEnabled(logLevel);
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception,
+            Func<TState, Exception?, string> formatter)
         {
             if (!inner.IsEnabled(logLevel)) return;
             var message = formatter(state, exception);

@@ -28,11 +28,13 @@ public sealed class ProxyOptions
         foreach (var proxy in o.KnownProxies)
             if (!IPAddress.TryParse(proxy, out _)) yield return $"EventPortal:Proxy:KnownProxies: '{proxy}' is not an IP address.";
         foreach (var network in o.KnownNetworks)
-            if (!System.Net.IPNetwork.TryParse(network, out _)) yield return $"EventPortal:Proxy:KnownNetworks: '{network}' is not a network in CIDR form (10.0.0.0/24).";
+            if (!System.Net.IPNetwork.TryParse(network, out _))
+                yield return $"EventPortal:Proxy:KnownNetworks: '{network}' is not a network in CIDR form (10.0.0.0/24).";
         if (o.ForwardLimit is < 1 or > 10) yield return "EventPortal:Proxy:ForwardLimit must be between 1 and 10.";
     }
 
-    /// <summary>Applies the trusted proxies to ASP.NET Core's forwarded-headers options (the defaults trust loopback only; these replace them).</summary>
+    /// <summary>Applies the trusted proxies to ASP.NET Core's forwarded-headers options
+    /// (the defaults trust loopback only; these replace them).</summary>
     public void Apply(ForwardedHeadersOptions o)
     {
         o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
