@@ -82,10 +82,10 @@ public static class EventChanges
                 if (before.Status == EventStatus.Cancelled) return ChangeResult.Refused("status", "adminEvent.error.cancelled");
                 // Another provider would not know the meeting made (or being made) by this one: it must go first (cancel, or ask an owner).
                 if (spec.MeetingProvider != before.MeetingProvider && await c.ExecuteScalarAsync<int>(new CommandDefinition(
-                        """
+                        $"""
                         SELECT COUNT(*) FROM events WHERE id = @Id
-                          AND ((meeting_external_id IS NOT NULL AND COALESCE(meeting_state, '') <> 'deleted')
-                            OR meeting_state IN ('pending', 'creating'))
+                          AND ((meeting_external_id IS NOT NULL AND COALESCE(meeting_state, '') <> '{MeetingState.Deleted}')
+                            OR meeting_state IN ('{MeetingState.Pending}', '{MeetingState.Creating}'))
                         """,
                         new { before.Id }, tx, cancellationToken: ct)) > 0)
                     return ChangeResult.Refused("meetingProvider", "adminEvent.error.providerHasMeeting", before.MeetingProvider);

@@ -27,7 +27,7 @@ public sealed record MeetingFailure(int Status, string Message, TimeSpan? RetryA
 
 /// <summary>
 /// This instance's hold on an event's meeting work. Zoom has no idempotency key, so a create is
-/// claimed in the database first (<c>meeting_state = 'creating'</c>, <c>meeting_claim</c> = this
+/// claimed in the database first (<c>meeting_state = creating</c>, <c>meeting_claim</c> = this
 /// instance): a second instance waits instead of making a second meeting, and a claim left by a
 /// crashed instance lapses after <see cref="Lapse"/>. A failed attempt gives the claim up and
 /// leaves the provider's error for the console.
@@ -41,10 +41,10 @@ public sealed class MeetingClaim(Db db, TimeProvider clock, ILogger<MeetingClaim
     /// <summary>This app instance, as the owner of a create claim.</summary>
     public string Instance { get; } = Guid.NewGuid().ToString("N");
 
-    const string Claim = """
-        UPDATE events SET meeting_state = 'creating', meeting_claim = @instance, meeting_synced_at = @now
+    const string Claim = $"""
+        UPDATE events SET meeting_state = '{MeetingState.Creating}', meeting_claim = @instance, meeting_synced_at = @now
         WHERE id = @eventId AND meeting_external_id IS NULL
-          AND (meeting_state IS NULL OR meeting_state <> 'creating' OR meeting_claim IS NULL OR meeting_claim = @instance
+          AND (meeting_state IS NULL OR meeting_state <> '{MeetingState.Creating}' OR meeting_claim IS NULL OR meeting_claim = @instance
                OR meeting_synced_at IS NULL OR meeting_synced_at < @lapsed)
         """;
 
@@ -57,19 +57,20 @@ public sealed class MeetingClaim(Db db, TimeProvider clock, ILogger<MeetingClaim
     }
 
     /// <summary>Some instance claimed the create and has not lapsed: the meeting may appear any moment.</summary>
-    public bool BeingMade(MeetingEvent ev) => ev.MeetingState == "creating" && ev.MeetingSyncedAt >= clock.GetUtcNow().UtcDateTime - Lapse;
+    public bool BeingMade(MeetingEvent ev) =>
+        ev.MeetingState == MeetingState.Creating && ev.MeetingSyncedAt >= clock.GetUtcNow().UtcDateTime - Lapse;
 
-    const string Failed = """
+    const string Failed = $"""
         UPDATE events SET meeting_error = @message,
-            meeting_state = CASE WHEN @failed THEN 'failed'
-                                 WHEN meeting_state = 'creating' AND meeting_claim = @instance THEN 'pending'
+            meeting_state = CASE WHEN @failed THEN '{MeetingState.Failed}'
+                                 WHEN meeting_state = '{MeetingState.Creating}' AND meeting_claim = @instance THEN '{MeetingState.Pending}'
                                  ELSE meeting_state END,
             meeting_claim = CASE WHEN meeting_claim = @instance THEN NULL ELSE meeting_claim END
         WHERE id = @Id
         """;
 
     /// <summary>
-    /// Keeps the provider's code and message for the console (state 'failed' when retrying cannot
+    /// Keeps the provider's code and message for the console (state failed when retrying cannot
     /// help) and turns the error into the outbox's: 429, 408 and 5xx are retried (after
     /// Retry-After when Graph sends one; Zoom sends none, so the outbox's back-off applies);
     /// 401 is retried too (a credential an operator can fix); any other 4xx stops.

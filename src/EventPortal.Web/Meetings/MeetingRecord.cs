@@ -52,9 +52,9 @@ public sealed class MeetingRecord(Db db, TimeProvider clock)
             new CommandDefinition(Load, new { eventId }, cancellationToken: ct));
     }
 
-    const string Ready = """
+    const string Ready = $"""
         UPDATE events SET meeting_external_id = @externalId, meeting_url = COALESCE(@joinUrl, meeting_url),
-            meeting_state = 'ready', meeting_error = NULL, meeting_synced_at = @now, meeting_claim = NULL
+            meeting_state = '{MeetingState.Ready}', meeting_error = NULL, meeting_synced_at = @now, meeting_claim = NULL
         WHERE id = @eventId
         """;
 
@@ -85,8 +85,9 @@ public sealed class MeetingRecord(Db db, TimeProvider clock)
         }, CancellationToken.None);
     }
 
-    const string Deleted = """
-        UPDATE events SET meeting_state = 'deleted', meeting_external_id = @externalId, meeting_url = NULL, meeting_error = NULL,
+    const string Deleted = $"""
+        UPDATE events SET meeting_state = '{MeetingState.Deleted}', meeting_external_id = @externalId,
+            meeting_url = NULL, meeting_error = NULL,
             meeting_synced_at = @now, meeting_claim = NULL
         WHERE id = @eventId AND (meeting_external_id = @externalId OR meeting_external_id IS NULL)
         """;

@@ -33,8 +33,8 @@ public static class MeetingSync
         if (action == Create)
             await c.ExecuteAsync(new CommandDefinition(
                 // A create another instance is working on keeps its claim.
-                "UPDATE events SET meeting_state = 'pending', meeting_error = NULL " +
-                "WHERE id = @eventId AND meeting_external_id IS NULL AND COALESCE(meeting_state, '') <> 'creating'",
+                $"UPDATE events SET meeting_state = '{MeetingState.Pending}', meeting_error = NULL " +
+                $"WHERE id = @eventId AND meeting_external_id IS NULL AND COALESCE(meeting_state, '') <> '{MeetingState.Creating}'",
                 new { eventId }, tx, cancellationToken: ct));
     }
 

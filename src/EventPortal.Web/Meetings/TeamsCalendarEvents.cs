@@ -33,7 +33,8 @@ public sealed class TeamsCalendarEvents([FromKeyedServices(GraphUse.Meetings)] G
     {
         var doomed = ev.MeetingExternalId;
         // A create may have reached Graph and crashed before we stored its id: the same transactionId finds it.
-        if (doomed is null && ev.MeetingState == "pending") doomed = (await graph.CreateEventAsync(Organiser, Request(ev), ct)).Id;
+        if (doomed is null && ev.MeetingState == MeetingState.Pending)
+            doomed = (await graph.CreateEventAsync(Organiser, Request(ev), ct)).Id;
         if (doomed is null) return OutboxResult.Skipped;
         await graph.DeleteEventAsync(Organiser, doomed, ct);
         await record.SaveDeletedAsync(ev.Id, doomed);

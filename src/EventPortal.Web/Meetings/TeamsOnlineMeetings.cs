@@ -37,7 +37,7 @@ public sealed class TeamsOnlineMeetings([FromKeyedServices(GraphUse.Meetings)] G
         var existing = ev.MeetingExternalId;
         // A create may have reached Teams and crashed before we stored its id: createOrGet
         // finds it by our key (or makes one), so nothing is left behind.
-        if (existing is null && ev.MeetingState == "pending")
+        if (existing is null && ev.MeetingState == MeetingState.Pending)
             existing = (await graph.CreateOrGetOnlineMeetingAsync(Organiser, Request(ev), ct)).Id;
         if (existing is null) return OutboxResult.Skipped;
         await graph.DeleteOnlineMeetingAsync(Organiser, existing, ct);

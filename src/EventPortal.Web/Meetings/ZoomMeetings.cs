@@ -50,7 +50,8 @@ public sealed class ZoomMeetings(ZoomClient zoom, IOptions<MeetingOptions> optio
     public async Task<OutboxResult> DeleteAsync(MeetingEvent ev, CancellationToken ct)
     {
         var id = ev.ZoomMeetingId;
-        if (id is null && ev.MeetingState is "pending" or "creating" && await zoom.FindMeetingAsync(AgendaKey(ev), ct) is { } lost)
+        if (id is null && ev.MeetingState is MeetingState.Pending or MeetingState.Creating
+            && await zoom.FindMeetingAsync(AgendaKey(ev), ct) is { } lost)
             id = lost.Id;
         // Another instance is making the meeting right now: delete it once it exists.
         if (id is null && claim.BeingMade(ev))

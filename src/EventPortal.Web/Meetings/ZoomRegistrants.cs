@@ -62,7 +62,7 @@ public sealed class ZoomRegistrants(ZoomClient zoom, IOptions<MeetingOptions> op
     /// </summary>
     public async Task<OutboxResult> CancelAsync(MeetingEvent ev, OutboxRow row, CancellationToken ct)
     {
-        if (row.RegistrationId is not { } registrationId || ev.ZoomMeetingId is not { } id || ev.MeetingState == "deleted")
+        if (row.RegistrationId is not { } registrationId || ev.ZoomMeetingId is not { } id || ev.MeetingState == MeetingState.Deleted)
             return OutboxResult.Skipped;
         await using var connection = await db.OpenAsync(ct);
         var person = await connection.QuerySingleOrDefaultAsync<(string Email, string Status, string Kind, string? RegistrantId)>(
