@@ -7,10 +7,9 @@ cd "$(dirname "$0")/.."
 # Debian packages the integration tests use: PostgreSQL (the scale-out store; each test run
 # starts its own throwaway cluster on a free port); python3-icalendar, one of the two
 # independent calendar parsers; python3-aiosmtpd, the SMTP server the mail tests start;
-# libsqlite3-0, the system SQLite the app prefers (see Data/Db.cs); chromium, the browser the
-# browser tests drive through Playwright (never `playwright install`: it downloads), and
-# fonts-ipafont-gothic, a Japanese font for it (without one Japanese renders as boxes).
-packages=(postgresql python3-icalendar python3-aiosmtpd libsqlite3-0 chromium fonts-ipafont-gothic)
+# chromium, the browser the browser tests drive through Playwright (never `playwright install`:
+# it downloads), and fonts-ipafont-gothic, a Japanese font for it (without one Japanese renders as boxes).
+packages=(postgresql python3-icalendar python3-aiosmtpd chromium fonts-ipafont-gothic)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

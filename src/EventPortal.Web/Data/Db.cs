@@ -1,6 +1,5 @@
 using System.Data;
 using System.Data.Common;
-using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
@@ -62,8 +61,6 @@ public sealed partial class Db : IAsyncDisposable
         }
         else
         {
-            UseSystemSqliteWhereAvailable();
-            SQLitePCL.Batteries_V2.Init();
             if (string.IsNullOrWhiteSpace(configured))
             {
                 Directory.CreateDirectory(portal.Value.DataDirectory);
@@ -138,23 +135,6 @@ public sealed partial class Db : IAsyncDisposable
             ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;"
             : "PRAGMA busy_timeout=10000;";
         await command.ExecuteNonQueryAsync(ct);
-    }
-
-    static int _nativeChosen;
-
-    /// <summary>
-    /// Prefer the operating system's SQLite (Debian: libsqlite3.so.0, 3.40) to the bundled
-    /// e_sqlite3 2.0.6 build. The bundled one is compiled without HAVE_USLEEP, so its busy
-    /// handler sleeps in whole seconds: a reader that meets the writer mid-commit waits a full
-    /// second (bench/README.md measured p99 near one second). The system library sleeps in
-    /// milliseconds. Where it cannot be loaded, the bundled library is used as before.
-    /// </summary>
-    static void UseSystemSqliteWhereAvailable()
-    {
-        if (Interlocked.Exchange(ref _nativeChosen, 1) == 1) return;
-        if (!OperatingSystem.IsLinux() || !NativeLibrary.TryLoad("libsqlite3.so.0", out var system)) return;
-        NativeLibrary.SetDllImportResolver(typeof(SQLitePCL.SQLite3Provider_e_sqlite3).Assembly,
-            (name, _, _) => name == "e_sqlite3" ? system : IntPtr.Zero);
     }
 
     /// <summary>The SQLite library version in use (for the start-up log).</summary>
