@@ -1,13 +1,21 @@
 using System.Globalization;
 using System.Text;
+using Ical.Net;
+using Ical.Net.CalendarComponents;
+using Ical.Net.DataTypes;
+using Ical.Net.Serialization;
+using IcalCalendar = Ical.Net.Calendar;
+using IcalEvent = Ical.Net.CalendarComponents.CalendarEvent;
 
 namespace EventPortal.Calendar;
 
 /// <summary>
-/// Writes one event as an iCalendar object (RFC 5545) for an iTIP method (RFC 5546):
-/// VCALENDAR, then the VTIMEZONE of the event's zone, then the VEVENT. The same builder serves
-/// the public <c>event.ics</c> (PUBLISH) and mail invites (REQUEST, CANCEL), so the two cannot
-/// drift apart.
+/// Writes one event as an iCalendar object (RFC 5545) for an iTIP method (RFC 5546): maps a
+/// <see cref="CalendarEvent"/> onto an Ical.Net calendar (VCALENDAR, the VTIMEZONE of the
+/// event's zone, the VEVENT) and lets Ical.Net serialize it. The same mapping serves the public
+/// <c>event.ics</c> (PUBLISH) and mail invites (REQUEST, CANCEL), so the two cannot drift apart.
+/// Three pieces Ical.Net 5.2.4 gets wrong are ours, each with its reason beside it:
+/// <see cref="Rfc6868ParameterSerializer"/>, <see cref="VTimeZoneBuilder"/> and <see cref="Folding"/>.
 /// </summary>
 public static class IcsWriter
 {
@@ -16,18 +24,19 @@ public static class IcsWriter
     /// <summary>Returns the calendar text: CRLF line ends, folded at 75 octets, encode it as UTF-8.</summary>
     /// <exception cref="ArgumentException">Invalid times, mail addresses or URL, or a REQUEST/CANCEL without attendees.</exception>
     /// <exception cref="TimeZoneNotFoundException">The runtime does not know <see cref="CalendarEvent.TimeZoneId"/>.</exception>
-    public static string Write(CalendarMethod method, CalendarEvent e, string prodId = DefaultProdId)
+    public static string Write(CalendarMethod method, CalendarEvent e, string prodId = DefaultProdId) =>
+        Folding.Refold(Serialize(ToCalendar(method, e, prodId)));
+
+    /// <summary>Ical.Net's serializer with our parameter encoding; its folding is redone by <see cref="Folding"/>.</summary>
+    internal static string Serialize(IcalCalendar calendar)
     {
-        var output = new StringBuilder(2048);
-        foreach (string line in BuildLines(method, e, prodId))
-        {
-            IcsText.AppendFolded(output, line);
-        }
-        return output.ToString();
+        var context = new SerializationContext();
+        context.SetService(new Rfc6868SerializerFactory());
+        return new CalendarSerializer(context).SerializeToString(calendar)
+            ?? throw new InvalidOperationException("Ical.Net wrote no calendar.");
     }
 
-    /// <summary>The unfolded content lines; the tests compare them with the unfolded output.</summary>
-    internal static List<string> BuildLines(CalendarMethod method, CalendarEvent e, string prodId)
+    internal static IcalCalendar ToCalendar(CalendarMethod method, CalendarEvent e, string prodId)
     {
         ArgumentNullException.ThrowIfNull(e);
         ArgumentNullException.ThrowIfNull(prodId);
@@ -35,8 +44,8 @@ public static class IcsWriter
         DateTime end = AsUtc(e.EndUtc, nameof(e.EndUtc));
         DateTime stamp = AsUtc(e.StampUtc, nameof(e.StampUtc));
         Validate(method, e, start, end);
+        ValidateTzid(e.TimeZoneId);
 
-        string tzParam = TzidParam(e.TimeZoneId);
         TimeZoneInfo zone = TimeZoneInfo.FindSystemTimeZoneById(e.TimeZoneId);
         // The year before the start and the year after the end, so the latest transition
         // before each instant is always inside the VTIMEZONE, whatever the event's local date.
@@ -44,57 +53,73 @@ public static class IcsWriter
             new DateTime(start.Year - 1, 1, 1, 0, 0, 0, DateTimeKind.Utc),
             new DateTime(end.Year + 2, 1, 1, 0, 0, 0, DateTimeKind.Utc));
 
-        var lines = new List<string>
+        var calendar = new IcalCalendar
         {
-            "BEGIN:VCALENDAR",
-            "PRODID:" + IcsText.EscapeText(prodId),
-            "VERSION:2.0",
-            "CALSCALE:GREGORIAN",
-            "METHOD:" + method.ToString().ToUpperInvariant(),
+            ProductId = Folding.WithoutControls(prodId),
+            Scale = "GREGORIAN",
+            Method = method.ToString().ToUpperInvariant(),
         };
-        VTimeZoneWriter.Write(lines, e.TimeZoneId, model, start);
+        calendar.AddTimeZone(VTimeZoneBuilder.Build(e.TimeZoneId, model, start));
+        calendar.Events.Add(ToEvent(method, e, start, end, stamp, model));
+        return calendar;
+    }
 
+    private static IcalEvent ToEvent(CalendarMethod method, CalendarEvent e, DateTime start, DateTime end, DateTime stamp,
+        ZoneModel model)
+    {
         bool cancelled = method == CalendarMethod.Cancel || e.Cancelled;
-        lines.Add("BEGIN:VEVENT");
-        lines.Add("UID:" + IcsText.EscapeText(e.Uid));
-        lines.Add("DTSTAMP:" + IcsText.FormatUtc(stamp));
-        lines.Add(ZonedDateTime("DTSTART", start, model, tzParam));
-        lines.Add(ZonedDateTime("DTEND", end, model, tzParam));
-        lines.Add("SEQUENCE:" + e.Sequence.ToString(CultureInfo.InvariantCulture));
-        lines.Add("SUMMARY:" + IcsText.EscapeText(e.Summary));
-        AddOptionalText(lines, "DESCRIPTION", e.Description);
-        AddOptionalText(lines, "LOCATION", e.Location);
+        var ev = new IcalEvent
+        {
+            Uid = Folding.WithoutControls(e.Uid),
+            DtStamp = new CalDateTime(stamp),
+            DtStart = Zoned(start, model, e.TimeZoneId),
+            DtEnd = Zoned(end, model, e.TimeZoneId),
+            Sequence = e.Sequence,
+            Summary = Folding.WithoutControls(e.Summary),
+            Organizer = Person(new Organizer { Value = MailtoUri(e.Organizer.Email, nameof(e.Organizer)) }, e.Organizer),
+            Status = cancelled ? EventStatus.Cancelled : EventStatus.Confirmed,
+            Transparency = TransparencyType.Opaque,
+        };
+        if (!string.IsNullOrEmpty(e.Description))
+        {
+            ev.Description = Folding.WithoutControls(e.Description);
+        }
+        if (!string.IsNullOrEmpty(e.Location))
+        {
+            ev.Location = Folding.WithoutControls(e.Location);
+        }
         if (!string.IsNullOrWhiteSpace(e.Url))
         {
-            lines.Add("URL:" + AbsoluteUri(e.Url));
+            ev.Url = AbsoluteUri(e.Url);
         }
-        lines.Add("ORGANIZER" + CommonName(e.Organizer) + ":" + IcsText.MailtoUri(e.Organizer.Email, nameof(e.Organizer)));
         // PUBLISH is a plain entry for import: attendees there would make clients treat it as an invite.
         if (method != CalendarMethod.Publish)
         {
-            foreach (CalendarPerson attendee in e.Attendees)
+            foreach (CalendarPerson person in e.Attendees)
             {
                 // RSVP=FALSE: replies are not processed, so clients should not offer to send one.
-                lines.Add("ATTENDEE" + CommonName(attendee) + ";ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=FALSE:"
-                    + IcsText.MailtoUri(attendee.Email, nameof(e.Attendees)));
+                ev.Attendees.Add(Person(new Attendee
+                {
+                    Value = MailtoUri(person.Email, nameof(e.Attendees)),
+                    Role = ParticipationRole.RequiredParticipant,
+                    ParticipationStatus = EventParticipationStatus.NeedsAction,
+                    Rsvp = false,
+                }, person));
             }
         }
-        lines.Add(cancelled ? "STATUS:CANCELLED" : "STATUS:CONFIRMED");
-        lines.Add("TRANSP:OPAQUE");
-        lines.Add(cancelled ? "X-MICROSOFT-CDO-BUSYSTATUS:FREE" : "X-MICROSOFT-CDO-BUSYSTATUS:BUSY");
-        lines.Add("X-MICROSOFT-DISALLOW-COUNTER:TRUE");
+        ev.AddProperty("X-MICROSOFT-CDO-BUSYSTATUS", cancelled ? "FREE" : "BUSY");
+        ev.AddProperty("X-MICROSOFT-DISALLOW-COUNTER", "TRUE");
         // No reminder for something that will not happen (RFC 5546 CANCEL carries no VALARM).
         if (!cancelled && e.AlarmMinutesBefore is int minutes)
         {
-            lines.Add("BEGIN:VALARM");
-            lines.Add("ACTION:DISPLAY");
-            lines.Add("DESCRIPTION:" + IcsText.EscapeText(e.Summary));
-            lines.Add("TRIGGER:-PT" + minutes.ToString(CultureInfo.InvariantCulture) + "M");
-            lines.Add("END:VALARM");
+            ev.Alarms.Add(new Alarm
+            {
+                Action = AlarmAction.Display,
+                Description = ev.Summary,
+                Trigger = new Trigger(Duration.FromMinutes(-minutes)),
+            });
         }
-        lines.Add("END:VEVENT");
-        lines.Add("END:VCALENDAR");
-        return lines;
+        return ev;
     }
 
     private static void Validate(CalendarMethod method, CalendarEvent e, DateTime start, DateTime end)
@@ -141,12 +166,10 @@ public static class IcsWriter
     /// 5545 §3.3.5 reads it as the first pass, but real parsers disagree (ical.js takes the
     /// second), so either pass is written in UTC form instead: exactness over looks.
     /// </summary>
-    private static string ZonedDateTime(string name, DateTime utc, ZoneModel model, string tzParam)
+    private static CalDateTime Zoned(DateTime utc, ZoneModel model, string tzid)
     {
         DateTime local = DateTime.SpecifyKind(utc + model.OffsetAt(utc), DateTimeKind.Unspecified);
-        return model.ToUtc(local) == utc && !model.IsRepeated(local)
-            ? $"{name};TZID={tzParam}:{IcsText.FormatLocal(local)}"
-            : $"{name}:{IcsText.FormatUtc(utc)}";
+        return model.ToUtc(local) == utc && !model.IsRepeated(local) ? new CalDateTime(local, tzid) : new CalDateTime(utc);
     }
 
     private static DateTime AsUtc(DateTime value, string name)
@@ -160,32 +183,74 @@ public static class IcsWriter
         return new DateTime(value.Ticks - value.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
     }
 
-    private static string TzidParam(string tzid)
+    private static void ValidateTzid(string tzid)
     {
         if (string.IsNullOrWhiteSpace(tzid) || tzid.Any(c => char.IsControl(c) || c == '"'))
         {
             throw new ArgumentException($"'{tzid}' is not a usable time zone id.", nameof(tzid));
         }
-        // IANA ids never need quoting; anything with : ; , would.
-        return tzid.AsSpan().IndexOfAny(":;,") >= 0 ? "\"" + tzid + "\"" : tzid;
     }
 
-    private static void AddOptionalText(List<string> lines, string name, string? value)
+    /// <summary>
+    /// Sets CN to the display name as given, ends trimmed; <see cref="Rfc6868ParameterSerializer"/>
+    /// encodes it. No name, no CN (Ical.Net would write an empty one).
+    /// </summary>
+    private static T Person<T>(T target, CalendarPerson person) where T : EncodableDataType
     {
-        if (!string.IsNullOrEmpty(value))
+        ArgumentNullException.ThrowIfNull(person);
+        string name = (person.Name ?? "").Trim();
+        if (name.Length > 0)
         {
-            lines.Add(name + ":" + IcsText.EscapeText(value));
+            target.Parameters.Set("CN", name);
+        }
+        return target;
+    }
+
+    /// <summary>
+    /// A CAL-ADDRESS (§3.3.3) for a mail address: <c>mailto:</c> plus the local part with
+    /// everything outside a small safe set percent-encoded as UTF-8 (RFC 6068), so that
+    /// <c>?</c>, <c>#</c>, <c>%</c> or non-ASCII local parts still give a valid URI, and an
+    /// international domain in its ASCII (punycode) form, the one mail servers use and the only
+    /// one <see cref="Uri"/> (which Ical.Net takes) accepts as a host.
+    /// </summary>
+    private static Uri MailtoUri(string email, string paramName)
+    {
+        string address = (email ?? "").Trim();
+        int at = address.LastIndexOf('@');
+        if (at <= 0 || at == address.Length - 1 || address.Any(ch => char.IsWhiteSpace(ch) || char.IsControl(ch)))
+        {
+            throw new ArgumentException($"'{email}' is not a mail address.", paramName);
+        }
+        try
+        {
+            string domain = address[(at + 1)..];
+            domain = domain.All(char.IsAscii) ? domain : new IdnMapping().GetAscii(domain);
+            return new Uri("mailto:" + PercentEncoded(address[..at]) + "@" + PercentEncoded(domain));
+        }
+        catch (Exception ex) when (ex is ArgumentException or UriFormatException)
+        {
+            throw new ArgumentException($"'{email}' is not a mail address.", paramName, ex);
         }
     }
 
-    private static string CommonName(CalendarPerson person)
+    private static string PercentEncoded(string value)
     {
-        ArgumentNullException.ThrowIfNull(person);
-        string name = IcsText.StripControls(person.Name ?? "", '"').Trim();
-        return name.Length == 0 ? "" : ";CN=" + IcsText.QuotedParam(name);
+        var sb = new StringBuilder(value.Length + 16);
+        foreach (byte b in Encoding.UTF8.GetBytes(value))
+        {
+            if (char.IsAsciiLetterOrDigit((char)b) || "-._~!$'*+=&".Contains((char)b))
+            {
+                sb.Append((char)b);
+            }
+            else
+            {
+                sb.Append('%').Append(b.ToString("X2", CultureInfo.InvariantCulture));
+            }
+        }
+        return sb.ToString();
     }
 
-    private static string AbsoluteUri(string url)
+    private static Uri AbsoluteUri(string url)
     {
         // http(s) only: on Unix "/events/12" parses as an absolute file:// URI.
         if (!Uri.TryCreate(url.Trim(), UriKind.Absolute, out Uri? uri)
@@ -194,7 +259,8 @@ public static class IcsWriter
             throw new ArgumentException($"'{url}' is not an absolute http(s) URL.", nameof(url));
         }
         // A URI value may not contain raw spaces or non-ASCII: AbsoluteUri percent-encodes the
-        // path and query, and an international host goes in its ASCII (punycode) form.
-        return uri.Host == uri.IdnHost ? uri.AbsoluteUri : new UriBuilder(uri) { Host = uri.IdnHost }.Uri.AbsoluteUri;
+        // path and query, and an international host goes in its ASCII (punycode) form. Ical.Net
+        // writes a Uri's OriginalString, hence a new Uri from the normalised text.
+        return new Uri(uri.Host == uri.IdnHost ? uri.AbsoluteUri : new UriBuilder(uri) { Host = uri.IdnHost }.Uri.AbsoluteUri);
     }
 }

@@ -16,7 +16,7 @@ internal sealed record ZoneTransition(DateTime Utc, TimeSpan OffsetFrom, TimeSpa
 /// <see cref="TimeZoneInfo.GetAdjustmentRules"/> because on Linux those rules mirror the
 /// tzdata file: with "fat" tzdata every year up to 2037 is a separate fixed-date rule, and
 /// only the POSIX footer after it is a floating rule. The observed transitions are the truth
-/// whichever way the runtime stores them; <see cref="VTimeZoneWriter"/> then recognises the
+/// whichever way the runtime stores them; <see cref="VTimeZoneBuilder"/> then recognises the
 /// yearly pattern in them.
 /// </summary>
 internal sealed class ZoneModel

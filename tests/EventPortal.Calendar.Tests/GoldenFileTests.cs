@@ -30,13 +30,17 @@ public class GoldenFileTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Golden_output_is_well_formed_and_unfolds_to_the_logical_lines(string name)
+    public void Golden_output_is_well_formed_and_unfolds_to_what_Ical_Net_wrote(string name)
     {
         string text = Write(name);
         Ics.AssertWellFormed(text);
         (CalendarMethod method, CalendarEvent e) = Sample(name);
-        Assert.Equal(IcsWriter.BuildLines(method, e, IcsWriter.DefaultProdId), Ics.LogicalLines(text));
+        Assert.Equal(Ics.LogicalLines(IcalNetOutput(method, e)), Ics.LogicalLines(text));
     }
+
+    /// <summary>Ical.Net's serialization before <see cref="Folding"/> refolds it.</summary>
+    internal static string IcalNetOutput(CalendarMethod method, CalendarEvent e) =>
+        IcsWriter.Serialize(IcsWriter.ToCalendar(method, e, IcsWriter.DefaultProdId));
 
     [Theory]
     [MemberData(nameof(Cases))]

@@ -53,10 +53,33 @@ internal static class Ics
             {
                 value = ReadUntil(line, ref i, ";:");
             }
-            parameters[paramName] = value;
+            parameters[paramName] = DecodeParameter(value);
         }
         Assert.True(i < line.Length && line[i] == ':', $"No value separator in: {line}");
         return new ContentLine(name, parameters, line[(i + 1)..]);
+    }
+
+    /// <summary>
+    /// RFC 6868 §3: <c>^^</c> → <c>^</c>, <c>^n</c> → a line break, <c>^'</c> → <c>"</c>; a
+    /// <c>^</c> before anything else stays as it is.
+    /// </summary>
+    public static string DecodeParameter(string value)
+    {
+        var sb = new StringBuilder(value.Length);
+        for (int i = 0; i < value.Length; i++)
+        {
+            string? decoded = value[i] == '^' && i + 1 < value.Length
+                ? value[i + 1] switch { '^' => "^", 'n' => "\n", '\'' => "\"", _ => null }
+                : null;
+            if (decoded is null)
+            {
+                sb.Append(value[i]);
+                continue;
+            }
+            sb.Append(decoded);
+            i++;
+        }
+        return sb.ToString();
     }
 
     private static string ReadUntil(string line, ref int i, string stops)

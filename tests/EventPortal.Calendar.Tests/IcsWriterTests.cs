@@ -72,8 +72,9 @@ public class IcsWriterTests
     {
         List<ContentLine> all = Ics.Parse(IcsWriter.Write(CalendarMethod.Request, Event));
         Assert.Equal("REQUEST", Ics.Single(all, "METHOD").Value);
-        Assert.Equal(["BEGIN", "PRODID", "VERSION", "CALSCALE", "METHOD", "BEGIN"], all.Take(6).Select(l => l.Name));
-        Assert.Equal("VTIMEZONE", all[5].Value);
+        // Ical.Net writes a component's properties in alphabetical order, then its subcomponents.
+        Assert.Equal(["BEGIN", "CALSCALE", "METHOD", "PRODID", "VERSION", "BEGIN"], all.Take(6).Select(l => l.Name));
+        Assert.Equal(("GREGORIAN", "2.0", "VTIMEZONE"), (all[1].Value, all[4].Value, all[5].Value));
         List<ContentLine> ev = Ics.EventLines(IcsWriter.Write(CalendarMethod.Request, Event));
         Assert.Equal("event-12@example.jp", Value(ev, "UID"));
         Assert.Equal("20260115T093000Z", Value(ev, "DTSTAMP"));
@@ -84,7 +85,7 @@ public class IcsWriterTests
 
     [Theory]
     [InlineData(15, "-PT15M")]
-    [InlineData(0, "-PT0M")]
+    [InlineData(0, "P0D")]
     [InlineData(1440, "-PT1440M")]
     public void The_alarm_fires_the_given_minutes_before_and_shows_the_summary(int minutes, string trigger)
     {
@@ -112,19 +113,29 @@ public class IcsWriterTests
     }
 
     [Fact]
-    public void Display_names_are_quoted_and_lose_quotes_and_control_characters()
+    public void Display_names_keep_quotes_and_line_breaks_through_RFC_6868_and_lose_other_control_characters()
     {
-        CalendarEvent e = Event with { Organizer = new("o@example.jp", "\"Sato\", Ichiro;\r\n Sales: Tokyo\t") };
+        CalendarEvent e = Event with { Organizer = new("o@example.jp", "\"Sato\", Ichiro;\r\n Sales: Tokyo\t^\a ") };
         string line = Ics.LogicalLines(IcsWriter.Write(CalendarMethod.Publish, e))
             .Single(l => l.StartsWith("ORGANIZER", StringComparison.Ordinal));
-        Assert.Equal("ORGANIZER;CN=\"Sato, Ichiro; Sales: Tokyo\":mailto:o@example.jp", line);
+        Assert.Equal("ORGANIZER;CN=\"^'Sato^', Ichiro;^n Sales: Tokyo^^\":mailto:o@example.jp", line);
     }
 
     [Fact]
-    public void Mail_addresses_become_valid_mailto_uris()
+    public void A_name_needing_no_quotes_is_written_bare()
     {
-        CalendarEvent e = Event with { Organizer = new(" user+tag?x#y%z@例え.jp ") };
-        Assert.Equal("mailto:user+tag%3Fx%23y%25z@%E4%BE%8B%E3%81%88.jp", Value(Write(CalendarMethod.Publish, e), "ORGANIZER"));
+        CalendarEvent e = Event with { Organizer = new("o@example.jp", "EventPortal 事務局") };
+        Assert.Contains("ORGANIZER;CN=EventPortal 事務局:mailto:o@example.jp", Ics.LogicalLines(IcsWriter.Write(CalendarMethod.Publish, e)));
+    }
+
+    [Theory]
+    [InlineData(" user+tag?x#y%z@例え.jp ", "mailto:user+tag%3Fx%23y%25z@xn--r8jz45g.jp")]
+    [InlineData("山田@example.jp", "mailto:%E5%B1%B1%E7%94%B0@example.jp")]
+    [InlineData("abc.@docomo.ne.jp", "mailto:abc.@docomo.ne.jp")]
+    public void Mail_addresses_become_valid_mailto_uris(string email, string expected)
+    {
+        CalendarEvent e = Event with { Organizer = new(email) };
+        Assert.Equal(expected, Value(Write(CalendarMethod.Publish, e), "ORGANIZER"));
     }
 
     [Theory]

@@ -28,7 +28,7 @@ internal static class Samples
     /// Long Japanese text placed so that folds fall exactly where a naive writer breaks things:
     /// a 4-byte emoji (a UTF-16 surrogate pair) and 3-byte kanji straddling octet 75, and
     /// escapes (\, \; \\ \n) whose backslash would be the last octet of a line.
-    /// Display names need quoting (comma, colon, semicolon) and one carries quotes to strip.
+    /// Display names need quoting (comma, colon, semicolon) and one carries quotes (kept, RFC 6868).
     /// </summary>
     public static CalendarEvent RequestJapanese => new()
     {

@@ -114,7 +114,9 @@ internal sealed partial class VTimeZoneEvaluator
         DayOfWeek? day = null;
         if (props.TryGetValue("RRULE", out string? rule))
         {
-            Match m = YearlyRule().Match(rule);
+            // The rule parts in any order (RFC 5545 §3.3.10), but exactly these three.
+            string parts = string.Join(";", rule.Split(';').Order(StringComparer.Ordinal));
+            Match m = YearlyRule().Match(parts);
             Assert.True(m.Success, $"Unsupported RRULE {rule}");
             month = int.Parse(m.Groups["month"].Value, CultureInfo.InvariantCulture);
             week = int.Parse(m.Groups["week"].Value, CultureInfo.InvariantCulture);
@@ -137,7 +139,7 @@ internal sealed partial class VTimeZoneEvaluator
         return m.Groups[1].Value == "-" ? -span : span;
     }
 
-    [GeneratedRegex(@"^FREQ=YEARLY;BYMONTH=(?<month>1[0-2]|[1-9]);BYDAY=(?<week>[+-]?[1-5])(?<day>SU|MO|TU|WE|TH|FR|SA)$")]
+    [GeneratedRegex(@"^BYDAY=(?<week>[+-]?[1-5])(?<day>SU|MO|TU|WE|TH|FR|SA);BYMONTH=(?<month>1[0-2]|[1-9]);FREQ=YEARLY$")]
     private static partial Regex YearlyRule();
 
     [GeneratedRegex(@"^([+-])(\d\d)(\d\d)(\d\d)?$")]

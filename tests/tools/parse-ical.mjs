@@ -26,7 +26,9 @@ try {
       startUtc: new Date(e.startDate.toUnixTime() * 1000).toISOString(),
       endUtc: new Date(e.endDate.toUnixTime() * 1000).toISOString(),
       attendees: vevent.getAllProperties('attendee').map(p => p.getFirstValue()),
+      attendeeNames: vevent.getAllProperties('attendee').map(p => p.getParameter('cn') ?? null),
       organizer: vevent.getFirstPropertyValue('organizer'),
+      organizerName: vevent.getFirstProperty('organizer')?.getParameter('cn') ?? null,
       alarms: vevent.getAllSubcomponents('valarm').length,
     });
   }

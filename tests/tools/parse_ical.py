@@ -33,7 +33,10 @@ try:
             "startUtc": start.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
             "endUtc": end.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
             "attendees": [str(a) for a in attendees],
+            # Parameter values as read: python-icalendar 4.0.3 (Debian 12) does not apply RFC 6868.
+            "attendeeNames": [a.params.get("CN") for a in attendees],
             "organizer": str(component.get("organizer")),
+            "organizerName": component["organizer"].params.get("CN") if component.get("organizer") is not None else None,
             "alarms": len([c for c in component.subcomponents if c.name == "VALARM"]),
         })
 except Exception as err:  # noqa: BLE001 - every failure is a finding for the test

@@ -5,7 +5,7 @@ namespace EventPortal.Tests.Calendar;
 
 public sealed class AddToCalendarTests
 {
-    static readonly CalendarEvent Entry = new()
+    internal static readonly CalendarEvent Entry = new()
     {
         Uid = "event-1-reg-2@portal.example.jp",
         Sequence = 0,

@@ -1,32 +1,42 @@
-using System.Globalization;
+using Ical.Net;
+using Ical.Net.CalendarComponents;
+using Ical.Net.DataTypes;
 
 namespace EventPortal.Calendar;
 
 /// <summary>
-/// Writes the VTIMEZONE (RFC 5545 §3.6.5) for one zone from the transitions a
-/// <see cref="ZoneModel"/> observed. Transitions of the same kind (same offsets, same
-/// daylight flag) become one STANDARD or DAYLIGHT observance: with an RRULE when a yearly
-/// BYMONTH/BYDAY rule reproduces every one of them inside the window (what Outlook and Google
-/// expect), with RDATEs otherwise. Either way a reader gets exactly the runtime's offsets for
-/// every instant in the window, which covers the event.
+/// Builds the VTIMEZONE (RFC 5545 §3.6.5) of one zone as Ical.Net components, from the
+/// transitions a <see cref="ZoneModel"/> observed around the event. Transitions of the same
+/// kind (same offsets, same daylight flag) become one STANDARD or DAYLIGHT observance: with an
+/// RRULE when a yearly BYMONTH/BYDAY rule reproduces every one of them inside the window (what
+/// Outlook and Google expect), with RDATEs otherwise. A zone without changes in the window
+/// (Asia/Tokyo) gets one STANDARD block from 1970. Either way a reader gets exactly the
+/// runtime's offsets for every instant in the window, which covers the event.
+/// <para>
+/// Why not Ical.Net's own <c>VTimeZone.FromDateTimeZone</c> (5.2.4): it describes the zone from
+/// history up to <c>DateTimeOffset.Now</c>, not around the event. So Asia/Tokyo gets its 1951
+/// rule (<c>TZOFFSETFROM:+1000</c> with a yearly RRULE) even with <c>includeHistoricalData:
+/// false</c>; an event more than a year ahead throws (its window would start after now); a
+/// change tzdata already schedules for the event's year is ignored; and the output changes with
+/// the day it is written. <c>VTimeZoneTests</c> shows each.
+/// </para>
 /// </summary>
-internal static class VTimeZoneWriter
+internal static class VTimeZoneBuilder
 {
     // A fixed first onset for the observance in force before any change in the window, the
     // conventional one for zones without DST (the reference VTIMEZONE for Asia/Tokyo).
     private static readonly DateTime Epoch = new(1970, 1, 1, 0, 0, 0, DateTimeKind.Unspecified);
-
-    private static readonly string[] DayCodes = ["SU", "MO", "TU", "WE", "TH", "FR", "SA"];
 
     // TZNAME is optional and .NET on Linux exposes only long localised names, so a small map
     // of well-known abbreviations, keyed by zone and offset so that a historical offset of the
     // same zone never gets a wrong name (minutes east of UTC).
     private static readonly Dictionary<(string Zone, int Minutes), string> Abbreviations = BuildAbbreviations();
 
-    public static void Write(List<string> lines, string tzid, ZoneModel model, DateTime eventStartUtc)
+    public static VTimeZone Build(string tzid, ZoneModel model, DateTime eventStartUtc)
     {
-        lines.Add("BEGIN:VTIMEZONE");
-        lines.Add("TZID:" + IcsText.EscapeText(tzid));
+        // Set as a plain property: the TzId setter looks the id up in NodaTime and adds X-LIC-LOCATION.
+        var zone = new VTimeZone();
+        zone.Properties.Set("TZID", tzid);
 
         // Needed when no change precedes the event inside the window (always for zones without DST).
         IReadOnlyList<ZoneTransition> transitions = model.Transitions;
@@ -34,7 +44,7 @@ internal static class VTimeZoneWriter
         {
             DateTime windowStartLocal = model.WindowStart + model.InitialOffset;
             DateTime onset = windowStartLocal < Epoch ? windowStartLocal : Epoch;
-            WriteObservance(lines, tzid, model.InitialIsDaylight, onset, model.InitialOffset, model.InitialOffset, []);
+            zone.AddChild(Observance(tzid, model.InitialIsDaylight, onset, model.InitialOffset, model.InitialOffset));
         }
 
         IEnumerable<List<ZoneTransition>> groups = transitions
@@ -44,30 +54,33 @@ internal static class VTimeZoneWriter
         foreach (List<ZoneTransition> group in groups)
         {
             ZoneTransition first = group[0];
-            string? rule = FindYearlyRule(group, model.WindowEnd);
-            List<string> recurrence = rule is not null
-                ? ["RRULE:" + rule]
-                : group.Skip(1).Select(t => "RDATE:" + IcsText.FormatLocal(t.LocalOnset)).ToList();
-            WriteObservance(lines, tzid, first.IsDaylight, first.LocalOnset, first.OffsetFrom, first.OffsetTo, recurrence);
+            VTimeZoneInfo observance = Observance(tzid, first.IsDaylight, first.LocalOnset, first.OffsetFrom, first.OffsetTo);
+            if (FindYearlyRule(group, model.WindowEnd) is RecurrenceRule rule)
+            {
+                observance.RecurrenceRule = rule;
+            }
+            else
+            {
+                observance.RecurrenceDates.AddRange(group.Skip(1).Select(t => new CalDateTime(t.LocalOnset)));
+            }
+            zone.AddChild(observance);
         }
-
-        lines.Add("END:VTIMEZONE");
+        return zone;
     }
 
-    private static void WriteObservance(List<string> lines, string tzid, bool isDaylight, DateTime onset,
-        TimeSpan from, TimeSpan to, List<string> recurrence)
+    private static VTimeZoneInfo Observance(string tzid, bool isDaylight, DateTime onset, TimeSpan from, TimeSpan to)
     {
-        string kind = isDaylight ? "DAYLIGHT" : "STANDARD";
-        lines.Add("BEGIN:" + kind);
-        lines.Add("DTSTART:" + IcsText.FormatLocal(onset));
-        lines.Add("TZOFFSETFROM:" + IcsText.FormatOffset(from));
-        lines.Add("TZOFFSETTO:" + IcsText.FormatOffset(to));
-        lines.AddRange(recurrence);
+        var observance = new VTimeZoneInfo(isDaylight ? Components.Daylight : Components.Standard)
+        {
+            Start = new CalDateTime(DateTime.SpecifyKind(onset, DateTimeKind.Unspecified)),
+            OffsetFrom = new UtcOffset(from),
+            OffsetTo = new UtcOffset(to),
+        };
         if (Abbreviations.TryGetValue((tzid, (int)to.TotalMinutes), out string? name))
         {
-            lines.Add("TZNAME:" + name);
+            observance.TimeZoneName = name;
         }
-        lines.Add("END:" + kind);
+        return observance;
     }
 
     /// <summary>
@@ -77,7 +90,7 @@ internal static class VTimeZoneWriter
     /// are tried ("last" first: it is the EU rule, and a 4th Sunday that is also the last one
     /// in every sampled year is far more likely a "last Sunday" rule).
     /// </summary>
-    private static string? FindYearlyRule(List<ZoneTransition> group, DateTime windowEnd)
+    private static RecurrenceRule? FindYearlyRule(List<ZoneTransition> group, DateTime windowEnd)
     {
         if (group.Count < 2)
         {
@@ -95,8 +108,10 @@ internal static class VTimeZoneWriter
         {
             if (Generates(group, week, windowEnd))
             {
-                return string.Create(CultureInfo.InvariantCulture,
-                    $"FREQ=YEARLY;BYMONTH={first.Month};BYDAY={week}{DayCodes[(int)first.DayOfWeek]}");
+                var rule = new RecurrenceRule(FrequencyType.Yearly);
+                rule.ByMonth.Add(first.Month);
+                rule.ByDay.Add(new WeekDay(first.DayOfWeek, week));
+                return rule;
             }
         }
         return null;
