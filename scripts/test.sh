@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 # libsqlite3-0, the system SQLite the app prefers (see Data/Db.cs); chromium, the browser the
 # browser tests drive through Playwright (never `playwright install`: it downloads), and
 # fonts-ipafont-gothic, a Japanese font for it (without one Japanese renders as boxes).
-packages=(postgresql python3-icalendar python3-aiosmtpd libsqlite3-0 chromium fonts-ipafont-gothic)
+packages=(postgresql python3-icalendar python3-aiosmtpd python3-dkim libsqlite3-0 chromium fonts-ipafont-gothic)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
