@@ -7,9 +7,10 @@ cd "$(dirname "$0")/.."
 # Debian packages the integration tests use: PostgreSQL (the scale-out store; each test run
 # starts its own throwaway cluster on a free port); python3-icalendar, one of the two
 # independent calendar parsers; python3-aiosmtpd, the SMTP server the mail tests start;
-# chromium, the browser the browser tests drive through Playwright (never `playwright install`:
-# it downloads), and fonts-ipafont-gothic, a Japanese font for it (without one Japanese renders as boxes).
-packages=(postgresql python3-icalendar python3-aiosmtpd chromium fonts-ipafont-gothic)
+# python3-dkim, an independent DKIM verifier; chromium, the browser the browser tests drive
+# through Playwright (never `playwright install`: it downloads), and fonts-ipafont-gothic, a
+# Japanese font for it (without one Japanese renders as boxes).
+packages=(postgresql python3-icalendar python3-aiosmtpd python3-dkim chromium fonts-ipafont-gothic)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

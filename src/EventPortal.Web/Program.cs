@@ -64,6 +64,8 @@ public partial class Program
         // Mail: the templates, and one transport chosen by configuration (Mail/, EventPortal:Mail).
         builder.Services.AddSettings<MailOptions>(MailOptions.Section, MailOptions.Validate);
         builder.Services.AddSingleton(_ => new MailTemplates(MailTemplates.DefaultDirectory));
+        builder.Services.AddSingleton<EventMailParts>();
+        builder.Services.AddSingleton<DkimSigning>();
         builder.Services.AddSingleton<MailComposer>();
         builder.Services.AddSingleton(MailTransports.Create);
         // Microsoft Graph, one client per use: "mail" (EventPortal:Mail:Graph) and "meetings" (EventPortal:Meetings:Teams).
@@ -156,11 +158,7 @@ public partial class Program
         var portal = services.GetRequiredService<IOptions<PortalOptions>>().Value;
         _ = services.GetRequiredService<IOptions<CalendarOptions>>().Value;
         _ = services.GetRequiredService<IOptions<MailOptions>>().Value;
-        var outbox = services.GetRequiredService<IOptions<OutboxOptions>>().Value;
-        // System.Net.Mail holds a pool thread through every send; without a higher minimum the pool
-        // grows slowly and a rush of mail starves the HTTP side (bench/README.md, thread-pool experiment).
-        ThreadPool.GetMinThreads(out var workers, out var io);
-        if (workers < outbox.MaxParallel + 32) ThreadPool.SetMinThreads(outbox.MaxParallel + 32, io);
+        _ = services.GetRequiredService<IOptions<OutboxOptions>>().Value;
 
         var db = services.GetRequiredService<Db>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("EventPortal.Startup");

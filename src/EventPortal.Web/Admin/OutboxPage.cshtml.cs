@@ -9,10 +9,13 @@ namespace EventPortal.Web.Admin;
 /// <summary>
 /// <c>/admin/outbox</c>: what the outbox holds per event (queued, in flight, awaiting retry,
 /// sent, failed), the rows that failed or keep failing with their error text, and a retry
-/// button that makes a failed row due again.
+/// button that makes a failed row due again; and the DKIM record to publish when the app signs.
 /// </summary>
-public sealed class OutboxPageModel(Db db, TimeProvider clock) : PageModel
+public sealed class OutboxPageModel(Db db, TimeProvider clock, Mail.DkimSigning dkim) : PageModel
 {
+    /// <summary>The DKIM key record to publish, when the app signs (EventPortal:Mail:Dkim).</summary>
+    public Mail.DkimSigning Dkim => dkim;
+
     public sealed class Count
     {
         public long? EventId { get; init; }

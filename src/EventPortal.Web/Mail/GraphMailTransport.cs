@@ -1,13 +1,12 @@
-using System.Net.Mail;
-using System.Text;
 using EventPortal.Web.Outbox;
 using EventPortal.Web.Shared;
 using Microsoft.Extensions.Options;
+using MimeKit;
 
 namespace EventPortal.Web.Mail;
 
 /// <summary>
-/// Mail through Microsoft Graph <c>sendMail</c> as MIME, from the mailbox
+/// Mail through Microsoft Graph <c>sendMail</c> as MIME (the bytes MimeKit writes, base64), from the mailbox
 /// <c>EventPortal:Mail:Graph:SenderUserId</c> (application permission <c>Mail.Send</c>; the
 /// From address should be that mailbox or one it may send as). For Microsoft 365 tenants
 /// where SMTP AUTH is switched off.
@@ -21,13 +20,13 @@ public sealed class GraphMailTransport([FromKeyedServices(GraphUse.Mail)] GraphC
     /// <summary>Longest wait a Retry-After may impose; the back-off is capped at an hour too.</summary>
     static readonly TimeSpan MaxRetryAfter = TimeSpan.FromHours(1);
 
-    public async Task SendAsync(MailMessage message, CancellationToken ct)
+    public async Task SendAsync(MimeMessage message, CancellationToken ct)
     {
         // Graph takes the recipients from the MIME headers, and Bcc has no header.
         if (message.Bcc.Count > 0)
             throw new OutboxException(
                 "The Graph transport cannot send Bcc recipients (the MIME it posts has no Bcc header).", permanent: true);
-        var mime = await ToMimeAsync(message, ct);
+        var mime = await MailFormat.BytesAsync(message, ct);
         var sender = options.Value.Graph.SenderUserId!;
         try
         {
@@ -57,68 +56,4 @@ public sealed class GraphMailTransport([FromKeyedServices(GraphUse.Mail)] GraphC
             throw new OutboxException("Graph did not answer in time.", permanent: false, e);
         }
     }
-
-    /// <summary>
-    /// The message as RFC 5322 bytes. .NET has no public MIME writer, so System.Net.Mail writes
-    /// it to a pickup directory (a fresh temporary one, mode 0700 on Unix) and we read it back.
-    /// The pickup format puts an envelope in front of the headers: one <c>X-Sender:</c> line (the
-    /// Sender, else the From address) and one <c>X-Receiver:</c> per To/Cc/Bcc recipient, folded
-    /// like any header when a display name is long; those lines are removed.
-    /// </summary>
-    internal static async Task<byte[]> ToMimeAsync(MailMessage message, CancellationToken ct)
-    {
-        var directory = Directory.CreateTempSubdirectory("eventportal-mime-");
-        try
-        {
-            using (var client = new SmtpClient
-                { DeliveryMethod = SmtpDeliveryMethod.SpecifiedPickupDirectory, PickupDirectoryLocation = directory.FullName })
-            {
-                try { await client.SendMailAsync(message, ct); }
-                catch (SmtpException e)
-                {
-                    throw new OutboxException($"Could not write the message as MIME: {e.Message}", permanent: false, e);
-                }
-            }
-            var files = directory.GetFiles("*.eml");
-            if (files.Length != 1)
-                throw new OutboxException($"Expected one .eml from System.Net.Mail, found {files.Length}.", permanent: false);
-            return StripPickupEnvelope(await File.ReadAllBytesAsync(files[0].FullName, ct));
-        }
-        finally
-        {
-            try { directory.Delete(recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-        }
-    }
-
-    /// <summary>Removes the leading <c>X-Sender:</c>/<c>X-Receiver:</c> header fields (with their folded continuation lines).</summary>
-    internal static byte[] StripPickupEnvelope(byte[] eml)
-    {
-        var start = 0;
-        var skipping = false;
-        while (start < eml.Length)
-        {
-            var end = IndexOfCrlf(eml, start);
-            if (end < 0) break;
-            var continuation = eml[start] is (byte)' ' or (byte)'\t';
-            if (continuation ? skipping : StartsWith(eml, start, "X-Sender:") || StartsWith(eml, start, "X-Receiver:"))
-            {
-                skipping = true;
-                start = end + 2;
-                continue;
-            }
-            break;
-        }
-        return eml[start..];
-    }
-
-    static int IndexOfCrlf(byte[] data, int from)
-    {
-        var i = Array.IndexOf(data, (byte)'\r', from);
-        while (i >= 0 && (i + 1 >= data.Length || data[i + 1] != (byte)'\n')) i = Array.IndexOf(data, (byte)'\r', i + 1);
-        return i;
-    }
-
-    static bool StartsWith(byte[] data, int at, string prefix) =>
-        data.Length - at >= prefix.Length
-            && Encoding.ASCII.GetString(data, at, prefix.Length).Equals(prefix, StringComparison.OrdinalIgnoreCase);
 }

@@ -28,7 +28,7 @@ public sealed class MailHandler(MailComposer composer, IMailTransport transport,
 
     public async Task<OutboxResult> HandleAsync(OutboxRow row, CancellationToken ct)
     {
-        using var message = await composer.ComposeAsync(row, ct);
+        var message = await composer.ComposeAsync(row, ct);
         if (message is null) return OutboxResult.Skipped;
         await transport.SendAsync(message, ct);
         return OutboxResult.Done;

@@ -1,71 +1,53 @@
-using System.Net;
-using System.Net.Mail;
-using System.Net.Sockets;
 using EventPortal.Web.Outbox;
+using MimeKit;
 
 namespace EventPortal.Web.Mail;
 
 /// <summary>Hands a finished message to something that delivers it.</summary>
 public interface IMailTransport
 {
-    Task SendAsync(MailMessage message, CancellationToken ct);
+    Task SendAsync(MimeMessage message, CancellationToken ct);
+}
+
+/// <summary>How messages are written outside SMTP (files, Graph): CRLF line ends on every platform, as on the wire.</summary>
+public static class MailFormat
+{
+    public static readonly FormatOptions Wire = CreateWire();
+
+    static FormatOptions CreateWire()
+    {
+        var format = FormatOptions.Default.Clone();
+        format.NewLineFormat = NewLineFormat.Dos;
+        return format;
+    }
+
+    public static async Task<byte[]> BytesAsync(MimeMessage message, CancellationToken ct)
+    {
+        using var buffer = new MemoryStream();
+        await message.WriteToAsync(Wire, buffer, ct);
+        return buffer.ToArray();
+    }
 }
 
 /// <summary>
 /// The default: each message becomes an .eml file in <c>{DataDirectory}/mail/pickup</c>, so the
 /// embedded default needs no mail server and an operator can read what would have been sent.
+/// Written under a temporary name and renamed, so a reader never sees half a message.
 /// </summary>
 public sealed class PickupTransport(string directory) : IMailTransport
 {
-    public async Task SendAsync(MailMessage message, CancellationToken ct)
+    public async Task SendAsync(MimeMessage message, CancellationToken ct)
     {
-        Directory.CreateDirectory(directory);
-        using var client = new SmtpClient
-            { DeliveryMethod = SmtpDeliveryMethod.SpecifiedPickupDirectory, PickupDirectoryLocation = directory };
-        try { await client.SendMailAsync(message, ct); }
-        catch (SmtpException e) { throw new OutboxException($"Pickup directory {directory}: {e.Message}", permanent: false, e); }
-    }
-}
-
-/// <summary>
-/// SMTP through System.Net.Mail: STARTTLS (<c>EnableSsl</c>) and AUTH LOGIN. An SmtpClient
-/// sends one message at a time, so each send gets its own; the dispatcher's parallelism is
-/// what makes a rush go fast. Replies are sorted into "try again" (4xx, connection trouble,
-/// authentication that an operator may fix) and "never" (5xx such as unknown mailbox).
-/// </summary>
-public sealed class SmtpTransport(MailOptions.SmtpSettings settings) : IMailTransport
-{
-    public async Task SendAsync(MailMessage message, CancellationToken ct)
-    {
-        using var client = new SmtpClient(settings.Host, settings.Port)
-        {
-            EnableSsl = settings.StartTls,
-            Timeout = settings.TimeoutSeconds * 1000,
-            DeliveryMethod = SmtpDeliveryMethod.Network,
-        };
-        if (!string.IsNullOrEmpty(settings.UserName))
-            client.Credentials = new NetworkCredential(settings.UserName, settings.Password);
+        var name = Path.Combine(directory, $"{DateTime.UtcNow:yyyyMMddHHmmssfff}-{Guid.NewGuid():N}");
         try
         {
-            await client.SendMailAsync(message, ct);
+            Directory.CreateDirectory(directory);
+            await using (var file = File.Create(name + ".tmp")) await message.WriteToAsync(MailFormat.Wire, file, ct);
+            File.Move(name + ".tmp", name + ".eml");
         }
-        catch (SmtpFailedRecipientException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new OutboxException($"{(int)e.StatusCode} {e.Message}", IsPermanent(e.StatusCode), e);
-        }
-        catch (SmtpException e)
-        {
-            throw new OutboxException(
-                $"{(int)e.StatusCode} {e.Message}{(e.InnerException is null ? "" : " " + e.InnerException.Message)}",
-                IsPermanent(e.StatusCode), e);
-        }
-        catch (Exception e) when (e is IOException or SocketException or InvalidOperationException)
-        {
-            throw new OutboxException(e.Message, permanent: false, e);
+            throw new OutboxException($"Pickup directory {directory}: {e.Message}", permanent: false, e);
         }
     }
-
-    static bool IsPermanent(SmtpStatusCode code) => (int)code is >= 500 and < 600
-        // 530/535: authentication. The operator fixes the password and the queue drains.
-        && code is not (SmtpStatusCode)530 and not (SmtpStatusCode)535;
 }

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
 using Dapper;
 using EventPortal.Web.Data;
 using Microsoft.Extensions.Options;
@@ -5,11 +7,11 @@ using Microsoft.Extensions.Options;
 namespace EventPortal.Web.Outbox;
 
 /// <summary>
-/// The outbox loop. Each round claims due rows (FOR UPDATE SKIP LOCKED on PostgreSQL, so
-/// several instances never claim the same row; the single writer on SQLite), hands them to
-/// the handler of their kind with bounded parallelism (and the handler's own rate, if it has
-/// one), and records the result on each row as soon as it is known: sent; retry later with
-/// exponential back-off and jitter; or failed, with the error kept. A row left in flight by an
+/// The outbox loop. One loop claims due rows (FOR UPDATE SKIP LOCKED on PostgreSQL, so several
+/// instances never claim the same row; the single writer on SQLite) and feeds MaxParallel sender
+/// slots, each handing its next row to the handler of its kind (at the handler's own rate, if it
+/// has one); nothing waits for a whole batch. Each result is recorded on its row as soon as it is
+/// known: sent; retry later with exponential back-off and jitter; or failed, with the error kept. A row left in flight by an
 /// instance that died is claimed again after <see cref="OutboxOptions.InFlightTimeoutSeconds"/>.
 /// Sent rows are purged after the retention period. A row is never dropped because handling it
 /// failed. It sleeps until a commit that queued work wakes it (<see cref="OutboxSignal"/>) or
@@ -20,7 +22,10 @@ public sealed class OutboxDispatcher(Db db, IEnumerable<IOutboxHandler> handlers
 {
     readonly string _instance = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
     readonly IReadOnlyList<IOutboxHandler> _handlers = OneHandlerPerKind(handlers);
+    readonly SemaphoreSlim _room = new(0, 1);
     DateTime _nextPurge;
+    /// <summary>Rows claimed and not yet finished.</summary>
+    int _pending;
 
     /// <summary>A row of a kind two handlers claim would go to whichever came first: refuse to start instead.</summary>
     static IReadOnlyList<IOutboxHandler> OneHandlerPerKind(IEnumerable<IOutboxHandler> handlers)
@@ -41,48 +46,91 @@ public sealed class OutboxDispatcher(Db db, IEnumerable<IOutboxHandler> handlers
             logger.LogInformation("Outbox dispatcher is off on this instance ({Section}:DispatcherEnabled=false)", OutboxOptions.Section);
             return;
         }
-        while (!stoppingToken.IsCancellationRequested)
+        var queue = Channel.CreateUnbounded<OutboxRow>(new UnboundedChannelOptions { SingleWriter = true });
+        var unstarted = new ConcurrentBag<long>();
+        var senders = Enumerable.Range(0, o.MaxParallel).Select(_ => SendLoopAsync(queue.Reader, unstarted, stoppingToken)).ToList();
+        try
+        {
+            await ClaimLoopAsync(queue.Writer, stoppingToken);
+        }
+        finally
+        {
+            queue.Writer.TryComplete();
+            await Task.WhenAll(senders);
+            // A graceful stop: hand back what this instance claimed but never began, so another
+            // instance (or the next start) sends it at once, not after the in-flight timeout.
+            while (queue.Reader.TryRead(out var row)) unstarted.Add(row.Id);
+            await ReleaseAsync(unstarted.ToList());
+        }
+    }
+
+    /// <summary>
+    /// Keeps the senders fed without a barrier: a new batch is claimed as soon as no more than
+    /// MaxParallel claimed rows are left, so the senders never wait for the slowest row of a batch.
+    /// </summary>
+    async Task ClaimLoopAsync(ChannelWriter<OutboxRow> queue, CancellationToken ct)
+    {
+        var o = options.Value;
+        while (!ct.IsCancellationRequested)
         {
             try
             {
-                var rows = await ClaimAsync(stoppingToken);
-                if (rows.Count > 0)
+                if (Volatile.Read(ref _pending) > o.MaxParallel)
                 {
-                    var started = new System.Collections.Concurrent.ConcurrentDictionary<long, bool>();
-                    try
-                    {
-                        await Parallel.ForEachAsync(rows,
-                            new ParallelOptions { MaxDegreeOfParallelism = o.MaxParallel, CancellationToken = stoppingToken },
-                            async (row, ct) =>
-                            {
-                                var handler = _handlers.FirstOrDefault(h => row.Kind.StartsWith(h.KindPrefix, StringComparison.Ordinal));
-                                if (handler?.Throttle is { } throttle) using (await throttle.AcquireAsync(1, ct)) { }
-                                started[row.Id] = true;
-                                await ProcessAsync(row, handler, ct);
-                            });
-                    }
-                    catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-                    {
-                        // A graceful stop: hand back what this instance claimed but never began, so
-                        // another instance (or the next start) sends it at once, not after the timeout.
-                        await ReleaseAsync(rows.Where(r => !started.ContainsKey(r.Id)).Select(r => r.Id).ToList());
-                        return;
-                    }
-                    continue; // there may be more
+                    await _room.WaitAsync(ct);
+                    continue;
                 }
-                await PurgeIfDueAsync(stoppingToken);
-                await signal.WaitAsync(TimeSpan.FromSeconds(o.PollSeconds), stoppingToken);
+                var rows = await ClaimAsync(ct);
+                Interlocked.Add(ref _pending, rows.Count);
+                foreach (var row in rows) queue.TryWrite(row);
+                if (rows.Count == o.BatchSize) continue; // there may be more
+                await PurgeIfDueAsync(ct);
+                await signal.WaitAsync(TimeSpan.FromSeconds(o.PollSeconds), ct);
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 return;
             }
             catch (Exception e)
             {
                 // The database may be briefly unreachable; nothing is lost, rows stay where they were.
-                logger.LogError(e, "Outbox round failed; trying again shortly");
-                await Task.Delay(TimeSpan.FromSeconds(o.PollSeconds * 5), stoppingToken);
+                logger.LogError(e, "Outbox claim failed; trying again shortly");
+                try { await Task.Delay(TimeSpan.FromSeconds(o.PollSeconds * 5), ct); }
+                catch (OperationCanceledException) { return; }
             }
+        }
+    }
+
+    /// <summary>One of MaxParallel slots: takes the next claimed row, waits for its handler's rate, works it.</summary>
+    async Task SendLoopAsync(ChannelReader<OutboxRow> queue, ConcurrentBag<long> unstarted, CancellationToken ct)
+    {
+        try
+        {
+            await foreach (var row in queue.ReadAllAsync(ct))
+            {
+                var handler = _handlers.FirstOrDefault(h => row.Kind.StartsWith(h.KindPrefix, StringComparison.Ordinal));
+                try
+                {
+                    if (handler?.Throttle is { } throttle) using (await throttle.AcquireAsync(1, ct)) { }
+                    ct.ThrowIfCancellationRequested(); // the channel hands out rows it holds even after the stop
+                }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                    unstarted.Add(row.Id);
+                    return;
+                }
+                try { await ProcessAsync(row, handler, ct); }
+                catch (Exception e) when (!ct.IsCancellationRequested)
+                {
+                    // The database failed around the send: the row stays in flight and is claimed again after the timeout.
+                    logger.LogError(e, "Outbox row {Id} ({Kind}) could not be worked", row.Id, row.Kind);
+                }
+                if (Interlocked.Decrement(ref _pending) <= options.Value.MaxParallel)
+                    try { _room.Release(); } catch (SemaphoreFullException) { }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
         }
     }
 

@@ -19,13 +19,16 @@ public sealed class PersonalRegistration
     public string TicketKind { get; init; } = "live";
     /// <summary>Bumped when the registration's own invite changes (a ticket switch).</summary>
     public int InviteRevision { get; init; }
+    /// <summary>The event's SEQUENCE and last change: what the mail composer's per-event parts are keyed by.</summary>
+    public int EventSequence { get; init; }
+    public DateTime EventUpdatedAt { get; init; }
 }
 
 public static class RegistrationQueries
 {
     const string Select = """
         SELECT r.id, r.event_id, e.slug, r.status, r.family_name, r.given_name, r.email, r.token_seed, r.language,
-               r.ticket_type_id, t.kind AS ticket_kind, r.invite_revision
+               r.ticket_type_id, t.kind AS ticket_kind, r.invite_revision, e.sequence AS event_sequence, e.updated_at AS event_updated_at
         FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id JOIN events e ON e.id = r.event_id
         """;
 

@@ -49,6 +49,9 @@ public sealed class GraphClient(IHttpClientFactory httpClients, Func<TokenCreden
     };
 
     readonly Lazy<TokenCredential> _credential = new(credential);
+    // One token request at a time: parallel sends at start-up would each fetch a token before MSAL's
+    // cache holds one; behind the gate the first fetches and the others read the cache.
+    readonly SemaphoreSlim _tokenGate = new(1, 1);
 
     /// <summary>
     /// <c>POST /users/{userId}/sendMail</c> with the message as MIME: the body is the base64 of
@@ -149,6 +152,7 @@ public sealed class GraphClient(IHttpClientFactory httpClients, Func<TokenCreden
 
     async Task<string> TokenAsync(CancellationToken ct)
     {
+        await _tokenGate.WaitAsync(ct);
         try
         {
             return (await _credential.Value.GetTokenAsync(new TokenRequestContext([Scope]), ct)).Token;
@@ -165,6 +169,7 @@ public sealed class GraphClient(IHttpClientFactory httpClients, Func<TokenCreden
             var at = inner.Message.IndexOf("AADSTS", StringComparison.Ordinal);
             throw new GraphException(401, code, FirstLine(at >= 0 ? inner.Message[at..] : inner.Message), null, e);
         }
+        finally { _tokenGate.Release(); }
     }
 
     static async Task<GraphException> ErrorAsync(HttpResponseMessage response, CancellationToken ct)

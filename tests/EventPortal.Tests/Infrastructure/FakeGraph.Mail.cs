@@ -23,7 +23,7 @@ public enum FakeGraphFailure
 /// <summary>One message Graph accepted (202): the mailbox it was sent from and the decoded MIME bytes.</summary>
 public sealed record FakeGraphMail(string UserId, byte[] Mime, DateTimeOffset ReceivedAt)
 {
-    /// <summary>The MIME as text (it is 7-bit: System.Net.Mail encodes everything).</summary>
+    /// <summary>The MIME as text (7-bit: the composer base64-encodes every part and RFC 2047-encodes the headers).</summary>
     public string Text => Encoding.ASCII.GetString(Mime);
 
     /// <summary>Parsed independently of the app, by tests/tools/mime_dump.py (Python's email package).</summary>

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Mail;
-using System.Net.Mime;
 using System.Net.Sockets;
 using System.Text;
+using MailKit.Net.Smtp;
+using MimeKit;
 
 namespace EventPortal.Tests.Infrastructure;
 
@@ -17,36 +17,33 @@ public class SmtpServerTests
         "BEGIN:VEVENT\r\nUID:smtp-test@example.test\r\nDTSTAMP:20250101T000000Z\r\n" +
         "DTSTART:20250102T090000Z\r\nDTEND:20250102T100000Z\r\nSUMMARY:勉強会\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
 
-    static MailMessage Invitation(string to = "guest@example.test", string subject = "勉強会のご案内")
+    static MimeMessage Invitation(string to = "guest@example.test", string subject = "勉強会のご案内")
     {
-        var message = new MailMessage(new MailAddress("organiser@example.test", "山田 太郎"), new MailAddress(to, "ゲスト"))
-        {
-            Subject = subject,
-            SubjectEncoding = Encoding.UTF8,
-            Body = "ご参加ありがとうございます。",
-            BodyEncoding = Encoding.UTF8,
-        };
-        var calendar = AlternateView.CreateAlternateViewFromString(Ics, new ContentType("text/calendar; method=REQUEST; charset=utf-8"));
-        message.AlternateViews.Add(calendar);
+        var message = new MimeMessage { Subject = subject };
+        message.From.Add(new MailboxAddress("山田 太郎", "organiser@example.test"));
+        message.To.Add(new MailboxAddress("ゲスト", to));
+        var calendar = new TextPart("calendar") { Text = Ics };
+        calendar.ContentType.Parameters.Add("method", "REQUEST");
+        message.Body = new MultipartAlternative { new TextPart("plain") { Text = "ご参加ありがとうございます。" }, calendar };
         return message;
     }
 
-    static async Task SendAsync(SmtpServer server, MailMessage message, NetworkCredential? credentials = null)
+    static async Task SendAsync(SmtpServer server, MimeMessage message, NetworkCredential? credentials = null)
     {
-        using var client = new SmtpClient("127.0.0.1", server.Port) { DeliveryMethod = SmtpDeliveryMethod.Network, Timeout = 10_000 };
-        if (credentials is not null) client.Credentials = credentials;
-        await client.SendMailAsync(message);
+        using var client = new SmtpClient { Timeout = 10_000 };
+        await client.ConnectAsync("127.0.0.1", server.Port, MailKit.Security.SecureSocketOptions.None);
+        if (credentials is not null) await client.AuthenticateAsync(credentials);
+        await client.SendAsync(message);
+        await client.DisconnectAsync(true);
     }
 
     [Fact]
-    public async Task Stores_what_System_Net_Mail_sent_and_decodes_it_independently()
+    public async Task Stores_what_MailKit_sent_and_decodes_it_independently()
     {
         await using var server = await SmtpServer.StartAsync();
-        using (var message = Invitation())
-        {
-            message.Bcc.Add("hidden@example.test");
-            await SendAsync(server, message);
-        }
+        var message = Invitation();
+        message.Bcc.Add(new MailboxAddress("", "hidden@example.test"));
+        await SendAsync(server, message);
 
         var mail = Assert.Single(await server.WaitForAsync(1, Wait));
         Assert.Equal("勉強会のご案内", mail.Subject);
@@ -64,12 +61,11 @@ public class SmtpServerTests
         Assert.Equal("REQUEST", calendar.GetProperty("params").GetProperty("method").GetString());
         Assert.Empty(mail.Parsed.GetProperty("defects").EnumerateArray());
 
-        // System.Net.Mail writes non-ASCII headers as RFC 2047 encoded words (UTF-8, base64).
-        Assert.StartsWith("=?utf-8?B?", mail.RawHeader("subject"));
-        // ... but display names as quoted-printable ones.
-        Assert.StartsWith("=?utf-8?Q?", mail.RawHeader("From"));
-        // System.Net.Mail adds Date but no Message-ID: the sender has to set one itself.
-        Assert.Equal("", mail.MessageId);
+        // MimeKit writes non-ASCII headers as RFC 2047 encoded words (UTF-8, base64), display names too.
+        Assert.StartsWith("=?utf-8?b?", mail.RawHeader("subject"));
+        Assert.StartsWith("=?utf-8?b?", mail.RawHeader("From"));
+        // MimeKit adds Date and a Message-ID of its own (the app sets its own, stable across retries).
+        Assert.NotEqual("", mail.MessageId);
         Assert.NotNull(mail.Header("Date"));
         Assert.Equal(mail.Subject, mail.Header("SUBJECT"));
         Assert.Contains("Subject", mail.HeaderNames);
@@ -99,10 +95,10 @@ public class SmtpServerTests
     public async Task Rejected_recipient_is_a_550_failed_recipient()
     {
         await using var server = await SmtpServer.StartAsync(new SmtpServerOptions(Reject: "^nobody@"));
-        using var message = Invitation(to: "nobody@example.test");
-        var e = await Assert.ThrowsAsync<SmtpFailedRecipientException>(() => SendAsync(server, message));
-        Assert.Equal(SmtpStatusCode.MailboxUnavailable, e.StatusCode);
-        Assert.Equal("<nobody@example.test>", e.FailedRecipient);
+        var e = await Assert.ThrowsAsync<SmtpCommandException>(() => SendAsync(server, Invitation(to: "nobody@example.test")));
+        Assert.Equal(SmtpErrorCode.RecipientNotAccepted, e.ErrorCode);
+        Assert.Equal(550, (int)e.StatusCode);
+        Assert.Equal("nobody@example.test", e.Mailbox?.Address);
         Assert.Empty(await server.MessagesAsync());
     }
 
@@ -110,49 +106,41 @@ public class SmtpServerTests
     public async Task Temporarily_failed_recipient_is_a_451()
     {
         await using var server = await SmtpServer.StartAsync(new SmtpServerOptions(TempFail: "busy@"));
-        using var message = Invitation(to: "busy@example.test");
-        // System.Net.Mail maps only 450/452 (and 5xx mailbox codes) to SmtpFailedRecipientException;
-        // a 451 on RCPT aborts the whole transaction as a plain SmtpException.
-        var e = await Assert.ThrowsAsync<SmtpException>(() => SendAsync(server, message));
-        Assert.Equal(SmtpStatusCode.LocalErrorInProcessing, e.StatusCode);
-        Assert.Contains("4.3.0 Try again later", e.Message);
+        var e = await Assert.ThrowsAsync<SmtpCommandException>(() => SendAsync(server, Invitation(to: "busy@example.test")));
         Assert.Equal(451, (int)e.StatusCode);
+        Assert.Contains("4.3.0 Try again later", e.Message);
         Assert.Empty(await server.MessagesAsync());
     }
 
     [Fact]
-    public async Task One_bad_recipient_of_several_fails_the_whole_send_in_System_Net_Mail()
+    public async Task One_bad_recipient_of_several_stops_the_send_before_DATA_in_MailKit()
     {
         await using var server = await SmtpServer.StartAsync(new SmtpServerOptions(Reject: "^nobody@"));
-        using var message = Invitation();
-        message.To.Add("nobody@example.test");
-        var e = await Assert.ThrowsAsync<SmtpFailedRecipientException>(() => SendAsync(server, message));
-        Assert.Equal(SmtpStatusCode.MailboxUnavailable, e.StatusCode);
-        // The good recipient still got the message: SmtpClient sends DATA when any RCPT succeeded.
-        var mail = Assert.Single(await server.WaitForAsync(1, Wait));
-        Assert.Equal(["guest@example.test"], mail.RcptTos);
+        var message = Invitation();
+        message.To.Add(new MailboxAddress("", "nobody@example.test"));
+        var e = await Assert.ThrowsAsync<SmtpCommandException>(() => SendAsync(server, message));
+        Assert.Equal(SmtpErrorCode.RecipientNotAccepted, e.ErrorCode);
+        // MailKit resets the transaction: nobody gets a message whose RCPT list was cut short.
+        // (The app sends each message to one recipient, so a refusal fails only that message.)
+        await Task.Delay(300);
+        Assert.Empty(await server.MessagesAsync());
     }
 
     [Fact]
     public async Task Outage_refuses_connections_and_restart_keeps_what_was_stored()
     {
         await using var server = await SmtpServer.StartAsync();
-        using (var first = Invitation(subject: "一通目")) await SendAsync(server, first);
+        await SendAsync(server, Invitation(subject: "一通目"));
         await server.WaitForAsync(1, Wait);
 
         await server.StopAsync();
         Assert.False(server.IsRunning);
-        using (var during = Invitation(subject: "停止中"))
-        {
-            var e = await Assert.ThrowsAsync<SmtpException>(() => SendAsync(server, during));
-            Assert.Equal(SmtpStatusCode.GeneralFailure, e.StatusCode);
-            var socket = Assert.IsType<SocketException>(e.InnerException);
-            Assert.Equal(SocketError.ConnectionRefused, socket.SocketErrorCode);
-        }
+        var e = await Assert.ThrowsAsync<SocketException>(() => SendAsync(server, Invitation(subject: "停止中")));
+        Assert.Equal(SocketError.ConnectionRefused, e.SocketErrorCode);
 
         await server.RestartAsync();
         Assert.True(server.IsRunning);
-        using (var second = Invitation(subject: "二通目")) await SendAsync(server, second);
+        await SendAsync(server, Invitation(subject: "二通目"));
         var mails = await server.WaitForAsync(2, Wait);
         Assert.Equal(["一通目", "二通目"], mails.Select(m => m.Subject));
     }
@@ -171,19 +159,13 @@ public class SmtpServerTests
     public async Task Auth_is_required_when_configured()
     {
         await using var server = await SmtpServer.StartAsync(new SmtpServerOptions(Auth: "mailer:s3cret"));
-        using (var anonymous = Invitation())
-        {
-            var e = await Assert.ThrowsAsync<SmtpException>(() => SendAsync(server, anonymous));
-            Assert.Equal(530, (int)e.StatusCode); // aiosmtpd: "530 5.7.0 Authentication required"
-        }
-        using (var wrong = Invitation())
-        {
-            // SmtpClient swallows the 535 of a failed AUTH and carries on unauthenticated, so
-            // wrong credentials surface as the server's 530 on MAIL FROM.
-            var e = await Assert.ThrowsAsync<SmtpException>(() => SendAsync(server, wrong, new NetworkCredential("mailer", "nope")));
-            Assert.Equal(530, (int)e.StatusCode);
-        }
-        using (var good = Invitation()) await SendAsync(server, good, new NetworkCredential("mailer", "s3cret"));
+        // aiosmtpd answers MAIL FROM with "530 5.7.0 Authentication required"; MailKit names it.
+        var anonymous = await Assert.ThrowsAsync<MailKit.ServiceNotAuthenticatedException>(() => SendAsync(server, Invitation()));
+        Assert.Contains("Authentication required", anonymous.Message);
+        // MailKit reports a failed AUTH itself rather than carrying on unauthenticated.
+        await Assert.ThrowsAsync<MailKit.Security.AuthenticationException>(
+            () => SendAsync(server, Invitation(), new NetworkCredential("mailer", "nope")));
+        await SendAsync(server, Invitation(), new NetworkCredential("mailer", "s3cret"));
         Assert.Single(await server.WaitForAsync(1, Wait));
     }
 
@@ -192,11 +174,9 @@ public class SmtpServerTests
     {
         await using var server = await SmtpServer.StartAsync(new SmtpServerOptions(RcptDelayMs: 300));
         var watch = Stopwatch.StartNew();
-        using (var message = Invitation())
-        {
-            message.To.Add("second@example.test");
-            await SendAsync(server, message);
-        }
+        var message = Invitation();
+        message.To.Add(new MailboxAddress("", "second@example.test"));
+        await SendAsync(server, message);
         Assert.True(watch.ElapsedMilliseconds >= 550, $"two RCPTs took only {watch.ElapsedMilliseconds} ms");
 
         var e = await Assert.ThrowsAsync<TimeoutException>(() => server.WaitForAsync(2, TimeSpan.FromMilliseconds(300)));

@@ -1,4 +1,3 @@
-using System.Net.Mail;
 using System.Text;
 using Azure.Core;
 using Azure.Identity;
@@ -10,6 +9,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using MimeKit;
 
 namespace EventPortal.Tests.Mail;
 
@@ -120,26 +120,25 @@ public sealed class GraphTransportPartsTests
     }
 
     [Fact]
-    public async Task The_MIME_from_the_pickup_directory_loses_its_envelope_lines_even_when_folded()
+    public async Task The_MIME_handed_to_Graph_is_what_MimeKit_writes_with_CRLF_and_long_names_folded()
     {
-        using var message = new MailMessage(
-            new MailAddress("office@example.jp", "とても長い名前の事務局 とても長い名前の事務局 とても長い名前の事務局"),
-            new MailAddress("to@example.jp", "山田 花子 とても長い名前の受信者 とても長い名前の受信者 とても長い名前の受信者"))
-        {
-            Subject = "件名", SubjectEncoding = Encoding.UTF8, HeadersEncoding = Encoding.UTF8, Body = "本文", BodyEncoding = Encoding.UTF8,
-        };
-        message.CC.Add("cc@example.jp");
-        var mime = Encoding.ASCII.GetString(await GraphMailTransport.ToMimeAsync(message, CancellationToken.None));
+        var message = new MimeMessage { Subject = "件名" };
+        message.From.Add(new MailboxAddress("とても長い名前の事務局 とても長い名前の事務局 とても長い名前の事務局", "office@example.jp"));
+        message.To.Add(new MailboxAddress("山田 花子 とても長い名前の受信者 とても長い名前の受信者 とても長い名前の受信者", "to@example.jp"));
+        message.Cc.Add(new MailboxAddress("", "cc@example.jp"));
+        message.Body = new TextPart("plain") { Text = "本文" };
+        var bytes = await MailFormat.BytesAsync(message, CancellationToken.None);
+        var mime = Encoding.UTF8.GetString(bytes);
+
         Assert.DoesNotContain("X-Sender", mime);
-        Assert.DoesNotContain("X-Receiver", mime);
         Assert.False(char.IsWhiteSpace(mime[0]), mime[..40]);
         Assert.Contains("\r\nTo: ", "\r\n" + mime);
         Assert.Contains("\r\nCc: cc@example.jp\r\n", mime);
         Assert.Contains("\r\n\r\n", mime);
-
-        var stripped = GraphMailTransport.StripPickupEnvelope(
-            "X-Sender: a@b\r\nX-Receiver: =?utf-8?Q?x?=\r\n =?utf-8?Q?y?= <c@d>\r\nFrom: a@b\r\n\r\nbody"u8.ToArray());
-        Assert.Equal("From: a@b\r\n\r\nbody", Encoding.ASCII.GetString(stripped));
+        Assert.DoesNotContain("\n", mime.Replace("\r\n", ""));
+        Assert.All(mime.Split("\r\n"), line => Assert.True(line.Length <= 998));
+        var parsed = MimeMessage.Load(new MemoryStream(bytes));
+        Assert.Equal(message.From.Mailboxes.Single().Name, parsed.From.Mailboxes.Single().Name);
     }
 
     [Fact]
@@ -155,8 +154,10 @@ public sealed class GraphTransportPartsTests
         var transport = new GraphMailTransport(provider.GetRequiredKeyedService<GraphClient>(GraphUse.Mail),
             provider.GetRequiredService<IOptions<MailOptions>>(), NullLogger<GraphMailTransport>.Instance);
 
-        using var message = new MailMessage("office@example.jp", "to@example.jp", "件名", "本文");
-        message.Bcc.Add("hidden@example.jp");
+        var message = new MimeMessage { Subject = "件名", Body = new TextPart("plain") { Text = "本文" } };
+        message.From.Add(new MailboxAddress("", "office@example.jp"));
+        message.To.Add(new MailboxAddress("", "to@example.jp"));
+        message.Bcc.Add(new MailboxAddress("", "hidden@example.jp"));
         var e = await Assert.ThrowsAsync<OutboxException>(() => transport.SendAsync(message, CancellationToken.None));
         Assert.True(e.Permanent);
         Assert.Empty(graph.SendMailCalls);

@@ -79,7 +79,11 @@ public sealed class MailDelivery : IAsyncLifetime
         Assert.Contains("山田 花子", text);
         Assert.Contains($"https://portal.example.jp{personal}", text);
         Assert.Matches("https://portal.example.jp/j/[A-Za-z0-9_-]{24}", text);
-        Assert.Contains("<html lang=\"ja\"", mail.Text("text/html")!);
+        var html = mail.Text("text/html")!;
+        Assert.Contains("<html lang=\"ja\"", html);
+        // No hidden preheader (1 px text, display:none): spam filters score it.
+        Assert.DoesNotContain("display:none", html);
+        Assert.DoesNotContain("font-size:1px", html);
 
         foreach (var parsed in await CalendarCheck.ParseAsync(mail.Bytes("text/calendar")!))
         {

@@ -158,7 +158,9 @@ public sealed class OutboxBehaviour
     }
 
     [Theory]
-    [InlineData("EventPortal:Mail:Smtp:Port", "465", "EventPortal:Mail:Smtp:Port")]
+    [InlineData("EventPortal:Mail:Smtp:Port", "70000", "EventPortal:Mail:Smtp:Port")]
+    [InlineData("EventPortal:Mail:Smtp:MessagesPerConnection", "0", "EventPortal:Mail:Smtp:MessagesPerConnection")]
+    [InlineData("EventPortal:Mail:Dkim:Domain", "example.jp", "EventPortal:Mail:Dkim")]
     [InlineData("EventPortal:Mail:From", "not-an-address", "EventPortal:Mail:From")]
     [InlineData("EventPortal:Outbox:MaxParallel", "0", "EventPortal:Outbox:MaxParallel")]
     [InlineData("EventPortal:Mail:Smtp:UserName", "only-the-name", "EventPortal:Mail:Smtp:Password")]
@@ -168,6 +170,16 @@ public sealed class OutboxBehaviour
         settings[key] = value;
         var error = await Assert.ThrowsAnyAsync<Exception>(() => PortalApp.StartSqliteAsync(settings: settings));
         Assert.Contains(named, error.Message);
+    }
+
+    [Fact]
+    public void Port_465_is_implicit_TLS_and_excludes_STARTTLS()
+    {
+        var smtp = new MailOptions { Transport = MailTransportKind.Smtp, Smtp = { Port = 465 } };
+        Assert.True(smtp.Smtp.UsesImplicitTls);
+        Assert.Empty(MailOptions.Validate(smtp));
+        smtp.Smtp.StartTls = true;
+        Assert.Contains(MailOptions.Validate(smtp), p => p.Contains("EventPortal:Mail:Smtp:StartTls", StringComparison.Ordinal));
     }
 
     [Fact]
