@@ -36,6 +36,7 @@ sealed class SmtpConnection(MailOptions.SmtpSettings settings, TokenCredential? 
     {
         try
         {
+            if (_client.IsConnected && Environment.TickCount64 - _lastUsed > ProbeAfterMs) await ProbeAsync(ct);
             if (!_client.IsConnected) await ConnectAsync(ct);
             await _client.SendAsync(message, ct);
             _sent++;
@@ -61,6 +62,28 @@ sealed class SmtpConnection(MailOptions.SmtpSettings settings, TokenCredential? 
             // Refused or dropped connections, TLS trouble, timeouts, protocol errors: worth another try.
             reusable(false);
             throw new OutboxException($"SMTP {settings.Host}:{settings.Port}: {e.Message}", permanent: false, e);
+        }
+    }
+
+    /// <summary>A session unused for longer than this is asked NOOP before it carries a message.</summary>
+    const long ProbeAfterMs = 2000;
+
+    /// <summary>
+    /// A relay may have dropped a session that waited (its own idle timeout, a restart): NOOP finds
+    /// out, and a dead session is replaced now instead of failing the message into a retry delay.
+    /// Only sessions idle for a while are asked, so a rush pays nothing.
+    /// </summary>
+    async Task ProbeAsync(CancellationToken ct)
+    {
+        try
+        {
+            await _client.NoOpAsync(ct);
+        }
+        catch (Exception e) when (e is IOException or SocketException or SmtpProtocolException or SmtpCommandException
+            or ServiceNotConnectedException)
+        {
+            try { if (_client.IsConnected) await _client.DisconnectAsync(false, ct); }
+            catch (Exception f) when (f is IOException or SocketException or SmtpProtocolException or ServiceNotConnectedException) { }
         }
     }
 

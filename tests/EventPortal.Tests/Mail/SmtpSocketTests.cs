@@ -54,7 +54,7 @@ public sealed class SmtpSocketTests
     }
 
     /// <summary>About the size of a confirmation (46 kB), composed afresh each time like the app does.</summary>
-    static MimeMessage Message(int i)
+    internal static MimeMessage Message(int i)
     {
         var message = new MimeMessage { Subject = $"確認 {i}" };
         message.From.Add(new MailboxAddress("事務局", "office@example.jp"));
