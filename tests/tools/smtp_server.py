@@ -2,7 +2,9 @@
 
 Listens on 127.0.0.1:PORT and stores every accepted message in a maildir, as the exact bytes
 received: DIR/new/<counter>-<random>.eml plus a sidecar <counter>-<random>.json holding the
-envelope. Prints "READY <port>" once listening; exits cleanly on SIGTERM/SIGINT.
+envelope and the session's TLS version (null in clear text). With --tls starttls the server offers
+(and requires) STARTTLS; with --tls implicit it speaks TLS from the first byte (SMTPS); both use the
+PEM --cert and --key. Prints "READY <port>" once listening; exits cleanly on SIGTERM/SIGINT.
 """
 import argparse
 import asyncio
@@ -14,6 +16,7 @@ import os
 import re
 import secrets
 import signal
+import ssl
 import sys
 import warnings
 
@@ -29,6 +32,9 @@ def parse_args():
     p.add_argument("--rcpt-delay-ms", type=int, default=0, help="sleep before answering each RCPT")
     p.add_argument("--auth", help="USER:PASS; when given, AUTH LOGIN/PLAIN is required")
     p.add_argument("--hold-file", help="while this file exists, RCPT is not answered (a relay that stalls)")
+    p.add_argument("--tls", choices=("starttls", "implicit"), help="STARTTLS required, or TLS from the first byte")
+    p.add_argument("--cert", help="PEM certificate for --tls")
+    p.add_argument("--key", help="PEM private key for --tls")
     return p.parse_args()
 
 
@@ -76,6 +82,7 @@ class Handler:
             "mailFrom": envelope.mail_from,
             "rcptTos": list(envelope.rcpt_tos),
             "receivedAt": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+            "tls": tls_version(server.transport),
         }
         try:
             # Sidecar first, then the message: a reader that sees the .eml also finds the .json.
@@ -92,6 +99,22 @@ class Handler:
         with open(tmp, "wb") as f:
             f.write(data)
         os.replace(tmp, os.path.join(self.maildir, "new", name))
+
+
+def tls_version(transport):
+    """The TLS version of the session ("TLSv1.3"), after STARTTLS or on an SMTPS port; None in clear text."""
+    tls = transport.get_extra_info("ssl_object") if transport is not None else None
+    return tls.version() if tls is not None else None
+
+
+def tls_context(args):
+    if not args.tls:
+        return None
+    if not (args.cert and args.key):
+        sys.exit("--tls needs --cert and --key")
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(args.cert, args.key)
+    return ctx
 
 
 class Server(SMTP):
@@ -120,8 +143,12 @@ async def main():
         user, _, password = args.auth.partition(":")
         kwargs.update(authenticator=Authenticator(user, password), auth_required=True,
                       auth_require_tls=False)
+    ctx = tls_context(args)
+    if args.tls == "starttls":
+        kwargs.update(tls_context=ctx, require_starttls=True)
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(lambda: Server(handler, **kwargs), "127.0.0.1", args.port)
+    server = await loop.create_server(lambda: Server(handler, **kwargs), "127.0.0.1", args.port,
+                                      ssl=ctx if args.tls == "implicit" else None)
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)

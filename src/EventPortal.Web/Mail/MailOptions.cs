@@ -33,6 +33,12 @@ public sealed class MailOptions
         public bool StartTls { get; set; }
         /// <summary>TLS from the first byte (SMTPS); unset: on for port 465, off otherwise.</summary>
         public bool? ImplicitTls { get; set; }
+        /// <summary>
+        /// A PEM file with the relay's own certificate(s), for a relay whose certificate the system does
+        /// not trust (self-signed, a private CA): accepted when it presents exactly one of these. Other
+        /// certificates still need to pass the normal validation; unset: only the normal validation.
+        /// </summary>
+        public string? TrustedCertificateFile { get; set; }
         public int TimeoutSeconds { get; set; } = 30;
         /// <summary>A connection unused this long is closed (before the relay's own idle timeout closes it under us).</summary>
         public int IdleSeconds { get; set; } = 30;
@@ -100,6 +106,7 @@ public sealed class MailOptions
         if (s.Port is < 1 or > 65535) yield return $"{Key}:Port must be between 1 and 65535.";
         if (s.StartTls && s.UsesImplicitTls)
             yield return $"{Key}:StartTls and implicit TLS (port 465 or ImplicitTls=true) exclude each other: choose one.";
+        foreach (var error in SmtpTrust.Validate(s.TrustedCertificateFile, $"{Key}:TrustedCertificateFile")) yield return error;
         if (s.TimeoutSeconds is < 1 or > 600) yield return $"{Key}:TimeoutSeconds must be between 1 and 600.";
         if (s.IdleSeconds is < 1 or > 3600) yield return $"{Key}:IdleSeconds must be between 1 and 3600.";
         if (s.MessagesPerConnection is < 1 or > 100_000) yield return $"{Key}:MessagesPerConnection must be between 1 and 100000.";

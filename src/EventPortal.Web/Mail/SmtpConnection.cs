@@ -16,9 +16,11 @@ namespace EventPortal.Web.Mail;
 /// own keeps Nagle on, and then the small last write of every DATA waits for the relay's delayed
 /// ACK, about 40 ms per message (~25 a second per connection instead of hundreds; bench/README.md).
 /// </summary>
-sealed class SmtpConnection(MailOptions.SmtpSettings settings, TokenCredential? oauth) : IDisposable
+sealed class SmtpConnection(MailOptions.SmtpSettings settings, TokenCredential? oauth, SmtpTrust trust) : IDisposable
 {
     readonly SmtpClient _client = new() { Timeout = settings.TimeoutSeconds * 1000 };
+    /// <summary>Why the relay's certificate was refused in the last handshake, if it was.</summary>
+    string? _refusal;
     int _sent;
     long _lastUsed = Environment.TickCount64;
 
@@ -61,7 +63,8 @@ sealed class SmtpConnection(MailOptions.SmtpSettings settings, TokenCredential? 
         {
             // Refused or dropped connections, TLS trouble, timeouts, protocol errors: worth another try.
             reusable(false);
-            throw new OutboxException($"SMTP {settings.Host}:{settings.Port}: {e.Message}", permanent: false, e);
+            var reason = e is SslHandshakeException && _refusal is not null ? _refusal : e.Message;
+            throw new OutboxException($"SMTP {settings.Host}:{settings.Port}: {reason}", permanent: false, e);
         }
     }
 
@@ -93,6 +96,10 @@ sealed class SmtpConnection(MailOptions.SmtpSettings settings, TokenCredential? 
     async Task ConnectAsync(CancellationToken ct)
     {
         Socket?.Dispose();
+        _refusal = null;
+        // The system's validation, or the relay's pinned certificate (EventPortal:Mail:Smtp:TrustedCertificateFile).
+        _client.ServerCertificateValidationCallback = (_, certificate, chain, errors) =>
+            (_refusal = trust.Refusal(certificate, chain, errors)) is null;
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {

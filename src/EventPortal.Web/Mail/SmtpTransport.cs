@@ -17,6 +17,7 @@ public sealed class SmtpTransport : IMailTransport, IDisposable
 {
     readonly MailOptions.SmtpSettings _settings;
     readonly TokenCredential? _oauth;
+    readonly SmtpTrust _trust;
     readonly ConcurrentStack<SmtpConnection> _idle = new();
     readonly Timer _sweep;
 
@@ -24,13 +25,14 @@ public sealed class SmtpTransport : IMailTransport, IDisposable
     {
         _settings = settings;
         _oauth = SmtpConnection.OAuthCredential(settings);
+        _trust = SmtpTrust.For(settings);
         var period = TimeSpan.FromSeconds(Math.Max(1, settings.IdleSeconds / 2.0));
         _sweep = new Timer(_ => CloseStale(), null, period, period);
     }
 
     public async Task SendAsync(MimeMessage message, CancellationToken ct)
     {
-        var connection = Take() ?? new SmtpConnection(_settings, _oauth);
+        var connection = Take() ?? new SmtpConnection(_settings, _oauth, _trust);
         var keep = false;
         try
         {

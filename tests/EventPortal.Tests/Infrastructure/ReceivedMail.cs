@@ -15,6 +15,7 @@ public sealed class ReceivedMail
         ReceivedAt = envelope.TryGetProperty("receivedAt", out var t) && t.GetString() is { } s
             ? DateTimeOffset.Parse(s, System.Globalization.CultureInfo.InvariantCulture)
             : default;
+        Tls = envelope.TryGetProperty("tls", out var tls) ? tls.GetString() : null;
     }
 
     internal static async Task<ReceivedMail> LoadAsync(string file)
@@ -34,6 +35,8 @@ public sealed class ReceivedMail
     /// <summary>Envelope sender (MAIL FROM).</summary>
     public string MailFrom { get; }
     public DateTimeOffset ReceivedAt { get; }
+    /// <summary>The TLS version of the session that delivered it ("TLSv1.3"); null when it came in clear text.</summary>
+    public string? Tls { get; }
     /// <summary>mime_dump.py's output (see tests/tools/mime_dump.py).</summary>
     public JsonElement Parsed { get; }
 

@@ -10,7 +10,13 @@ namespace EventPortal.Tests.Infrastructure;
 /// <param name="TempFail">Regex: RCPT TO addresses matching it get "451 4.3.0 Try again later".</param>
 /// <param name="RcptDelayMs">Delay before answering each RCPT (lets a kill land between messages).</param>
 /// <param name="Auth">"USER:PASS": the server then requires AUTH LOGIN/PLAIN (no TLS).</param>
-public sealed record SmtpServerOptions(string? Reject = null, string? TempFail = null, int RcptDelayMs = 0, string? Auth = null);
+/// <param name="Tls">STARTTLS (offered and required) or implicit TLS, with a self-signed certificate made for the
+/// server (<see cref="SmtpServer.CertificateFile"/>); none by default.</param>
+public sealed record SmtpServerOptions(
+    string? Reject = null, string? TempFail = null, int RcptDelayMs = 0, string? Auth = null, SmtpTls Tls = SmtpTls.None);
+
+/// <summary>How the test SMTP server speaks TLS.</summary>
+public enum SmtpTls { None, StartTls, Implicit }
 
 /// <summary>
 /// A real SMTP server for a test (tests/tools/smtp_server.py on Debian's python3-aiosmtpd), on a
@@ -47,6 +53,8 @@ public sealed partial class SmtpServer : IAsyncDisposable
 
     public int Port { get; private set; }
     public string MailDir { get; }
+    /// <summary>The server's self-signed certificate (PEM) when it speaks TLS, else null: what a client pins.</summary>
+    public string? CertificateFile { get; private set; }
     public bool IsRunning => _process is { HasExited: false };
     string HoldFile => Path.Combine(_directory, "hold");
 
@@ -149,6 +157,13 @@ public sealed partial class SmtpServer : IAsyncDisposable
         Option("--tempfail", _options.TempFail);
         Option("--rcpt-delay-ms", _options.RcptDelayMs > 0 ? _options.RcptDelayMs.ToString() : null);
         Option("--auth", _options.Auth);
+        if (_options.Tls != SmtpTls.None)
+        {
+            CertificateFile ??= TestCertificate.WritePem(_directory, "smtp");
+            Option("--tls", _options.Tls == SmtpTls.StartTls ? "starttls" : "implicit");
+            Option("--cert", CertificateFile);
+            Option("--key", Path.ChangeExtension(CertificateFile, ".key"));
+        }
 
         var stderr = new StringBuilder();
         _stderr = stderr;

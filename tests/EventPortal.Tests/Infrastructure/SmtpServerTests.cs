@@ -52,6 +52,7 @@ public class SmtpServerTests
         Assert.Equal("guest@example.test", mail.To);
         Assert.Equal(["guest@example.test", "hidden@example.test"], mail.RcptTos);
         Assert.Equal("organiser@example.test", mail.MailFrom);
+        Assert.Null(mail.Tls); // the session stayed in clear text
         Assert.Null(mail.Header("Bcc"));
         Assert.Equal("multipart/alternative{text/plain,text/calendar}", mail.Structure);
         Assert.Equal("ご参加ありがとうございます。", mail.Text("text/plain"));
