@@ -4,10 +4,13 @@ Listens on 127.0.0.1:PORT and stores every accepted message in a maildir, as the
 received: DIR/new/<counter>-<random>.eml plus a sidecar <counter>-<random>.json holding the
 envelope and the session's TLS version (null in clear text). With --tls starttls the server offers
 (and requires) STARTTLS; with --tls implicit it speaks TLS from the first byte (SMTPS); both use the
-PEM --cert and --key. Prints "READY <port>" once listening; exits cleanly on SIGTERM/SIGINT.
+PEM --cert and --key. With --xoauth2 the only mechanism is XOAUTH2 (Microsoft 365's SMTP AUTH with
+an OAuth token). Prints "READY <port>" once listening; exits cleanly on SIGTERM/SIGINT.
 """
 import argparse
 import asyncio
+import base64
+import binascii
 import datetime
 import functools
 import json
@@ -31,6 +34,8 @@ def parse_args():
     p.add_argument("--tempfail", help="RCPT TO addresses matching this regex get 451 4.3.0")
     p.add_argument("--rcpt-delay-ms", type=int, default=0, help="sleep before answering each RCPT")
     p.add_argument("--auth", help="USER:PASS; when given, AUTH LOGIN/PLAIN is required")
+    p.add_argument("--xoauth2", help="USER:TOKENFILE; when given, AUTH XOAUTH2 is required, for USER with a bearer "
+                   "token listed in TOKENFILE (one per line, re-read at every AUTH), as Exchange Online does")
     p.add_argument("--hold-file", help="while this file exists, RCPT is not answered (a relay that stalls)")
     p.add_argument("--tls", choices=("starttls", "implicit"), help="STARTTLS required, or TLS from the first byte")
     p.add_argument("--cert", help="PEM certificate for --tls")
@@ -83,6 +88,7 @@ class Handler:
             "rcptTos": list(envelope.rcpt_tos),
             "receivedAt": datetime.datetime.now(datetime.timezone.utc).isoformat(),
             "tls": tls_version(server.transport),
+            "authUser": session.login_data.decode("utf-8") if isinstance(session.login_data, bytes) else session.login_data,
         }
         try:
             # Sidecar first, then the message: a reader that sees the .eml also finds the .json.
@@ -135,6 +141,28 @@ class Authenticator:
         return AuthResult(success=ok, handled=False)
 
 
+class XOAuth2:
+    """XOAUTH2 as Exchange Online takes it: one base64 initial response, "user=U^Aauth=Bearer T^A^A"."""
+
+    def __init__(self, spec):
+        user, _, self.token_file = spec.partition(":")
+        self.user = user.encode("utf-8")
+
+    async def auth_XOAUTH2(self, server, args):
+        try:
+            fields = dict(f.split(b"=", 1) for f in base64.b64decode(args[1], validate=True).split(b"\x01") if f)
+        except (IndexError, ValueError, binascii.Error):
+            await server.push("501 5.5.2 Cannot decode the XOAUTH2 response")
+            return AuthResult(success=False, handled=True)
+        with open(self.token_file, "rb") as f:
+            issued = {line.strip() for line in f if line.strip()}
+        token = fields.get(b"auth", b"").removeprefix(b"Bearer ")
+        if fields.get(b"user") != self.user or token not in issued:
+            # Exchange Online's answer to a wrong mailbox or token.
+            return AuthResult(success=False, handled=False, message="535 5.7.3 Authentication unsuccessful")
+        return AuthResult(success=True, auth_data=LoginPassword(self.user, b""))
+
+
 async def main():
     args = parse_args()
     handler = Handler(args)
@@ -143,6 +171,11 @@ async def main():
         user, _, password = args.auth.partition(":")
         kwargs.update(authenticator=Authenticator(user, password), auth_required=True,
                       auth_require_tls=False)
+    if args.xoauth2:
+        # aiosmtpd finds auth_* methods on the handler; only XOAUTH2 is offered, as by Microsoft 365.
+        xoauth2 = XOAuth2(args.xoauth2)
+        kwargs.update(auth_required=True, auth_require_tls=False, auth_exclude_mechanism=["LOGIN", "PLAIN"])
+        handler.auth_XOAUTH2 = xoauth2.auth_XOAUTH2
     ctx = tls_context(args)
     if args.tls == "starttls":
         kwargs.update(tls_context=ctx, require_starttls=True)

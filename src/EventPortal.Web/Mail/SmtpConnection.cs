@@ -1,7 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Azure.Core;
-using Azure.Identity;
 using EventPortal.Web.Outbox;
 using MailKit;
 using MailKit.Net.Smtp;
@@ -16,7 +14,9 @@ namespace EventPortal.Web.Mail;
 /// own keeps Nagle on, and then the small last write of every DATA waits for the relay's delayed
 /// ACK, about 40 ms per message (~25 a second per connection instead of hundreds; bench/README.md).
 /// </summary>
-sealed class SmtpConnection(MailOptions.SmtpSettings settings, TokenCredential? oauth, SmtpTrust trust) : IDisposable
+/// <param name="oauthToken">Gives the XOAUTH2 token (Microsoft 365), or null for AUTH with a password or none.</param>
+sealed class SmtpConnection(MailOptions.SmtpSettings settings, Func<CancellationToken, Task<string>>? oauthToken, SmtpTrust trust)
+    : IDisposable
 {
     readonly SmtpClient _client = new() { Timeout = settings.TimeoutSeconds * 1000 };
     /// <summary>Why the relay's certificate was refused in the last handshake, if it was.</summary>
@@ -121,20 +121,11 @@ sealed class SmtpConnection(MailOptions.SmtpSettings settings, TokenCredential? 
             throw;
         }
         _sent = 0;
-        if (oauth is not null)
-        {
-            var token = await oauth.GetTokenAsync(new TokenRequestContext([settings.OAuth.Scope]), ct);
-            await _client.AuthenticateAsync(new SaslMechanismOAuth2(settings.UserName!, token.Token), ct);
-        }
+        if (oauthToken is not null)
+            await _client.AuthenticateAsync(new SaslMechanismOAuth2(settings.UserName!, await oauthToken(ct)), ct);
         else if (!string.IsNullOrEmpty(settings.UserName))
             await _client.AuthenticateAsync(new NetworkCredential(settings.UserName, settings.Password), ct);
     }
-
-    /// <summary>The credential for XOAUTH2 (Microsoft 365 SMTP), or null for AUTH with a password or none.</summary>
-    public static TokenCredential? OAuthCredential(MailOptions.SmtpSettings settings) => settings.OAuth.Enabled
-        ? new ClientSecretCredential(settings.OAuth.TenantId, settings.OAuth.ClientId, settings.OAuth.ClientSecret,
-            new ClientSecretCredentialOptions { AuthorityHost = new Uri(settings.OAuth.AuthorityHost) })
-        : null;
 
     /// <summary>Says goodbye (QUIT) when the session is healthy; never throws.</summary>
     public async Task CloseAsync()

@@ -159,15 +159,9 @@ public sealed class GraphClient(IHttpClientFactory httpClients, Func<TokenCreden
         }
         catch (AuthenticationFailedException e)
         {
-            // Wrong secret, unknown client or tenant, token endpoint unreachable: MSAL's message
-            // names the AADSTS error and never the secret. Reported as 401 so callers treat it
-            // like a rejected token: an operator can fix it, the work waits.
-            // Azure.Identity's own message is just "ClientSecretCredential authentication failed: ";
-            // the reason is in MSAL's exception, whose useful line is the one with the AADSTS code.
-            var inner = e.InnerException ?? e;
-            var code = inner is Microsoft.Identity.Client.MsalServiceException msal ? msal.ErrorCode : "AuthenticationFailed";
-            var at = inner.Message.IndexOf("AADSTS", StringComparison.Ordinal);
-            throw new GraphException(401, code, FirstLine(at >= 0 ? inner.Message[at..] : inner.Message), null, e);
+            // Reported as 401 so callers treat it like a rejected token: an operator can fix it, the work waits.
+            var (code, message) = TokenFailure.Of(e);
+            throw new GraphException(401, code, message, null, e);
         }
         finally { _tokenGate.Release(); }
     }

@@ -19,8 +19,17 @@ namespace EventPortal.Tests.Infrastructure;
 public sealed partial class FakeGraph
 {
     public const string GraphScope = "https://graph.microsoft.com/.default";
+    /// <summary>Exchange Online, whose SMTP AUTH XOAUTH2 takes these tokens.</summary>
+    public const string ExchangeScope = "https://outlook.office365.com/.default";
 
-    readonly HashSet<string> _tokens = new(StringComparer.Ordinal);
+    /// <summary>Each issued token and the scope it was issued for: Graph accepts only its own.</summary>
+    readonly Dictionary<string, string> _tokens = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Tokens issued for <see cref="ExchangeScope"/> are also appended here, one per line: the test SMTP
+    /// server (<see cref="SmtpServerOptions.XOAuth2"/>) accepts those and no others, as Exchange Online would.
+    /// </summary>
+    public string ExchangeTokenFile { get; } = Path.GetTempFileName();
     int _tokenRequests, _tokensIssued;
 
     /// <summary>Calls to the token endpoint, answered or refused.</summary>
@@ -85,7 +94,8 @@ public sealed partial class FakeGraph
                 $"not the client secret ID, for a secret added to app '{ClientId}'.", 7000215);
             return;
         }
-        if (form["scope"] != GraphScope)
+        var scope = form["scope"].ToString();
+        if (scope is not (GraphScope or ExchangeScope))
         {
             await AadErrorAsync(context, 400, "invalid_scope",
                 $"AADSTS1002012: The provided value for scope {form["scope"]} is not valid. " +
@@ -94,7 +104,12 @@ public sealed partial class FakeGraph
             return;
         }
         var token = Base64Url(RandomNumberGenerator.GetBytes(32));
-        lock (_gate) { _tokens.Add(token); _tokensIssued++; }
+        lock (_gate)
+        {
+            _tokens.Add(token, scope);
+            _tokensIssued++;
+            if (scope == ExchangeScope) File.AppendAllText(ExchangeTokenFile, token + "\n");
+        }
         await WriteJsonAsync(context, 200, new Dictionary<string, object>
         {
             ["token_type"] = "Bearer",
@@ -110,7 +125,8 @@ public sealed partial class FakeGraph
         var authorization = context.Request.Headers.Authorization.ToString();
         var token = authorization.StartsWith("Bearer ", StringComparison.Ordinal) ? authorization["Bearer ".Length..].Trim() : "";
         bool known;
-        lock (_gate) known = _tokens.Contains(token);
+        // A token for another resource (Exchange Online) is refused, as Graph checks the audience.
+        lock (_gate) known = _tokens.TryGetValue(token, out var scope) && scope == GraphScope;
         if (!known)
             await GraphErrorAsync(context, 401, "InvalidAuthenticationToken",
                 token.Length == 0 ? "Access token is empty." : "IDX14100: JWT is not well formed.");

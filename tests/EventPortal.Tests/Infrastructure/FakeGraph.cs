@@ -89,6 +89,7 @@ public sealed partial class FakeGraph : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         _certificate.Dispose();
+        File.Delete(ExchangeTokenFile);
     }
 
     // ---- routing: each service is in its own part ------------------------------------------

@@ -16,6 +16,7 @@ public sealed class ReceivedMail
             ? DateTimeOffset.Parse(s, System.Globalization.CultureInfo.InvariantCulture)
             : default;
         Tls = envelope.TryGetProperty("tls", out var tls) ? tls.GetString() : null;
+        AuthUser = envelope.TryGetProperty("authUser", out var a) ? a.GetString() : null;
     }
 
     internal static async Task<ReceivedMail> LoadAsync(string file)
@@ -37,6 +38,8 @@ public sealed class ReceivedMail
     public DateTimeOffset ReceivedAt { get; }
     /// <summary>The TLS version of the session that delivered it ("TLSv1.3"); null when it came in clear text.</summary>
     public string? Tls { get; }
+    /// <summary>The user the session authenticated as (AUTH), or null without AUTH.</summary>
+    public string? AuthUser { get; }
     /// <summary>mime_dump.py's output (see tests/tools/mime_dump.py).</summary>
     public JsonElement Parsed { get; }
 

@@ -12,8 +12,11 @@ namespace EventPortal.Tests.Infrastructure;
 /// <param name="Auth">"USER:PASS": the server then requires AUTH LOGIN/PLAIN (no TLS).</param>
 /// <param name="Tls">STARTTLS (offered and required) or implicit TLS, with a self-signed certificate made for the
 /// server (<see cref="SmtpServer.CertificateFile"/>); none by default.</param>
+/// <param name="XOAuth2">"USER:TOKENFILE": the server then requires AUTH XOAUTH2 for USER with a bearer token listed in
+/// TOKENFILE (as Exchange Online, which accepts tokens its identity platform issued: <see cref="FakeGraph.ExchangeTokenFile"/>).</param>
 public sealed record SmtpServerOptions(
-    string? Reject = null, string? TempFail = null, int RcptDelayMs = 0, string? Auth = null, SmtpTls Tls = SmtpTls.None);
+    string? Reject = null, string? TempFail = null, int RcptDelayMs = 0, string? Auth = null, SmtpTls Tls = SmtpTls.None,
+    string? XOAuth2 = null);
 
 /// <summary>How the test SMTP server speaks TLS.</summary>
 public enum SmtpTls { None, StartTls, Implicit }
@@ -157,6 +160,7 @@ public sealed partial class SmtpServer : IAsyncDisposable
         Option("--tempfail", _options.TempFail);
         Option("--rcpt-delay-ms", _options.RcptDelayMs > 0 ? _options.RcptDelayMs.ToString() : null);
         Option("--auth", _options.Auth);
+        Option("--xoauth2", _options.XOAuth2);
         if (_options.Tls != SmtpTls.None)
         {
             CertificateFile ??= TestCertificate.WritePem(_directory, "smtp");

@@ -36,6 +36,25 @@ public sealed class MailDelivery : IAsyncLifetime
         ["EventPortal:Outbox:RetryBaseSeconds"] = "0.5",
     };
 
+    const string ConfirmationRow = "kind = 'mail.registration_confirmed'";
+
+    /// <summary>Waits until the confirmation's outbox row is waiting for another try, and returns its last error.</summary>
+    public static async Task<string> RetryErrorAsync(PortalApp app, TimeSpan wait)
+    {
+        var deadline = DateTime.UtcNow + wait;
+        while (true)
+        {
+            var rows = await app.QueryAsync<string>(
+                $"SELECT status || ' ' || attempts || ' ' || COALESCE(last_error, '') FROM outbox WHERE {ConfirmationRow}");
+            if (rows is [var row] && row.StartsWith("retry ", StringComparison.Ordinal) && row.Split(' ', 3)[2].Length > 0)
+                return row.Split(' ', 3)[2];
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"the confirmation was not retrying with an error within {wait.TotalSeconds} s: " +
+                                           string.Join(" | ", rows));
+            await Task.Delay(100);
+        }
+    }
+
     public async Task DisposeAsync()
     {
         await _app.DisposeAsync();

@@ -33,23 +33,6 @@ public sealed class SmtpTlsTests
         await client.RegisteredAsync(slug, email);
     }
 
-    /// <summary>Waits until the confirmation's outbox row is waiting for another try, and returns its last error.</summary>
-    static async Task<string> RetryErrorAsync(PortalApp app)
-    {
-        var deadline = DateTime.UtcNow + Wait;
-        while (true)
-        {
-            var rows = await app.QueryAsync<string>(
-                $"SELECT status || ' ' || attempts || ' ' || COALESCE(last_error, '') FROM outbox WHERE {Confirmation}");
-            if (rows is [var row] && row.StartsWith("retry ", StringComparison.Ordinal) && row.Split(' ', 3)[2].Length > 0)
-                return row.Split(' ', 3)[2];
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"the confirmation was not retrying with an error within {Wait.TotalSeconds} s: " +
-                                           string.Join(" | ", rows));
-            await Task.Delay(100);
-        }
-    }
-
     static string Fingerprint(string pemFile) =>
         Convert.ToHexString(SHA256.HashData(X509Certificate2.CreateFromPem(File.ReadAllText(pemFile)).RawData));
 
@@ -76,7 +59,7 @@ public sealed class SmtpTlsTests
         await using var app = await StartAppAsync(smtp, startTls: true, pinned: false);
         await RegisterAsync(app, "unpinned@example.jp");
 
-        var error = await RetryErrorAsync(app);
+        var error = await MailDelivery.RetryErrorAsync(app, Wait);
         Assert.StartsWith($"SMTP 127.0.0.1:{smtp.Port}: the relay's TLS certificate is not trusted", error);
         Assert.Contains("RemoteCertificateChainErrors", error);
         Assert.Contains(Fingerprint(smtp.CertificateFile!), error); // what an operator would pin, to compare
@@ -96,7 +79,7 @@ public sealed class SmtpTlsTests
         await using var app = await StartAppAsync(smtp, startTls: true, pinned: false);
         await RegisterAsync(app, "cleartext@example.jp");
 
-        var error = await RetryErrorAsync(app);
+        var error = await MailDelivery.RetryErrorAsync(app, Wait);
         Assert.StartsWith($"SMTP 127.0.0.1:{smtp.Port}:", error);
         Assert.Contains("STARTTLS", error);
 
