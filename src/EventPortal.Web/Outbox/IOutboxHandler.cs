@@ -12,6 +12,8 @@ public sealed class OutboxRow
     public long? RegistrationId { get; init; }
     public string Payload { get; init; } = "{}";
     public int Attempts { get; init; }
+    /// <summary>When this instance claimed the row (<see cref="Environment.TickCount64"/>), not stored.</summary>
+    internal long ClaimedTicks { get; set; }
 }
 
 /// <summary>Done: it happened. Skipped: nothing is owed any more (the mail would now be wrong, say).</summary>
