@@ -30,6 +30,10 @@ public sealed class MeetingOptions
         public string? OrganizerUserId { get => null; set => OrganiserUserId ??= value; }
         /// <summary>Who skips the lobby: everyone, organization, organizer, invited, organizationAndFederated…</summary>
         public string LobbyBypass { get; set; } = "organization";
+        /// <summary><see cref="LobbyBypass"/> as Graph's value; null when empty (Teams' own default) or unknown.</summary>
+        public Microsoft.Graph.Models.LobbyBypassScope? LobbyBypassScope =>
+            Enum.TryParse<Microsoft.Graph.Models.LobbyBypassScope>(LobbyBypass, ignoreCase: true, out var scope)
+            && scope != Microsoft.Graph.Models.LobbyBypassScope.UnknownFutureValue ? scope : null;
         public TeamsMode Mode { get; set; } = TeamsMode.OnlineMeeting;
 
         public bool Configured => !string.IsNullOrWhiteSpace(TenantId) && !string.IsNullOrWhiteSpace(ClientId)
@@ -56,6 +60,9 @@ public sealed class MeetingOptions
     {
         if (!IsWebUrl(o.Teams.GraphBaseUrl)) yield return "EventPortal:Meetings:Teams:GraphBaseUrl must be an absolute http(s) URL.";
         if (!IsWebUrl(o.Teams.AuthorityHost)) yield return "EventPortal:Meetings:Teams:AuthorityHost must be an absolute http(s) URL.";
+        if (!string.IsNullOrWhiteSpace(o.Teams.LobbyBypass) && o.Teams.LobbyBypassScope is null)
+            yield return $"EventPortal:Meetings:Teams:LobbyBypass '{o.Teams.LobbyBypass}' is not one of Graph's values " +
+                         "(everyone, organization, organizationAndFederated, organizationExcludingGuests, invited, organizer).";
         if (!IsWebUrl(o.Zoom.ApiBaseUrl)) yield return "EventPortal:Meetings:Zoom:ApiBaseUrl must be an absolute http(s) URL.";
         if (!IsWebUrl(o.Zoom.OAuthBaseUrl)) yield return "EventPortal:Meetings:Zoom:OAuthBaseUrl must be an absolute http(s) URL.";
         if (string.IsNullOrWhiteSpace(o.Zoom.UserId)) yield return "EventPortal:Meetings:Zoom:UserId must not be empty (default: me).";

@@ -7,7 +7,7 @@ public static class MeetingServices
 {
     /// <summary>
     /// <c>EventPortal:Meetings</c>, the Zoom HTTP client, one class per provider; the outbox
-    /// handler for <c>meeting.*</c> rows is registered in Program.cs. Teams calls Graph through the <see cref="Shared.GraphClient"/>
+    /// handler for <c>meeting.*</c> rows is registered in Program.cs. Teams calls Graph through the SDK client
     /// that <c>AddGraph</c> registers for <see cref="Shared.GraphUse.Meetings"/>, with the credential
     /// from <c>EventPortal:Meetings:Teams</c> (mail through Graph keeps its own).
     /// </summary>

@@ -4,6 +4,9 @@ using EventPortal.Web.Mail;
 using EventPortal.Web.Meetings;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Microsoft.Graph;
+using Microsoft.Kiota.Authentication.Azure;
+using Microsoft.Kiota.Http.HttpClientLibrary.Middleware;
 
 namespace EventPortal.Web.Shared;
 
@@ -22,7 +25,7 @@ public class GraphOptions
     public string AuthorityHost { get; set; } = "https://login.microsoftonline.com";
 }
 
-/// <summary>The uses of Graph: the name of each one's settings, and the key of its <see cref="GraphClient"/> and credential.</summary>
+/// <summary>The uses of Graph: the name of each one's settings, and the key of its <see cref="GraphServiceClient"/> and credential.</summary>
 public static class GraphUse
 {
     public const string Mail = "mail";
@@ -38,17 +41,24 @@ public static class GraphUse
 
 public static class GraphServices
 {
+    /// <summary>Name of the HttpClient handler chain under Graph calls (tests give it a handler that trusts their fake).</summary>
+    public const string HttpClientName = "EventPortal.Graph";
+    public const string Scope = "https://graph.microsoft.com/.default";
+
     /// <summary>
     /// Graph for every use in <see cref="GraphUse"/>: named <see cref="GraphOptions"/> bound from the
-    /// use's section, and a <see cref="GraphClient"/> and a <see cref="ClientSecretCredential"/> keyed
-    /// by the use (a credential already registered under that key is kept: tests register theirs
-    /// first). All uses share the HttpClient <see cref="GraphClient.HttpClientName"/>; each client
-    /// sends to its own <c>GraphBaseUrl</c>. The credential is built on the first token request, so
-    /// an unused or unconfigured use costs nothing and cannot fail at start-up.
+    /// use's section, and a <see cref="GraphServiceClient"/> and a <see cref="ClientSecretCredential"/>
+    /// keyed by the use (a credential already registered under that key is kept: tests register theirs
+    /// first). Each client sends to its own <c>GraphBaseUrl</c> over the handler chain
+    /// <see cref="HttpClientName"/>. The credential is built on the first token request, so an unused
+    /// or unconfigured use costs nothing and cannot fail at start-up.
     /// </summary>
     public static IServiceCollection AddGraph(this IServiceCollection services)
     {
-        services.AddHttpClient(GraphClient.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(60));
+        // The factory's default handler (tests set one that trusts their fake before this runs). The
+        // clients keep it for the app's lifetime; its idle connections close after a minute, so a
+        // change of Graph's addresses is picked up by the next connection.
+        services.AddHttpClient(HttpClientName);
         foreach (var (use, section) in GraphUse.Sections)
         {
             services.AddOptions<GraphOptions>(use).BindConfiguration(section);
@@ -59,10 +69,46 @@ public static class GraphServices
                 return new ClientSecretCredential(g.TenantId, g.ClientId, g.ClientSecret,
                     new ClientSecretCredentialOptions { AuthorityHost = new Uri(g.AuthorityHost) });
             });
-            services.TryAddKeyedSingleton(use, (sp, _) => new GraphClient(sp.GetRequiredService<IHttpClientFactory>(),
-                () => sp.GetRequiredKeyedService<TokenCredential>(use),
-                sp.GetRequiredService<IOptionsMonitor<GraphOptions>>().Get(use).GraphBaseUrl));
+            services.TryAddKeyedSingleton(use, (sp, _) => Client(sp, use));
         }
         return services;
+    }
+
+    /// <summary>
+    /// The SDK's client with its default middleware minus the retry handler: the outbox owns retries
+    /// (and exactly-once), so one failed call is one failed attempt, with Graph's Retry-After kept for
+    /// the outbox. The bearer token goes only to the configured Graph host.
+    /// </summary>
+    static GraphServiceClient Client(IServiceProvider sp, string use)
+    {
+        var baseUrl = sp.GetRequiredService<IOptionsMonitor<GraphOptions>>().Get(use).GraphBaseUrl.TrimEnd('/');
+        var credential = new DeferredCredential(() => sp.GetRequiredKeyedService<TokenCredential>(use));
+        var auth = new AzureIdentityAuthenticationProvider(credential, [new Uri(baseUrl).Host], isCaeEnabled: false, scopes: Scope);
+        var handlers = GraphClientFactory.CreateDefaultHandlers().Where(h => h is not RetryHandler);
+        var finalHandler = sp.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler(HttpClientName);
+        var http = GraphClientFactory.Create(handlers, finalHandler: finalHandler, disposeHandler: false);
+        http.Timeout = TimeSpan.FromSeconds(60);
+        return new GraphServiceClient(http, auth, baseUrl);
+    }
+
+    /// <summary>
+    /// The use's credential, made on the first token request (a use nobody configured never makes one),
+    /// asked one request at a time: calls a rush starts together would each fetch a token before the
+    /// credential's cache holds the first; behind the gate the first fetches and the others read the cache.
+    /// </summary>
+    sealed class DeferredCredential(Func<TokenCredential> make) : TokenCredential
+    {
+        readonly Lazy<TokenCredential> _credential = new(make);
+        readonly SemaphoreSlim _gate = new(1, 1);
+
+        public override AccessToken GetToken(TokenRequestContext request, CancellationToken ct) =>
+            GetTokenAsync(request, ct).AsTask().GetAwaiter().GetResult();
+
+        public override async ValueTask<AccessToken> GetTokenAsync(TokenRequestContext request, CancellationToken ct)
+        {
+            await _gate.WaitAsync(ct);
+            try { return await _credential.Value.GetTokenAsync(request, ct); }
+            finally { _gate.Release(); }
+        }
     }
 }

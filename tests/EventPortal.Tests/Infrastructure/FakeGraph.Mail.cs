@@ -87,7 +87,7 @@ public sealed partial class FakeGraph
     public void ConfigureServices(IServiceCollection services, string? clientSecret = null)
     {
         services.AddKeyedSingleton<TokenCredential>(GraphUse.Mail, CreateCredential(clientSecret));
-        services.AddHttpClient(GraphClient.HttpClientName).ConfigurePrimaryHttpMessageHandler(CreateTrustingHandler);
+        services.AddHttpClient(GraphServices.HttpClientName).ConfigurePrimaryHttpMessageHandler(CreateTrustingHandler);
     }
 
     /// <summary>Polls until at least <paramref name="count"/> messages were accepted.</summary>

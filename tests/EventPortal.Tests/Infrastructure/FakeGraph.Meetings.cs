@@ -61,7 +61,7 @@ public sealed partial class FakeGraph
     public void ConfigureMeetingServices(IServiceCollection services)
     {
         services.AddKeyedSingleton<TokenCredential>(GraphUse.Meetings, CreateCredential());
-        services.AddHttpClient(GraphClient.HttpClientName).ConfigurePrimaryHttpMessageHandler(CreateTrustingHandler);
+        services.AddHttpClient(GraphServices.HttpClientName).ConfigurePrimaryHttpMessageHandler(CreateTrustingHandler);
     }
 
     async Task OnlineMeetingsAsync(HttpContext context, string userId, string? rest)
@@ -132,7 +132,9 @@ public sealed partial class FakeGraph
                 "subject, startDateTime, endDateTime and externalId are required for createOrGet.");
             return;
         }
-        var lobby = root.TryGetProperty("lobbyBypassSettings", out var l) && l.TryGetProperty("scope", out var sc) ? sc.GetString() : null;
+        // createOrGet's documented body has no lobbyBypassSettings: a new meeting has Teams' default
+        // until a PATCH sets it (the real service's default depends on the tenant's policy).
+        string? lobby = null;
         FakeOnlineMeeting meeting;
         int status;
         lock (_gate)
@@ -168,6 +170,8 @@ public sealed partial class FakeGraph
                     Subject = Text("subject") ?? meeting.Subject,
                     Start = Text("startDateTime") is { } s ? DateTimeOffset.Parse(s, CultureInfo.InvariantCulture) : meeting.Start,
                     End = Text("endDateTime") is { } e ? DateTimeOffset.Parse(e, CultureInfo.InvariantCulture) : meeting.End,
+                    LobbyBypass = root.TryGetProperty("lobbyBypassSettings", out var l) && l.TryGetProperty("scope", out var sc)
+                        ? sc.GetString() : meeting.LobbyBypass,
                 };
                 _meetings[id] = meeting;
             }

@@ -25,7 +25,7 @@ public sealed class GraphTransportPartsTests
     {
         await using var graph = await FakeGraph.StartAsync();
         using var http = new HttpClient(graph.CreateTrustingHandler());
-        var token = (await graph.CreateCredential().GetTokenAsync(new TokenRequestContext([GraphClient.Scope]), default)).Token;
+        var token = (await graph.CreateCredential().GetTokenAsync(new TokenRequestContext([GraphServices.Scope]), default)).Token;
         var url = $"{graph.BaseUrl}/users/{graph.SenderUserId}/sendMail";
 
         async Task<(int Status, string Body)> Post(string? bearer, string body, string contentType = "text/plain", string? to = null)
@@ -115,8 +115,8 @@ public sealed class GraphTransportPartsTests
         Assert.Equal(("teams-client", "https://graph.example/beta"), (meetings.ClientId, meetings.GraphBaseUrl));
         Assert.NotSame(provider.GetRequiredKeyedService<TokenCredential>(GraphUse.Mail),
             provider.GetRequiredKeyedService<TokenCredential>(GraphUse.Meetings));
-        Assert.NotSame(provider.GetRequiredKeyedService<GraphClient>(GraphUse.Mail),
-            provider.GetRequiredKeyedService<GraphClient>(GraphUse.Meetings));
+        Assert.NotSame(provider.GetRequiredKeyedService<Microsoft.Graph.GraphServiceClient>(GraphUse.Mail),
+            provider.GetRequiredKeyedService<Microsoft.Graph.GraphServiceClient>(GraphUse.Meetings));
     }
 
     [Fact]
@@ -151,7 +151,7 @@ public sealed class GraphTransportPartsTests
         graph.ConfigureServices(services);
         services.AddGraph();
         using var provider = services.BuildServiceProvider();
-        var transport = new GraphMailTransport(provider.GetRequiredKeyedService<GraphClient>(GraphUse.Mail),
+        var transport = new GraphMailTransport(provider.GetRequiredKeyedService<Microsoft.Graph.GraphServiceClient>(GraphUse.Mail),
             provider.GetRequiredService<IOptions<MailOptions>>(), NullLogger<GraphMailTransport>.Instance);
 
         var message = new MimeMessage { Subject = "件名", Body = new TextPart("plain") { Text = "本文" } };
