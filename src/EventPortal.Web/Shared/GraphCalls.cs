@@ -66,8 +66,9 @@ public static class GraphCalls
     static TimeSpan? RetryAfter(int status, IDictionary<string, IEnumerable<string>> headers)
     {
         if (status is not (429 or 503) || Header(headers, "Retry-After") is not { } value) return null;
-        if (int.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var seconds)) return TimeSpan.FromSeconds(Math.Max(0, seconds));
-        return DateTimeOffset.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var at)
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        if (int.TryParse(value, invariant, out var seconds)) return TimeSpan.FromSeconds(Math.Max(0, seconds));
+        return DateTimeOffset.TryParse(value, invariant, out var at)
             ? at - DateTimeOffset.UtcNow is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero
             : null;
     }
