@@ -28,8 +28,12 @@ public sealed class MeetingOptions
         public string? OrganiserUserId { get; set; }
         /// <summary>The setting's earlier spelling, still read so existing configurations keep working.</summary>
         public string? OrganizerUserId { get => null; set => OrganiserUserId ??= value; }
-        /// <summary>Who skips the lobby: everyone, organization, organizer, invited, organizationAndFederated…</summary>
-        public string LobbyBypass { get; set; } = "organization";
+        /// <summary>
+        /// Who skips the lobby: everyone, organization, organizer, invited, organizationAndFederated…
+        /// Everyone by default: a public briefing's attendees come from outside the organisation, and
+        /// with "organization" each of them waits in the lobby until someone admits them one by one.
+        /// </summary>
+        public string LobbyBypass { get; set; } = "everyone";
         /// <summary><see cref="LobbyBypass"/> as Graph's value; null when empty (Teams' own default) or unknown.</summary>
         public Microsoft.Graph.Models.LobbyBypassScope? LobbyBypassScope =>
             Enum.TryParse<Microsoft.Graph.Models.LobbyBypassScope>(LobbyBypass, ignoreCase: true, out var scope)

@@ -24,7 +24,7 @@ public sealed class TeamsMeetingTests
         Assert.Equal("成果報告会:メンタリング", meeting.Subject);
         Assert.Equal(new DateTimeOffset(2031, 3, 6, 3, 0, 0, TimeSpan.Zero), meeting.Start);
         Assert.Equal(new DateTimeOffset(2031, 3, 6, 4, 0, 0, TimeSpan.Zero), meeting.End);
-        Assert.Equal("organization", meeting.LobbyBypass);
+        Assert.Equal("everyone", meeting.LobbyBypass); // the public is let in, not left in the lobby
         var stored = await app.MeetingAsync(id);
         Assert.Equal(("ready", meeting.JoinWebUrl, meeting.Id), (stored.MeetingState, stored.MeetingUrl, stored.MeetingExternalId));
 
