@@ -53,8 +53,15 @@ public sealed class MeetingOptions
         public string ApiBaseUrl { get; set; } = "https://api.zoom.us/v2";
         public string OAuthBaseUrl { get; set; } = "https://zoom.us";
         /// <summary>Each confirmed registration gets its own Zoom join link (meeting registration on, manual approval,
-        /// auto_approve by us).</summary>
+        /// approved by us).</summary>
         public bool RegistrantLinks { get; set; }
+        /// <summary>
+        /// A meeting (type 2) or a webinar (type 5: view-only attendees, Q&amp;A, panelists; the host needs a
+        /// Zoom Webinars licence).
+        /// </summary>
+        public ZoomKind Kind { get; set; } = ZoomKind.Meeting;
+        /// <summary>Personal join links: asked for, or always for a webinar, where every attendee is a registrant we add.</summary>
+        public bool PersonalLinks => RegistrantLinks || Kind == ZoomKind.Webinar;
 
         public bool Configured => !string.IsNullOrWhiteSpace(AccountId) && !string.IsNullOrWhiteSpace(ClientId)
             && !string.IsNullOrWhiteSpace(ClientSecret);
@@ -84,3 +91,6 @@ public sealed class MeetingOptions
 
     static bool IsWebUrl(string? url) => Uri.TryCreate(url, UriKind.Absolute, out var u) && u.Scheme is "https" or "http";
 }
+
+/// <summary>What the portal makes at Zoom for an event.</summary>
+public enum ZoomKind { Meeting, Webinar }

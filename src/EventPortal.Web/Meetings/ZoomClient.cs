@@ -18,12 +18,25 @@ public sealed class ZoomException(int status, int? code, string message, Excepti
     public string ZoomMessage { get; } = message;
 }
 
+/// <summary>A meeting's or webinar's settings; a null one is not sent (join before host and mute exist for meetings only,
+/// the follow-up mails and the survey for webinars only).</summary>
 public sealed record ZoomMeetingSettings(
     [property: JsonPropertyName("approval_type")] int ApprovalType,
     [property: JsonPropertyName("registration_type")] int? RegistrationType,
-    [property: JsonPropertyName("join_before_host")] bool JoinBeforeHost,
+    [property: JsonPropertyName("join_before_host")] bool? JoinBeforeHost,
     [property: JsonPropertyName("jbh_time")] int? JbhTime,
-    [property: JsonPropertyName("mute_upon_entry")] bool MuteUponEntry = true);
+    [property: JsonPropertyName("mute_upon_entry")] bool? MuteUponEntry = true)
+{
+    [JsonPropertyName("registrants_confirmation_email")] public bool? RegistrantsConfirmationEmail { get; init; }
+    [JsonPropertyName("registrants_email_notification")] public bool? RegistrantsEmailNotification { get; init; }
+    [JsonPropertyName("follow_up_attendees_email_notification")] public ZoomEmailNotification? FollowUpAttendeesEmail { get; init; }
+    [JsonPropertyName("follow_up_absentees_email_notification")] public ZoomEmailNotification? FollowUpAbsenteesEmail { get; init; }
+    [JsonPropertyName("attendees_and_panelists_reminder_email_notification")]
+    public ZoomEmailNotification? ReminderEmail { get; init; }
+    [JsonPropertyName("post_webinar_survey")] public bool? PostWebinarSurvey { get; init; }
+}
+
+public sealed record ZoomEmailNotification([property: JsonPropertyName("enable")] bool Enable);
 
 /// <summary>A scheduled meeting (type 2); <c>start_time</c> is local time in <c>timezone</c>.</summary>
 public sealed record ZoomMeetingRequest(
@@ -41,10 +54,11 @@ public sealed record ZoomMeeting(
     [property: JsonPropertyName("join_url")] string? JoinUrl,
     [property: JsonPropertyName("agenda")] string? Agenda = null);
 
-/// <summary>One page of <c>GET /users/{userId}/meetings</c>.</summary>
+/// <summary>One page of <c>GET /users/{userId}/meetings</c> (or <c>/webinars</c>, whose list is under "webinars").</summary>
 public sealed record ZoomMeetingPage(
     [property: JsonPropertyName("meetings")] List<ZoomMeeting>? Meetings,
-    [property: JsonPropertyName("next_page_token")] string? NextPageToken);
+    [property: JsonPropertyName("next_page_token")] string? NextPageToken,
+    [property: JsonPropertyName("webinars")] List<ZoomMeeting>? Webinars = null);
 
 /// <summary>The body of <c>PUT /meetings/{id}/registrants/status</c>.</summary>
 public sealed record ZoomRegistrantStatusRequest(
@@ -59,7 +73,7 @@ public sealed record ZoomRegistrantRequest(
     [property: JsonPropertyName("email")] string Email,
     [property: JsonPropertyName("first_name")] string FirstName,
     [property: JsonPropertyName("last_name")] string LastName,
-    [property: JsonPropertyName("auto_approve")] bool AutoApprove = true);
+    [property: JsonPropertyName("auto_approve")] bool? AutoApprove = true);
 
 public sealed record ZoomRegistrant(
     [property: JsonPropertyName("registrant_id")] string? RegistrantId,
@@ -67,7 +81,8 @@ public sealed record ZoomRegistrant(
 
 /// <summary>
 /// A thin client for the Zoom endpoints EventPortal uses (Zoom API v2, developers.zoom.us): Server-to-Server
-/// OAuth (account credentials) and meetings. The access token is kept in memory until a minute
+/// OAuth (account credentials), and meetings or webinars (<c>Zoom:Kind</c>: the same calls under
+/// <c>/meetings</c> or <c>/webinars</c>). The access token is kept in memory until a minute
 /// before it expires and dropped when Zoom answers 401. Nothing here retries; the outbox does.
 /// </summary>
 public sealed class ZoomClient(IHttpClientFactory httpClients, IOptions<MeetingOptions> options, TimeProvider clock)
@@ -81,10 +96,12 @@ public sealed class ZoomClient(IHttpClientFactory httpClients, IOptions<MeetingO
     DateTimeOffset _tokenExpires;
 
     MeetingOptions.ZoomSettings Settings => options.Value.Zoom;
+    /// <summary>Where meetings or webinars live in the API: <c>meetings</c> or <c>webinars</c>.</summary>
+    string Kind => Settings.Kind == ZoomKind.Webinar ? "webinars" : "meetings";
 
     public async Task<ZoomMeeting> CreateMeetingAsync(ZoomMeetingRequest meeting, CancellationToken ct)
     {
-        using var response = await SendAsync(HttpMethod.Post, $"users/{Uri.EscapeDataString(Settings.UserId)}/meetings",
+        using var response = await SendAsync(HttpMethod.Post, $"users/{Uri.EscapeDataString(Settings.UserId)}/{Kind}",
             JsonContent.Create(meeting, options: Json), ct);
         return await response.Content.ReadFromJsonAsync<ZoomMeeting>(Json, ct)
             ?? throw new ZoomException((int)response.StatusCode, null, "empty answer to a meeting create");
@@ -93,7 +110,7 @@ public sealed class ZoomClient(IHttpClientFactory httpClients, IOptions<MeetingO
     /// <summary>Zoom answers 204 with no body.</summary>
     public async Task UpdateMeetingAsync(long meetingId, ZoomMeetingRequest meeting, CancellationToken ct)
     {
-        using var response = await SendAsync(HttpMethod.Patch, $"meetings/{meetingId}", JsonContent.Create(meeting, options: Json), ct);
+        using var response = await SendAsync(HttpMethod.Patch, $"{Kind}/{meetingId}", JsonContent.Create(meeting, options: Json), ct);
     }
 
     /// <summary>False when the meeting was gone already (404, Zoom code 3001).</summary>
@@ -101,7 +118,7 @@ public sealed class ZoomClient(IHttpClientFactory httpClients, IOptions<MeetingO
     {
         try
         {
-            using var response = await SendAsync(HttpMethod.Delete, $"meetings/{meetingId}", null, ct);
+            using var response = await SendAsync(HttpMethod.Delete, $"{Kind}/{meetingId}", null, ct);
             return true;
         }
         catch (ZoomException e) when (e.Status == 404)
@@ -121,11 +138,12 @@ public sealed class ZoomClient(IHttpClientFactory httpClients, IOptions<MeetingO
         string? next = null;
         for (var page = 0; page < maxPages; page++)
         {
-            var path = $"users/{Uri.EscapeDataString(Settings.UserId)}/meetings?type=scheduled&page_size=300"
+            var path = $"users/{Uri.EscapeDataString(Settings.UserId)}/{Kind}?type=scheduled&page_size=300"
                 + (string.IsNullOrEmpty(next) ? "" : "&next_page_token=" + Uri.EscapeDataString(next));
             using var response = await SendAsync(HttpMethod.Get, path, null, ct);
             var answer = await response.Content.ReadFromJsonAsync<ZoomMeetingPage>(Json, ct);
-            var found = answer?.Meetings?.FirstOrDefault(m => m.Agenda?.Contains(marker, StringComparison.Ordinal) == true);
+            var found = (answer?.Meetings ?? answer?.Webinars)?
+                .FirstOrDefault(m => m.Agenda?.Contains(marker, StringComparison.Ordinal) == true);
             if (found is not null) return found;
             next = answer?.NextPageToken;
             if (string.IsNullOrEmpty(next)) return null;
@@ -134,12 +152,15 @@ public sealed class ZoomClient(IHttpClientFactory httpClients, IOptions<MeetingO
     }
 
     /// <summary>Cancels one registrant (their join link stops working); Zoom answers 204. False when the meeting is gone (404).</summary>
-    public async Task<bool> CancelRegistrantAsync(long meetingId, string registrantId, string? email, CancellationToken ct)
+    public Task<bool> CancelRegistrantAsync(long meetingId, string registrantId, string? email, CancellationToken ct) =>
+        SetRegistrantStatusAsync(meetingId, "cancel", registrantId, email, ct);
+
+    async Task<bool> SetRegistrantStatusAsync(long meetingId, string action, string registrantId, string? email, CancellationToken ct)
     {
         try
         {
-            using var response = await SendAsync(HttpMethod.Put, $"meetings/{meetingId}/registrants/status",
-                JsonContent.Create(new ZoomRegistrantStatusRequest("cancel", [new ZoomRegistrantRef(registrantId, email)]),
+            using var response = await SendAsync(HttpMethod.Put, $"{Kind}/{meetingId}/registrants/status",
+                JsonContent.Create(new ZoomRegistrantStatusRequest(action, [new ZoomRegistrantRef(registrantId, email)]),
                     options: Json), ct);
             return true;
         }
@@ -149,12 +170,20 @@ public sealed class ZoomClient(IHttpClientFactory httpClients, IOptions<MeetingO
         }
     }
 
+    /// <summary>
+    /// Adds an approved registrant. A meeting's registrant is approved by <c>auto_approve</c>; a
+    /// webinar's add takes no such field, so the registrant is approved right after (approving twice
+    /// is harmless, so a retry after a crash in between does no harm).
+    /// </summary>
     public async Task<ZoomRegistrant> AddRegistrantAsync(long meetingId, ZoomRegistrantRequest registrant, CancellationToken ct)
     {
-        using var response = await SendAsync(HttpMethod.Post, $"meetings/{meetingId}/registrants",
-            JsonContent.Create(registrant, options: Json), ct);
-        return await response.Content.ReadFromJsonAsync<ZoomRegistrant>(Json, ct)
+        var webinar = Settings.Kind == ZoomKind.Webinar;
+        using var response = await SendAsync(HttpMethod.Post, $"{Kind}/{meetingId}/registrants",
+            JsonContent.Create(webinar ? registrant with { AutoApprove = null } : registrant, options: Json), ct);
+        var added = await response.Content.ReadFromJsonAsync<ZoomRegistrant>(Json, ct)
             ?? throw new ZoomException((int)response.StatusCode, null, "empty answer to a registrant add");
+        if (webinar && added.RegistrantId is { } id) await SetRegistrantStatusAsync(meetingId, "approve", id, registrant.Email, ct);
+        return added;
     }
 
     async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, HttpContent? content, CancellationToken ct)

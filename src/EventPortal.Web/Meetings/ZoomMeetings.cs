@@ -6,7 +6,7 @@ using EventPortal.Web.Outbox;
 namespace EventPortal.Web.Meetings;
 
 /// <summary>
-/// Zoom meetings (Server-to-Server OAuth, <see cref="ZoomClient"/>). Zoom has no idempotency key:
+/// Zoom meetings or webinars (<c>Zoom:Kind</c>; Server-to-Server OAuth, <see cref="ZoomClient"/>). Zoom has no idempotency key:
 /// we update whenever an id is stored, each meeting carries our key in its agenda, and a create
 /// first looks for a scheduled meeting of the host with that key, so a crash between Zoom's answer
 /// and our commit does not make a second meeting. A create is claimed in the database first
@@ -21,7 +21,7 @@ public sealed class ZoomMeetings(ZoomClient zoom, IOptions<MeetingOptions> optio
 
     async Task<OutboxResult> SaveAsync(MeetingEvent ev, CancellationToken ct)
     {
-        var registrantLinks = options.Value.Zoom.RegistrantLinks;
+        var registrantLinks = options.Value.Zoom.PersonalLinks;
         var request = Request(ev, registrantLinks);
         if (ev.ZoomMeetingId is { } existing)
         {
@@ -64,20 +64,38 @@ public sealed class ZoomMeetings(ZoomClient zoom, IOptions<MeetingOptions> optio
     }
 
     /// <summary>
-    /// A scheduled meeting (type 2) in the event's own time zone. With registrant links the
-    /// meeting needs registration and manual approval, and we add each registrant with
-    /// auto_approve: a leaked registration page then cannot let strangers approve themselves.
+    /// A scheduled meeting (type 2) or webinar (type 5) in the event's own time zone. With personal
+    /// links it needs registration and manual approval, and we add (and approve) each registrant: a
+    /// leaked registration page then cannot let strangers approve themselves. Zoom's own mails to
+    /// registrants (confirmation, reminders, a webinar's follow-ups and survey) are off: the portal
+    /// sends its own, in the registrant's language, with the personal link behind <c>/j/</c>.
     /// </summary>
-    ZoomMeetingRequest Request(MeetingEvent ev, bool registrantLinks) => new(
-        ev.Title.Length > 200 ? ev.Title[..200] : ev.Title,
-        Type: 2,
-        StartTime: ev.LocalTime(ev.StartsAt),
-        Timezone: ev.TimeZone,
-        Duration: Math.Max(1, (int)Math.Ceiling((ev.EndsAt - ev.StartsAt).TotalMinutes)),
-        Agenda: AgendaKey(ev),
-        Settings: registrantLinks
-            ? new ZoomMeetingSettings(ApprovalType: 1, RegistrationType: 1, JoinBeforeHost: false, JbhTime: null)
-            : new ZoomMeetingSettings(ApprovalType: 2, RegistrationType: null, JoinBeforeHost: false, JbhTime: null));
+    ZoomMeetingRequest Request(MeetingEvent ev, bool registrantLinks)
+    {
+        var webinar = options.Value.Zoom.Kind == ZoomKind.Webinar;
+        var quiet = new ZoomEmailNotification(Enable: false);
+        return new(
+            ev.Title.Length > 200 ? ev.Title[..200] : ev.Title,
+            Type: webinar ? 5 : 2,
+            StartTime: ev.LocalTime(ev.StartsAt),
+            Timezone: ev.TimeZone,
+            Duration: Math.Max(1, (int)Math.Ceiling((ev.EndsAt - ev.StartsAt).TotalMinutes)),
+            Agenda: AgendaKey(ev),
+            Settings: new ZoomMeetingSettings(
+                ApprovalType: registrantLinks ? 1 : 2,
+                RegistrationType: registrantLinks && !webinar ? 1 : null,
+                JoinBeforeHost: webinar ? null : false,
+                JbhTime: null,
+                MuteUponEntry: webinar ? null : true)
+            {
+                RegistrantsConfirmationEmail = registrantLinks ? false : null,
+                RegistrantsEmailNotification = registrantLinks ? false : null,
+                FollowUpAttendeesEmail = webinar ? quiet : null,
+                FollowUpAbsenteesEmail = webinar ? quiet : null,
+                ReminderEmail = webinar ? quiet : null,
+                PostWebinarSurvey = webinar ? false : null,
+            });
+    }
 
     /// <summary>
     /// Our key, in brackets, as the agenda of the Zoom meeting (the host sees it; attendees see

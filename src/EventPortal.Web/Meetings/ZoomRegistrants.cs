@@ -7,7 +7,7 @@ using EventPortal.Web.Registrations;
 namespace EventPortal.Web.Meetings;
 
 /// <summary>
-/// Each confirmed live registrant's own Zoom join link (<c>RegistrantLinks=true</c>), added once the
+/// Each confirmed live registrant's own Zoom join link (<c>RegistrantLinks=true</c>, and always for webinars), added once the
 /// meeting exists and withdrawn at Zoom when the registrant no longer holds a live seat, so their
 /// link stops working. Both re-read the registration when they run, so a cancel, a switch or a
 /// promotion that committed meanwhile decides.
@@ -27,7 +27,7 @@ public sealed class ZoomRegistrants(ZoomClient zoom, IOptions<MeetingOptions> op
 
     public async Task<OutboxResult> AddAsync(MeetingEvent ev, OutboxRow row, CancellationToken ct)
     {
-        if (!options.Value.Zoom.RegistrantLinks || row.RegistrationId is not { } registrationId) return OutboxResult.Skipped;
+        if (!options.Value.Zoom.PersonalLinks || row.RegistrationId is not { } registrationId) return OutboxResult.Skipped;
         // The meeting is not made yet: its creation queues every confirmed registrant again.
         if (ev.ZoomMeetingId is not { } id) return OutboxResult.Skipped;
         await using var connection = await db.OpenAsync(ct);

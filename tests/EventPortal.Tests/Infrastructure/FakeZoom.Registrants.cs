@@ -12,7 +12,8 @@ public sealed record FakeZoomRegistrant(long MeetingId, string RegistrantId, str
 /// <summary>
 /// Registrants on the fake Zoom: <c>POST /v2/meetings/{id}/registrants</c> → 201 (400 code 3043 when
 /// the meeting takes no registration); <c>PUT /v2/meetings/{id}/registrants/status</c>
-/// <c>{action, registrants:[{id, email}]}</c> → 204.
+/// <c>{action, registrants:[{id, email}]}</c> → 204. The same under <c>/webinars</c>, where an add has no
+/// <c>auto_approve</c>: with manual approval a new registrant is pending until approved.
 /// </summary>
 public sealed partial class FakeZoom
 {
@@ -23,14 +24,14 @@ public sealed partial class FakeZoom
     /// <summary>Runs after a registrant is added and before Zoom's answer is sent (to let a test change the world in between).</summary>
     public Func<Task>? BeforeRegistrantAnswer { get; set; }
 
-    async Task AddRegistrantAsync(HttpContext context, long id)
+    async Task AddRegistrantAsync(HttpContext context, string kind, long id)
     {
         using var body = await JsonDocument.ParseAsync(context.Request.Body);
         var r = body.RootElement;
         var email = r.TryGetProperty("email", out var e) ? e.GetString() : null;
         FakeZoomMeeting? meeting;
-        lock (_gate) meeting = _meetings.TryGetValue(id, out var m) && !m.Deleted ? m : null;
-        if (meeting is null) { await ErrorAsync(context, 404, 3001, $"Meeting does not exist: {id}."); return; }
+        lock (_gate) meeting = _meetings.TryGetValue(id, out var m) && !m.Deleted && m.Kind == kind ? m : null;
+        if (meeting is null) { await ErrorAsync(context, 404, 3001, Missing(kind, id)); return; }
         if (meeting.ApprovalType == 2) { await ErrorAsync(context, 400, 3043, "Meeting registration is not enabled."); return; }
         if (string.IsNullOrEmpty(email) || !r.TryGetProperty("first_name", out var f))
         {
@@ -38,10 +39,11 @@ public sealed partial class FakeZoom
             return;
         }
         var registrantId = Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
+        var autoApprove = kind == "meetings" && r.TryGetProperty("auto_approve", out var aa) && aa.ValueKind == JsonValueKind.True;
         var registrant = new FakeZoomRegistrant(id, registrantId, email, f.GetString()!,
-            r.TryGetProperty("last_name", out var l) ? l.GetString() ?? "" : "",
-            r.TryGetProperty("auto_approve", out var aa) && aa.ValueKind == JsonValueKind.True,
-            $"https://us06web.zoom.us/w/{id}?tk={registrantId}");
+            r.TryGetProperty("last_name", out var l) ? l.GetString() ?? "" : "", autoApprove,
+            $"https://us06web.zoom.us/w/{id}?tk={registrantId}",
+            Status: autoApprove || meeting.ApprovalType == 0 ? "approved" : "pending");
         lock (_gate) _registrants.Add(registrant);
         if (BeforeRegistrantAnswer is { } hook) await hook();
         await WriteJsonAsync(context, 201, new Dictionary<string, object>
@@ -51,7 +53,7 @@ public sealed partial class FakeZoom
         });
     }
 
-    async Task RegistrantStatusAsync(HttpContext context, long id)
+    async Task RegistrantStatusAsync(HttpContext context, string kind, long id)
     {
         using var body = await JsonDocument.ParseAsync(context.Request.Body);
         var r = body.RootElement;
@@ -66,7 +68,7 @@ public sealed partial class FakeZoom
         bool found;
         lock (_gate)
         {
-            found = _meetings.TryGetValue(id, out var m) && !m.Deleted;
+            found = _meetings.TryGetValue(id, out var m) && !m.Deleted && m.Kind == kind;
             if (found)
                 for (var i = 0; i < _registrants.Count; i++)
                     if (_registrants[i].MeetingId == id && ids.Contains(_registrants[i].RegistrantId))
@@ -75,13 +77,13 @@ public sealed partial class FakeZoom
                             Status = action == "approve" ? "approved" : action == "cancel" ? "cancelled" : "denied",
                         };
         }
-        if (!found) await ErrorAsync(context, 404, 3001, $"Meeting does not exist: {id}.");
+        if (!found) await ErrorAsync(context, 404, 3001, Missing(kind, id));
         else context.Response.StatusCode = 204;
     }
 
-    [GeneratedRegex("^/v2/meetings/([0-9]+)/registrants/status$")]
+    [GeneratedRegex("^/v2/(meetings|webinars)/([0-9]+)/registrants/status$")]
     private static partial Regex RegistrantStatusPath();
 
-    [GeneratedRegex("^/v2/meetings/([0-9]+)/registrants$")]
+    [GeneratedRegex("^/v2/(meetings|webinars)/([0-9]+)/registrants$")]
     private static partial Regex RegistrantsPath();
 }

@@ -57,7 +57,7 @@ public sealed partial class FakeZoom : IAsyncDisposable
         return fake;
     }
 
-    public Dictionary<string, string?> Settings(bool registrantLinks = false) => new()
+    public Dictionary<string, string?> Settings(bool registrantLinks = false, bool webinar = false) => new()
     {
         ["EventPortal:Meetings:Provider"] = "Zoom",
         ["EventPortal:Meetings:Zoom:AccountId"] = AccountId,
@@ -66,6 +66,7 @@ public sealed partial class FakeZoom : IAsyncDisposable
         ["EventPortal:Meetings:Zoom:ApiBaseUrl"] = BaseAddress + "/v2",
         ["EventPortal:Meetings:Zoom:OAuthBaseUrl"] = BaseAddress,
         ["EventPortal:Meetings:Zoom:RegistrantLinks"] = registrantLinks ? "true" : "false",
+        ["EventPortal:Meetings:Zoom:Kind"] = webinar ? "Webinar" : "Meeting",
     };
 
     public void FailNext(FakeZoomFailure failure, int times = 1)
@@ -108,17 +109,17 @@ public sealed partial class FakeZoom : IAsyncDisposable
         }
         Match m;
         if ((m = CreatePath().Match(path)).Success && HttpMethods.IsPost(request.Method))
-            await CreateAsync(context, m.Groups[1].Value);
+            await CreateAsync(context, m.Groups[1].Value, m.Groups[2].Value);
         else if (m.Success && HttpMethods.IsGet(request.Method))
-            await ListAsync(context, m.Groups[1].Value);
+            await ListAsync(context, m.Groups[1].Value, m.Groups[2].Value);
         else if ((m = RegistrantStatusPath().Match(path)).Success && HttpMethods.IsPut(request.Method))
-            await RegistrantStatusAsync(context, long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+            await RegistrantStatusAsync(context, m.Groups[1].Value, long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
         else if ((m = RegistrantsPath().Match(path)).Success && HttpMethods.IsPost(request.Method))
-            await AddRegistrantAsync(context, long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+            await AddRegistrantAsync(context, m.Groups[1].Value, long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
         else if ((m = MeetingPath().Match(path)).Success && HttpMethods.IsPatch(request.Method))
-            await PatchAsync(context, long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+            await PatchAsync(context, m.Groups[1].Value, long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
         else if (m.Success && HttpMethods.IsDelete(request.Method))
-            await DeleteAsync(context, long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+            await DeleteAsync(context, m.Groups[1].Value, long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
         else
             await ErrorAsync(context, 404, 404, "Not found.");
     }
