@@ -189,7 +189,7 @@ print("- Software: .NET SDK $(dotnet --version), PostgreSQL $("$PGBIN/postgres" 
 print("- Sizes: crowd $CROWD, crash $CRASH and outage $OUTAGE registrations (those two started at $RATE/s), $CONCURRENCY in flight; SMTP down $OUTAGE_SECONDS s; hostile input $FUZZ_VALUES values, fan-out $FUZZ_FANOUT, $FUZZ_PROVIDERS${MIN_THREADS:+; app thread pools started at $MIN_THREADS workers}")
 print("- Test run: exit $status after $ELAPSED s")
 print()
-order = {"flash-crowd": 0, "crash": 1, "smtp-outage": 2, "hostile-input": 3}
+order = {"flash-crowd": 0, "crash": 1, "smtp-outage": 2, "hostile-input": 3, "console-hostile-input": 4}
 rows.sort(key=lambda r: (order.get(r["scenario"], 9), r.get("instances", 0)))
 crowd = [r for r in rows if r["scenario"] in ("flash-crowd", "crash", "smtp-outage")]
 if crowd:
@@ -213,6 +213,11 @@ for r in rows:
         print(f"- **hostile input** ({r['provider']}): {f(r['values'])} generated values (seed {r['seed']}) to {r['targets']} targets, {r['fanout']} each: "
               f"{f(r['requests'])} requests in {f(r['seconds'])} s ({f(r['not_sendable'])} not sendable by HttpClient), {f(r['stored'])} registrations stored; "
               f"5xx: {r['status_5xx']}, failures: {r['failures']}; answers " + ", ".join(f"{k}×{v:,}" for k, v in r["statuses"].items()) + ".")
+    if r["scenario"] == "console-hostile-input":
+        print(f"- **console hostile input** ({r['provider']}): {f(r['values'])} values to {r['targets']} targets ({r['console_targets']} console, "
+              f"{r['api_targets']} admin API, {r['setup_targets']} setup), {r['fanout']} each (PROOF_FUZZ_CONSOLE_FANOUT): {f(r['requests'])} requests, "
+              f"one at a time, in {f(r['seconds'])} s; {f(r['refused'])} refused with the database unchanged, {f(r['accepted'])} accepted; "
+              f"5xx: {r['status_5xx']}, failures: {r['failures']}.")
 PY
 )
 echo

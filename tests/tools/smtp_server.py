@@ -33,6 +33,8 @@ def parse_args():
     p.add_argument("--reject", help="RCPT TO addresses matching this regex get 550 5.1.1")
     p.add_argument("--tempfail", help="RCPT TO addresses matching this regex get 451 4.3.0")
     p.add_argument("--rcpt-delay-ms", type=int, default=0, help="sleep before answering each RCPT")
+    p.add_argument("--data-reply-delay-ms", type=int, default=0,
+                   help="sleep after storing a message, before its 250 (the client's at-least-once window)")
     p.add_argument("--auth", help="USER:PASS; when given, AUTH LOGIN/PLAIN is required")
     p.add_argument("--xoauth2", help="USER:TOKENFILE; when given, AUTH XOAUTH2 is required, for USER with a bearer "
                    "token listed in TOKENFILE (one per line, re-read at every AUTH), as Exchange Online does")
@@ -49,6 +51,7 @@ class Handler:
         self.reject = re.compile(args.reject, re.IGNORECASE) if args.reject else None
         self.tempfail = re.compile(args.tempfail, re.IGNORECASE) if args.tempfail else None
         self.delay = max(args.rcpt_delay_ms, 0) / 1000.0
+        self.reply_delay = max(args.data_reply_delay_ms, 0) / 1000.0
         self.hold = args.hold_file
         for sub in ("new", "tmp", "cur"):
             os.makedirs(os.path.join(self.maildir, sub), exist_ok=True)
@@ -97,6 +100,8 @@ class Handler:
         except OSError as e:
             print(f"store failed: {e}", file=sys.stderr, flush=True)
             return "451 4.3.0 Could not store message"
+        if self.reply_delay:
+            await asyncio.sleep(self.reply_delay)
         return f"250 2.0.0 OK {base}"
 
     def _write(self, name, data):

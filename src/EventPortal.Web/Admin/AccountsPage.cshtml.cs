@@ -46,9 +46,10 @@ public sealed class AccountsPageModel(Db db, TimeProvider clock) : PageModel
     {
         var email = EmailAddress.Clean(Request.Form["email"].ToString());
         var name = Request.Form["name"].ToString().Trim();
-        var role = Request.Form["role"].ToString() == "owner" ? "owner" : "staff";
+        var role = Request.Form["role"].ToString();
         var password = Request.Form["password"].ToString();
         ErrorKey = !EmailAddress.IsValid(email) ? "error.email"
+            : role is not ("owner" or "staff") ? "error.badChoice"
             : password.Length is < EventPortal.Web.Admin.Accounts.MinPasswordLength or > 1024 ? "admin.passwordTooShort"
             : name.Length > 100 || !RegistrationValidator.IsCleanText(name, multiline: false) ? "error.badCharacters"
             : null;
@@ -73,18 +74,20 @@ public sealed class AccountsPageModel(Db db, TimeProvider clock) : PageModel
 
     async Task<IActionResult> SetDisabledAsync(long id, bool disabled, CancellationToken ct)
     {
+        if (!ModelState.IsValid) return BadRequest(); // an id that is not a number
         var now = clock.GetUtcNow().UtcDateTime;
         var me = User.FindFirst("admin_id")?.Value;
         if (me == id.ToString(System.Globalization.CultureInfo.InvariantCulture)) return Redirect("/admin/accounts"); // not yourself
-        await db.WriteAsync(async (c, tx) =>
+        var found = await db.WriteAsync(async (c, tx) =>
         {
-            await c.ExecuteAsync(new CommandDefinition("UPDATE admins SET disabled_at = @at WHERE id = @id",
-                new { id, at = disabled ? now : (DateTime?)null }, tx, cancellationToken: ct));
+            if (await c.ExecuteAsync(new CommandDefinition("UPDATE admins SET disabled_at = @at WHERE id = @id",
+                    new { id, at = disabled ? now : (DateTime?)null }, tx, cancellationToken: ct)) == 0)
+                return false;
             await Audit.WriteAsync(c, tx, HttpContext, disabled ? "account.disable" : "account.enable",
                 id.ToString(System.Globalization.CultureInfo.InvariantCulture), "", now, ct);
-            return 0;
+            return true;
         }, ct);
-        return Redirect("/admin/accounts");
+        return found ? Redirect("/admin/accounts") : NotFound();
     }
 
     public async Task<IActionResult> OnPostTokenAsync(CancellationToken ct)
@@ -115,16 +118,19 @@ public sealed class AccountsPageModel(Db db, TimeProvider clock) : PageModel
 
     public async Task<IActionResult> OnPostRevokeAsync(long id, CancellationToken ct)
     {
+        if (!ModelState.IsValid) return BadRequest(); // an id that is not a number
         var now = clock.GetUtcNow().UtcDateTime;
-        await db.WriteAsync(async (c, tx) =>
+        var found = await db.WriteAsync(async (c, tx) =>
         {
             if (await c.ExecuteAsync(new CommandDefinition("UPDATE api_tokens SET revoked_at = @now WHERE id = @id AND revoked_at IS NULL",
                     new { id, now }, tx, cancellationToken: ct)) == 1)
                 await Audit.WriteAsync(c, tx, HttpContext, "token.revoke",
                     id.ToString(System.Globalization.CultureInfo.InvariantCulture), "", now, ct);
-            return 0;
+            // Revoked already (a second click) is done; no such token is an error.
+            return await c.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM api_tokens WHERE id = @id",
+                new { id }, tx, cancellationToken: ct)) == 1;
         }, ct);
-        return Redirect("/admin/accounts");
+        return found ? Redirect("/admin/accounts") : NotFound();
     }
 
     async Task LoadAsync(CancellationToken ct)

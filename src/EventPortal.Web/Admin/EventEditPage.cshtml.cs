@@ -77,6 +77,9 @@ public sealed class EventEditPageModel(Db db, TimeProvider clock, Microsoft.Exte
     public async Task<IActionResult> OnPostSaveAsync([FromRoute] string slug, CancellationToken ct)
     {
         if (slug != NewSlug && !await LoadAsync(slug, ct)) return NotFound();
+        // Every field is text but the checkboxes: a binding error is a checkbox sent as neither true nor false,
+        // which no browser does (and showing the form again would fail on it).
+        if (!ModelState.IsValid) return BadRequest();
         var (spec, errors) = Form.ToSpec(Existing);
         // A time that could not be read is reported once, not again as "missing" by the shared rules.
         var unreadTime = errors.Any(e => e.Field is "date" or "startTime" or "endTime");
@@ -100,6 +103,7 @@ public sealed class EventEditPageModel(Db db, TimeProvider clock, Microsoft.Exte
     public async Task<IActionResult> OnPostPreviewAsync([FromRoute] string slug, CancellationToken ct)
     {
         if (slug != NewSlug && !await LoadAsync(slug, ct)) return NotFound();
+        if (!ModelState.IsValid) return BadRequest();
         PreviewHtml = Markdown.ToHtml(Form.ToSpec(Existing).Spec.Description);
         return Page();
     }
@@ -109,6 +113,7 @@ public sealed class EventEditPageModel(Db db, TimeProvider clock, Microsoft.Exte
     public async Task<IActionResult> OnPostAddAsync([FromRoute] string slug, [FromForm] string? list, CancellationToken ct)
     {
         if (slug != NewSlug && !await LoadAsync(slug, ct)) return NotFound();
+        if (!ModelState.IsValid) return BadRequest();
         if (list is not null && Form.AddRow(list)) AddedTo = list;
         return Page();
     }

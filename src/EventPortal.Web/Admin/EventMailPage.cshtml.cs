@@ -46,10 +46,11 @@ public sealed class EventMailPageModel(Db db, TimeProvider clock) : PageModel
             if (amountText.Length == 0) continue;
             var unit = Units.FirstOrDefault(u => u.Unit == Request.Form[$"unit{i}"].ToString()).Minutes;
             var audience = Request.Form[$"audience{i}"].ToString();
+            var direction = Request.Form[$"direction{i}"].ToString();
             if (!int.TryParse(amountText, NumberStyles.None, CultureInfo.InvariantCulture, out var amount) || amount > 60 * 24 * 60
-                || unit == 0 || !ReminderRule.Audiences.Contains(audience))
+                || unit == 0 || !ReminderRule.Audiences.Contains(audience) || direction is not ("before" or "after"))
                 return Invalid("adminMail.badRule");
-            var sign = Request.Form[$"direction{i}"] == "after" ? 1 : -1;
+            var sign = direction == "after" ? 1 : -1;
             rules.Add(new ReminderRule(sign * amount * unit, audience));
         }
         var now = clock.GetUtcNow().UtcDateTime;
@@ -92,6 +93,10 @@ public sealed class EventMailPageModel(Db db, TimeProvider clock) : PageModel
         Body = Request.Form["body"].ToString().Replace("\r\n", "\n").Trim();
         Filter = new Audience(Pick(Request.Form["ticket"], Event.TicketTypes.Select(t => t.Code)),
             Pick(Request.Form["status"], Audience.Statuses), Pick(Request.Form["category"], Event.Categories.Select(c => c.Code)));
+        // A filter that is not one of the choices would otherwise mean "everyone": refuse it instead.
+        if (Unknown(Request.Form["ticket"], Filter.Ticket) || Unknown(Request.Form["status"], Filter.Status)
+            || Unknown(Request.Form["category"], Filter.Category))
+            return Invalid("error.badChoice");
         if (Subject.Length is 0 or > OrganiserMessages.SubjectMax
             || !Registrations.RegistrationValidator.IsCleanText(Subject, multiline: false))
             return Invalid("adminMail.badSubject");
@@ -110,6 +115,8 @@ public sealed class EventMailPageModel(Db db, TimeProvider clock) : PageModel
     }
 
     static string? Pick(string? value, IEnumerable<string> allowed) => value is { Length: > 0 } v && allowed.Contains(v) ? v : null;
+
+    static bool Unknown(string? sent, string? picked) => !string.IsNullOrEmpty(sent) && picked is null;
 
     IActionResult Invalid(string key)
     {

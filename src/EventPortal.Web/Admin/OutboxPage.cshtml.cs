@@ -63,14 +63,17 @@ public sealed class OutboxPageModel(Db db, TimeProvider clock, Mail.DkimSigning 
     /// <summary>Makes a failed row due now with a fresh count of attempts.</summary>
     public async Task<IActionResult> OnPostRetryAsync(long id, CancellationToken ct)
     {
+        if (!ModelState.IsValid) return BadRequest(); // an id that is not a number
         var now = clock.GetUtcNow().UtcDateTime;
-        await db.WriteAsync(async (c, tx) =>
+        var found = await db.WriteAsync(async (c, tx) =>
         {
-            var queued = await OutboxRows.RetryFailedAsync(c, tx, id, now, ct);
-            if (queued) await Audit.WriteAsync(c, tx, HttpContext, "outbox.retry",
-                id.ToString(System.Globalization.CultureInfo.InvariantCulture), "", now, ct);
-            return queued;
+            if (await OutboxRows.RetryFailedAsync(c, tx, id, now, ct))
+                await Audit.WriteAsync(c, tx, HttpContext, "outbox.retry",
+                    id.ToString(System.Globalization.CultureInfo.InvariantCulture), "", now, ct);
+            // Queued again already (a second click) is done; no such row is an error.
+            return await c.ExecuteScalarAsync<long>(new CommandDefinition("SELECT COUNT(*) FROM outbox WHERE id = @id",
+                new { id }, tx, cancellationToken: ct)) == 1;
         }, ct);
-        return Redirect("/admin/outbox");
+        return found ? Redirect("/admin/outbox") : NotFound();
     }
 }

@@ -56,8 +56,9 @@ public sealed record RegistrationFilter(string? Search, string? Ticket, string? 
 
     public static RegistrationFilter From(IQueryCollection query)
     {
+        // NUL is never stored (PostgreSQL refuses it in text, even as a parameter): it cannot be part of a match.
         static string? Value(IQueryCollection q, string name, int max = 100) =>
-            q[name].ToString().Trim() is { Length: > 0 } v && v.Length <= max ? v : null;
+            q[name].ToString().Replace("\0", "", StringComparison.Ordinal).Trim() is { Length: > 0 } v && v.Length <= max ? v : null;
         var status = Value(query, "status");
         var attendance = Value(query, "attendance");
         return new(Value(query, "q", 200), Value(query, "ticket"), Statuses.Contains(status) ? status : null,

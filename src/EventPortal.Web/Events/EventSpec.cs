@@ -145,7 +145,8 @@ public sealed record EventSpec
     /// <summary>Any event (drafts too) with everything organisers may see; null when the slug is unknown.</summary>
     public static async Task<EventSpec?> LoadAsync(DbConnection connection, DbTransaction? tx, string slug, CancellationToken ct)
     {
-        if (slug.Length > 100) return null;
+        // Razor Pages bind a blank route value as null.
+        if (string.IsNullOrEmpty(slug) || slug.Length > 100) return null;
         var row = await connection.QuerySingleOrDefaultAsync<EventSpec>(
             new CommandDefinition(EventRow, new { slug }, tx, cancellationToken: ct));
         if (row is null) return null;

@@ -26,6 +26,12 @@ public sealed class OutboxDispatcher(Db db, IEnumerable<IOutboxHandler> handlers
     DateTime _nextPurge;
     /// <summary>Rows claimed and not yet finished.</summary>
     int _pending;
+    /// <summary>
+    /// The ids of those rows. A row of ours that outlasts the in-flight timeout (a slow relay, a
+    /// throttle wait) looks abandoned to our own claim too; claiming it again must not queue it a
+    /// second time, or two of our slots send it at once, both passing the still-ours check.
+    /// </summary>
+    readonly ConcurrentDictionary<long, byte> _held = new();
 
     /// <summary>A row of a kind two handlers claim would go to whichever came first: refuse to start instead.</summary>
     static IReadOnlyList<IOutboxHandler> OneHandlerPerKind(IEnumerable<IOutboxHandler> handlers)
@@ -81,8 +87,9 @@ public sealed class OutboxDispatcher(Db db, IEnumerable<IOutboxHandler> handlers
                     continue;
                 }
                 var rows = await ClaimAsync(ct);
-                Interlocked.Add(ref _pending, rows.Count);
-                foreach (var row in rows) queue.TryWrite(row);
+                var fresh = rows.Where(row => _held.TryAdd(row.Id, 0)).ToList();
+                Interlocked.Add(ref _pending, fresh.Count);
+                foreach (var row in fresh) queue.TryWrite(row);
                 if (rows.Count == o.BatchSize) continue; // there may be more
                 await PurgeIfDueAsync(ct);
                 await signal.WaitAsync(TimeSpan.FromSeconds(o.PollSeconds), ct);
@@ -125,6 +132,7 @@ public sealed class OutboxDispatcher(Db db, IEnumerable<IOutboxHandler> handlers
                     // The database failed around the send: the row stays in flight and is claimed again after the timeout.
                     logger.LogError(e, "Outbox row {Id} ({Kind}) could not be worked", row.Id, row.Kind);
                 }
+                _held.TryRemove(row.Id, out _); // from now on a row left in flight may be claimed again
                 if (Interlocked.Decrement(ref _pending) <= options.Value.MaxParallel)
                     try { _room.Release(); } catch (SemaphoreFullException) { }
             }

@@ -66,7 +66,7 @@ public static class RemindersApi
         foreach (var item in root.EnumerateArray().Take(MaxRules))
         {
             var offset = item.ValueKind == JsonValueKind.Object && item.TryGetProperty("offsetMinutes", out var o)
-                && o.TryGetInt32(out var v) ? v : (int?)null;
+                && o.ValueKind == JsonValueKind.Number && o.TryGetInt32(out var v) ? v : (int?)null;
             var audience = item.ValueKind == JsonValueKind.Object && item.TryGetProperty("audience", out var a)
                 && a.ValueKind == JsonValueKind.String ? a.GetString() : null;
             if (offset is not { } m || Math.Abs(m) > MaxOffsetMinutes)

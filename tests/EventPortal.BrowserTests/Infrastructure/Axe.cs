@@ -46,4 +46,30 @@ public static class Axe
             await page.EvaluateAsync(Source.Value);
         return await page.EvaluateAsync<Result>(Run);
     }
+
+    /// <summary>
+    /// Runs axe on the page as it is now (and checks a label on every control, no inline style or
+    /// script, the page's language), prints the result, and returns the serious and critical findings.
+    /// </summary>
+    public static async Task<List<string>> AuditAsync(BrowserFixture browser, Visitor visitor, string name, string? expectLanguage = null)
+    {
+        var language = await visitor.LanguageAsync();
+        if (expectLanguage is not null) Assert.Equal(expectLanguage, language);
+        await PageChecks.AssertControlsLabelledAsync(visitor.Page);
+        await PageChecks.AssertNoInlineStyleOrScriptAsync(visitor.Page);
+        var result = await RunAsync(visitor.Page);
+        var byImpact = result.Violations.GroupBy(v => v.Impact).Select(g => $"{g.Key} {g.Count()}");
+        browser.Print($"axe {name} [{language}, {visitor.Page.ViewportSize?.Width}px] {visitor.Path}: " +
+            $"{result.Passes.Length} rules passed, " +
+            $"{result.Violations.Length} violated ({string.Join(", ", byImpact.DefaultIfEmpty("none"))}), " +
+            $"{result.Incomplete} need review");
+        var findings = new List<string>();
+        foreach (var v in result.Violations)
+        {
+            var line = $"  {v.Impact} {v.Id}: {v.Help} — " + string.Join("; ", v.Targets.Take(3));
+            browser.Print(line);
+            if (v.Impact is "serious" or "critical") findings.Add($"{name}: {line.Trim()}");
+        }
+        return findings;
+    }
 }

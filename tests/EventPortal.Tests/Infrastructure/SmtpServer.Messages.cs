@@ -34,6 +34,19 @@ public sealed partial class SmtpServer
     /// <summary>Polls until at least <paramref name="count"/> messages are stored, then returns all of them.</summary>
     public async Task<IReadOnlyList<ReceivedMail>> WaitForAsync(int count, TimeSpan timeout)
     {
+        await WaitForStoredAsync(count, timeout);
+        return await MessagesAsync();
+    }
+
+    /// <summary>How many messages are stored, without parsing them.</summary>
+    public int StoredCount => MessageFiles().Count;
+
+    /// <summary>
+    /// Polls until at least <paramref name="count"/> messages are stored, and returns at once,
+    /// parsing nothing (parsing starts a python process per message: too slow to time a kill by).
+    /// </summary>
+    public async Task WaitForStoredAsync(int count, TimeSpan timeout)
+    {
         var watch = Stopwatch.StartNew();
         while (MessageFiles().Count < count)
         {
@@ -49,7 +62,6 @@ public sealed partial class SmtpServer
             }
             await Task.Delay(50);
         }
-        return await MessagesAsync();
     }
 
     List<string> MessageFiles()

@@ -9,6 +9,8 @@ namespace EventPortal.Tests.Infrastructure;
 /// <param name="Reject">Regex: RCPT TO addresses matching it get "550 5.1.1 User unknown".</param>
 /// <param name="TempFail">Regex: RCPT TO addresses matching it get "451 4.3.0 Try again later".</param>
 /// <param name="RcptDelayMs">Delay before answering each RCPT (lets a kill land between messages).</param>
+/// <param name="DataReplyDelayMs">Delay between storing a message and answering its 250 (lets a kill land in the
+/// client's at-least-once window: the message is delivered, the client has not heard so).</param>
 /// <param name="Auth">"USER:PASS": the server then requires AUTH LOGIN/PLAIN (no TLS).</param>
 /// <param name="Tls">STARTTLS (offered and required) or implicit TLS, with a self-signed certificate made for the
 /// server (<see cref="SmtpServer.CertificateFile"/>); none by default.</param>
@@ -16,7 +18,7 @@ namespace EventPortal.Tests.Infrastructure;
 /// TOKENFILE (as Exchange Online, which accepts tokens its identity platform issued: <see cref="FakeGraph.ExchangeTokenFile"/>).</param>
 public sealed record SmtpServerOptions(
     string? Reject = null, string? TempFail = null, int RcptDelayMs = 0, string? Auth = null, SmtpTls Tls = SmtpTls.None,
-    string? XOAuth2 = null);
+    string? XOAuth2 = null, int DataReplyDelayMs = 0);
 
 /// <summary>How the test SMTP server speaks TLS.</summary>
 public enum SmtpTls { None, StartTls, Implicit }
@@ -159,6 +161,7 @@ public sealed partial class SmtpServer : IAsyncDisposable
         Option("--reject", _options.Reject);
         Option("--tempfail", _options.TempFail);
         Option("--rcpt-delay-ms", _options.RcptDelayMs > 0 ? _options.RcptDelayMs.ToString() : null);
+        Option("--data-reply-delay-ms", _options.DataReplyDelayMs > 0 ? _options.DataReplyDelayMs.ToString() : null);
         Option("--auth", _options.Auth);
         Option("--xoauth2", _options.XOAuth2);
         if (_options.Tls != SmtpTls.None)

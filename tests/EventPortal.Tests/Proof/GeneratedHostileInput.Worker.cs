@@ -18,7 +18,10 @@ public sealed partial class GeneratedHostileInput
         public required string Token { get; init; }
         public int Count => _emails;
 
-        public static async Task<Worker> StartAsync(PortalApp app, string slug)
+        public static Task<Worker> StartAsync(PortalApp app, string slug) => StartAsync(app, $"/events/{slug}", signIn: false);
+
+        /// <summary>A worker whose token comes from <paramref name="page"/>, signed in to the console first if asked.</summary>
+        public static async Task<Worker> StartAsync(PortalApp app, string page, bool signIn)
         {
             var client = new HttpClient(new SocketsHttpHandler
             {
@@ -28,9 +31,13 @@ public sealed partial class GeneratedHostileInput
                 RequestHeaderEncodingSelector = (_, _) => Encoding.UTF8,
             })
             { BaseAddress = app.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
-            var page = await client.GetStringAsync($"/events/{slug}");
-            var token = AntiforgeryToken().Match(page);
-            Assert.True(token.Success, "no anti-forgery token on the event page");
+            if (signIn)
+            {
+                var signedIn = await client.SignInAsync(Organisers.OwnerEmail, Organisers.OwnerPassword);
+                Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+            }
+            var token = AntiforgeryToken().Match(await client.GetStringAsync(page));
+            Assert.True(token.Success, $"no anti-forgery token on {page}");
             return new Worker { Client = client, Token = token.Groups[1].Value };
         }
 

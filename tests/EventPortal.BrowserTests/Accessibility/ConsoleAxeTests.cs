@@ -1,0 +1,124 @@
+using EventPortal.BrowserTests.Infrastructure;
+using EventPortal.Tests.Infrastructure;
+using Microsoft.Playwright;
+using static EventPortal.BrowserTests.Infrastructure.Registrant;
+
+namespace EventPortal.BrowserTests.Accessibility;
+
+/// <summary>
+/// axe on every page of the organiser console (each GET handler of every page under Admin/, found
+/// in the app's route table, so a new page fails <see cref="Every_console_page_is_audited"/> until
+/// it is listed here), in Japanese and English, on a phone and a desktop: no serious or critical
+/// violation, a label on every control, no inline style or script.
+/// </summary>
+[Collection(BrowserCollection.Name)]
+public sealed class ConsoleAxeTests(BrowserFixture browser)
+{
+    public static TheoryData<string, int> Views => new() { { "ja", 390 }, { "ja", 1280 }, { "en", 390 }, { "en", 1280 } };
+
+    /// <summary>Console GET handlers that show no page of their own, with the reason.</summary>
+    static readonly Dictionary<string, string> NotPages = new()
+    {
+        ["/Admin/IndexPage GET "] = "redirects to /admin/events",
+        ["/Admin/SignOutPage GET "] = "redirects to /admin/events",
+        ["/Admin/EventMailPage GET progress"] = "JSON for progress.js",
+    };
+
+    /// <summary>Each console page (by handler) and the addresses that show it, signed in as the owner.</summary>
+    static Dictionary<string, string[]> Pages(string slug, long id) => new()
+    {
+        ["/Admin/EventsPage GET "] = ["/admin/events"],
+        ["/Admin/EventEditPage GET "] = ["/admin/events/new"],
+        ["/Admin/EventEditPage GET edit"] = [$"/admin/events/{slug}/edit"],
+        ["/Admin/EventEditPage GET cancel"] = [$"/admin/events/{slug}/cancel"],
+        ["/Admin/EventMailPage GET "] = [$"/admin/events/{slug}/mail", $"/admin/events/{slug}/mail?done=message"],
+        ["/Admin/RegistrationsPage GET "] =
+            [$"/admin/events/{slug}/registrations", $"/admin/events/{slug}/registrations?status=waitlisted"],
+        ["/Admin/RegistrationPage GET "] =
+            [$"/admin/events/{slug}/registrations/{id}", $"/admin/events/{slug}/registrations/{id}?done=resent"],
+        ["/Admin/RegistrationPage GET cancel"] = [$"/admin/events/{slug}/registrations/{id}/cancel"],
+        ["/Admin/RegistrationPage GET erase"] = [$"/admin/events/{slug}/registrations/{id}/erase"],
+        ["/Admin/AccountsPage GET "] = ["/admin/accounts"],
+        ["/Admin/AuditPage GET "] = ["/admin/audit"],
+        ["/Admin/OutboxPage GET "] = ["/admin/outbox"],
+        ["/Admin/DeniedPage GET "] = ["/admin/denied"],
+        // Signed out, and on an install with no organiser yet: see SignedOutAsync.
+        ["/Admin/SignInPage GET "] = [],
+        ["/Admin/SetupPage GET "] = [],
+    };
+
+    [Fact]
+    public void Every_console_page_is_audited()
+    {
+        var inApp = ConsoleRoutes.PageHandlers(browser.App.Services)
+            .Where(h => h.Contains(" GET ", StringComparison.Ordinal)).ToList();
+        var listed = Pages("slug", 1).Keys.Concat(NotPages.Keys).ToList();
+        Assert.True(inApp.Except(listed).ToList() is { Count: 0 } missing,
+            $"Console pages no axe test opens: {string.Join(", ", inApp.Except(listed))}. Add them to ConsoleAxeTests.Pages.");
+        Assert.Empty(listed.Except(inApp));
+    }
+
+    [Theory, MemberData(nameof(Views))]
+    public async Task Every_console_page_has_no_serious_or_critical_violations(string language, int width)
+    {
+        var slug = browser.DemoSlug;
+        await browser.App.Client().RegisteredAsync(slug, $"{Guid.NewGuid():N}@example.jp");
+        var id = await browser.App.QueryOneAsync<long>("SELECT MAX(id) FROM registrations");
+        // A failed row, so the outbox shows its table of problems.
+        await browser.App.ExecuteAsync("UPDATE outbox SET status = 'failed', last_error = '550 5.1.1 User unknown' " +
+            "WHERE id = (SELECT MIN(id) FROM outbox WHERE status <> 'failed')");
+        await using var organiser = await browser.VisitorAsync(BrowserFixture.LocaleOf(language), width, 844);
+        await organiser.SignInAsync(language);
+        var findings = new List<string>();
+        var audited = 0;
+        foreach (var (page, paths) in Pages(slug, id))
+            foreach (var path in paths)
+            {
+                var response = await organiser.Page.GotoAsync(path);
+                Assert.True(response is { Status: 200 or 403 }, $"GET {path} answered {response?.Status}");
+                findings.AddRange(await Axe.AuditAsync(browser, organiser, $"console {page.Trim()} {path}", language));
+                audited++;
+            }
+        // The mail page's preview step and the accounts page with a new token shown once.
+        await organiser.GoAsync($"/admin/events/{slug}/mail");
+        await organiser.Page.Locator("#f-subject").FillAsync("会場のご案内");
+        await organiser.Page.Locator("#f-body").FillAsync("当日の流れをお知らせします。");
+        await organiser.Page.Locator("#f-subject").PressAsync("Enter");
+        await Assertions.Expect(organiser.Page.Locator("input[name=send]")).ToHaveCountAsync(1);
+        findings.AddRange(await Axe.AuditAsync(browser, organiser, "console: message preview", language));
+        await organiser.GoAsync("/admin/accounts");
+        await organiser.Page.Locator("#f-tokenName").FillAsync("axe-" + width);
+        await organiser.Page.Locator("#f-tokenName").PressAsync("Enter");
+        await Assertions.Expect(organiser.Page.Locator("#new-token")).ToBeVisibleAsync();
+        findings.AddRange(await Axe.AuditAsync(browser, organiser, "console: new API token", language));
+        audited += 2 + await SignedOutAsync(language, width, findings);
+
+        browser.Print($"axe console [{language}, {width}px]: {audited} pages, {findings.Count} serious or critical findings");
+        Assert.True(findings.Count == 0, "serious or critical axe violations:\n" + string.Join("\n", findings));
+        organiser.AssertOwnOriginOnlyAndNoErrors();
+    }
+
+    /// <summary>The sign-in page with its error, and the setup page (on an install with no organiser) with its errors.</summary>
+    async Task<int> SignedOutAsync(string language, int width, List<string> findings)
+    {
+        await using (var visitor = await browser.VisitorAsync(BrowserFixture.LocaleOf(language), width, 844))
+        {
+            await visitor.GoAsync("/admin/signin");
+            findings.AddRange(await Axe.AuditAsync(browser, visitor, "console: sign-in", language));
+            await visitor.Page.Locator("#f-email").FillAsync("nobody@example.jp");
+            await visitor.Page.Locator("#f-password").FillAsync("not the password");
+            await visitor.Page.GetByRole(AriaRole.Button, new() { Name = T("admin.signIn", language), Exact = true }).ClickAsync();
+            await Assertions.Expect(visitor.Page.Locator(".error-summary")).ToBeVisibleAsync();
+            findings.AddRange(await Axe.AuditAsync(browser, visitor, "console: sign-in failed", language));
+        }
+        await using var fresh = await PortalApp.StartSqliteAsync();
+        await using var first = await Visitor.OpenAsync(browser.Browser, fresh.BaseAddress, BrowserFixture.LocaleOf(language), width, 844,
+            javaScript: true);
+        await first.GoAsync("/admin/setup");
+        findings.AddRange(await Axe.AuditAsync(browser, first, "console: setup", language));
+        await first.Page.GetByRole(AriaRole.Button, new() { Name = T("admin.setupSubmit", language), Exact = true }).ClickAsync();
+        await Assertions.Expect(first.Page.Locator(".error-summary")).ToBeVisibleAsync();
+        findings.AddRange(await Axe.AuditAsync(browser, first, "console: setup with errors", language));
+        return 4;
+    }
+}
