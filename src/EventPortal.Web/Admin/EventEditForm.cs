@@ -55,6 +55,8 @@ public sealed partial class EventEditForm
         public string? NameEn { get; set; }
         public string? Capacity { get; set; }
         public bool Waitlist { get; set; }
+        /// <summary>Double opt-in; on for a new row, as for any ticket with a capacity.</summary>
+        public bool ConfirmAddress { get; set; } = true;
         public string? Kind { get; set; }
         /// <summary>Wall-clock, like the event's times.</summary>
         public string? SalesStart { get; set; }
@@ -109,7 +111,8 @@ public sealed partial class EventEditForm
             TicketTypes = s.TicketTypes.Select(t => new TicketRow
             {
                 Code = t.Code, Name = t.NameJa, NameEn = t.NameEn, Capacity = t.Capacity?.ToString(CultureInfo.InvariantCulture),
-                Waitlist = t.Waitlist, Kind = t.Kind, SalesStart = Local(t.SalesStart), SalesEnd = Local(t.SalesEnd),
+                Waitlist = t.Waitlist, ConfirmAddress = t.ConfirmsAddress, Kind = t.Kind, SalesStart = Local(t.SalesStart),
+                SalesEnd = Local(t.SalesEnd),
             }).ToList(),
             Categories = s.Categories.Select(c => new CategoryRow { Code = c.Code, Name = c.NameJa, NameEn = c.NameEn }).ToList(),
             Questions = s.Questions
@@ -180,7 +183,7 @@ public sealed partial class EventEditForm
                 if (was.SalesEnd == OrNull(Line(row.SalesEnd))) salesEnd = stored.SalesEnd;
             }
             tickets.Add(new TicketSpec(code, Line(row.Name), Line(row.NameEn), capacity, row.Waitlist,
-                Line(row.Kind) is { Length: > 0 } kind ? kind : "live", salesStart, salesEnd));
+                Line(row.Kind) is { Length: > 0 } kind ? kind : "live", salesStart, salesEnd) { ConfirmAddress = row.ConfirmAddress });
         }
 
         var doors = 0;
