@@ -17,17 +17,17 @@ public static partial class Seats
     const string MarkHoldConfirmed = $"""
         UPDATE registrations SET status = '{Confirmed}', address_confirmed_at = @now, hold_until = NULL, client_network = NULL,
             updated_at = @now
-        WHERE id = @id AND status = '{Pending}' AND hold_until > @now
+        WHERE id = @Id AND status = '{Pending}' AND hold_until > @now
         """;
 
     const string MarkWaitlistConfirmed = $"""
         UPDATE registrations SET address_confirmed_at = @now, client_network = NULL, updated_at = @now
-        WHERE id = @id AND status = '{Waitlisted}' AND address_confirmed_at IS NULL
+        WHERE id = @Id AND status = '{Waitlisted}' AND address_confirmed_at IS NULL
         """;
 
     const string MarkLapsed = $"""
         UPDATE registrations SET status = '{Cancelled}', cancelled_at = @now, client_network = NULL, updated_at = @now
-        WHERE id = @id AND status = '{Pending}' AND hold_until <= @now
+        WHERE id = @Id AND status = '{Pending}' AND hold_until <= @now
         """;
 
     /// <summary>
