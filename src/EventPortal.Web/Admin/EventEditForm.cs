@@ -55,8 +55,8 @@ public sealed partial class EventEditForm
         public string? NameEn { get; set; }
         public string? Capacity { get; set; }
         public bool Waitlist { get; set; }
-        /// <summary>Double opt-in; on for a new row, as for any ticket with a capacity.</summary>
-        public bool ConfirmAddress { get; set; } = true;
+        /// <summary>Double opt-in. False when unticked (the box sends nothing then); a new row starts ticked (<see cref="AddRow"/>).</summary>
+        public bool ConfirmAddress { get; set; }
         public string? Kind { get; set; }
         /// <summary>Wall-clock, like the event's times.</summary>
         public string? SalesStart { get; set; }
@@ -130,15 +130,16 @@ public sealed partial class EventEditForm
     /// <summary>One more empty row at the end of a list (the "add a row" buttons); false for an unknown list or a full one.</summary>
     public bool AddRow(string list)
     {
-        bool Add<T>(List<T> rows) where T : new()
+        bool Add<T>(List<T> rows, T? row = null) where T : class, new()
         {
             if (rows.Count >= EventSpecRules.MaxRows) return false;
-            rows.Add(new T());
+            rows.Add(row ?? new T());
             return true;
         }
         return list switch
         {
-            "ticketTypes" => Add(TicketTypes), "categories" => Add(Categories), "questions" => Add(Questions),
+            // A new ticket confirms addresses unless the organiser unticks it, as tickets with a capacity do by default.
+            "ticketTypes" => Add(TicketTypes, new TicketRow { ConfirmAddress = true }), "categories" => Add(Categories), "questions" => Add(Questions),
             "speakers" => Add(Speakers), "programme" => Add(Programme), _ => false,
         };
     }

@@ -15,9 +15,10 @@ public static partial class MailedLinks
     static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
 
     /// <summary>Every message to <paramref name="address"/>, once at least <paramref name="count"/> have arrived.</summary>
-    public static async Task<IReadOnlyList<ReceivedMail>> MailToAsync(this SmtpServer smtp, string address, int count = 1)
+    public static async Task<IReadOnlyList<ReceivedMail>> MailToAsync(this SmtpServer smtp, string address, int count = 1,
+        TimeSpan? wait = null)
     {
-        var deadline = DateTime.UtcNow + Wait;
+        var deadline = DateTime.UtcNow + (wait ?? Wait);
         while (true)
         {
             var mine = (await smtp.MessagesAsync()).Where(m => m.RcptTos.Contains(address)).ToList();
@@ -30,12 +31,12 @@ public static partial class MailedLinks
     }
 
     /// <summary>The path of the confirmation link (<c>/r/{token}/confirm</c>) in the newest mail to the address that has one.</summary>
-    public static async Task<string> ConfirmLinkAsync(this SmtpServer smtp, string address)
+    public static async Task<string> ConfirmLinkAsync(this SmtpServer smtp, string address, TimeSpan? wait = null)
     {
-        var deadline = DateTime.UtcNow + Wait;
+        var deadline = DateTime.UtcNow + (wait ?? Wait);
         while (true)
         {
-            foreach (var mail in (await smtp.MailToAsync(address)).Reverse())
+            foreach (var mail in (await smtp.MailToAsync(address, wait: wait)).Reverse())
                 if (ConfirmUrl().Match(mail.Text("text/plain") ?? "") is { Success: true } link) return link.Groups[1].Value;
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"no mail to {address} with a confirmation link");
             await Task.Delay(100);

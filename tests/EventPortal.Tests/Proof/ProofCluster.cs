@@ -20,13 +20,14 @@ public sealed class ProofCluster : IAsyncDisposable
     readonly List<string> _dataDirectories = [];
     readonly AppProcess?[] _instances;
     readonly int[] _ports;
+    readonly IReadOnlyDictionary<string, string> _extra;
 
     public SmtpServer Smtp { get; }
     public string ConnectionString { get; }
 
-    ProofCluster(SmtpServer smtp, string connectionString, int instances)
+    ProofCluster(SmtpServer smtp, string connectionString, int instances, IReadOnlyDictionary<string, string>? extra)
     {
-        (Smtp, ConnectionString) = (smtp, connectionString);
+        (Smtp, ConnectionString, _extra) = (smtp, connectionString, extra ?? new Dictionary<string, string>());
         _instances = new AppProcess?[instances];
         _ports = Enumerable.Range(0, instances).Select(_ => PostgresServer.FreePort()).ToArray();
     }
@@ -38,14 +39,15 @@ public sealed class ProofCluster : IAsyncDisposable
 
     /// <summary>
     /// A fresh database (on bench/proof.sh's own cluster when <c>PROOF_PG</c> names one, else on the
-    /// test run's), a fresh SMTP server, and <paramref name="instances"/> app processes started at once.
+    /// test run's), a fresh SMTP server, and <paramref name="instances"/> app processes started at once,
+    /// with <paramref name="settings"/> over the cluster's own.
     /// </summary>
-    public static async Task<ProofCluster> StartAsync(int instances)
+    public static async Task<ProofCluster> StartAsync(int instances, IReadOnlyDictionary<string, string>? settings = null)
     {
         var smtp = await SmtpServer.StartAsync();
         try
         {
-            var cluster = new ProofCluster(smtp, await CreateDatabaseAsync(), instances);
+            var cluster = new ProofCluster(smtp, await CreateDatabaseAsync(), instances, settings);
             try
             {
                 await Task.WhenAll(Enumerable.Range(0, instances).Select(cluster.StartInstanceAsync));
@@ -112,7 +114,7 @@ public sealed class ProofCluster : IAsyncDisposable
             // bench/proof.sh --min-threads: start each instance's thread pool with this many workers
             // (hexadecimal, like every DOTNET_ number).
             ? [KeyValuePair.Create("DOTNET_ThreadPool_ForceMinWorkerThreads", threads)]
-            : []).ToDictionary();
+            : []).Concat(_extra).GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Last().Value);
     }
 
     async Task StartInstanceAsync(int instance) => _instances[instance] = await AppProcess.StartAsync(Settings(instance), _ports[instance]);
