@@ -55,7 +55,7 @@ public sealed partial class EventEditForm
         public string? NameEn { get; set; }
         public string? Capacity { get; set; }
         public bool Waitlist { get; set; }
-        /// <summary>Double opt-in. False when unticked (the box sends nothing then); a new row starts ticked (<see cref="AddRow"/>).</summary>
+        /// <summary>Double opt-in. False when unticked (the box sends nothing then); a new row starts ticked (AddRow).</summary>
         public bool ConfirmAddress { get; set; }
         public string? Kind { get; set; }
         /// <summary>Wall-clock, like the event's times.</summary>
@@ -139,7 +139,8 @@ public sealed partial class EventEditForm
         return list switch
         {
             // A new ticket confirms addresses unless the organiser unticks it, as tickets with a capacity do by default.
-            "ticketTypes" => Add(TicketTypes, new TicketRow { ConfirmAddress = true }), "categories" => Add(Categories), "questions" => Add(Questions),
+            "ticketTypes" => Add(TicketTypes, new TicketRow { ConfirmAddress = true }),
+            "categories" => Add(Categories), "questions" => Add(Questions),
             "speakers" => Add(Speakers), "programme" => Add(Programme), _ => false,
         };
     }

@@ -235,8 +235,8 @@ public static class EventChanges
             var field = t.Field.Length > 0 ? t.Field : $"ticketTypes[{i}].";
             var row = new
             {
-                EventId = before.Id, t.Code, t.NameJa, t.NameEn, t.Capacity, t.Waitlist, t.ConfirmsAddress, t.Kind, t.SalesStart, t.SalesEnd,
-                Position = i,
+                EventId = before.Id, t.Code, t.NameJa, t.NameEn, t.Capacity, t.Waitlist, t.ConfirmsAddress, t.Kind, t.SalesStart,
+                t.SalesEnd, Position = i,
             };
             if (before.TicketTypes.FirstOrDefault(o => o.Code == t.Code) is not { } old)
             {

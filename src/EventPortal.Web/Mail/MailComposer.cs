@@ -93,10 +93,11 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
     /// Which template a row's kind calls for now, and whether it carries the invite. An address not
     /// yet confirmed is sent the link that confirms it and nothing else (no invite, no join link).
     /// </summary>
-    static (string? Template, bool Invite) Choose(string kind, string status, bool addressConfirmed) => (kind, status, addressConfirmed) switch
+    static (string? Template, bool Invite) Choose(string kind, string status, bool addressConfirmed) =>
+        (kind, status, addressConfirmed) switch
     {
-        (OutboxRows.Kinds.AddressConfirmation or OutboxRows.Kinds.Resent, RegistrationStatus.Pending or RegistrationStatus.Waitlisted, false)
-            => (AddressConfirmationTemplate, false),
+        (OutboxRows.Kinds.AddressConfirmation or OutboxRows.Kinds.Resent,
+            RegistrationStatus.Pending or RegistrationStatus.Waitlisted, false) => (AddressConfirmationTemplate, false),
         (_, _, false) => (null, false),
         _ => Choose(kind, status),
     };

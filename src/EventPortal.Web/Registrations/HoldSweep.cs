@@ -48,8 +48,9 @@ public sealed class HoldSweep(Db db, IOptions<RegistrationOptions> options, Time
             var now = clock.GetUtcNow().UtcDateTime;
             var (seen, done) = await db.WriteAsync(async (c, tx) =>
             {
-                var ids = (await c.QueryAsync<long>(new CommandDefinition(
-                    db.IsSqlite ? Lapsed : Lapsed + " FOR UPDATE SKIP LOCKED", new { now, BatchSize }, tx, cancellationToken: ct))).AsList();
+                var claim = db.IsSqlite ? Lapsed : Lapsed + " FOR UPDATE SKIP LOCKED";
+                var ids = (await c.QueryAsync<long>(new CommandDefinition(claim, new { now, BatchSize }, tx, cancellationToken: ct)))
+                    .AsList();
                 var count = 0;
                 foreach (var id in ids)
                     if (await Seats.FindAsync(c, tx, id, ct) is { } r && await Seats.LapseAsync(c, tx, r, now, ct)) count++;

@@ -66,7 +66,8 @@ public sealed class Registrar(Db db, Tokens tokens, TimeProvider clock, IOptions
         try
         {
             result = await db.WriteAsync((connection, tx) =>
-                RegisterInTransactionAsync(connection, tx, e, r, language, clientNetwork, seed, manageToken, now, lookFirst: false, ct), ct);
+                RegisterInTransactionAsync(connection, tx, e, r, language, clientNetwork, seed, manageToken, now, lookFirst: false, ct),
+                ct);
         }
         catch (Exception ex) when (Db.IsUniqueViolation(ex))
         {

@@ -18,7 +18,8 @@ public sealed class SeatHolder
     public DateTime? AddressConfirmedAt { get; init; }
     public bool IsLive => TicketKind == Events.TicketKind.Live;
     public bool AddressConfirmed => AddressConfirmedAt is not null;
-    public SeatHolder With(string status, long? ticketTypeId = null, string? ticketKind = null, DateTime? addressConfirmedAt = null) => new()
+    public SeatHolder With(string status, long? ticketTypeId = null, string? ticketKind = null, DateTime? addressConfirmedAt = null) =>
+        new()
     {
         Id = Id, EventId = EventId, TicketTypeId = ticketTypeId ?? TicketTypeId, Status = status,
         TicketKind = ticketKind ?? TicketKind, MeetingProvider = MeetingProvider,
@@ -31,8 +32,8 @@ public enum SeatOutcome { Done, Unchanged, NoSeat }
 /// <summary>
 /// The seat rules, and the only code that changes a registration's status or a ticket's seat
 /// count: take a seat, give it back, promote the oldest waitlisted, cancel, switch ticket,
-/// erase, and (Seats.Holds.cs) confirm an address or release a lapsed hold. Every method works inside the caller's transaction, so the change, its audit row and
-/// what it owes (<see cref="Owed"/>) commit or roll back together. A seat is taken by one
+/// erase, and (Seats.Holds.cs) confirm an address or release a lapsed hold. Every method works
+/// inside the caller's transaction, so the change, its audit row and what it owes (<see cref="Owed"/>) commit or roll back together. A seat is taken by one
 /// conditional UPDATE of the ticket row: on PostgreSQL that row's lock orders any number of
 /// app instances; on SQLite the single writer does.
 /// </summary>

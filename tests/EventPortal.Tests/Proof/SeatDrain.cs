@@ -75,7 +75,8 @@ public sealed class SeatDrain(ITestOutputHelper output)
         await Ledger.WaitForMailAsync(cluster, TimeSpan.FromSeconds(60));
         Assert.Equal(HoldsPerNetwork, await cluster.QueryOneAsync<int>(
             "SELECT COUNT(*)::int FROM outbox WHERE kind = 'mail.registration_promoted' AND status = 'sent'"));
-        var drainMail = (await cluster.Smtp.MessagesAsync()).Count(m => m.RcptTos.Any(r => r.StartsWith("made-up-", StringComparison.Ordinal)));
+        var drainMail = (await cluster.Smtp.MessagesAsync())
+            .Count(m => m.RcptTos.Any(r => r.StartsWith("made-up-", StringComparison.Ordinal)));
         Assert.Equal(HoldsPerNetwork, drainMail);   // the confirmation link each, nothing after the lapse
 
         ProofRun.Record(output, "seat-drain", new Dictionary<string, object?>
@@ -126,7 +127,8 @@ public sealed class SeatDrain(ITestOutputHelper output)
                 {
                     Content = JsonContent.Create(new
                     {
-                        familyName = "山田", givenName = "花子", email, organization = "検証市役所", ticketType = "live", consent = true,
+                        familyName = "山田", givenName = "花子", email, organization = "検証市役所", ticketType = "live",
+                        consent = true,
                     }),
                 };
                 request.Headers.Add("X-Forwarded-For", $"10.{i / 250 % 250}.{i % 250}.1");

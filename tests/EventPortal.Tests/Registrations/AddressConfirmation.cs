@@ -22,7 +22,10 @@ public abstract class AddressConfirmation : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _smtp = await SmtpServer.StartAsync();
-        _app = await StartAsync(Mail.MailDelivery.SmtpSettings(_smtp.Port), _clock);
+        var settings = Mail.MailDelivery.SmtpSettings(_smtp.Port);
+        // People other than the draining client come through a proxy that says who they are (SeatDrain below).
+        settings["EventPortal:Proxy:KnownProxies:0"] = "127.0.0.1";
+        _app = await StartAsync(settings, _clock);
     }
 
     public async Task DisposeAsync()
@@ -215,13 +218,53 @@ public abstract class AddressConfirmation : IAsyncLifetime
         Assert.Contains("not been confirmed", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
         Assert.Equal(5, await _app.QueryOneAsync<int>("SELECT COUNT(*) FROM registrations"));
         Assert.Equal(5, await _app.QueryOneAsync<int>(
-            "SELECT t.taken FROM ticket_types t JOIN events e ON e.id = t.event_id WHERE e.slug = @slug AND t.code = 'live'", new { slug }));
+            "SELECT t.taken FROM ticket_types t JOIN events e ON e.id = t.event_id WHERE e.slug = @slug AND t.code = 'live'",
+            new { slug }));
         // Another event has its own count; a confirmed hold makes room for one more.
         Assert.Equal(HttpStatusCode.Accepted, (await client.RegisterAsync(other, "elsewhere@example.jp")).StatusCode);
         var proven = answers.Select((a, i) => (a, i)).First(x => x.a.StatusCode == HttpStatusCode.Accepted).i;
         await client.OpenConfirmLinkAsync(_smtp, $"drain{proven}@example.jp");
         Assert.Equal(HttpStatusCode.Accepted, (await client.RegisterAsync(slug, "one-more@example.jp")).StatusCode);
         Assert.Equal(HttpStatusCode.TooManyRequests, (await client.RegisterAsync(slug, "too-many@example.jp")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Seat_drain_one_client_holds_five_confirms_none_and_after_the_hold_every_seat_is_back_for_the_waitlist()
+    {
+        var slug = await _app.CreateEventAsync(liveSeats: 10, confirmAddress: true);
+        using var client = _app.Client();
+
+        var drain = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => client.RegisterAsync(slug, $"made-up-{i}@drain.example.jp")));
+        foreach (var i in Enumerable.Range(0, 8)) await PersonRegistersAsync(client, slug, i);
+        foreach (var i in Enumerable.Range(0, 8)) await client.OpenConfirmLinkAsync(_smtp, $"person-{i}@example.jp");
+
+        Assert.Equal(5, drain.Count(a => a.StatusCode == HttpStatusCode.Accepted));
+        Assert.Equal(35, drain.Count(a => a.StatusCode == HttpStatusCode.TooManyRequests));
+        Assert.Equal(0, await _app.QueryOneAsync<int>(
+            "SELECT COUNT(*) FROM registrations WHERE email LIKE 'made-up-%' AND status = 'confirmed'"));
+        Assert.Equal(3, await _app.QueryOneAsync<int>("SELECT COUNT(*) FROM registrations WHERE status = 'waitlisted'"));
+
+        _clock.Now = _clock.Now.AddMinutes(31);
+        await _app.Services.GetRequiredService<HoldSweep>().SweepAsync(CancellationToken.None);
+
+        Assert.Equal(5, await CountAsync("made-up-%", "cancelled"));
+        Assert.Equal(8, await CountAsync("person-%", "confirmed"));
+        Assert.Equal(8, await _app.QueryOneAsync<int>("SELECT taken FROM ticket_types WHERE code = 'live'"));
+    }
+
+    /// <summary>Someone from a network of their own (through the trusted proxy) registers for the live ticket.</summary>
+    static async Task PersonRegistersAsync(HttpClient client, string slug, int i)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/events/{slug}/registrations")
+        {
+            Content = JsonContent.Create(new
+            {
+                familyName = "山田", givenName = "花子", email = $"person-{i}@example.jp", organization = "テスト市役所", ticketType = "live",
+                consent = true,
+            }),
+        };
+        request.Headers.Add("X-Forwarded-For", $"192.0.2.{i + 1}");
+        Assert.Equal(HttpStatusCode.Accepted, (await client.SendAsync(request)).StatusCode);
     }
 
     [Fact]
@@ -235,6 +278,10 @@ public abstract class AddressConfirmation : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Created, recording.StatusCode);
         Assert.Equal("confirmed", (await recording.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
     }
+
+    Task<int> CountAsync(string emailLike, string status) =>
+        _app.QueryOneAsync<int>("SELECT COUNT(*) FROM registrations WHERE email LIKE @emailLike AND status = @status",
+            new { emailLike, status });
 
     Task<string> StatusOfAsync(string email) =>
         _app.QueryOneAsync<string>("SELECT status FROM registrations WHERE email_normalized = @email ORDER BY id DESC LIMIT 1",
