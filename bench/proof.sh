@@ -9,8 +9,9 @@
 # 2. Starts a throwaway PostgreSQL cluster with default durability (fsync and synchronous_commit
 #    on; the test run's own cluster has them off) on a free port of 127.0.0.1.
 # 3. Runs the Proof tests with PROOF_* sizes: the flash crowd with one and with two app
-#    processes, kill -9 of one of two instances mid-rush, an SMTP outage across both, and the
-#    generated hostile input with every value sent to every target. Each scenario still asserts
+#    processes, kill -9 of one of two instances mid-rush, an SMTP outage across both, the
+#    generated hostile input with every value sent to every target, and the seat-drain (one
+#    client, made-up addresses, double opt-in) across two instances. Each scenario still asserts
 #    everything it asserts in the normal test run, and writes its figures as a JSON line.
 # 4. Prints a table and writes it to bench/results/proof-latest.md (and appends it to
 #    bench/results/proof-history.md). Stops everything it started on exit.
@@ -31,7 +32,10 @@ Usage: bench/proof.sh [options]
       --fuzz-values N     generated hostile values (default 1200; env PROOF_FUZZ_VALUES)
       --fuzz-fanout N     targets each value goes to (default: all of them)
       --fuzz-providers L  Postgres, Sqlite or both, comma-separated (default Postgres)
-      --only LIST         scenarios to run, comma-separated: crowd, crash, outage, fuzz (default all)
+      --drain N           registrations the one draining client sends (default 300; env PROOF_DRAIN)
+      --drain-seats N     seats of the drained event (default 100; env PROOF_DRAIN_SEATS)
+      --drain-hold N      the hold time in seconds in the drain run (default 180; env PROOF_DRAIN_HOLD_SECONDS)
+      --only LIST         scenarios to run, comma-separated: crowd, crash, outage, fuzz, drain (default all)
       --min-threads N     start each app instance's thread pool with N workers (DOTNET_ThreadPool_ForceMinWorkerThreads)
   -o, --output FILE       results file (default bench/results/proof-latest.md); proof-history.md beside it gets a copy
       --no-build          use the existing Release build of the tests and the app
@@ -57,7 +61,10 @@ CONCURRENCY=${PROOF_CONCURRENCY:-64}
 FUZZ_VALUES=${PROOF_FUZZ_VALUES:-1200}
 FUZZ_FANOUT=1000
 FUZZ_PROVIDERS=Postgres
-ONLY="crowd,crash,outage,fuzz"
+DRAIN=${PROOF_DRAIN:-300}
+DRAIN_SEATS=${PROOF_DRAIN_SEATS:-100}
+DRAIN_HOLD=${PROOF_DRAIN_HOLD_SECONDS:-180}
+ONLY="crowd,crash,outage,fuzz,drain"
 MIN_THREADS=""
 BUILD=1
 NO_INSTALL=0
@@ -75,6 +82,9 @@ while (($#)); do
     --fuzz-values) FUZZ_VALUES=${2:?}; shift 2 ;;
     --fuzz-fanout) FUZZ_FANOUT=${2:?}; shift 2 ;;
     --fuzz-providers) FUZZ_PROVIDERS=${2:?}; shift 2 ;;
+    --drain) DRAIN=${2:?}; shift 2 ;;
+    --drain-seats) DRAIN_SEATS=${2:?}; shift 2 ;;
+    --drain-hold) DRAIN_HOLD=${2:?}; shift 2 ;;
     --only) ONLY=${2:?}; shift 2 ;;
     --min-threads) MIN_THREADS=${2:?}; shift 2 ;;
     -o|--output) OUTPUT=${2:?}; shift 2 ;;
@@ -86,7 +96,7 @@ while (($#)); do
   esac
 done
 
-for n in CROWD CRASH OUTAGE RATE OUTAGE_SECONDS CONCURRENCY FUZZ_VALUES FUZZ_FANOUT; do
+for n in CROWD CRASH OUTAGE RATE OUTAGE_SECONDS CONCURRENCY FUZZ_VALUES FUZZ_FANOUT DRAIN DRAIN_SEATS DRAIN_HOLD; do
   [[ ${!n} =~ ^[0-9]+$ ]] && ((${!n} >= 1)) || die "$n must be a whole number of at least 1, not '${!n}'"
 done
 ((CROWD <= 100000 && CRASH <= 100000 && OUTAGE <= 100000)) || die "at most 100,000 registrations per scenario"
@@ -101,7 +111,8 @@ for s in ${ONLY//,/ }; do
     crash) filters+=("FullyQualifiedName~EventPortal.Tests.Proof.CrashMidRush") ;;
     outage) filters+=("FullyQualifiedName~EventPortal.Tests.Proof.SmtpOutage") ;;
     fuzz) filters+=("FullyQualifiedName~EventPortal.Tests.Proof.GeneratedHostileInput") ;;
-    *) die "unknown scenario '$s' (crowd, crash, outage, fuzz)" ;;
+    drain) filters+=("FullyQualifiedName~EventPortal.Tests.Proof.SeatDrain") ;;
+    *) die "unknown scenario '$s' (crowd, crash, outage, fuzz, drain)" ;;
   esac
 done
 FILTER=$(IFS='|'; echo "${filters[*]}")
@@ -150,6 +161,7 @@ export PROOF_CROWD=$CROWD PROOF_CRASH=$CRASH PROOF_OUTAGE=$OUTAGE PROOF_CONCURRE
 export PROOF_CRASH_RATE=$RATE PROOF_OUTAGE_RATE=$RATE PROOF_OUTAGE_SECONDS=$OUTAGE_SECONDS
 export PROOF_WARMUP=200 PROOF_MAIL_TIMEOUT=900
 export PROOF_FUZZ_VALUES=$FUZZ_VALUES PROOF_FUZZ_FANOUT=$FUZZ_FANOUT PROOF_FUZZ_PROVIDERS=$FUZZ_PROVIDERS
+export PROOF_DRAIN=$DRAIN PROOF_DRAIN_SEATS=$DRAIN_SEATS PROOF_DRAIN_HOLD_SECONDS=$DRAIN_HOLD
 # The runtime reads DOTNET_* numbers as hexadecimal.
 export PROOF_MIN_THREADS=${MIN_THREADS:+$(printf '0x%x' "$MIN_THREADS")}
 export DOTNET_USE_POLLING_FILE_WATCHER=true
@@ -186,10 +198,10 @@ print()
 print("- Commit: $(git_commit "$ROOT")")
 print("- Machine: $(machine_line); load average before: $(cut -d' ' -f1-3 /proc/loadavg)")
 print("- Software: .NET SDK $(dotnet --version), PostgreSQL $("$PGBIN/postgres" --version | awk '{ print $3 }') with default durability, aiosmtpd $(/usr/bin/python3 -c 'import aiosmtpd; print(aiosmtpd.__version__)' 2>/dev/null || echo '?')")
-print("- Sizes: crowd $CROWD, crash $CRASH and outage $OUTAGE registrations (those two started at $RATE/s), $CONCURRENCY in flight; SMTP down $OUTAGE_SECONDS s; hostile input $FUZZ_VALUES values, fan-out $FUZZ_FANOUT, $FUZZ_PROVIDERS${MIN_THREADS:+; app thread pools started at $MIN_THREADS workers}")
+print("- Sizes: crowd $CROWD, crash $CRASH and outage $OUTAGE registrations (those two started at $RATE/s), $CONCURRENCY in flight; SMTP down $OUTAGE_SECONDS s; hostile input $FUZZ_VALUES values, fan-out $FUZZ_FANOUT, $FUZZ_PROVIDERS; seat-drain $DRAIN registrations, $DRAIN_SEATS seats, hold $DRAIN_HOLD s${MIN_THREADS:+; app thread pools started at $MIN_THREADS workers}")
 print("- Test run: exit $status after $ELAPSED s")
 print()
-order = {"flash-crowd": 0, "crash": 1, "smtp-outage": 2, "hostile-input": 3, "console-hostile-input": 4}
+order = {"flash-crowd": 0, "crash": 1, "smtp-outage": 2, "hostile-input": 3, "console-hostile-input": 4, "seat-drain": 5}
 rows.sort(key=lambda r: (order.get(r["scenario"], 9), r.get("instances", 0)))
 crowd = [r for r in rows if r["scenario"] in ("flash-crowd", "crash", "smtp-outage")]
 if crowd:
@@ -218,6 +230,12 @@ for r in rows:
               f"{r['api_targets']} admin API, {r['setup_targets']} setup), {r['fanout']} each (PROOF_FUZZ_CONSOLE_FANOUT): {f(r['requests'])} requests, "
               f"one at a time, in {f(r['seconds'])} s; {f(r['refused'])} refused with the database unchanged, {f(r['accepted'])} accepted; "
               f"5xx: {r['status_5xx']}, failures: {r['failures']}.")
+    if r["scenario"] == "seat-drain":
+        print(f"- **seat-drain** ({r['instances']} instances): one client sent {f(r['attempts'])} registrations with made-up addresses to a {r['seats']}-seat event "
+              f"(double opt-in, hold {r['hold_seconds']} s): it held {r['holds_by_one_client']} seats (refused {f(r['refused_429'])} with 429), confirmed "
+              f"{r['confirmed_without_mail']} without the mail; after the hold {r['seats_back_after_hold']} seats were back, {r['promoted_from_waitlist']} "
+              f"promoted from the waitlist, released {f(r['released_s_after_lapse'])} s after the last hold ran out; 5xx: {r['status_5xx']}; "
+              f"mail to the made-up addresses: {r['mail_to_made_up_addresses']}.")
 PY
 )
 echo

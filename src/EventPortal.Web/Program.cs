@@ -52,6 +52,12 @@ public partial class Program
         builder.Services.AddSingleton<Db>();
         builder.Services.AddSingleton<Tokens>();
         builder.Services.AddSingleton<Registrar>();
+        // Address confirmation: seats held for unconfirmed addresses, released by a sweep when the hold runs out
+        // (Registrations/, EventPortal:Registration).
+        builder.Services.AddSettings<RegistrationOptions>(RegistrationOptions.Section, RegistrationOptions.Validate);
+        builder.Services.AddSingleton<HoldSweep>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<HoldSweep>());
+        builder.Services.AddSingleton<FormTiming>();
         builder.Services.AddSingleton<Links>();
         builder.Services.AddSingleton<Invites>();
         builder.Services.AddMemoryCache(o => o.SizeLimit = 10_000);
@@ -159,6 +165,7 @@ public partial class Program
         _ = services.GetRequiredService<IOptions<CalendarOptions>>().Value;
         _ = services.GetRequiredService<IOptions<MailOptions>>().Value;
         _ = services.GetRequiredService<IOptions<OutboxOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<RegistrationOptions>>().Value;
 
         var db = services.GetRequiredService<Db>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("EventPortal.Startup");

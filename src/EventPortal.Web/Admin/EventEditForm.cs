@@ -55,6 +55,8 @@ public sealed partial class EventEditForm
         public string? NameEn { get; set; }
         public string? Capacity { get; set; }
         public bool Waitlist { get; set; }
+        /// <summary>Double opt-in. False when unticked (the box sends nothing then); a new row starts ticked (AddRow).</summary>
+        public bool ConfirmAddress { get; set; }
         public string? Kind { get; set; }
         /// <summary>Wall-clock, like the event's times.</summary>
         public string? SalesStart { get; set; }
@@ -109,7 +111,8 @@ public sealed partial class EventEditForm
             TicketTypes = s.TicketTypes.Select(t => new TicketRow
             {
                 Code = t.Code, Name = t.NameJa, NameEn = t.NameEn, Capacity = t.Capacity?.ToString(CultureInfo.InvariantCulture),
-                Waitlist = t.Waitlist, Kind = t.Kind, SalesStart = Local(t.SalesStart), SalesEnd = Local(t.SalesEnd),
+                Waitlist = t.Waitlist, ConfirmAddress = t.ConfirmsAddress, Kind = t.Kind, SalesStart = Local(t.SalesStart),
+                SalesEnd = Local(t.SalesEnd),
             }).ToList(),
             Categories = s.Categories.Select(c => new CategoryRow { Code = c.Code, Name = c.NameJa, NameEn = c.NameEn }).ToList(),
             Questions = s.Questions
@@ -127,15 +130,17 @@ public sealed partial class EventEditForm
     /// <summary>One more empty row at the end of a list (the "add a row" buttons); false for an unknown list or a full one.</summary>
     public bool AddRow(string list)
     {
-        bool Add<T>(List<T> rows) where T : new()
+        bool Add<T>(List<T> rows, T? row = null) where T : class, new()
         {
             if (rows.Count >= EventSpecRules.MaxRows) return false;
-            rows.Add(new T());
+            rows.Add(row ?? new T());
             return true;
         }
         return list switch
         {
-            "ticketTypes" => Add(TicketTypes), "categories" => Add(Categories), "questions" => Add(Questions),
+            // A new ticket confirms addresses unless the organiser unticks it, as tickets with a capacity do by default.
+            "ticketTypes" => Add(TicketTypes, new TicketRow { ConfirmAddress = true }),
+            "categories" => Add(Categories), "questions" => Add(Questions),
             "speakers" => Add(Speakers), "programme" => Add(Programme), _ => false,
         };
     }
@@ -180,7 +185,7 @@ public sealed partial class EventEditForm
                 if (was.SalesEnd == OrNull(Line(row.SalesEnd))) salesEnd = stored.SalesEnd;
             }
             tickets.Add(new TicketSpec(code, Line(row.Name), Line(row.NameEn), capacity, row.Waitlist,
-                Line(row.Kind) is { Length: > 0 } kind ? kind : "live", salesStart, salesEnd));
+                Line(row.Kind) is { Length: > 0 } kind ? kind : "live", salesStart, salesEnd) { ConfirmAddress = row.ConfirmAddress });
         }
 
         var doors = 0;

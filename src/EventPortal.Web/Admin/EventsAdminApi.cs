@@ -124,7 +124,7 @@ public static class EventsAdminApi
         {
             t.Code, name = t.NameJa, t.NameEn, t.Capacity, t.Taken, t.Waitlisted,
             seatsLeft = t.Capacity is { } c ? Math.Max(0, c - t.Taken) : (int?)null,
-            t.Waitlist, t.Kind, salesStart = Utc(t.SalesStart), salesEnd = Utc(t.SalesEnd),
+            t.Waitlist, confirmAddress = t.ConfirmsAddress, t.Kind, salesStart = Utc(t.SalesStart), salesEnd = Utc(t.SalesEnd),
         }),
         categories = e.Categories.Select(c => new { c.Code, name = c.NameJa, c.NameEn }),
         questions = e.Questions.Select(q => new { q.Code, label = q.LabelJa, q.LabelEn, q.Required }),

@@ -75,6 +75,7 @@ public static partial class EventsAdminJson
                     NameEn = o.String("nameEn") ?? t.NameEn,
                     Capacity = o.Has("capacity") ? o.Integer("capacity") : t.Capacity,
                     Waitlist = o.Bool("waitlist") ?? t.Waitlist,
+                    ConfirmAddress = o.Bool("confirmAddress") ?? t.ConfirmAddress,
                     Kind = o.String("kind") ?? t.Kind,
                     SalesStart = o.Has("salesStart") ? o.Time("salesStart") : t.SalesStart,
                     SalesEnd = o.Has("salesEnd") ? o.Time("salesEnd") : t.SalesEnd,

@@ -235,19 +235,23 @@ public static class EventChanges
             var field = t.Field.Length > 0 ? t.Field : $"ticketTypes[{i}].";
             var row = new
             {
-                EventId = before.Id, t.Code, t.NameJa, t.NameEn, t.Capacity, t.Waitlist, t.Kind, t.SalesStart, t.SalesEnd, Position = i,
+                EventId = before.Id, t.Code, t.NameJa, t.NameEn, t.Capacity, t.Waitlist, t.ConfirmsAddress, t.Kind, t.SalesStart,
+                t.SalesEnd, Position = i,
             };
             if (before.TicketTypes.FirstOrDefault(o => o.Code == t.Code) is not { } old)
             {
                 await c.ExecuteAsync(new CommandDefinition("""
-                    INSERT INTO ticket_types (event_id, code, kind, name_ja, name_en, capacity, waitlist, sales_start, sales_end, position)
-                    VALUES (@EventId, @Code, @Kind, @NameJa, @NameEn, @Capacity, @Waitlist, @SalesStart, @SalesEnd, @Position)
+                    INSERT INTO ticket_types (event_id, code, kind, name_ja, name_en, capacity, waitlist, confirm_address, sales_start,
+                        sales_end, position)
+                    VALUES (@EventId, @Code, @Kind, @NameJa, @NameEn, @Capacity, @Waitlist, @ConfirmsAddress, @SalesStart, @SalesEnd,
+                        @Position)
                     """, row, tx, cancellationToken: ct));
                 continue;
             }
             // Checked against the row as it is now (locked by this UPDATE on PostgreSQL), not as it was read.
             var updated = await c.ExecuteAsync(new CommandDefinition("""
                 UPDATE ticket_types SET name_ja = @NameJa, name_en = @NameEn, capacity = @Capacity, waitlist = @Waitlist, kind = @Kind,
+                    confirm_address = @ConfirmsAddress,
                     sales_start = @SalesStart, sales_end = @SalesEnd, position = @Position
                 WHERE event_id = @EventId AND code = @Code AND (@Capacity IS NULL OR taken <= @Capacity)
                 """, row, tx, cancellationToken: ct));

@@ -9,10 +9,13 @@ namespace EventPortal.Web.Events;
 
 /// <summary>
 /// <c>GET /events/{slug}</c>: the event and its registration form;
-/// <c>POST /events/{slug}/register</c>: the form post, 303 to the personal page on success.
+/// <c>POST /events/{slug}/register</c>: the form post, 303 to the personal page on success, or to
+/// "check your mail" when the ticket confirms addresses. A filled-in honeypot or a form sent back
+/// faster than a person could fill it is turned away (<see cref="FormTiming"/>).
 /// </summary>
 [EnableRateLimiting(Shared.RateLimits.Register)]
-public sealed class EventPageModel(Db db, Registrar registrar, TimeProvider clock) : PageModel
+public sealed class EventPageModel(Db db, Registrar registrar, FormTiming timing, TimeProvider clock,
+    ILogger<EventPageModel> logger) : PageModel
 {
     public EventDetails Details { get; private set; } = null!;
     public RegistrationInput Input { get; private set; } = new();
@@ -20,6 +23,8 @@ public sealed class EventPageModel(Db db, Registrar registrar, TimeProvider cloc
     /// <summary>A message about the whole form (sold out, closed, already registered).</summary>
     public string? NoticeKey { get; private set; }
     public DateTime Now { get; private set; }
+    /// <summary>The signed time this form was served (<see cref="FormTiming"/>).</summary>
+    public string FormStarted { get; private set; } = "";
 
     public async Task<IActionResult> OnGetAsync(string slug, string? notice, CancellationToken ct)
     {
@@ -41,6 +46,14 @@ public sealed class EventPageModel(Db db, Registrar registrar, TimeProvider cloc
             Answers = Details.Questions
                 .ToDictionary(q => q.Code, q => form[RegistrationValidator.AnswerField(q.Code, fromForm: true)].ToString()),
         };
+        var checkMail = $"/events/{Uri.EscapeDataString(slug)}/check-mail";
+        if (!string.IsNullOrEmpty(form[FormTiming.Honeypot]))
+        {
+            // Only a script fills in a field nobody sees: it is told what a person would be, and nothing is stored.
+            logger.LogInformation("Registration form with the honeypot filled in, for {Slug}; not stored", slug);
+            Response.Headers.Location = checkMail;
+            return StatusCode(StatusCodes.Status303SeeOther);
+        }
         var (valid, errors) = RegistrationValidator.Validate(Input, Details, fromForm: true);
         if (valid is null)
         {
@@ -48,13 +61,28 @@ public sealed class EventPageModel(Db db, Registrar registrar, TimeProvider cloc
             Response.StatusCode = StatusCodes.Status422UnprocessableEntity;
             return Page();
         }
+        if (timing.Check(form[FormTiming.Field]) is not FormTimingCheck.Ok and var check)
+        {
+            // Everything typed is kept; the fresh stamp on the page makes the second send pass.
+            NoticeKey = check == FormTimingCheck.TooFast ? "register.tooFast" : "register.formExpired";
+            Response.StatusCode = StatusCodes.Status422UnprocessableEntity;
+            return Page();
+        }
 
-        var result = await registrar.RegisterAsync(Details.Event, valid, Text.Current, ct);
+        var network = Shared.RateLimits.ClientKey(HttpContext.Connection.RemoteIpAddress);
+        var result = await registrar.RegisterAsync(Details.Event, valid, Text.Current, network, ct);
         switch (result.Outcome)
         {
             case RegisterOutcome.Confirmed or RegisterOutcome.Waitlisted:
                 Response.Headers.Location = $"/r/{result.ManageToken}";
                 return StatusCode(StatusCodes.Status303SeeOther);
+            case RegisterOutcome.CheckMail:
+                Response.Headers.Location = checkMail;
+                return StatusCode(StatusCodes.Status303SeeOther);
+            case RegisterOutcome.TooManyHolds:
+                NoticeKey = "error.tooManyHolds";
+                Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                return Page();
             case RegisterOutcome.AlreadyRegistered:
                 Response.Headers.Location = $"/events/{Uri.EscapeDataString(slug)}?notice=already#register";
                 return StatusCode(StatusCodes.Status303SeeOther);
@@ -69,6 +97,7 @@ public sealed class EventPageModel(Db db, Registrar registrar, TimeProvider cloc
     async Task<bool> LoadAsync(string slug, CancellationToken ct)
     {
         Now = clock.GetUtcNow().UtcDateTime;
+        FormStarted = timing.Issue();
         var details = await EventQueries.FindAsync(db, slug, ct);
         if (details is null) return false;
         Details = details;

@@ -23,7 +23,7 @@ public static class EventQueries
     const string BySlug = $"SELECT {EventColumns} FROM events WHERE slug = @slug AND status <> '{EventStatus.Draft}'";
 
     const string Tickets = $"""
-        SELECT id, event_id, code, kind, name_ja, name_en, capacity, taken, waitlist, sales_start, sales_end
+        SELECT id, event_id, code, kind, name_ja, name_en, capacity, taken, waitlist, confirm_address, sales_start, sales_end
         FROM ticket_types WHERE event_id = (SELECT id FROM events WHERE slug = @slug AND status <> '{EventStatus.Draft}')
         ORDER BY position, id
         """;

@@ -54,6 +54,8 @@ public sealed class TicketTypeRecord
     public int? Capacity { get; init; }
     public int Taken { get; init; }
     public bool Waitlist { get; init; }
+    /// <summary>Double opt-in: a seat is held as pending until the registrant uses the link mailed to the address.</summary>
+    public bool ConfirmAddress { get; init; }
     public DateTime? SalesStart { get; init; }
     public DateTime? SalesEnd { get; init; }
 

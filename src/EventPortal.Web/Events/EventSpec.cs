@@ -11,7 +11,14 @@ namespace EventPortal.Web.Events;
 public sealed record TicketSpec(string Code, string NameJa, string NameEn, int? Capacity, bool Waitlist, string Kind = "live",
     DateTime? SalesStart = null, DateTime? SalesEnd = null, string Field = "")
 {
-    /// <summary>Read from the database: seats taken (confirmed) and people waiting. Ignored on input.</summary>
+    /// <summary>
+    /// Double opt-in: a seat is held (pending) until the registrant uses the link mailed to the address.
+    /// Null on input means the default: on for a ticket with a capacity, off for an unlimited one.
+    /// </summary>
+    public bool? ConfirmAddress { get; init; }
+    public bool ConfirmsAddress => ConfirmAddress ?? Capacity is not null;
+
+    /// <summary>Read from the database: seats taken (confirmed and held) and people waiting. Ignored on input.</summary>
     public int Taken { get; init; }
     public int Waitlisted { get; init; }
     public long Id { get; init; }
@@ -130,7 +137,7 @@ public sealed record EventSpec
         """;
 
     const string Tickets = $"""
-        SELECT t.id, t.code, t.name_ja, t.name_en, t.capacity, t.waitlist, t.kind, t.sales_start, t.sales_end, t.taken,
+        SELECT t.id, t.code, t.name_ja, t.name_en, t.capacity, t.waitlist, t.confirm_address, t.kind, t.sales_start, t.sales_end, t.taken,
                (SELECT COUNT(*) FROM registrations r
                 WHERE r.ticket_type_id = t.id AND r.status = '{RegistrationStatus.Waitlisted}') AS waitlisted
         FROM ticket_types t WHERE t.event_id = @id ORDER BY t.position, t.id
@@ -162,7 +169,7 @@ public sealed record EventSpec
         {
             TicketTypes = tickets.Select(t => new TicketSpec(t.Code, t.NameJa, t.NameEn, t.Capacity, t.Waitlist, t.Kind,
                     t.SalesStart, t.SalesEnd)
-                { Taken = t.Taken, Waitlisted = (int)t.Waitlisted, Id = t.Id }).ToList(),
+                { Taken = t.Taken, Waitlisted = (int)t.Waitlisted, Id = t.Id, ConfirmAddress = t.ConfirmAddress }).ToList(),
             Categories = categories.Select(c => new CategorySpec(c.Code, c.NameJa, c.NameEn)).ToList(),
             Questions = questions.Select(q => new QuestionSpec(q.Code, q.LabelJa, q.LabelEn, q.Required)).ToList(),
         };
@@ -178,8 +185,9 @@ public sealed record EventSpec
         """;
 
     const string InsertTicket = """
-        INSERT INTO ticket_types (event_id, code, kind, name_ja, name_en, capacity, waitlist, sales_start, sales_end, position)
-        VALUES (@EventId, @Code, @Kind, @NameJa, @NameEn, @Capacity, @Waitlist, @SalesStart, @SalesEnd, @Position)
+        INSERT INTO ticket_types (event_id, code, kind, name_ja, name_en, capacity, waitlist, confirm_address, sales_start, sales_end,
+            position)
+        VALUES (@EventId, @Code, @Kind, @NameJa, @NameEn, @Capacity, @Waitlist, @ConfirmsAddress, @SalesStart, @SalesEnd, @Position)
         """;
 
     /// <summary>
@@ -198,7 +206,8 @@ public sealed record EventSpec
         }, tx, cancellationToken: ct));
         await c.ExecuteAsync(new CommandDefinition(InsertTicket, TicketTypes.Select((t, i) => new
         {
-            EventId = id, t.Code, t.Kind, t.NameJa, t.NameEn, t.Capacity, t.Waitlist, t.SalesStart, t.SalesEnd, Position = i,
+            EventId = id, t.Code, t.Kind, t.NameJa, t.NameEn, t.Capacity, t.Waitlist, t.ConfirmsAddress, t.SalesStart, t.SalesEnd,
+            Position = i,
         }), tx, cancellationToken: ct));
         await InsertCategoriesAsync(c, tx, id, Categories, ct);
         await InsertQuestionsAsync(c, tx, id, Questions, ct);
@@ -234,6 +243,7 @@ public sealed record EventSpec
         public string NameEn { get; init; } = "";
         public int? Capacity { get; init; }
         public bool Waitlist { get; init; }
+        public bool ConfirmAddress { get; init; }
         public string Kind { get; init; } = "live";
         public DateTime? SalesStart { get; init; }
         public DateTime? SalesEnd { get; init; }

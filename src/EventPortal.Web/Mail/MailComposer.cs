@@ -33,7 +33,7 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
         var parts = r is null ? null : await eventParts.ForAsync(r, ct);
         // Personal data deleted (perhaps while this row waited in a claimed batch), or the event withdrawn.
         if (r is null || parts is null || Erasure.IsErased(r.Email)) return null;
-        var (template, withInvite) = Choose(row.Kind, r.Status);
+        var (template, withInvite) = Choose(row.Kind, r.Status, r.AddressConfirmed);
         if (template is null) return null;
         // A reminder planned for live tickets is not for someone who has since switched to the recording.
         if (row.Kind == OutboxRows.Kinds.Reminder && !row.Payload.Contains("\"all\"", StringComparison.Ordinal)
@@ -46,6 +46,7 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
         var (method, invite) = invites.ForRegistration(r, e, baseUrl, language, now);
         var model = Model(r, parts, invite, baseUrl, language, withInvite, now);
         model["reminderLead"] = row.Kind == OutboxRows.Kinds.Reminder ? Lead(e, now, language) : "";
+        if (template == AddressConfirmationTemplate) AddConfirmLink(model, r, baseUrl, language, e.TimeZone);
         if (row.Kind == OutboxRows.Kinds.OrganiserMessage) await AddOrganiserMessageAsync(model, row, ct);
         var (subject, html, text) = templates.Render(language, template, model);
 
@@ -86,7 +87,21 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
         return part;
     }
 
-    /// <summary>Which template a row's kind calls for now, and whether it carries the invite.</summary>
+    const string AddressConfirmationTemplate = "address_confirmation";
+
+    /// <summary>
+    /// Which template a row's kind calls for now, and whether it carries the invite. An address not
+    /// yet confirmed is sent the link that confirms it and nothing else (no invite, no join link).
+    /// </summary>
+    static (string? Template, bool Invite) Choose(string kind, string status, bool addressConfirmed) =>
+        (kind, status, addressConfirmed) switch
+    {
+        (OutboxRows.Kinds.AddressConfirmation or OutboxRows.Kinds.Resent,
+            RegistrationStatus.Pending or RegistrationStatus.Waitlisted, false) => (AddressConfirmationTemplate, false),
+        (_, _, false) => (null, false),
+        _ => Choose(kind, status),
+    };
+
     static (string? Template, bool Invite) Choose(string kind, string status) => (kind, status) switch
     {
         (OutboxRows.Kinds.Confirmed or OutboxRows.Kinds.Resent, RegistrationStatus.Confirmed) => ("registration_confirmed", true),
@@ -130,6 +145,19 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
             ["calendarOutlookWork"] = AddToCalendar.OutlookWork(invite),
             ["calendarOutlookPersonal"] = AddToCalendar.OutlookPersonal(invite),
         };
+    }
+
+    /// <summary>The link that confirms the address; the personal page's links stay out until it is used.</summary>
+    void AddConfirmLink(Dictionary<string, object?> model, PersonalRegistration r, string baseUrl, string language, string timeZone)
+    {
+        model["confirmUrl"] = $"{baseUrl}/r/{tokens.Manage(r.TokenSeed)}/confirm";
+        model["manageUrl"] = null;
+        model["qrUrl"] = null;
+        model["isPending"] = r.Status == RegistrationStatus.Pending;
+        model["holdUntil"] = r.HoldUntil is { } until
+            ? $"{EventTime.Date(EventTime.Local(until, timeZone), language)} {EventTime.Local(until, timeZone):HH:mm} "
+              + $"({EventTime.ZoneLabel(until, timeZone, language)})"
+            : "";
     }
 
     async Task AddOrganiserMessageAsync(Dictionary<string, object?> model, OutboxRow row, CancellationToken ct)

@@ -13,7 +13,8 @@ public sealed class MailTemplates
 {
     public static readonly string[] Names =
         [
-            "registration_confirmed", "registration_waitlisted", "registration_promoted", "registration_cancelled", "ticket_switched",
+            "address_confirmation", "registration_confirmed", "registration_waitlisted", "registration_promoted", "registration_cancelled",
+            "ticket_switched",
             "event_updated", "reminder", "recording_available", "organiser_message",
         ];
 

@@ -15,6 +15,8 @@ public static class OutboxRows
     /// <summary>The mail kinds (<c>mail.*</c>, Mail/MailHandler.cs); meeting kinds are <c>meeting.*</c> (Meetings/).</summary>
     public static class Kinds
     {
+        /// <summary>The link that confirms an address (double opt-in), for a held seat or a place on the waitlist.</summary>
+        public const string AddressConfirmation = "mail.address_confirmation";
         public const string Confirmed = "mail.registration_confirmed";
         public const string Waitlisted = "mail.registration_waitlisted";
         public const string Promoted = "mail.registration_promoted";

@@ -11,7 +11,8 @@ namespace EventPortal.Web.Registrations;
 
 /// <summary>
 /// The personal page <c>/r/{token}</c>: status, ticket, the event; switch ticket; cancel with a
-/// confirmation step (<c>GET /r/{token}/cancel</c> asks, <c>POST /r/{token}/cancel</c> does it).
+/// confirmation step (<c>GET /r/{token}/cancel</c> asks, <c>POST /r/{token}/cancel</c> does it);
+/// <c>GET /r/{token}/confirm</c>, the link in the address-confirmation mail, confirms the address.
 /// </summary>
 public sealed class ManagePageModel(Db db, Registrar registrar, Invites invites, Links links, TimeProvider clock) : PageModel
 {
@@ -30,8 +31,30 @@ public sealed class ManagePageModel(Db db, Registrar registrar, Invites invites,
     public async Task<IActionResult> OnGetAsync(string token, string? done, CancellationToken ct)
     {
         if (!await LoadAsync(token, ct)) return NotFound();
-        NoticeKey = done switch { "cancelled" => "manage.cancelledNow", "switched" => "manage.switchedNow", _ => null };
+        NoticeKey = done switch
+        {
+            "cancelled" => "manage.cancelledNow", "switched" => "manage.switchedNow", "confirmed" => "manage.confirmedNow",
+            "lapsed" => "manage.holdLapsed", _ => null,
+        };
+        NoticeIsError = done == "lapsed";
         return Page();
+    }
+
+    /// <summary>
+    /// The link mailed to the address. A GET, because it is opened from a mail program; opening it
+    /// twice, or after a mail scanner did, changes nothing more. Having the link proves the address:
+    /// it was only ever sent there.
+    /// </summary>
+    public async Task<IActionResult> OnGetConfirmAsync(string token, CancellationToken ct)
+    {
+        if (!await LoadAsync(token, ct)) return NotFound();
+        var outcome = await registrar.ConfirmAddressAsync(Me.Id, ct);
+        return SeeOther(outcome switch
+        {
+            SeatOutcome.Done => $"/r/{token}?done=confirmed",
+            SeatOutcome.NoSeat => $"/r/{token}?done=lapsed",
+            _ => $"/r/{token}",
+        });
     }
 
     public async Task<IActionResult> OnGetCancelAsync(string token, CancellationToken ct)
@@ -91,7 +114,7 @@ public sealed class ManagePageModel(Db db, Registrar registrar, Invites invites,
 
     /// <summary>Tickets this registration could move to now.</summary>
     public IEnumerable<TicketTypeRecord> SwitchTargets =>
-        Me.Status == RegistrationStatus.Cancelled
+        Me.Status is RegistrationStatus.Cancelled or RegistrationStatus.Pending
             ? []
             : Details.Tickets.Where(t => t.Id != Me.TicketTypeId && t.IsOnSale(Now, Details.Event));
 }

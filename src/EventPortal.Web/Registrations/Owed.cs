@@ -11,7 +11,7 @@ using EventPortal.Web.Outbox;
 namespace EventPortal.Web.Registrations;
 
 /// <summary>Why a registration's seat changed: decides the mail it is owed.</summary>
-public enum SeatChange { Registered, Promoted, Switched, Cancelled, Erased, EventCancelled }
+public enum SeatChange { Registered, Promoted, Switched, Cancelled, Erased, EventCancelled, AddressConfirmed, Lapsed }
 
 /// <summary>
 /// Everything a registration is owed once its seat changed, written in the same transaction:
@@ -31,7 +31,7 @@ public static class Owed
     {
         var mailed = MailFor(r, change, now) is var (kind, key)
             && await OutboxRows.EnqueueAsync(c, tx, kind, key, r.EventId, r.Id, now, ct);
-        if (r.Status == Cancelled || change is SeatChange.EventCancelled or SeatChange.Erased)
+        if (r.Status == Cancelled || change is SeatChange.EventCancelled or SeatChange.Erased or SeatChange.Lapsed)
         {
             await ReminderRules.DropForRegistrationAsync(c, tx, r.Id, ct);
             // A cancelled event's meeting is deleted with everyone in it; otherwise the person's own link must stop working.
@@ -56,13 +56,17 @@ public static class Owed
     /// <summary>The mail each change owes, keyed so that writing it twice sends it once.</summary>
     static (string Kind, string Key)? MailFor(SeatHolder r, SeatChange change, DateTime now) => change switch
     {
+        // An address not yet confirmed is sent only the link that confirms it (a made-up one, nothing else).
+        SeatChange.Registered when !r.AddressConfirmed => (OutboxRows.Kinds.AddressConfirmation, $"address:{r.Id}"),
+        SeatChange.AddressConfirmed when r.Status == Confirmed => (OutboxRows.Kinds.Confirmed, $"confirm:{r.Id}"),
+        SeatChange.AddressConfirmed => (OutboxRows.Kinds.Waitlisted, $"waitlisted:{r.Id}"),
         SeatChange.Registered when r.Status == Confirmed => (OutboxRows.Kinds.Confirmed, $"confirm:{r.Id}"),
         SeatChange.Registered => (OutboxRows.Kinds.Waitlisted, $"waitlisted:{r.Id}"),
         SeatChange.Promoted => (OutboxRows.Kinds.Promoted, $"promoted:{r.Id}"),
         SeatChange.Switched => (OutboxRows.Kinds.Switched, $"switch:{r.Id}:{r.TicketTypeId}:{now.Ticks}"),
         SeatChange.Cancelled => (OutboxRows.Kinds.Cancelled, $"cancel:{r.Id}"),
         SeatChange.EventCancelled => (OutboxRows.Kinds.Cancelled, $"event-cancel:{r.Id}"),
-        _ => null,   // erased: there is no address left to write to
+        _ => null,   // erased: there is no address left to write to; lapsed: the address was never shown to be anyone's
     };
 
     /// <summary>

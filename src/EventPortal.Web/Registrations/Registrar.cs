@@ -6,19 +6,25 @@ using Dapper;
 using EventPortal.Web.Data;
 using EventPortal.Web.Events;
 using EventPortal.Web.Outbox;
+using Microsoft.Extensions.Options;
 
 namespace EventPortal.Web.Registrations;
 
-public enum RegisterOutcome { Confirmed, Waitlisted, AlreadyRegistered, SoldOut, NotOnSale }
+/// <summary>
+/// <see cref="RegisterOutcome.CheckMail"/>: held as pending, or waitlisted, until the registrant uses the mailed link
+/// (the personal link is not shown). <see cref="RegisterOutcome.TooManyHolds"/>: the client's network holds its share.
+/// </summary>
+public enum RegisterOutcome { Confirmed, Waitlisted, CheckMail, AlreadyRegistered, SoldOut, NotOnSale, TooManyHolds }
 
-public sealed record RegisterResult(RegisterOutcome Outcome, long RegistrationId = 0, string Status = "", string? ManageToken = null);
+public sealed record RegisterResult(RegisterOutcome Outcome, long RegistrationId = 0, string Status = "", string? ManageToken = null,
+    DateTime? HoldUntil = null);
 
 /// <summary>
 /// What a registrant does, from the public page, the personal page or the API: register,
 /// ask for the mail again, cancel, switch ticket. Each is one transaction; the seat rules
 /// themselves live in <see cref="Seats"/> and what each change owes in <see cref="Owed"/>.
 /// </summary>
-public sealed class Registrar(Db db, Tokens tokens, TimeProvider clock)
+public sealed class Registrar(Db db, Tokens tokens, TimeProvider clock, IOptions<RegistrationOptions> options)
 {
     const string FindActive = $"""
         SELECT id, status FROM registrations
@@ -28,14 +34,25 @@ public sealed class Registrar(Db db, Tokens tokens, TimeProvider clock)
     const string InsertRegistration = """
         INSERT INTO registrations (event_id, ticket_type_id, status, family_name, given_name, reading, email,
             email_normalized, organization, category_code, accessibility, questions, answers, language,
-            token_seed, manage_token_hash, join_token_hash, watch_token_hash, consent_at, created_at, updated_at)
+            token_seed, manage_token_hash, join_token_hash, watch_token_hash, consent_at, created_at, updated_at,
+            address_confirmed_at, hold_until, client_network)
         VALUES (@EventId, @TicketTypeId, @Status, @FamilyName, @GivenName, @Reading, @Email,
             @EmailNormalized, @Organization, @Category, @Accessibility, @Questions, @Answers, @Language,
-            @Seed, @ManageHash, @JoinHash, @WatchHash, @Now, @Now, @Now)
+            @Seed, @ManageHash, @JoinHash, @WatchHash, @Now, @Now, @Now, @AddressConfirmedAt, @HoldUntil, @ClientNetwork)
         RETURNING id
         """;
 
-    public async Task<RegisterResult> RegisterAsync(EventRecord e, ValidRegistration r, string language, CancellationToken ct)
+    const string NetworkHolds = $"""
+        SELECT COUNT(*) FROM registrations
+        WHERE event_id = @eventId AND client_network = @network AND status = '{RegistrationStatus.Pending}'
+        """;
+
+    // Serialises the count and the insert of one event's holds across instances (pg_advisory_xact_lock's first key).
+    const int HoldLockClass = 0x486f6c64;   // "Hold"
+
+    /// <param name="clientNetwork">The network the request came from (<see cref="Shared.RateLimits.ClientKey"/>).</param>
+    public async Task<RegisterResult> RegisterAsync(EventRecord e, ValidRegistration r, string language, string clientNetwork,
+        CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         if (!r.Ticket.IsOnSale(now, e)) return new(RegisterOutcome.NotOnSale);
@@ -49,18 +66,20 @@ public sealed class Registrar(Db db, Tokens tokens, TimeProvider clock)
         try
         {
             result = await db.WriteAsync((connection, tx) =>
-                RegisterInTransactionAsync(connection, tx, e, r, language, seed, manageToken, now, lookFirst: false, ct), ct);
+                RegisterInTransactionAsync(connection, tx, e, r, language, clientNetwork, seed, manageToken, now, lookFirst: false, ct),
+                ct);
         }
         catch (Exception ex) when (Db.IsUniqueViolation(ex))
         {
             result = await db.WriteAsync((connection, tx) =>
-                RegisterInTransactionAsync(connection, tx, e, r, language, seed, manageToken, now, lookFirst: true, ct), ct);
+                RegisterInTransactionAsync(connection, tx, e, r, language, clientNetwork, seed, manageToken, now, lookFirst: true, ct), ct);
         }
         return result;
     }
 
     async Task<RegisterResult> RegisterInTransactionAsync(DbConnection connection, DbTransaction tx, EventRecord e,
-        ValidRegistration r, string language, string seed, string manageToken, DateTime now, bool lookFirst, CancellationToken ct)
+        ValidRegistration r, string language, string clientNetwork, string seed, string manageToken, DateTime now, bool lookFirst,
+        CancellationToken ct)
     {
         var found = lookFirst
             ? await connection.QuerySingleOrDefaultAsync<SeatHolder>(new CommandDefinition(
@@ -73,23 +92,56 @@ public sealed class Registrar(Db db, Tokens tokens, TimeProvider clock)
             return new(RegisterOutcome.AlreadyRegistered, found.Id, found.Status);
         }
 
+        var confirmAddress = r.Ticket.ConfirmAddress;
+        if (confirmAddress && await NetworkHoldsAsync(connection, tx, e.Id, clientNetwork, ct) >= options.Value.HoldsPerNetwork)
+            return new(RegisterOutcome.TooManyHolds);
         if (await Seats.SeatNewAsync(connection, tx, r.Ticket, ct) is not { } status) return new(RegisterOutcome.SoldOut);
+        var holdUntil = status == RegistrationStatus.Pending ? now + options.Value.Hold : (DateTime?)null;
         var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(InsertRegistration, new
         {
             EventId = e.Id, TicketTypeId = r.Ticket.Id, Status = status, r.FamilyName, r.GivenName, r.Reading, r.Email,
             r.EmailNormalized, r.Organization, r.Category, r.Accessibility, r.Questions,
             Answers = JsonSerializer.Serialize(r.Answers), Language = language, Seed = seed,
             ManageHash = Tokens.Hash(manageToken), JoinHash = Tokens.Hash(tokens.Join(seed)), WatchHash = Tokens.Hash(tokens.Watch(seed)),
-            Now = now,
+            Now = now, AddressConfirmedAt = confirmAddress ? (DateTime?)null : now, HoldUntil = holdUntil,
+            ClientNetwork = confirmAddress ? clientNetwork : null,
         }, tx, cancellationToken: ct));
         var holder = new SeatHolder
         {
             Id = id, EventId = e.Id, TicketTypeId = r.Ticket.Id, Status = status, TicketKind = r.Ticket.Kind,
-            MeetingProvider = e.MeetingProvider,
+            MeetingProvider = e.MeetingProvider, AddressConfirmedAt = confirmAddress ? null : now,
         };
         await Owed.AfterAsync(connection, tx, holder, SeatChange.Registered, now, ct, e);
-        return new(status == RegistrationStatus.Confirmed ? RegisterOutcome.Confirmed : RegisterOutcome.Waitlisted,
-            id, status, manageToken);
+        var outcome = confirmAddress ? RegisterOutcome.CheckMail
+            : status == RegistrationStatus.Confirmed ? RegisterOutcome.Confirmed : RegisterOutcome.Waitlisted;
+        return new(outcome, id, status, manageToken, holdUntil);
+    }
+
+    /// <summary>
+    /// The pending holds <paramref name="network"/> has on the event. On PostgreSQL an advisory lock per
+    /// event, held to the commit, makes the count and the insert one step for every instance (on SQLite
+    /// the single writer does): a client cannot pass the cap by sending to two instances at once.
+    /// </summary>
+    async Task<int> NetworkHoldsAsync(DbConnection connection, DbTransaction tx, long eventId, string network, CancellationToken ct)
+    {
+        if (!db.IsSqlite)
+            await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@HoldLockClass, CAST(@eventId AS integer))",
+                new { HoldLockClass, eventId }, tx, cancellationToken: ct));
+        return await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+            NetworkHolds, new { eventId, network }, tx, cancellationToken: ct));
+    }
+
+    /// <summary>
+    /// The owner of the address used the mailed link (<see cref="Seats.ConfirmAddressAsync"/>).
+    /// Whatever the outcome, the caller shows the personal page, which tells the registration's state.
+    /// </summary>
+    public async Task<SeatOutcome> ConfirmAddressAsync(long registrationId, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        return await db.WriteAsync(async (connection, tx) =>
+            await Seats.FindAsync(connection, tx, registrationId, ct) is { } r
+                ? await Seats.ConfirmAddressAsync(connection, tx, r, now, ct)
+                : SeatOutcome.Unchanged, ct);
     }
 
     /// <summary>

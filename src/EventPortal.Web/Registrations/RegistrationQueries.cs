@@ -22,13 +22,18 @@ public sealed class PersonalRegistration
     /// <summary>The event's SEQUENCE and last change: what the mail composer's per-event parts are keyed by.</summary>
     public int EventSequence { get; init; }
     public DateTime EventUpdatedAt { get; init; }
+    /// <summary>Null until the owner used the mailed link (double opt-in); set at once on tickets without it.</summary>
+    public DateTime? AddressConfirmedAt { get; init; }
+    public DateTime? HoldUntil { get; init; }
+    public bool AddressConfirmed => AddressConfirmedAt is not null;
 }
 
 public static class RegistrationQueries
 {
     const string Select = """
         SELECT r.id, r.event_id, e.slug, r.status, r.family_name, r.given_name, r.email, r.token_seed, r.language,
-               r.ticket_type_id, t.kind AS ticket_kind, r.invite_revision, e.sequence AS event_sequence, e.updated_at AS event_updated_at
+               r.ticket_type_id, t.kind AS ticket_kind, r.invite_revision, e.sequence AS event_sequence, e.updated_at AS event_updated_at,
+               r.address_confirmed_at, r.hold_until
         FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id JOIN events e ON e.id = r.event_id
         """;
 

@@ -36,9 +36,17 @@ public static class RegistrationsApi
         errors.InsertRange(0, typeErrors);
         if (valid is null || errors.Count > 0) return Problems.Validation(errors.DistinctBy(e => e.Field));
 
-        var result = await registrar.RegisterAsync(details.Event, valid, Text.Current, ct);
+        var network = RateLimits.ClientKey(context.Connection.RemoteIpAddress);
+        var result = await registrar.RegisterAsync(details.Event, valid, Text.Current, network, ct);
         return result.Outcome switch
         {
+            // Nothing personal until the address is proven: the link that confirms it (and opens the personal page) is mailed.
+            RegisterOutcome.CheckMail => Results.Accepted(value: new
+            {
+                status = result.Status, manageUrl = (string?)null, inviteUrl = (string?)null, holdUntil = result.HoldUntil,
+                message = Text.Get("checkMail.api", Text.Current),
+            }),
+            RegisterOutcome.TooManyHolds => Problems.Status(StatusCodes.Status429TooManyRequests, "error.tooManyHolds"),
             RegisterOutcome.Confirmed or RegisterOutcome.Waitlisted => Results.Created(links.Manage(context, result.ManageToken!), new
             {
                 status = result.Status,

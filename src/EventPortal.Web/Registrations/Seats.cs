@@ -14,11 +14,16 @@ public sealed class SeatHolder
     public string Status { get; init; } = "";
     public string TicketKind { get; init; } = Events.TicketKind.Live;
     public string MeetingProvider { get; init; } = "";
+    /// <summary>When the owner proved the address by the mailed link; null: not yet (pending, or waitlisted unconfirmed).</summary>
+    public DateTime? AddressConfirmedAt { get; init; }
     public bool IsLive => TicketKind == Events.TicketKind.Live;
-    public SeatHolder With(string status, long? ticketTypeId = null, string? ticketKind = null) => new()
+    public bool AddressConfirmed => AddressConfirmedAt is not null;
+    public SeatHolder With(string status, long? ticketTypeId = null, string? ticketKind = null, DateTime? addressConfirmedAt = null) =>
+        new()
     {
         Id = Id, EventId = EventId, TicketTypeId = ticketTypeId ?? TicketTypeId, Status = status,
         TicketKind = ticketKind ?? TicketKind, MeetingProvider = MeetingProvider,
+        AddressConfirmedAt = addressConfirmedAt ?? AddressConfirmedAt,
     };
 }
 
@@ -27,16 +32,16 @@ public enum SeatOutcome { Done, Unchanged, NoSeat }
 /// <summary>
 /// The seat rules, and the only code that changes a registration's status or a ticket's seat
 /// count: take a seat, give it back, promote the oldest waitlisted, cancel, switch ticket,
-/// erase. Every method works inside the caller's transaction, so the change, its audit row and
-/// what it owes (<see cref="Owed"/>) commit or roll back together. A seat is taken by one
+/// erase, and (Seats.Holds.cs) confirm an address or release a lapsed hold. Every method works
+/// inside the caller's transaction, so the change, its audit row and what it owes (<see cref="Owed"/>) commit or roll back together. A seat is taken by one
 /// conditional UPDATE of the ticket row: on PostgreSQL that row's lock orders any number of
 /// app instances; on SQLite the single writer does.
 /// </summary>
-public static class Seats
+public static partial class Seats
 {
     /// <summary>Registrations as <see cref="SeatHolder"/>s; the caller adds the WHERE clause.</summary>
     public const string SelectHolders = """
-        SELECT r.id, r.event_id, r.ticket_type_id, r.status, t.kind AS ticket_kind, e.meeting_provider
+        SELECT r.id, r.event_id, r.ticket_type_id, r.status, t.kind AS ticket_kind, e.meeting_provider, r.address_confirmed_at
         FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id JOIN events e ON e.id = r.event_id
         """;
 
@@ -45,24 +50,27 @@ public static class Seats
     const string Take = "UPDATE ticket_types SET taken = taken + 1 WHERE id = @id AND (capacity IS NULL OR taken < capacity)";
     const string GiveBack = "UPDATE ticket_types SET taken = taken - 1 WHERE id = @id AND taken > 0";
 
+    // An unconfirmed address keeps its place in line but is passed over until its owner uses the mailed link.
     const string OldestWaitlisted = $"""
-        SELECT id FROM registrations WHERE ticket_type_id = @ticketTypeId AND status = '{Waitlisted}'
+        SELECT id FROM registrations
+        WHERE ticket_type_id = @ticketTypeId AND status = '{Waitlisted}' AND address_confirmed_at IS NOT NULL
         ORDER BY created_at, id LIMIT 1
         """;
 
     // Every status change names the status it expects: a concurrent change makes it a no-op.
     const string MarkPromoted = $"""
         UPDATE registrations SET status = '{Confirmed}', promoted_at = @now, updated_at = @now
-        WHERE id = @id AND status = '{Waitlisted}'
+        WHERE id = @id AND status = '{Waitlisted}' AND address_confirmed_at IS NOT NULL
         """;
 
     const string MarkCancelled = $"""
-        UPDATE registrations SET status = '{Cancelled}', cancelled_at = @now, updated_at = @now
+        UPDATE registrations SET status = '{Cancelled}', cancelled_at = @now, updated_at = @now, client_network = NULL
         WHERE id = @Id AND status = @Status
         """;
 
     const string MarkSwitched = $"""
-        UPDATE registrations SET ticket_type_id = @target, status = '{Confirmed}', invite_revision = invite_revision + 1, updated_at = @now
+        UPDATE registrations SET ticket_type_id = @target, status = '{Confirmed}', invite_revision = invite_revision + 1, updated_at = @now,
+            address_confirmed_at = COALESCE(address_confirmed_at, @now)
         WHERE id = @Id AND status = @Status AND ticket_type_id = @TicketTypeId
         """;
 
@@ -76,11 +84,12 @@ public static class Seats
         c.ExecuteAsync(new CommandDefinition(GiveBack, new { id = ticketTypeId }, tx, cancellationToken: ct));
 
     /// <summary>
-    /// The status a new registration starts in: a seat when one is free, else the waitlist when
-    /// the ticket has one; null when it is sold out (the caller writes nothing).
+    /// The status a new registration starts in: a seat when one is free (held as pending when the
+    /// ticket confirms addresses), else the waitlist when the ticket has one; null when it is sold
+    /// out (the caller writes nothing).
     /// </summary>
     public static async Task<string?> SeatNewAsync(DbConnection c, DbTransaction tx, TicketTypeRecord ticket, CancellationToken ct) =>
-        await TakeAsync(c, tx, ticket.Id, ct) ? Confirmed : ticket.Waitlist ? Waitlisted : null;
+        await TakeAsync(c, tx, ticket.Id, ct) ? ticket.ConfirmAddress ? Pending : Confirmed : ticket.Waitlist ? Waitlisted : null;
 
     /// <summary>Cancels a registration (by the registrant or an organiser); a confirmed one gives its seat to the waitlist.</summary>
     public static async Task<bool> CancelAsync(DbConnection c, DbTransaction tx, SeatHolder r, DateTime now, CancellationToken ct,
@@ -89,7 +98,7 @@ public static class Seats
         if (r.Status == Cancelled) return false;
         if (await c.ExecuteAsync(new CommandDefinition(MarkCancelled, new { r.Id, r.Status, now }, tx, cancellationToken: ct)) == 0)
             return false;
-        if (r.Status == Confirmed) await ReleaseAsync(c, tx, r.EventId, r.TicketTypeId, now, ct);
+        if (HoldsSeat(r.Status)) await ReleaseAsync(c, tx, r.EventId, r.TicketTypeId, now, ct);
         await Owed.AfterAsync(c, tx, r.With(Cancelled), change, now, ct);
         return true;
     }
@@ -102,20 +111,22 @@ public static class Seats
     public static async Task<SeatOutcome> SwitchAsync(DbConnection c, DbTransaction tx, SeatHolder r, TicketTypeRecord target, DateTime now,
         CancellationToken ct)
     {
-        if (r.Status == Cancelled || r.EventId != target.EventId || r.TicketTypeId == target.Id) return SeatOutcome.Unchanged;
+        // A held seat is switched only once its address is confirmed: the hold is what the confirmation decides.
+        if (r.Status is Cancelled or Pending || r.EventId != target.EventId || r.TicketTypeId == target.Id) return SeatOutcome.Unchanged;
         if (!await TakeAsync(c, tx, target.Id, ct)) return SeatOutcome.NoSeat;
         if (await c.ExecuteAsync(new CommandDefinition(MarkSwitched, new { target = target.Id, r.Id, r.Status, r.TicketTypeId, now },
                 tx, cancellationToken: ct)) == 0)
             throw new System.Data.DBConcurrencyException("The registration changed while switching; the transaction is rolled back.");
         if (r.Status == Confirmed) await ReleaseAsync(c, tx, r.EventId, r.TicketTypeId, now, ct);
-        await Owed.AfterAsync(c, tx, r.With(Confirmed, target.Id, target.Kind), SeatChange.Switched, now, ct);
+        // Only the personal page switches, and its link reached only the address: the address is proven.
+        await Owed.AfterAsync(c, tx, r.With(Confirmed, target.Id, target.Kind, r.AddressConfirmedAt ?? now), SeatChange.Switched, now, ct);
         return SeatOutcome.Done;
     }
 
     /// <summary>An organiser moves a waitlisted registration to confirmed, only when its ticket has a free seat.</summary>
     public static async Task<SeatOutcome> PromoteAsync(DbConnection c, DbTransaction tx, SeatHolder r, DateTime now, CancellationToken ct)
     {
-        if (r.Status != Waitlisted) return SeatOutcome.Unchanged;
+        if (r.Status != Waitlisted || !r.AddressConfirmed) return SeatOutcome.Unchanged;
         if (!await TakeAsync(c, tx, r.TicketTypeId, ct)) return SeatOutcome.NoSeat;
         if (!await MarkPromotedAsync(c, tx, r.Id, now, ct))
             throw new System.Data.DBConcurrencyException(

@@ -23,7 +23,7 @@ public sealed class DesignTests(BrowserFixture browser)
     public async Task Public_pages_fit_a_320px_screen_with_one_stylesheet_and_no_script(string language)
     {
         var slug = browser.DemoSlug;
-        var manage = await browser.App.Client().RegisteredAsync(slug, $"{Guid.NewGuid():N}@example.jp");
+        var manage = await browser.App.Client().ConfirmedRegistrationAsync(browser.Smtp, slug, $"{Guid.NewGuid():N}@example.jp");
         await using var visitor = await browser.VisitorAsync(BrowserFixture.LocaleOf(language), 320, 640);
         var page = visitor.Page;
 

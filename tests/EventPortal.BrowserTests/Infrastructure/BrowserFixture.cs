@@ -27,8 +27,11 @@ public sealed class BrowserFixture(IMessageSink sink) : IAsyncLifetime
     IPlaywright? _playwright;
     IBrowser? _browser;
     PortalApp? _app;
+    SmtpServer? _smtp;
 
     public PortalApp App => _app ?? throw new InvalidOperationException("the fixture is not started");
+    /// <summary>The real SMTP server the app sends to: journeys read their links from the mail there.</summary>
+    public SmtpServer Smtp => _smtp ?? throw new InvalidOperationException("the fixture is not started");
     public IBrowser Browser => _browser ?? throw new InvalidOperationException("the fixture is not started");
     /// <summary>The seeded demo briefing: the richest event page (description, programme, speakers, contact).</summary>
     public string DemoSlug => DemoSeed.Build(DateTime.UtcNow).Slug;
@@ -38,7 +41,11 @@ public sealed class BrowserFixture(IMessageSink sink) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _app = await PortalApp.StartSqliteAsync(seedDemo: true, settings: Organisers.Bootstrap());
+        _smtp = await SmtpServer.StartAsync();
+        var settings = Organisers.Bootstrap();
+        foreach (var (key, value) in EventPortal.Tests.Mail.MailDelivery.SmtpSettings(_smtp.Port))
+            if (key != "EventPortal:PublicBaseUrl") settings[key] = value;   // links in the mail lead back to this app
+        _app = await PortalApp.StartSqliteAsync(seedDemo: true, settings: settings);
         (_playwright, _browser) = await LaunchAsync();
     }
 
@@ -77,6 +84,7 @@ public sealed class BrowserFixture(IMessageSink sink) : IAsyncLifetime
         if (_browser is not null) await _browser.CloseAsync();
         _playwright?.Dispose();
         if (_app is not null) await _app.DisposeAsync();
+        if (_smtp is not null) await _smtp.DisposeAsync();
     }
 }
 

@@ -1,4 +1,5 @@
 using EventPortal.Web.Localization;
+using EventPortal.Tests.Infrastructure;
 using Microsoft.Playwright;
 
 namespace EventPortal.BrowserTests.Infrastructure;
@@ -39,9 +40,37 @@ public static class Registrant
     public static async Task<string> LanguageAsync(this Visitor visitor) =>
         await visitor.Page.Locator("html").GetAttributeAsync("lang") ?? "";
 
-    /// <summary>Fills the registration form on the event page and presses the submit button.</summary>
+    /// <summary>Fills the registration form on the event page, presses the submit button and lands on the personal page.</summary>
     public static async Task RegisterAsync(
         this Visitor visitor, Person person, string language, string ticket = "live", string category = "municipal")
+    {
+        await visitor.SubmitRegistrationAsync(person, language, ticket, category);
+        await visitor.Page.WaitForURLAsync("**/r/*");
+    }
+
+    /// <summary>
+    /// Registers for a ticket that confirms the address: the form leads to "check your mail", which
+    /// shows no personal link.
+    /// </summary>
+    public static async Task RegisterAndCheckMailAsync(this Visitor visitor, Person person, string language)
+    {
+        await visitor.SubmitRegistrationAsync(person, language);
+        await visitor.Page.WaitForURLAsync("**/check-mail");
+        await Assertions.Expect(visitor.Page.GetByRole(AriaRole.Heading, new() { Name = T("checkMail.title", language) }))
+            .ToBeVisibleAsync();
+        await Assertions.Expect(visitor.Page.Locator("a[href*='/r/']")).ToHaveCountAsync(0);
+    }
+
+    /// <summary>Opens the confirmation link from the mail the SMTP server received, and lands on the personal page.</summary>
+    public static async Task OpenMailedConfirmLinkAsync(this Visitor visitor, SmtpServer smtp, Person person, string language)
+    {
+        await visitor.GoAsync(await smtp.ConfirmLinkAsync(person.Email));
+        await visitor.Page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/r/[^/?]+\\?done=confirmed$"));
+        await Assertions.Expect(visitor.Page.GetByText(T("manage.confirmedNow", language))).ToBeVisibleAsync();
+    }
+
+    static async Task SubmitRegistrationAsync(this Visitor visitor, Person person, string language, string ticket = "live",
+        string category = "municipal")
     {
         var page = visitor.Page;
         await page.Locator("#f-familyName").FillAsync(person.FamilyName);
@@ -54,7 +83,6 @@ public static class Registrant
         await page.Locator($"input[name=ticketType][value={ticket}]").CheckAsync();
         await page.Locator("#f-consent").CheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = T("register.submit", language), Exact = true }).ClickAsync();
-        await page.WaitForURLAsync("**/r/*");
     }
 
     /// <summary>

@@ -8,7 +8,7 @@ using EventPortal.Tests.Infrastructure;
 namespace EventPortal.Tests.Admin;
 
 /// <summary>The organiser JSON API for events: <c>/api/admin/events…</c> with a bearer token, on SQLite and on PostgreSQL.</summary>
-public abstract class EventsAdminApiTests : IAsyncLifetime
+public abstract partial class EventsAdminApiTests : IAsyncLifetime
 {
     PortalApp _app = null!;
     HttpClient _api = null!;
@@ -27,7 +27,11 @@ public abstract class EventsAdminApiTests : IAsyncLifetime
         await _app.DisposeAsync();
     }
 
-    static JsonObject NewEvent(string slug) => new()
+    /// <summary>
+    /// An event with a 2-seat live ticket. Its seats confirm at once unless <paramref name="confirmAddress"/> says otherwise
+    /// (null: the API's default, double opt-in for a ticket with a capacity): these tests are about what organisers change.
+    /// </summary>
+    static JsonObject NewEvent(string slug, bool? confirmAddress = false) => new()
     {
         ["slug"] = slug,
         ["title"] = "API で作った説明会",
@@ -40,7 +44,13 @@ public abstract class EventsAdminApiTests : IAsyncLifetime
         ["meetingProvider"] = "Manual",
         ["meetingUrl"] = "https://zoom.example/j/123456789?pwd=secret",
         ["ticketTypes"] = new JsonArray(
-            new JsonObject { ["code"] = "live", ["name"] = "ライブ参加", ["nameEn"] = "Live", ["capacity"] = 2, ["waitlist"] = true },
+            confirmAddress is { } confirm
+                ? new JsonObject
+                {
+                    ["code"] = "live", ["name"] = "ライブ参加", ["nameEn"] = "Live", ["capacity"] = 2, ["waitlist"] = true,
+                    ["confirmAddress"] = confirm,
+                }
+                : new JsonObject { ["code"] = "live", ["name"] = "ライブ参加", ["nameEn"] = "Live", ["capacity"] = 2, ["waitlist"] = true },
             new JsonObject { ["code"] = "recording", ["name"] = "録画視聴", ["kind"] = "recording" }),
         ["categories"] = new JsonArray(new JsonObject { ["code"] = "municipal", ["name"] = "自治体職員", ["nameEn"] = "Municipal staff" }),
     };
@@ -60,7 +70,7 @@ public abstract class EventsAdminApiTests : IAsyncLifetime
     [Fact]
     public async Task Create_is_a_draft_with_a_location_and_publish_makes_it_public_without_the_meeting_URL()
     {
-        var created = await SendAsync(HttpMethod.Post, "/api/admin/events", NewEvent("api-made"));
+        var created = await SendAsync(HttpMethod.Post, "/api/admin/events", NewEvent("api-made", confirmAddress: null));
 
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         Assert.Equal("/api/admin/events/api-made", created.Headers.Location!.OriginalString);
@@ -70,6 +80,9 @@ public abstract class EventsAdminApiTests : IAsyncLifetime
         Assert.Equal("https://zoom.example/j/123456789?pwd=secret", body.GetProperty("meetingUrl").GetString());
         Assert.Equal(2, body.GetProperty("ticketTypes")[0].GetProperty("capacity").GetInt32());
         Assert.Equal("recording", body.GetProperty("ticketTypes")[1].GetProperty("kind").GetString());
+        // Double opt-in by default where there are seats to drain; the unlimited recording ticket confirms at once.
+        Assert.True(body.GetProperty("ticketTypes")[0].GetProperty("confirmAddress").GetBoolean());
+        Assert.False(body.GetProperty("ticketTypes")[1].GetProperty("confirmAddress").GetBoolean());
         Assert.Contains("\"api-made\"", await _api.GetStringAsync("/api/admin/events"));
         using var visitor = _app.Client();
         Assert.Equal(HttpStatusCode.NotFound, (await visitor.GetAsync("/api/events/api-made")).StatusCode);

@@ -30,25 +30,32 @@ public static partial class Journeys
     };
 
     /// <summary>
-    /// Loads <paramref name="pagePath"/> (for its anti-forgery token and cookie) and posts the form to <paramref name="actionPath"/>.
+    /// Loads <paramref name="pagePath"/> (for its anti-forgery token and cookie, and the registration form's signed start
+    /// time) and posts the form to <paramref name="actionPath"/>.
     /// </summary>
     public static async Task<HttpResponseMessage> SubmitAsync(
         this HttpClient browser, string pagePath, string actionPath, IDictionary<string, string> fields)
     {
         var page = await browser.GetStringAsync(pagePath);
+        return await browser.PostAsync(actionPath, new FormUrlEncodedContent(WithHiddenFields(page, pagePath, fields)));
+    }
+
+    /// <summary>The fields as a browser sends them: what was typed, plus the page's anti-forgery token and form start time.</summary>
+    public static Dictionary<string, string> WithHiddenFields(string page, string pagePath, IDictionary<string, string> fields)
+    {
         var token = AntiforgeryToken().Match(page);
         Assert.True(token.Success, $"no anti-forgery token on {pagePath}");
         var all = new Dictionary<string, string>(fields) { ["__RequestVerificationToken"] = token.Groups[1].Value };
-        return await browser.PostAsync(actionPath, new FormUrlEncodedContent(all));
+        if (FormStarted().Match(page) is { Success: true } started && !all.ContainsKey("formStarted"))
+            all["formStarted"] = System.Net.WebUtility.HtmlDecode(started.Groups[1].Value);
+        return all;
     }
 
     /// <summary>The same form sent twice at once, as from a double click or two tabs.</summary>
     public static async Task<HttpResponseMessage[]> SubmitTwiceAsync(
         this HttpClient browser, string pagePath, string actionPath, IDictionary<string, string> fields)
     {
-        var token = AntiforgeryToken().Match(await browser.GetStringAsync(pagePath));
-        Assert.True(token.Success, $"no anti-forgery token on {pagePath}");
-        var all = new Dictionary<string, string>(fields) { ["__RequestVerificationToken"] = token.Groups[1].Value };
+        var all = WithHiddenFields(await browser.GetStringAsync(pagePath), pagePath, fields);
         return await Task.WhenAll(
             browser.PostAsync(actionPath, new FormUrlEncodedContent(all)),
             browser.PostAsync(actionPath, new FormUrlEncodedContent(all)));
@@ -65,4 +72,7 @@ public static partial class Journeys
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
     private static partial Regex AntiforgeryToken();
+
+    [GeneratedRegex("name=\"formStarted\" value=\"([^\"]+)\"")]
+    private static partial Regex FormStarted();
 }

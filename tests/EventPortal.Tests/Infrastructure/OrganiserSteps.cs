@@ -12,10 +12,13 @@ namespace EventPortal.Tests.Infrastructure;
 /// </summary>
 public static class OrganiserSteps
 {
-    /// <summary>Creates a draft: one live ticket (capacity and waitlist as given) and an unlimited recording ticket.</summary>
+    /// <summary>
+    /// Creates a draft: one live ticket (capacity, waitlist and address confirmation as given; confirmed at once unless
+    /// asked) and an unlimited recording ticket.
+    /// </summary>
     public static async Task<string> CreateDraftAsync(
         this HttpClient api, DateTime startsAt, string provider = "Manual", int? liveSeats = 100,
-        bool waitlist = true, string title = "成果報告会", TimeSpan? length = null, string? slug = null)
+        bool waitlist = true, string title = "成果報告会", TimeSpan? length = null, string? slug = null, bool confirmAddress = false)
     {
         slug ??= "ev-" + Guid.NewGuid().ToString("N")[..10];
         var created = await api.PostAsJsonAsync("/api/admin/events", new
@@ -24,7 +27,7 @@ public static class OrganiserSteps
             timeZone = "Asia/Tokyo", doorsOpenMinutes = 5, venue = "オンライン", meetingProvider = provider,
             ticketTypes = new object[]
             {
-                new { code = "live", name = "ライブ参加", capacity = liveSeats, waitlist },
+                new { code = "live", name = "ライブ参加", capacity = liveSeats, waitlist, confirmAddress },
                 new { code = "recording", name = "録画視聴", kind = "recording" },
             },
         });

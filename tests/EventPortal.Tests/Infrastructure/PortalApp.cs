@@ -67,6 +67,9 @@ public sealed class PortalApp : IAsyncDisposable
             // Every test client is 127.0.0.1, and many tests register hundreds at once: the
             // per-address limits are switched on only by the tests about them (RateLimitTests).
             ["EventPortal:RateLimits:Enabled"] = "false",
+            // Tests send the registration form as soon as they have loaded it; the minimum fill time is switched on
+            // only by the tests about it (SeatDrainTests).
+            ["EventPortal:Registration:MinFillSeconds"] = "0",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) config[k] = v;
         // No file watchers on appsettings.json: hundreds of apps per run would exhaust inotify handles.
@@ -99,9 +102,14 @@ public sealed class PortalApp : IAsyncDisposable
         return client;
     }
 
-    /// <summary>Creates a published event with a live ticket of <paramref name="liveSeats"/> and an unlimited recording ticket.</summary>
+    /// <summary>
+    /// Creates a published event with a live ticket of <paramref name="liveSeats"/> and an unlimited recording ticket.
+    /// The live ticket confirms at once unless <paramref name="confirmAddress"/> asks for double opt-in (the product's
+    /// default for a ticket with a capacity): most tests are about what happens once a registration is confirmed.
+    /// </summary>
     public async Task<string> CreateEventAsync(int? liveSeats = 100, bool waitlist = true, string? slug = null, DateTime? startsAt = null,
-        string status = "published", string timeZone = "Asia/Tokyo", string? title = null, TimeSpan? length = null)
+        string status = "published", string timeZone = "Asia/Tokyo", string? title = null, TimeSpan? length = null,
+        bool confirmAddress = false)
     {
         slug ??= "ev-" + Guid.NewGuid().ToString("N")[..10];
         var start = startsAt ?? DateTime.UtcNow.AddDays(30);
@@ -119,7 +127,7 @@ public sealed class PortalApp : IAsyncDisposable
             Status = status,
             TicketTypes =
             [
-                new("live", "ライブ参加", "Live", liveSeats, waitlist),
+                new("live", "ライブ参加", "Live", liveSeats, waitlist) { ConfirmAddress = confirmAddress },
                 new("recording", "録画視聴", "Recording", null, false, Kind: "recording"),
             ],
             Categories = DemoSeed.StandardCategories,

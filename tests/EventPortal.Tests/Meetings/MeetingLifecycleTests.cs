@@ -21,7 +21,11 @@ public sealed class MeetingLifecycleTests
         {
             slug = "zoom-briefing", title = "オンライン説明会", startsAt = "2031-03-06T12:00:00+09:00", endsAt = "2031-03-06T13:00:00+09:00",
             timeZone = "Asia/Tokyo", meetingProvider = "Zoom",
-            ticketTypes = new object[] { new { code = "live", name = "ライブ参加", capacity = 10, waitlist = true, kind = "live" } },
+            // Seats confirm at once here: this is about the meeting's life, not the registrant's address (SeatPaths covers both).
+            ticketTypes = new object[]
+            {
+                new { code = "live", name = "ライブ参加", capacity = 10, waitlist = true, kind = "live", confirmAddress = false },
+            },
         });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         Assert.Empty(zoom.Meetings); // a draft has no meeting yet

@@ -27,7 +27,7 @@ public sealed partial class GeneratedHostileInput
     static readonly string[] FormFields =
     [
         "familyName", "givenName", "reading", "email", "emailConfirmation", "organization", "category", "ticketType", "accessibility",
-        "questions", "consent", "q-q1",
+        "questions", "consent", "q-q1", "formStarted", "website",
     ];
     static readonly string[] ApiFields =
     [
@@ -66,6 +66,8 @@ public sealed partial class GeneratedHostileInput
         targets.Add(new("personal done", (_, v) => Get($"{_managePath}?done={Query(v)}")));
         targets.Add(new("personal invite token", (_, v) => Get($"/r/{Segment(v)}/invite.ics")));
         targets.Add(new("personal qr token", (_, v) => Get($"/r/{Segment(v)}/qr.png")));
+        targets.Add(new("personal confirm token", (_, v) => Get($"/r/{Segment(v)}/confirm")));
+        targets.Add(new("check-mail slug", (_, v) => Get($"/events/{Segment(v)}/check-mail")));
         targets.Add(new("join token", (_, v) => Get($"/j/{Segment(v)}")));
         targets.Add(new("watch token", (_, v) => Get($"/w/{Segment(v)}")));
         // Public pages: paths, query strings, the language switch, header and cookie.

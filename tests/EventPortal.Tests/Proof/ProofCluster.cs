@@ -20,13 +20,14 @@ public sealed class ProofCluster : IAsyncDisposable
     readonly List<string> _dataDirectories = [];
     readonly AppProcess?[] _instances;
     readonly int[] _ports;
+    readonly IReadOnlyDictionary<string, string> _extra;
 
     public SmtpServer Smtp { get; }
     public string ConnectionString { get; }
 
-    ProofCluster(SmtpServer smtp, string connectionString, int instances)
+    ProofCluster(SmtpServer smtp, string connectionString, int instances, IReadOnlyDictionary<string, string>? extra)
     {
-        (Smtp, ConnectionString) = (smtp, connectionString);
+        (Smtp, ConnectionString, _extra) = (smtp, connectionString, extra ?? new Dictionary<string, string>());
         _instances = new AppProcess?[instances];
         _ports = Enumerable.Range(0, instances).Select(_ => PostgresServer.FreePort()).ToArray();
     }
@@ -38,14 +39,15 @@ public sealed class ProofCluster : IAsyncDisposable
 
     /// <summary>
     /// A fresh database (on bench/proof.sh's own cluster when <c>PROOF_PG</c> names one, else on the
-    /// test run's), a fresh SMTP server, and <paramref name="instances"/> app processes started at once.
+    /// test run's), a fresh SMTP server, and <paramref name="instances"/> app processes started at once,
+    /// with <paramref name="settings"/> over the cluster's own.
     /// </summary>
-    public static async Task<ProofCluster> StartAsync(int instances)
+    public static async Task<ProofCluster> StartAsync(int instances, IReadOnlyDictionary<string, string>? settings = null)
     {
         var smtp = await SmtpServer.StartAsync();
         try
         {
-            var cluster = new ProofCluster(smtp, await CreateDatabaseAsync(), instances);
+            var cluster = new ProofCluster(smtp, await CreateDatabaseAsync(), instances, settings);
             try
             {
                 await Task.WhenAll(Enumerable.Range(0, instances).Select(cluster.StartInstanceAsync));
@@ -112,7 +114,7 @@ public sealed class ProofCluster : IAsyncDisposable
             // bench/proof.sh --min-threads: start each instance's thread pool with this many workers
             // (hexadecimal, like every DOTNET_ number).
             ? [KeyValuePair.Create("DOTNET_ThreadPool_ForceMinWorkerThreads", threads)]
-            : []).ToDictionary();
+            : []).Concat(_extra).GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Last().Value);
     }
 
     async Task StartInstanceAsync(int instance) => _instances[instance] = await AppProcess.StartAsync(Settings(instance), _ports[instance]);
@@ -133,8 +135,11 @@ public sealed class ProofCluster : IAsyncDisposable
     /// </summary>
     public Task RestartAsync(int instance) => StartInstanceAsync(instance);
 
-    /// <summary>A published event with a limited live ticket and an unlimited recording ticket, made through the admin API.</summary>
-    public async Task<string> CreateEventAsync(string slug, string title, int liveSeats, bool waitlist)
+    /// <summary>
+    /// A published event with a limited live ticket and an unlimited recording ticket, made through the admin API.
+    /// The flash crowds measure seats taken at once, so their live ticket confirms without the mail unless asked.
+    /// </summary>
+    public async Task<string> CreateEventAsync(string slug, string title, int liveSeats, bool waitlist, bool confirmAddress = false)
     {
         using var api = new HttpClient { BaseAddress = Address(0), Timeout = TimeSpan.FromSeconds(30) };
         api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Organisers.ApiToken);
@@ -147,7 +152,8 @@ public sealed class ProofCluster : IAsyncDisposable
             ["ticketTypes"] = new JsonArray(
                 new JsonObject
                 {
-                    ["code"] = "live", ["name"] = "ライブ参加", ["nameEn"] = "Live", ["capacity"] = liveSeats, ["waitlist"] = waitlist
+                    ["code"] = "live", ["name"] = "ライブ参加", ["nameEn"] = "Live", ["capacity"] = liveSeats, ["waitlist"] = waitlist,
+                    ["confirmAddress"] = confirmAddress,
                 },
                 new JsonObject { ["code"] = "recording", ["name"] = "録画視聴", ["kind"] = "recording" }),
         };

@@ -1,6 +1,7 @@
 using System.Net;
 using EventPortal.Tests.Infrastructure;
 using EventPortal.Web.Privacy;
+using EventPortal.Web.Registrations;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EventPortal.Tests.Registrations;
@@ -11,7 +12,9 @@ namespace EventPortal.Tests.Registrations;
 /// the admin API, the retention purge), on a Zoom event with per-registrant links, through a
 /// real SMTP server and the fake Zoom. Each path must leave each registration owing the same
 /// as any other path to that state: its mail, its planned reminders, its Zoom registrant.
-/// Setup: one live seat with a waitlist; "first" takes the seat, "second" waits.
+/// Setup: one live seat with a waitlist; "first" takes the seat, "second" waits. On the paths of
+/// address confirmation (double opt-in) "first" only holds the seat, and "second" confirmed its
+/// place on the waitlist through the mailed link.
 /// </summary>
 public abstract class SeatPaths
 {
@@ -31,8 +34,10 @@ public abstract class SeatPaths
     public static TheoryData<string> Paths => new()
     {
         "api-register", "form-register", "self-cancel", "console-cancel", "console-erase", "self-switch-to-recording",
-        "api-capacity-raise", "api-event-cancel", "retention-purge",
+        "api-capacity-raise", "api-event-cancel", "retention-purge", "address-confirm", "hold-lapse",
     };
+
+    static bool ConfirmsAddress(string path) => path is "address-confirm" or "hold-lapse";
 
     static (OwedSet First, OwedSet Second) Expected(string path) => path switch
     {
@@ -43,6 +48,8 @@ public abstract class SeatPaths
         "api-capacity-raise" => (Seated, Promoted),
         "api-event-cancel" => (new("confirmed cancelled", 0, "meeting deleted"), new("waitlisted cancelled", 0, "meeting deleted")),
         "retention-purge" => (new("confirmed", 0, "cancelled"), new("waitlisted", 0, "none")),
+        "address-confirm" => (new("address_confirmation confirmed", 2, "approved"), new("address_confirmation waitlisted", 2, "none")),
+        "hold-lapse" => (new("address_confirmation", 0, "none"), new("address_confirmation waitlisted promoted", 2, "approved")),
         _ => throw new ArgumentOutOfRangeException(nameof(path)),
     };
 
@@ -62,14 +69,20 @@ public abstract class SeatPaths
         }
         await using var app = await StartAsync(settings, clock);
         using var api = app.Api();
-        var slug = await api.ZoomEventAsync(app, clock.Now.UtcDateTime.AddDays(30));
+        var slug = await api.ZoomEventAsync(app, clock.Now.UtcDateTime.AddDays(30), ConfirmsAddress(path));
         using var client = app.Client();
         using var browser = app.Browser();
 
-        var first = path == "form-register"
-            ? await browser.FormRegisteredAsync(slug, "first@example.jp")
+        var first = ConfirmsAddress(path) ? null
+            : path == "form-register" ? await browser.FormRegisteredAsync(slug, "first@example.jp")
             : await client.RegisteredAsync(slug, "first@example.jp");
-        await client.RegisteredAsync(slug, "second@example.jp");
+        if (ConfirmsAddress(path))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, (await client.RegisterAsync(slug, "first@example.jp")).StatusCode);
+            Assert.Equal(HttpStatusCode.Accepted, (await client.RegisterAsync(slug, "second@example.jp")).StatusCode);
+            await browser.OpenConfirmLinkAsync(smtp, "second@example.jp");
+        }
+        else await client.RegisteredAsync(slug, "second@example.jp");
         await app.SettledAsync(clock);
         var (firstId, secondId) = (await app.IdOfAsync("first@example.jp"), await app.IdOfAsync("second@example.jp"));
 
@@ -77,13 +90,15 @@ public abstract class SeatPaths
         var detail = $"/admin/events/{slug}/registrations/{firstId}";
         var answer = path switch
         {
-            "self-cancel" => await browser.CancelAsync(first),
+            "self-cancel" => await browser.CancelAsync(first!),
             "console-cancel" => await console.SubmitAsync(detail + "/cancel", detail + "/cancel", new Dictionary<string, string>()),
             "console-erase" => await console.SubmitAsync(detail + "/erase", detail + "/erase", new Dictionary<string, string>()),
-            "self-switch-to-recording" => await browser.SwitchAsync(first, "recording"),
+            "self-switch-to-recording" => await browser.SwitchAsync(first!, "recording"),
             "api-capacity-raise" => await Done(api.SetCapacityAsync(slug, "live", 2)),
             "api-event-cancel" => await Done(api.CancelEventAsync(slug)),
             "retention-purge" => await PurgeAfterTheEventAsync(app, clock),
+            "address-confirm" => await browser.GetAsync(await smtp.ConfirmLinkAsync("first@example.jp")),
+            "hold-lapse" => await SweepAfterTheHoldAsync(app, clock),
             _ => null,
         };
         Assert.True(answer is null || (int)answer.StatusCode < 400, $"{path}: {(int?)answer?.StatusCode}");
@@ -107,6 +122,13 @@ public abstract class SeatPaths
         return null;
     }
 
+    static async Task<HttpResponseMessage?> SweepAfterTheHoldAsync(PortalApp app, TestClock clock)
+    {
+        clock.Now = clock.Now.AddMinutes(31);
+        await app.Services.GetRequiredService<HoldSweep>().SweepAsync(CancellationToken.None);
+        return null;
+    }
+
     static async Task<OwedSet> OwedToAsync(PortalApp app, SmtpServer smtp, FakeZoom zoom, long id, string email)
     {
         var kinds = await app.QueryAsync<string>("""
@@ -125,7 +147,7 @@ public abstract class SeatPaths
             new { id });
         var registrant = zoom.Registrants.LastOrDefault(r => r.Email == email);
         var state = zoom.Meetings.Single().Deleted ? "meeting deleted" : registrant?.Status ?? "none";
-        var mail = string.Join(" ", kinds.Select(k => k.Replace("mail.registration_", "").Replace("mail.ticket_", "")));
+        var mail = string.Join(" ", kinds.Select(k => k.Replace("mail.registration_", "").Replace("mail.ticket_", "").Replace("mail.", "")));
         return new OwedSet(mail, reminders, state);
     }
 }
@@ -137,9 +159,9 @@ static class SeatPathSteps
     /// An organiser makes a Zoom event with one live seat (waitlist on) through the admin API and publishes it;
     /// waits for the meeting.
     /// </summary>
-    public static async Task<string> ZoomEventAsync(this HttpClient api, PortalApp app, DateTime startsAt)
+    public static async Task<string> ZoomEventAsync(this HttpClient api, PortalApp app, DateTime startsAt, bool confirmAddress = false)
     {
-        var slug = await api.CreateDraftAsync(startsAt, "Zoom", liveSeats: 1);
+        var slug = await api.CreateDraftAsync(startsAt, "Zoom", liveSeats: 1, confirmAddress: confirmAddress);
         await api.PublishAsync(slug);
         var deadline = DateTime.UtcNow + Meetings.MeetingKit.Wait;
         while (await app.QueryOneAsync<string?>("SELECT meeting_external_id FROM events WHERE slug = @slug", new { slug }) is null)
