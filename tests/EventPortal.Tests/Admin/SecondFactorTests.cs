@@ -144,6 +144,14 @@ public abstract class SecondFactors
         Assert.Equal(HttpStatusCode.UnprocessableEntity, bogus.StatusCode);
         var problem = await bogus.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Contains("パスキーを登録できませんでした", problem.GetProperty("error").GetString());
+        // The same after a real start: well-formed JSON around bytes that are no attestation.
+        var options = await owner.PostJsonFromAsync(page, "/admin/security/passkeyOptions", "{}");
+        Assert.Equal(HttpStatusCode.OK, options.StatusCode);
+        Assert.Contains("\"challenge\"", await options.Content.ReadAsStringAsync());
+        var forged = await owner.PostJsonFromAsync(page, "/admin/security/passkeyAdd", """
+            {"id":"AAAA","rawId":"AAAA","type":"public-key","response":{"attestationObject":"oWNmbXRkbm9uZQ","clientDataJSON":"e30"}}
+            """);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, forged.StatusCode);
         Assert.Equal(0, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM admin_passkeys"));
 
         var secret = (await owner.EnrolTotpAsync(clock.Now)).Secret;

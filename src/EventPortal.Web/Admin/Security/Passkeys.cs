@@ -129,10 +129,12 @@ public sealed class Passkeys(IDataProtectionProvider protection, Links links)
         }
     }
 
-    /// <summary>What a browser (or someone pretending to be one) can make the checks throw: an answer, never a 500.</summary>
-    static bool IsBadAnswer(Exception e) =>
-        e is Fido2VerificationException or JsonException or FormatException or ArgumentException or InvalidOperationException
-            or NotSupportedException or System.Security.Cryptography.CryptographicException;
+    /// <summary>
+    /// Whatever the checks throw on an answer from a browser (or someone pretending to be one) is a
+    /// refused answer, never a 500: besides its own verification errors the library can let CBOR,
+    /// JSON and crypto errors through on malformed input, and nothing in these calls touches the database.
+    /// </summary>
+    static bool IsBadAnswer(Exception e) => e is not OperationCanceledException;
 
     void Remember(HttpContext context, string ceremony, string optionsJson) =>
         context.Response.Cookies.Append(CookieName, _protector.Protect(ceremony + "\n" + optionsJson, CeremonyLifetime),
