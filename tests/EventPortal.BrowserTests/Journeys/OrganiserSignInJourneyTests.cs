@@ -81,6 +81,12 @@ public sealed class OrganiserSignInJourneyTests(BrowserFixture browser)
 
         await organiser.GoAsync("/admin/security");
         await Assertions.Expect(page.GetByText(T("adminSecurity.codesLeft", "ja", 8))).ToBeVisibleAsync();
+        // Removing the passkey leaves the authenticator app, so the recovery codes stay.
+        var remove = T("adminSecurity.passkeyRemoveNamed", "ja", "事務所のパソコン");
+        await page.GetByRole(AriaRole.Button, new() { Name = remove, Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByText(T("adminSecurity.done.passkeyRemoved", "ja"))).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("table.passkeys")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByText(T("adminSecurity.codesLeft", "ja", 8))).ToBeVisibleAsync();
         await organiser.GoAsync("/admin/sessions");
         await Assertions.Expect(page.Locator("table.sessions tbody tr")).ToHaveCountAsync(1);
         findings.AddRange(await AxeTests.AuditAsync(browser, organiser, "console: sessions", "ja"));
@@ -88,6 +94,7 @@ public sealed class OrganiserSignInJourneyTests(BrowserFixture browser)
         Assert.Equal(["passkey", "totp", "recovery", "recovery"], await app.QueryAsync<string>(
             "SELECT detail FROM audit_log WHERE action = 'signin' AND detail <> '' ORDER BY id"));
         Assert.Equal(1, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM audit_log WHERE action = 'passkey.enrol'"));
+        Assert.Equal(1, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM audit_log WHERE action = 'passkey.remove'"));
         Assert.True(findings.Count == 0, "serious or critical axe violations:\n" + string.Join("\n", findings));
         organiser.AssertOwnOriginOnlyAndNoErrors();
     }

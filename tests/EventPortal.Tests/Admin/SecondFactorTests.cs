@@ -128,6 +128,22 @@ public abstract class SecondFactors
     }
 
     [Fact]
+    public async Task Removing_the_last_factor_drops_the_recovery_codes_and_the_password_alone_signs_in_again()
+    {
+        var clock = new TestClock(Start);
+        await using var app = await StartAsync(clock);
+        using var owner = await app.SignedInAsync();
+        await owner.EnrolTotpAsync(clock.Now);
+        var removed = await owner.SubmitAsync("/admin/security", "/admin/security/totpRemove", new Dictionary<string, string>());
+        Assert.Equal("/admin/security?done=totpRemoved", removed.Headers.Location!.OriginalString);
+        Assert.Contains("認証アプリを解除しました", await owner.GetStringAsync("/admin/security?done=totpRemoved"));
+        Assert.Equal(0, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM admin_recovery_codes"));
+        Assert.Equal(1, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM audit_log WHERE action = 'totp.remove'"));
+        using var again = app.Browser();
+        Assert.Equal("/admin/events", (await again.PasswordAsync()).Headers.Location!.OriginalString);
+    }
+
+    [Fact]
     public async Task Bad_second_factor_input_gets_a_clear_answer_changes_nothing_and_five_lock_the_account()
     {
         var clock = new TestClock(Start);
