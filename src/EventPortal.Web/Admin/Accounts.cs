@@ -28,6 +28,10 @@ public static class Accounts
 
     public static string Hash(string password) => Hasher.HashPassword(new Organiser(), password);
 
+    /// <summary>Whether <paramref name="password"/> is the one <paramref name="hash"/> was made from (a password change asks for it).</summary>
+    public static bool Matches(string hash, string password) =>
+        Hasher.VerifyHashedPassword(new Organiser(), hash, password) != PasswordVerificationResult.Failed;
+
     public static Task<int> InsertAsync(DbConnection connection, DbTransaction tx, string email, string name, string role, string password,
         DateTime now, CancellationToken ct) =>
         connection.ExecuteAsync(new CommandDefinition("""

@@ -2,7 +2,6 @@ using System.Globalization;
 using Dapper;
 using EventPortal.Web.Data;
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
@@ -57,8 +56,7 @@ public sealed partial class SecurityPageModel(Db db, Passkeys passkeys, IDataPro
         var current = Request.Form["currentPassword"].ToString();
         var password = Request.Form["newPassword"].ToString();
         var hash = await QueryHashAsync(ct);
-        if (current.Length is 0 or > Passwords.MaxLength
-            || new PasswordHasher<Organiser>().VerifyHashedPassword(new Organiser(), hash, current) == PasswordVerificationResult.Failed)
+        if (current.Length is 0 or > Passwords.MaxLength || !Accounts.Matches(hash, current))
             return await FailAsync("adminSecurity.currentPasswordWrong", "currentPassword", ct);
         if (Passwords.Problem(password) is { } problem) return await FailAsync(problem, "newPassword", ct);
         if (password != Request.Form["newPasswordConfirmation"].ToString())
