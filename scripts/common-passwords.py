@@ -23,7 +23,8 @@ abc abcd abcdef abcdefg qazwsx qazwsxedc 1qaz2wsx 1q2w3e4r 1q2w3e4r5t zaq12wsx a
 love lovely angel baby babygirl mylove forever family friends happy smile lucky money cash
 """.split()
 
-suffixes = [""] + "1 12 123 1234 12345 123456 1234567 12345678 123456789 1234567890 ! !! !@# 1! 123! @123 #1 01 007 69 99 00 11 111 321 4321".split()
+suffixes = [""] + """1 12 123 1234 12345 123456 1234567 12345678 123456789 1234567890
+! !! !@# 1! 123! @123 #1 01 007 69 99 00 11 111 321 4321""".split()
 suffixes += [str(y) for y in range(1960, 2031)] + [f"{y}!" for y in range(2015, 2031)] + [f"@{y}" for y in range(2015, 2031)]
 
 digits = ["1234567890", "0123456789", "9876543210", "0987654321", "123123123123", "121212121212", "112233445566",

@@ -28,7 +28,9 @@ public static class Accounts
 
     public static string Hash(string password) => Hasher.HashPassword(new Organiser(), password);
 
-    /// <summary>Whether <paramref name="password"/> is the one <paramref name="hash"/> was made from (a password change asks for it).</summary>
+    /// <summary>
+    /// Whether <paramref name="password"/> is the one <paramref name="hash"/> was made from (a password change asks for it).
+    /// </summary>
     public static bool Matches(string hash, string password) =>
         Hasher.VerifyHashedPassword(new Organiser(), hash, password) != PasswordVerificationResult.Failed;
 
@@ -79,7 +81,9 @@ public static class Accounts
             return (SignInResult.Failed, o);
         }, ct);
 
-    /// <summary>One more failure in a row (a wrong password or second factor); the <see cref="MaxFailedSignIns"/>th locks the account.</summary>
+    /// <summary>
+    /// One more failure in a row (a wrong password or second factor); the <see cref="MaxFailedSignIns"/>th locks the account.
+    /// </summary>
     public static Task<int> CountFailureAsync(DbConnection c, DbTransaction tx, long id, DateTime now, CancellationToken ct) =>
         c.ExecuteAsync(new CommandDefinition($"""
             UPDATE admins SET

@@ -43,7 +43,9 @@ public sealed class BootstrapOptions
 public static class AdminAuth
 {
     public const string CookieScheme = "OrganiserCookie";
-    /// <summary>Password right, second factor still owed: opens only <c>/admin/signin/verify</c> (<see cref="Security.PendingSignIn"/>).</summary>
+    /// <summary>
+    /// Password right, second factor still owed: opens only <c>/admin/signin/verify</c> (<see cref="Security.PendingSignIn"/>).
+    /// </summary>
     public const string PendingScheme = "OrganiserPending";
     public const string TokenScheme = "OrganiserToken";
     public const string Staff = "Staff";

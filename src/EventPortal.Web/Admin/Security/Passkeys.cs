@@ -52,7 +52,9 @@ public sealed class Passkeys(IDataProtectionProvider protection, Links links)
         }, null);
     }
 
-    /// <summary>Starts adding a passkey to the signed-in organiser's account: the options for <c>navigator.credentials.create</c>.</summary>
+    /// <summary>
+    /// Starts adding a passkey to the signed-in organiser's account: the options for <c>navigator.credentials.create</c>.
+    /// </summary>
     public string BeginRegistration(HttpContext context, long adminId, string email, IEnumerable<Stored> existing)
     {
         var options = For(context).RequestNewCredential(new RequestNewCredentialParams
@@ -91,7 +93,10 @@ public sealed class Passkeys(IDataProtectionProvider protection, Links links)
         }
     }
 
-    /// <summary>Starts the second step of a sign-in: the options for <c>navigator.credentials.get</c>, limited to the account's passkeys.</summary>
+    /// <summary>
+    /// Starts the second step of a sign-in: the options for <c>navigator.credentials.get</c>, limited to the account's
+    /// passkeys.
+    /// </summary>
     public string BeginAssertion(HttpContext context, IEnumerable<Stored> passkeys)
     {
         var options = For(context).GetAssertionOptions(new GetAssertionOptionsParams
@@ -103,7 +108,9 @@ public sealed class Passkeys(IDataProtectionProvider protection, Links links)
         return options.ToJson();
     }
 
-    /// <summary>Checks the browser's answer to <see cref="BeginAssertion"/> against the account's passkeys; the one used, or null.</summary>
+    /// <summary>
+    /// Checks the browser's answer to <see cref="BeginAssertion"/> against the account's passkeys; the one used, or null.
+    /// </summary>
     public async Task<(Stored Passkey, uint SignCount)?> FinishAssertionAsync(HttpContext context, string answer,
         IReadOnlyList<Stored> passkeys, CancellationToken ct)
     {

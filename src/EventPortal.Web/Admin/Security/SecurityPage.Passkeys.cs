@@ -35,8 +35,11 @@ public sealed partial class SecurityPageModel
                 VALUES (@adminId, @credentialId, @publicKey, @signCount, @name, @now) ON CONFLICT (credential_id) DO NOTHING
                 """, new
             {
-                adminId = AdminId, credentialId = B64.EncodeToString(credential.Id), publicKey = Convert.ToBase64String(credential.PublicKey),
-                signCount = (long)credential.SignCount, name = name.Length == 0 ? Text.Get("adminSecurity.passkeyDefaultName", Text.Current) : name,
+                adminId = AdminId,
+                credentialId = B64.EncodeToString(credential.Id),
+                publicKey = Convert.ToBase64String(credential.PublicKey),
+                signCount = (long)credential.SignCount,
+                name = name.Length == 0 ? Text.Get("adminSecurity.passkeyDefaultName", Text.Current) : name,
                 now,
             }, tx, cancellationToken: ct));
             if (added == 0) return null;

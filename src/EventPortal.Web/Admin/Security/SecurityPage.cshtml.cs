@@ -100,8 +100,8 @@ public sealed partial class SecurityPageModel(Db db, Passkeys passkeys, IDataPro
     }
 
     /// <summary>After the first factor is added: recovery codes, unless the account has some already.</summary>
-    static async Task<IReadOnlyList<string>?> FirstRecoveryCodesAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx,
-        long adminId, DateTime now, CancellationToken ct) =>
+    static async Task<IReadOnlyList<string>?> FirstRecoveryCodesAsync(System.Data.Common.DbConnection c,
+        System.Data.Common.DbTransaction tx, long adminId, DateTime now, CancellationToken ct) =>
         (await SecondFactors.OfAsync(c, adminId, ct, tx)).RecoveryCodesLeft > 0
             ? null
             : await SecondFactors.NewRecoveryCodesAsync(c, tx, adminId, now, ct);

@@ -43,7 +43,9 @@ public static class Sessions
         await context.SignInAsync(AdminAuth.CookieScheme, principal);
     }
 
-    /// <summary>Ends this request's session (signing out): the cookie goes, and so does the row, so a copy of the cookie is useless.</summary>
+    /// <summary>
+    /// Ends this request's session (signing out): the cookie goes, and so does the row, so a copy of the cookie is useless.
+    /// </summary>
     public static async Task SignOutAsync(HttpContext context, Db db, DateTime now)
     {
         if (context.User.FindFirstValue(SessionClaim) is { } token)

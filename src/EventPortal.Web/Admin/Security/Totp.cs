@@ -19,7 +19,9 @@ public static class Totp
         $"otpauth://totp/{System.Uri.EscapeDataString(issuer)}:{System.Uri.EscapeDataString(account)}" +
         $"?secret={secret}&issuer={System.Uri.EscapeDataString(issuer)}&algorithm=SHA1&digits=6&period=30";
 
-    /// <summary>The step a 6-digit <paramref name="code"/> matches for <paramref name="secret"/> at <paramref name="now"/>, or null.</summary>
+    /// <summary>
+    /// The step a 6-digit <paramref name="code"/> matches for <paramref name="secret"/> at <paramref name="now"/>, or null.
+    /// </summary>
     public static long? Match(string secret, string code, DateTime now)
     {
         // Full-width digits from a Japanese IME count: NFKC makes them ASCII.
@@ -34,7 +36,8 @@ public static class Totp
     }
 
     /// <summary>Checks a code against the account's stored secret and records its step; false when wrong or already used.</summary>
-    public static async Task<bool> VerifyAsync(DbConnection c, DbTransaction tx, long adminId, string code, DateTime now, CancellationToken ct)
+    public static async Task<bool> VerifyAsync(DbConnection c, DbTransaction tx, long adminId, string code, DateTime now,
+        CancellationToken ct)
     {
         var row = await c.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
             "SELECT secret, last_step FROM admin_totp WHERE admin_id = @adminId", new { adminId }, tx, cancellationToken: ct));
