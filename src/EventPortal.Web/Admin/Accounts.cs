@@ -21,12 +21,18 @@ public sealed class Organiser
 /// <summary>Organiser accounts: creation, passwords (ASP.NET Core's PasswordHasher, PBKDF2), sign-in with lock-out.</summary>
 public static class Accounts
 {
-    public const int MinPasswordLength = 12;
+    public const int MinPasswordLength = Security.Passwords.MinLength;
     public const int MaxFailedSignIns = 5;
     public static readonly TimeSpan LockOut = TimeSpan.FromMinutes(15);
     static readonly PasswordHasher<Organiser> Hasher = new();
 
     public static string Hash(string password) => Hasher.HashPassword(new Organiser(), password);
+
+    /// <summary>
+    /// Whether <paramref name="password"/> is the one <paramref name="hash"/> was made from (a password change asks for it).
+    /// </summary>
+    public static bool Matches(string hash, string password) =>
+        Hasher.VerifyHashedPassword(new Organiser(), hash, password) != PasswordVerificationResult.Failed;
 
     public static Task<int> InsertAsync(DbConnection connection, DbTransaction tx, string email, string name, string role, string password,
         DateTime now, CancellationToken ct) =>
@@ -71,17 +77,20 @@ public static class Accounts
                     new { o.Id, now }, tx, cancellationToken: ct));
                 return (SignInResult.Ok, o);
             }
-            if (!locked)
-            {
-                var failures = o.FailedSignIns + 1;
-                await c.ExecuteAsync(new CommandDefinition(
-                    "UPDATE admins SET failed_sign_ins = @failures, locked_until = @lockedUntil WHERE id = @Id",
-                    new { o.Id, failures = failures >= MaxFailedSignIns ? 0 : failures,
-                        lockedUntil = failures >= MaxFailedSignIns ? now + LockOut : (DateTime?)null },
-                    tx, cancellationToken: ct));
-            }
+            if (!locked) await CountFailureAsync(c, tx, o.Id, now, ct);
             return (SignInResult.Failed, o);
         }, ct);
+
+    /// <summary>
+    /// One more failure in a row (a wrong password or second factor); the <see cref="MaxFailedSignIns"/>th locks the account.
+    /// </summary>
+    public static Task<int> CountFailureAsync(DbConnection c, DbTransaction tx, long id, DateTime now, CancellationToken ct) =>
+        c.ExecuteAsync(new CommandDefinition($"""
+            UPDATE admins SET
+                locked_until = CASE WHEN failed_sign_ins + 1 >= {MaxFailedSignIns} THEN @lockedUntil ELSE NULL END,
+                failed_sign_ins = CASE WHEN failed_sign_ins + 1 >= {MaxFailedSignIns} THEN 0 ELSE failed_sign_ins + 1 END
+            WHERE id = @id
+            """, new { id, lockedUntil = now + LockOut }, tx, cancellationToken: ct));
 
     static readonly string DummyHash = Hash("not-a-real-password-" + Guid.NewGuid());
 

@@ -24,6 +24,8 @@ public sealed class AccountsPageModel(Db db, TimeProvider clock) : PageModel
         public DateTime? LastSignInAt { get; init; }
         public DateTime? LockedUntil { get; init; }
         public DateTime? DisabledAt { get; init; }
+        /// <summary>How many second factors (an authenticator app, passkeys) the account has.</summary>
+        public int Factors { get; init; }
     }
 
     public sealed class ApiToken
@@ -39,6 +41,7 @@ public sealed class AccountsPageModel(Db db, TimeProvider clock) : PageModel
     /// <summary>A token just created: the only time anyone sees it.</summary>
     public string? NewToken { get; private set; }
     public string? ErrorKey { get; private set; }
+    public bool SecondFactorRequired { get; private set; }
 
     public Task OnGetAsync(CancellationToken ct) => LoadAsync(ct);
 
@@ -50,7 +53,7 @@ public sealed class AccountsPageModel(Db db, TimeProvider clock) : PageModel
         var password = Request.Form["password"].ToString();
         ErrorKey = !EmailAddress.IsValid(email) ? "error.email"
             : role is not ("owner" or "staff") ? "error.badChoice"
-            : password.Length is < EventPortal.Web.Admin.Accounts.MinPasswordLength or > 1024 ? "admin.passwordTooShort"
+            : Security.Passwords.Problem(password) is { } problem ? problem
             : name.Length > 100 || !RegistrationValidator.IsCleanText(name, multiline: false) ? "error.badCharacters"
             : null;
         if (ErrorKey is not null)
@@ -133,12 +136,47 @@ public sealed class AccountsPageModel(Db db, TimeProvider clock) : PageModel
         return found ? Redirect("/admin/accounts") : NotFound();
     }
 
+    /// <summary>
+    /// The owner's setting that every account needs a second factor. Refused while the owner has
+    /// none themselves: they would be sent to enrolment the moment they saved it.
+    /// </summary>
+    public async Task<IActionResult> OnPostSecondFactorAsync(CancellationToken ct)
+    {
+        // Only the two choices the form offers; anything else is refused, not read as "optional".
+        if (Request.Form["required"].ToString() is not ("true" or "false"))
+        {
+            ErrorKey = "error.badChoice";
+            Response.StatusCode = StatusCodes.Status422UnprocessableEntity;
+            await LoadAsync(ct);
+            return Page();
+        }
+        var required = Request.Form["required"].ToString() == "true";
+        var me = long.Parse(User.FindFirst("admin_id")!.Value, System.Globalization.CultureInfo.InvariantCulture);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var saved = await db.WriteAsync(async (c, tx) =>
+        {
+            if (required && !(await Security.SecondFactors.OfAsync(c, me, ct, tx)).Any) return false;
+            await Security.SecondFactors.SetRequiredAsync(c, tx, required, now, ct);
+            await Audit.WriteAsync(c, tx, HttpContext, "setting.second_factor", required ? "required" : "optional", "", now, ct);
+            return true;
+        }, ct);
+        if (saved) return Redirect("/admin/accounts");
+        ErrorKey = "adminAccounts.secondFactorOwnFirst";
+        Response.StatusCode = StatusCodes.Status422UnprocessableEntity;
+        await LoadAsync(ct);
+        return Page();
+    }
+
     async Task LoadAsync(CancellationToken ct)
     {
+        SecondFactorRequired = await Security.SecondFactors.RequiredAsync(db, ct);
         await using var connection = await db.OpenAsync(ct);
-        Accounts = (await connection.QueryAsync<Account>(new CommandDefinition(
-            "SELECT id, email, name, role, last_sign_in_at, locked_until, disabled_at FROM admins ORDER BY id",
-            cancellationToken: ct))).AsList();
+        Accounts = (await connection.QueryAsync<Account>(new CommandDefinition("""
+            SELECT id, email, name, role, last_sign_in_at, locked_until, disabled_at,
+                   (SELECT COUNT(*) FROM admin_totp t WHERE t.admin_id = a.id)
+                   + (SELECT COUNT(*) FROM admin_passkeys p WHERE p.admin_id = a.id) AS factors
+            FROM admins a ORDER BY id
+            """, cancellationToken: ct))).AsList();
         ApiTokens = (await connection.QueryAsync<ApiToken>(new CommandDefinition(
             "SELECT id, name, created_at, revoked_at FROM api_tokens ORDER BY id", cancellationToken: ct))).AsList();
     }

@@ -27,6 +27,8 @@ public sealed class BootstrapOptions
             yield return "EventPortal:Bootstrap:AdminEmail and EventPortal:Bootstrap:AdminPassword go together: set both or neither.";
         if (o.AdminPassword is { Length: > 0 and < Accounts.MinPasswordLength })
             yield return $"EventPortal:Bootstrap:AdminPassword must be at least {Accounts.MinPasswordLength} characters.";
+        else if (o.AdminPassword is { Length: > 0 } && Security.Passwords.IsCommon(o.AdminPassword))
+            yield return "EventPortal:Bootstrap:AdminPassword is one of the most common passwords: choose another.";
         if (o.ApiToken is { Length: > 0 and < 32 })
             yield return "EventPortal:Bootstrap:ApiToken must be at least 32 characters.";
     }
@@ -41,6 +43,10 @@ public sealed class BootstrapOptions
 public static class AdminAuth
 {
     public const string CookieScheme = "OrganiserCookie";
+    /// <summary>
+    /// Password right, second factor still owed: opens only <c>/admin/signin/verify</c> (<see cref="Security.PendingSignIn"/>).
+    /// </summary>
+    public const string PendingScheme = "OrganiserPending";
     public const string TokenScheme = "OrganiserToken";
     public const string Staff = "Staff";
     public const string Owner = "Owner";
@@ -58,10 +64,25 @@ public static class AdminAuth
                 o.LoginPath = "/admin/signin";
                 o.LogoutPath = "/admin/signout";
                 o.AccessDeniedPath = "/admin/denied";
-                o.ExpireTimeSpan = TimeSpan.FromHours(8);
+                o.ExpireTimeSpan = Security.Sessions.IdleTimeout;
                 o.SlidingExpiration = true;
+                // Each request checks its session row: revocable at once, on every instance.
+                o.EventsType = typeof(Security.Sessions.Validation);
+            })
+            .AddCookie(PendingScheme, o =>
+            {
+                o.Cookie.Name = ".EventPortal.SignIn";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Strict;
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.Cookie.Path = "/admin/signin";
+                o.ExpireTimeSpan = TimeSpan.FromMinutes(10);
+                o.SlidingExpiration = false;
             })
             .AddScheme<AuthenticationSchemeOptions, ApiTokenHandler>(TokenScheme, null);
+        services.AddSingleton<Security.Sessions.Validation>();
+        services.AddSingleton<Security.Passkeys>();
+        services.Configure<Microsoft.AspNetCore.Mvc.MvcOptions>(o => o.Filters.Add(new Security.SecondFactorGate()));
         services.AddAuthorizationBuilder()
             .AddPolicy(Staff, p => p.AddAuthenticationSchemes(CookieScheme).RequireRole("owner", "staff"))
             .AddPolicy(Owner, p => p.AddAuthenticationSchemes(CookieScheme).RequireRole("owner"))

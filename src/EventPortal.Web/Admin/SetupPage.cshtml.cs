@@ -1,6 +1,6 @@
+using EventPortal.Web.Admin.Security;
 using EventPortal.Web.Data;
 using EventPortal.Web.Registrations;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -29,7 +29,7 @@ public sealed class SetupPageModel(Db db, TimeProvider clock) : PageModel
         var password = Request.Form["password"].ToString();
         if (!EmailAddress.IsValid(Email)) Errors.Add(("email", "error.email"));
         if (Name.Length > 100 || !RegistrationValidator.IsCleanText(Name, multiline: false)) Errors.Add(("name", "error.badCharacters"));
-        if (password.Length is < Accounts.MinPasswordLength or > 1024) Errors.Add(("password", "admin.passwordTooShort"));
+        if (Passwords.Problem(password) is { } problem) Errors.Add(("password", problem));
         if (password != Request.Form["passwordConfirmation"].ToString()) Errors.Add(("passwordConfirmation", "admin.passwordMismatch"));
         if (Errors.Count > 0)
         {
@@ -46,7 +46,7 @@ public sealed class SetupPageModel(Db db, TimeProvider clock) : PageModel
         }, ct);
         if (!created) return NotFound();
         var (_, who) = await Accounts.SignInAsync(db, Email, password, now, ct);
-        await HttpContext.SignInAsync(AdminAuth.CookieScheme, AdminAuth.Principal(AdminAuth.CookieScheme, who!.Email, who.Role, who.Id));
+        await Sessions.SignInAsync(HttpContext, db, who!, "", now);
         return Redirect("/admin/events");
     }
 }

@@ -1,5 +1,5 @@
+using EventPortal.Web.Admin.Security;
 using EventPortal.Web.Data;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -34,9 +34,22 @@ public sealed class SignInPageModel(Db db, TimeProvider clock) : PageModel
             Response.StatusCode = StatusCodes.Status401Unauthorized;
             return Page();
         }
-        await HttpContext.SignInAsync(AdminAuth.CookieScheme, AdminAuth.Principal(AdminAuth.CookieScheme, who.Email, who.Role, who.Id));
+        var target = SafeReturn(returnUrl);
+        if ((await SecondFactors.OfAsync(db, who.Id, ct)).Any)
+        {
+            // The password was right; the session starts only after the second factor.
+            await PendingSignIn.StartAsync(HttpContext, who);
+            return Redirect("/admin/signin/verify" + (target == Home ? "" : "?returnUrl=" + Uri.EscapeDataString(target)));
+        }
+        await Sessions.SignInAsync(HttpContext, db, who, "", now);
         await Audit.RecordAsync(db, HttpContext, "signin", who.Email, "", now, actor: who.Email);
-        return LocalRedirect(returnUrl is { Length: > 1 } && returnUrl.StartsWith("/admin", StringComparison.Ordinal)
-            && !returnUrl.StartsWith("//", StringComparison.Ordinal) ? returnUrl : "/admin/events");
+        return LocalRedirect(await SecondFactors.RequiredAsync(db, ct) ? "/admin/security" : target);
     }
+
+    const string Home = "/admin/events";
+
+    /// <summary>Only a console path: never another site, never a protocol-relative <c>//host</c>.</summary>
+    public static string SafeReturn(string? returnUrl) =>
+        returnUrl is { Length: > 1 } && returnUrl.StartsWith("/admin", StringComparison.Ordinal)
+            && !returnUrl.StartsWith("//", StringComparison.Ordinal) && !returnUrl.Contains('\\') ? returnUrl : Home;
 }

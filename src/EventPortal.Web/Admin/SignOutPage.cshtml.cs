@@ -1,17 +1,17 @@
-using Microsoft.AspNetCore.Authentication;
+using EventPortal.Web.Data;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace EventPortal.Web.Admin;
 
 /// <summary><c>POST /admin/signout</c> (a form with anti-forgery; a GET must not sign anyone out).</summary>
-public sealed class SignOutPageModel : PageModel
+public sealed class SignOutPageModel(Db db, TimeProvider clock) : PageModel
 {
     public IActionResult OnGet() => Redirect("/admin/events");
 
     public async Task<IActionResult> OnPostAsync()
     {
-        await HttpContext.SignOutAsync(AdminAuth.CookieScheme);
+        await Security.Sessions.SignOutAsync(HttpContext, db, clock.GetUtcNow().UtcDateTime);
         return Redirect("/admin/signin");
     }
 }

@@ -69,6 +69,34 @@ public sealed class AxeTests(BrowserFixture browser)
         organiser.AssertOwnOriginOnlyAndNoErrors();
     }
 
+    /// <summary>
+    /// The organiser's own security pages (the second step of sign-in is audited in
+    /// OrganiserSignInJourneyTests, which has an account with second factors).
+    /// </summary>
+    [Theory, MemberData(nameof(Visitors))]
+    public async Task Security_pages_have_no_serious_or_critical_violations(string language, int width)
+    {
+        await using var organiser = await browser.VisitorAsync(BrowserFixture.LocaleOf(language), width, 800);
+        await organiser.SignInAsync(language);
+        var findings = new List<string>();
+        await organiser.GoAsync("/admin/security");
+        findings.AddRange(await AuditAsync(organiser, "console: security", language));
+        // Starting the authenticator app's setup stores nothing until a code confirms it: the shared owner stays password-only.
+        await organiser.ClickAsync("adminSecurity.totpStart", language);
+        await Assertions.Expect(organiser.Page.Locator("#totp-secret")).ToBeVisibleAsync();
+        findings.AddRange(await AuditAsync(organiser, "console: authenticator setup", language));
+        await organiser.Page.GetByLabel(T("adminSignIn.code", language), new() { Exact = true }).FillAsync("abcdef");   // never right
+        await organiser.ClickAsync("adminSecurity.totpConfirm", language);
+        await Assertions.Expect(organiser.Page.Locator(".error-summary")).ToBeVisibleAsync();
+        findings.AddRange(await AuditAsync(organiser, "console: authenticator setup with an error", language));
+        await organiser.GoAsync("/admin/sessions");
+        findings.AddRange(await AuditAsync(organiser, "console: sessions", language));
+        await organiser.GoAsync("/admin/accounts");
+        findings.AddRange(await AuditAsync(organiser, "console: accounts", language));
+        Assert.True(findings.Count == 0, "serious or critical axe violations:\n" + string.Join("\n", findings));
+        organiser.AssertOwnOriginOnlyAndNoErrors();
+    }
+
     [Fact]
     public async Task Dark_colour_scheme_has_no_serious_or_critical_violations()
     {

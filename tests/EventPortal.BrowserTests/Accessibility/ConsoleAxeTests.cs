@@ -22,6 +22,8 @@ public sealed class ConsoleAxeTests(BrowserFixture browser)
         ["/Admin/IndexPage GET "] = "redirects to /admin/events",
         ["/Admin/SignOutPage GET "] = "redirects to /admin/events",
         ["/Admin/EventMailPage GET progress"] = "JSON for progress.js",
+        ["/Admin/Security/SecurityPage GET codes"] = "shows new recovery codes once: audited in OrganiserSignInJourneyTests",
+        ["/Admin/Security/VerifyPage GET "] = "needs a password sign-in in progress: audited in OrganiserSignInJourneyTests",
     };
 
     /// <summary>Each console page (by handler) and the addresses that show it, signed in as the owner.</summary>
@@ -39,6 +41,8 @@ public sealed class ConsoleAxeTests(BrowserFixture browser)
         ["/Admin/RegistrationPage GET cancel"] = [$"/admin/events/{slug}/registrations/{id}/cancel"],
         ["/Admin/RegistrationPage GET erase"] = [$"/admin/events/{slug}/registrations/{id}/erase"],
         ["/Admin/AccountsPage GET "] = ["/admin/accounts"],
+        ["/Admin/Security/SecurityPage GET "] = ["/admin/security", "/admin/security?done=password"],
+        ["/Admin/Security/SessionsPage GET "] = ["/admin/sessions"],
         ["/Admin/AuditPage GET "] = ["/admin/audit"],
         ["/Admin/OutboxPage GET "] = ["/admin/outbox"],
         ["/Admin/DeniedPage GET "] = ["/admin/denied"],

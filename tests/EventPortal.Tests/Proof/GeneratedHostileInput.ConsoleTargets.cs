@@ -140,6 +140,10 @@ public sealed partial class GeneratedHostileInput
         t.Add(new("accounts token name", $"{Acc} POST token", (w, v) => w.Form("/admin/accounts/token", new() { ["tokenName"] = v })));
         t.Add(new("accounts handler", $"{Acc} GET ", (_, v) => Get($"/admin/accounts/{Segment(v)}"), ReadOnly: true));
 
+        t.Add(new("accounts second factor", $"{Acc} POST secondfactor", (w, v) => w.Form("/admin/accounts/secondfactor",
+            new() { ["required"] = v }), Allowed: OneOf("true", "false")));
+        t.AddRange(SecurityTargets());
+
         // The outbox, the audit log, the event list, the console's front door.
         t.Add(new("outbox retry id", "/Admin/OutboxPage POST retry", (w, v) => w.Form($"/admin/outbox/retry?id={Query(v)}", []),
             Allowed: Id(s.FailedRowId)));
@@ -163,6 +167,42 @@ public sealed partial class GeneratedHostileInput
 
         t.AddRange(AdminApiTargets(s));
         return t;
+    }
+
+    /// <summary>
+    /// The organiser's own security pages: the password change, the authenticator app's code, a passkey's
+    /// answer, the ids of passkeys (the scene has none, so every id names nothing), the second step of
+    /// sign-in (signed out: there is no pending sign-in, so nothing may change), and their pages' queries.
+    /// </summary>
+    static IEnumerable<ConsoleTarget> SecurityTargets()
+    {
+        const string Sec = "/Admin/Security/SecurityPage", Verify = "/Admin/Security/VerifyPage";
+        var change = new Dictionary<string, string>
+        {
+            ["currentPassword"] = "not the password at all", ["newPassword"] = "a new long password", ["newPasswordConfirmation"] = "x",
+        };
+        foreach (var field in change.Keys)
+            yield return new($"security password {field}", $"{Sec} POST password", (w, v) => w.Form("/admin/security/password",
+                With(change, field, v)));
+        yield return new("security totp code", $"{Sec} POST totpconfirm", (w, v) => w.Form("/admin/security/totpconfirm",
+            new() { ["secret"] = "not a sealed secret", ["code"] = v }));
+        yield return new("security totp secret", $"{Sec} POST totpconfirm", (w, v) => w.Form("/admin/security/totpconfirm",
+            new() { ["secret"] = v, ["code"] = "123456" }));
+        yield return new("security passkey answer", $"{Sec} POST passkeyadd", (w, v) => w.Json("/admin/security/passkeyadd", v));
+        yield return new("security passkey id", $"{Sec} POST passkeyremove",
+            (w, v) => w.Form($"/admin/security/passkeyremove?id={Query(v)}", []), Allowed: _ => false);
+        yield return new("security done", $"{Sec} GET ", (_, v) => Get($"/admin/security?done={Query(v)}"), ReadOnly: true);
+        yield return new("security handler", $"{Sec} GET codes", (_, v) => Get($"/admin/security/codes?{Query(v)}=1"), ReadOnly: true);
+        yield return new("sessions ended", "/Admin/Security/SessionsPage GET ", (_, v) => Get($"/admin/sessions?ended={Query(v)}"),
+            ReadOnly: true);
+        yield return new("verify returnUrl", $"{Verify} GET ", (_, v) => Get($"/admin/signin/verify?returnUrl={Query(v)}"),
+            ReadOnly: true, Anonymous: true);
+        yield return new("verify code", $"{Verify} POST totp", (w, v) => w.Form("/admin/signin/verify/totp", new() { ["code"] = v }),
+            ReadOnly: true, Anonymous: true);
+        yield return new("verify recovery code", $"{Verify} POST recovery",
+            (w, v) => w.Form("/admin/signin/verify/recovery", new() { ["recoveryCode"] = v }), ReadOnly: true, Anonymous: true);
+        yield return new("verify passkey answer", $"{Verify} POST passkey", (w, v) => w.Json("/admin/signin/verify/passkey", v),
+            ReadOnly: true, Anonymous: true);
     }
 
     /// <summary>The form's fields with one replaced (or added, for a field name).</summary>

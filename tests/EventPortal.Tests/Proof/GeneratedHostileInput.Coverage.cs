@@ -11,6 +11,12 @@ public sealed partial class GeneratedHostileInput
     static readonly Dictionary<string, string> NotFuzzedBecause = new()
     {
         ["/Admin/SignOutPage POST "] = "reads no input: it signs the organiser out (the test would lose its session)",
+        ["/Admin/Security/SessionsPage POST "] = "reads no input: it ends the organiser's other sessions, which is its purpose",
+        ["/Admin/Security/SecurityPage POST recovery"] = "reads no input: it makes new recovery codes, which is its purpose",
+        ["/Admin/Security/SecurityPage POST totpstart"] = "reads no input: it shows a new secret to scan (stored nowhere yet)",
+        ["/Admin/Security/SecurityPage POST totpremove"] = "reads no input: it removes the organiser's authenticator app",
+        ["/Admin/Security/SecurityPage POST passkeyoptions"] = "reads no input: it answers a new WebAuthn challenge",
+        ["/Admin/Security/VerifyPage POST passkeyoptions"] = "reads no input: it answers a new WebAuthn challenge",
     };
 
     /// <summary>

@@ -50,6 +50,13 @@ public sealed partial class GeneratedHostileInput
         public HttpRequestMessage Form(string path, Dictionary<string, string> fields) =>
             new(HttpMethod.Post, path) { Content = FormContent(Encoded(fields)) };
 
+        /// <summary>A JSON body as the console's scripts post it (the anti-forgery token in a header), the value as the body.</summary>
+        public HttpRequestMessage Json(string path, string body) => new(HttpMethod.Post, path)
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+            Headers = { { "RequestVerificationToken", Token } },
+        };
+
         /// <summary>A form post whose <paramref name="field"/> holds the value's raw bytes, invalid UTF-8 spliced in, unencoded.</summary>
         public HttpRequestMessage RawForm(string path, Dictionary<string, string> fields, string field, string value)
         {

@@ -28,6 +28,7 @@ public sealed class RateLimitCoverageTests
         ["page /Events/EventPage"] = RateLimits.Register,     // its only write is the registration form
         ["page /Events/ResendPage"] = RateLimits.Resend,      // mails a registrant: must not flood an inbox
         ["page /Admin/SignInPage"] = RateLimits.SignIn,       // password guessing, and PBKDF2 costs CPU per try
+        ["page /Admin/Security/VerifyPage"] = RateLimits.SignIn,   // guessing a 6-digit code or a recovery code
     };
 
     static readonly Dictionary<string, string> NotLimitedBecause = new()
