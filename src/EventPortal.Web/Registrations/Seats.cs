@@ -33,9 +33,9 @@ public enum SeatOutcome { Done, Unchanged, NoSeat }
 /// The seat rules, and the only code that changes a registration's status or a ticket's seat
 /// count: take a seat, give it back, promote the oldest waitlisted, cancel, switch ticket,
 /// erase, and (Seats.Holds.cs) confirm an address or release a lapsed hold. Every method works
-/// inside the caller's transaction, so the change, its audit row and what it owes (<see cref="Owed"/>) commit or roll back together. A seat is taken by one
-/// conditional UPDATE of the ticket row: on PostgreSQL that row's lock orders any number of
-/// app instances; on SQLite the single writer does.
+/// inside the caller's transaction, so the change, its audit row and what it owes (<see cref="Owed"/>)
+/// commit or roll back together. A seat is taken by one conditional UPDATE of the ticket row: on
+/// PostgreSQL that row's lock orders any number of app instances; on SQLite the single writer does.
 /// </summary>
 public static partial class Seats
 {

@@ -25,7 +25,9 @@ public class GraphOptions
     public string AuthorityHost { get; set; } = "https://login.microsoftonline.com";
 }
 
-/// <summary>The uses of Graph: the name of each one's settings, and the key of its <see cref="GraphServiceClient"/> and credential.</summary>
+/// <summary>
+/// The uses of Graph: the name of each one's settings, and the key of its <see cref="GraphServiceClient"/> and credential.
+/// </summary>
 public static class GraphUse
 {
     public const string Mail = "mail";

@@ -147,7 +147,8 @@ public abstract class SeatPaths
             new { id });
         var registrant = zoom.Registrants.LastOrDefault(r => r.Email == email);
         var state = zoom.Meetings.Single().Deleted ? "meeting deleted" : registrant?.Status ?? "none";
-        var mail = string.Join(" ", kinds.Select(k => k.Replace("mail.registration_", "").Replace("mail.ticket_", "").Replace("mail.", "")));
+        var mail = string.Join(" ",
+            kinds.Select(k => k.Replace("mail.registration_", "").Replace("mail.ticket_", "").Replace("mail.", "")));
         return new OwedSet(mail, reminders, state);
     }
 }
