@@ -42,7 +42,7 @@ public static class EventsAdminApi
             "SELECT slug, title, starts_at, ends_at, time_zone, status, sequence FROM events ORDER BY starts_at DESC, id DESC",
             cancellationToken: ct));
         var tickets = (await connection.QueryAsync<ListTicket>(new CommandDefinition($"""
-            SELECT e.slug, t.code, t.capacity, t.taken,
+            SELECT e.slug, t.code, t.capacity, {Seats.TakenOfT} AS taken,
                    (SELECT COUNT(*) FROM registrations r
                     WHERE r.ticket_type_id = t.id AND r.status = '{RegistrationStatus.Waitlisted}') AS waitlisted
             FROM ticket_types t JOIN events e ON e.id = t.event_id ORDER BY t.position, t.id

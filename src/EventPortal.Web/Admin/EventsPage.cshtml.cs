@@ -40,7 +40,7 @@ public sealed class EventsPageModel(Db db) : PageModel
         """;
 
     const string Tickets = $"""
-        SELECT t.event_id, t.name_ja, t.name_en, t.capacity, t.taken,
+        SELECT t.event_id, t.name_ja, t.name_en, t.capacity, {Seats.TakenOfT} AS taken,
                (SELECT COUNT(*) FROM registrations r
                 WHERE r.ticket_type_id = t.id AND r.status = '{RegistrationStatus.Waitlisted}') AS waitlisted
         FROM ticket_types t ORDER BY t.event_id, t.position, t.id

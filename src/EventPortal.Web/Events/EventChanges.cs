@@ -240,25 +240,27 @@ public static class EventChanges
             };
             if (before.TicketTypes.FirstOrDefault(o => o.Code == t.Code) is not { } old)
             {
-                await c.ExecuteAsync(new CommandDefinition("""
+                var added = await c.ExecuteScalarAsync<long>(new CommandDefinition("""
                     INSERT INTO ticket_types (event_id, code, kind, name_ja, name_en, capacity, waitlist, confirm_address, sales_start,
                         sales_end, position)
                     VALUES (@EventId, @Code, @Kind, @NameJa, @NameEn, @Capacity, @Waitlist, @ConfirmsAddress, @SalesStart, @SalesEnd,
                         @Position)
+                    RETURNING id
                     """, row, tx, cancellationToken: ct));
+                await Seats.CreateSeatsAsync(c, tx, added, t.Capacity, ct);
                 continue;
             }
-            // Checked against the row as it is now (locked by this UPDATE on PostgreSQL), not as it was read.
-            var updated = await c.ExecuteAsync(new CommandDefinition("""
+            await c.ExecuteAsync(new CommandDefinition("""
                 UPDATE ticket_types SET name_ja = @NameJa, name_en = @NameEn, capacity = @Capacity, waitlist = @Waitlist, kind = @Kind,
                     confirm_address = @ConfirmsAddress,
                     sales_start = @SalesStart, sales_end = @SalesEnd, position = @Position
-                WHERE event_id = @EventId AND code = @Code AND (@Capacity IS NULL OR taken <= @Capacity)
+                WHERE event_id = @EventId AND code = @Code
                 """, row, tx, cancellationToken: ct));
-            if (updated == 0)
+            // Checked against the seats as they are now (under the ticket's line lock), not as they were read.
+            if (t.Capacity != old.Capacity && !await Seats.ResizeAsync(c, tx, old.Id, t.Capacity, ct))
             {
                 var taken = await c.ExecuteScalarAsync<int>(new CommandDefinition(
-                    "SELECT taken FROM ticket_types WHERE id = @Id", new { old.Id }, tx, cancellationToken: ct));
+                    $"SELECT {Seats.TakenOfT} FROM ticket_types t WHERE t.id = @Id", new { old.Id }, tx, cancellationToken: ct));
                 errors.Add(new(field + "capacity", "adminEvent.error.capacityBelowTaken", taken));
             }
         }
@@ -293,6 +295,5 @@ public static class EventChanges
     }
 
     sealed record IdStatus(long Id, string Status);
-
     static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 }

@@ -2,6 +2,8 @@ using Dapper;
 using Microsoft.Extensions.Caching.Memory;
 using EventPortal.Web.Data;
 
+using EventPortal.Web.Registrations;
+
 namespace EventPortal.Web.Events;
 
 /// <summary>Reads of published events, shared by the public pages, the API and registration.</summary>
@@ -23,8 +25,9 @@ public static class EventQueries
     const string BySlug = $"SELECT {EventColumns} FROM events WHERE slug = @slug AND status <> '{EventStatus.Draft}'";
 
     const string Tickets = $"""
-        SELECT id, event_id, code, kind, name_ja, name_en, capacity, taken, waitlist, confirm_address, sales_start, sales_end
-        FROM ticket_types WHERE event_id = (SELECT id FROM events WHERE slug = @slug AND status <> '{EventStatus.Draft}')
+        SELECT id, event_id, code, kind, name_ja, name_en, capacity, waitlist, confirm_address, sales_start, sales_end,
+               CASE WHEN capacity IS NULL THEN 0 ELSE {Seats.TakenOfT} END AS taken   -- only seats left are shown
+        FROM ticket_types t WHERE event_id = (SELECT id FROM events WHERE slug = @slug AND status <> '{EventStatus.Draft}')
         ORDER BY position, id
         """;
 

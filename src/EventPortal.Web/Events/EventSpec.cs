@@ -127,6 +127,14 @@ public sealed record EventSpec
         static string Seats(int? capacity) => capacity?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "∞";
     }
 
+    /// <summary>The seat rows of every capped ticket of a new event (Seats.Rows.cs).</summary>
+    static async Task CreateSeatsAsync(DbConnection c, DbTransaction tx, long eventId, CancellationToken ct)
+    {
+        var tickets = await c.QueryAsync<(long Id, int? Capacity)>(new CommandDefinition(
+            "SELECT id, capacity FROM ticket_types WHERE event_id = @eventId", new { eventId }, tx, cancellationToken: ct));
+        foreach (var (ticketId, capacity) in tickets) await Seats.CreateSeatsAsync(c, tx, ticketId, capacity, ct);
+    }
+
     static string Json<T>(T value) => JsonSerializer.Serialize(value, Events.Json.Options);
 
     const string EventRow = """
@@ -137,7 +145,8 @@ public sealed record EventSpec
         """;
 
     const string Tickets = $"""
-        SELECT t.id, t.code, t.name_ja, t.name_en, t.capacity, t.waitlist, t.confirm_address, t.kind, t.sales_start, t.sales_end, t.taken,
+        SELECT t.id, t.code, t.name_ja, t.name_en, t.capacity, t.waitlist, t.confirm_address, t.kind, t.sales_start, t.sales_end,
+               {Seats.TakenOfT} AS taken,
                (SELECT COUNT(*) FROM registrations r
                 WHERE r.ticket_type_id = t.id AND r.status = '{RegistrationStatus.Waitlisted}') AS waitlisted
         FROM ticket_types t WHERE t.event_id = @id ORDER BY t.position, t.id
@@ -209,6 +218,7 @@ public sealed record EventSpec
             EventId = id, t.Code, t.Kind, t.NameJa, t.NameEn, t.Capacity, t.Waitlist, t.ConfirmsAddress, t.SalesStart, t.SalesEnd,
             Position = i,
         }), tx, cancellationToken: ct));
+        await CreateSeatsAsync(c, tx, id, ct);
         await InsertCategoriesAsync(c, tx, id, Categories, ct);
         await InsertQuestionsAsync(c, tx, id, Questions, ct);
         await c.ExecuteAsync(new CommandDefinition(

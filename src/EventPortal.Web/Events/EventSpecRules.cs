@@ -12,7 +12,7 @@ public static partial class EventSpecRules
 {
     public const int TitleMax = 200, SummaryMax = 1000, DescriptionMax = 20_000, LineMax = 200, BlockMax = 2000, SlugMax = 80;
     public const int MaxTickets = 10, MaxCategories = 30, MaxQuestions = RegistrationValidator.AnswersMax, MaxRows = 50;
-    public const int DoorsOpenMax = 240, CapacityMax = 1_000_000;
+    public const int DoorsOpenMax = 240, CapacityMax = 100_000;   // one seat row per seat (Seats.Rows.cs)
     public static readonly string[] Providers = ["Manual", "Teams", "Zoom"];
     public static readonly string[] Kinds = ["live", "recording"];
     /// <summary>Slugs that would collide with console routes.</summary>

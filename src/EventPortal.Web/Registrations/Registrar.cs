@@ -31,14 +31,17 @@ public sealed class Registrar(Db db, Tokens tokens, TimeProvider clock, IOptions
         WHERE event_id = @EventId AND email_normalized = @EmailNormalized AND status <> '{RegistrationStatus.Cancelled}'
         """;
 
+    // Inserted only while the ticket is still as unlimited (or as capped) as the page said: an
+    // organiser may have changed it in between, and the seat rules differ (Seats.Rows.cs).
     const string InsertRegistration = """
         INSERT INTO registrations (event_id, ticket_type_id, status, family_name, given_name, reading, email,
             email_normalized, organization, category_code, accessibility, questions, answers, language,
             token_seed, manage_token_hash, join_token_hash, watch_token_hash, consent_at, created_at, updated_at,
             address_confirmed_at, hold_until, client_network)
-        VALUES (@EventId, @TicketTypeId, @Status, @FamilyName, @GivenName, @Reading, @Email,
+        SELECT @EventId, @TicketTypeId, @Status, @FamilyName, @GivenName, @Reading, @Email,
             @EmailNormalized, @Organization, @Category, @Accessibility, @Questions, @Answers, @Language,
-            @Seed, @ManageHash, @JoinHash, @WatchHash, @Now, @Now, @Now, @AddressConfirmedAt, @HoldUntil, @ClientNetwork)
+            @Seed, @ManageHash, @JoinHash, @WatchHash, @Now, @Now, @Now, @AddressConfirmedAt, @HoldUntil, @ClientNetwork
+        FROM ticket_types WHERE id = @TicketTypeId AND (capacity IS NULL) = @Unlimited
         RETURNING id
         """;
 
@@ -56,8 +59,8 @@ public sealed class Registrar(Db db, Tokens tokens, TimeProvider clock, IOptions
     {
         var now = clock.GetUtcNow().UtcDateTime;
         if (!r.Ticket.IsOnSale(now, e)) return new(RegisterOutcome.NotOnSale);
-        var seed = Tokens.NewSeed();
-        var manageToken = tokens.Manage(seed);
+        // Everything that needs no database is done before the write: on SQLite the writer is one thread for all.
+        var n = new NewRow(tokens.Issue(), JsonSerializer.Serialize(r.Answers));
         // Most registrations are first registrations, so the first attempt goes straight for
         // the seat. A repeat (a second click, a second tab, a forgotten earlier registration)
         // trips the unique index on (event, normalised e-mail); everything is rolled back and
@@ -66,19 +69,19 @@ public sealed class Registrar(Db db, Tokens tokens, TimeProvider clock, IOptions
         try
         {
             result = await db.WriteAsync((connection, tx) =>
-                RegisterInTransactionAsync(connection, tx, e, r, language, clientNetwork, seed, manageToken, now, lookFirst: false, ct),
+                RegisterInTransactionAsync(connection, tx, e, r, language, clientNetwork, n, now, lookFirst: false, ct),
                 ct);
         }
         catch (Exception ex) when (Db.IsUniqueViolation(ex))
         {
             result = await db.WriteAsync((connection, tx) =>
-                RegisterInTransactionAsync(connection, tx, e, r, language, clientNetwork, seed, manageToken, now, lookFirst: true, ct), ct);
+                RegisterInTransactionAsync(connection, tx, e, r, language, clientNetwork, n, now, lookFirst: true, ct), ct);
         }
         return result;
     }
 
     async Task<RegisterResult> RegisterInTransactionAsync(DbConnection connection, DbTransaction tx, EventRecord e,
-        ValidRegistration r, string language, string clientNetwork, string seed, string manageToken, DateTime now, bool lookFirst,
+        ValidRegistration r, string language, string clientNetwork, NewRow n, DateTime now, bool lookFirst,
         CancellationToken ct)
     {
         var found = lookFirst
@@ -95,17 +98,30 @@ public sealed class Registrar(Db db, Tokens tokens, TimeProvider clock, IOptions
         var confirmAddress = r.Ticket.ConfirmAddress;
         if (confirmAddress && await NetworkHoldsAsync(connection, tx, e.Id, clientNetwork, ct) >= options.Value.HoldsPerNetwork)
             return new(RegisterOutcome.TooManyHolds);
-        if (await Seats.SeatNewAsync(connection, tx, r.Ticket, ct) is not { } status) return new(RegisterOutcome.SoldOut);
-        var holdUntil = status == RegistrationStatus.Pending ? now + options.Value.Hold : (DateTime?)null;
-        var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(InsertRegistration, new
+        var held = confirmAddress ? RegistrationStatus.Pending : RegistrationStatus.Confirmed;
+        var row = new
         {
-            EventId = e.Id, TicketTypeId = r.Ticket.Id, Status = status, r.FamilyName, r.GivenName, r.Reading, r.Email,
-            r.EmailNormalized, r.Organization, r.Category, r.Accessibility, r.Questions,
-            Answers = JsonSerializer.Serialize(r.Answers), Language = language, Seed = seed,
-            ManageHash = Tokens.Hash(manageToken), JoinHash = Tokens.Hash(tokens.Join(seed)), WatchHash = Tokens.Hash(tokens.Watch(seed)),
-            Now = now, AddressConfirmedAt = confirmAddress ? (DateTime?)null : now, HoldUntil = holdUntil,
-            ClientNetwork = confirmAddress ? clientNetwork : null,
-        }, tx, cancellationToken: ct));
+            EventId = e.Id, TicketTypeId = r.Ticket.Id, Status = held, r.FamilyName, r.GivenName, r.Reading, r.Email,
+            r.EmailNormalized, r.Organization, r.Category, r.Accessibility, r.Questions, Answers = n.Answers, Language = language,
+            Seed = n.Seed, n.ManageHash, n.JoinHash, n.WatchHash, Now = now, AddressConfirmedAt = confirmAddress ? (DateTime?)null : now,
+            HoldUntil = confirmAddress ? now + options.Value.Hold : (DateTime?)null, ClientNetwork = confirmAddress ? clientNetwork : null,
+            Unlimited = r.Ticket.Capacity is null,
+        };
+        var capped = !row.Unlimited;
+        if (await connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(InsertRegistration, row, tx, cancellationToken: ct))
+            is not { } id)
+        {
+            capped = !capped;   // changed by an organiser since the page was read
+            id = await connection.QuerySingleAsync<long>(new CommandDefinition(InsertRegistration, row with { Unlimited = !capped }, tx,
+                cancellationToken: ct));
+        }
+        if (await Seats.SeatNewAsync(connection, tx, r.Ticket, capped, id, held, ct) is not { } status)
+        {
+            await connection.ExecuteAsync(new CommandDefinition("DELETE FROM registrations WHERE id = @id", new { id }, tx,
+                cancellationToken: ct));
+            return new(RegisterOutcome.SoldOut);
+        }
+        var holdUntil = status == RegistrationStatus.Pending ? row.HoldUntil : null;
         var holder = new SeatHolder
         {
             Id = id, EventId = e.Id, TicketTypeId = r.Ticket.Id, Status = status, TicketKind = r.Ticket.Kind,
@@ -114,7 +130,17 @@ public sealed class Registrar(Db db, Tokens tokens, TimeProvider clock, IOptions
         await Owed.AfterAsync(connection, tx, holder, SeatChange.Registered, now, ct, e);
         var outcome = confirmAddress ? RegisterOutcome.CheckMail
             : status == RegistrationStatus.Confirmed ? RegisterOutcome.Confirmed : RegisterOutcome.Waitlisted;
-        return new(outcome, id, status, manageToken, holdUntil);
+        return new(outcome, id, status, n.ManageToken, holdUntil);
+    }
+
+    /// <summary>A new registration's links and answers, made before its write.</summary>
+    sealed record NewRow(Tokens.Issued Links, string Answers)
+    {
+        public string Seed => Links.Seed;
+        public string ManageToken => Links.Manage;
+        public string ManageHash => Links.ManageHash;
+        public string JoinHash => Links.JoinHash;
+        public string WatchHash => Links.WatchHash;
     }
 
     /// <summary>

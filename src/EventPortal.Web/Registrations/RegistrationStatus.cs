@@ -26,6 +26,6 @@ public static class RegistrationStatus
 
     public static readonly string[] All = [Pending, Confirmed, Waitlisted, Cancelled];
 
-    /// <summary>The statuses that occupy one of a ticket's seats (counted in <c>ticket_types.taken</c>).</summary>
+    /// <summary>The statuses that occupy one of a ticket's seats (a <c>seats</c> row on a capped ticket).</summary>
     public static bool HoldsSeat(string status) => status is Confirmed or Pending;
 }

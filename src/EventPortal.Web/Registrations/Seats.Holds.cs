@@ -54,9 +54,7 @@ public static partial class Seats
         if (await c.ExecuteAsync(new CommandDefinition(MarkWaitlistConfirmed, new { r.Id, now }, tx, cancellationToken: ct)) == 0)
             return SeatOutcome.Unchanged;
         await Owed.AfterAsync(c, tx, r.With(Waitlisted, addressConfirmedAt: now), SeatChange.AddressConfirmed, now, ct);
-        // Lock the ticket row (as a cancellation does) before looking for a free seat, so this and a concurrent release agree.
-        await c.ExecuteAsync(new CommandDefinition("UPDATE ticket_types SET taken = taken WHERE id = @id",
-            new { id = r.TicketTypeId }, tx, cancellationToken: ct));
+        // A seat freed while it was passed over goes to the line now (under the line lock, as a release).
         await FillFromWaitlistAsync(c, tx, r.EventId, r.TicketTypeId, now, ct);
         return SeatOutcome.Done;
     }
@@ -70,7 +68,7 @@ public static partial class Seats
     {
         if (r.Status != Pending) return false;
         if (await c.ExecuteAsync(new CommandDefinition(MarkLapsed, new { r.Id, now }, tx, cancellationToken: ct)) == 0) return false;
-        await ReleaseAsync(c, tx, r.EventId, r.TicketTypeId, now, ct);
+        await ReleaseAsync(c, tx, r.EventId, r.TicketTypeId, r.Id, now, ct);
         await Owed.AfterAsync(c, tx, r.With(Cancelled), SeatChange.Lapsed, now, ct);
         return true;
     }

@@ -30,12 +30,12 @@ public sealed class SeatHolder
 public enum SeatOutcome { Done, Unchanged, NoSeat }
 
 /// <summary>
-/// The seat rules, and the only code that changes a registration's status or a ticket's seat
-/// count: take a seat, give it back, promote the oldest waitlisted, cancel, switch ticket,
-/// erase, and (Seats.Holds.cs) confirm an address or release a lapsed hold. Every method works
-/// inside the caller's transaction, so the change, its audit row and what it owes (<see cref="Owed"/>)
-/// commit or roll back together. A seat is taken by one conditional UPDATE of the ticket row: on
-/// PostgreSQL that row's lock orders any number of app instances; on SQLite the single writer does.
+/// The seat rules, and the only code that changes a registration's status or who sits on a
+/// seat: take a seat, give it back, promote the oldest waitlisted, cancel, switch ticket, erase,
+/// and (Seats.Holds.cs) confirm an address or release a lapsed hold. Every method works inside
+/// the caller's transaction, so the change, its audit row and what it owes (<see cref="Owed"/>)
+/// commit or roll back together. The seats are rows (Seats.Rows.cs): a registration of a capped
+/// ticket claims a free one, an unlimited ticket has none.
 /// </summary>
 public static partial class Seats
 {
@@ -46,9 +46,6 @@ public static partial class Seats
         """;
 
     const string FindHolder = SelectHolders + " WHERE r.id = @id";
-
-    const string Take = "UPDATE ticket_types SET taken = taken + 1 WHERE id = @id AND (capacity IS NULL OR taken < capacity)";
-    const string GiveBack = "UPDATE ticket_types SET taken = taken - 1 WHERE id = @id AND taken > 0";
 
     // An unconfirmed address keeps its place in line but is passed over until its owner uses the mailed link.
     const string OldestWaitlisted = $"""
@@ -77,19 +74,29 @@ public static partial class Seats
     public static Task<SeatHolder?> FindAsync(DbConnection c, DbTransaction tx, long id, CancellationToken ct) =>
         c.QuerySingleOrDefaultAsync<SeatHolder>(new CommandDefinition(FindHolder, new { id }, tx, cancellationToken: ct));
 
-    static async Task<bool> TakeAsync(DbConnection c, DbTransaction tx, long ticketTypeId, CancellationToken ct) =>
-        await c.ExecuteAsync(new CommandDefinition(Take, new { id = ticketTypeId }, tx, cancellationToken: ct)) == 1;
-
-    static Task GiveBackAsync(DbConnection c, DbTransaction tx, long ticketTypeId, CancellationToken ct) =>
-        c.ExecuteAsync(new CommandDefinition(GiveBack, new { id = ticketTypeId }, tx, cancellationToken: ct));
+    const string MarkWaitlistedNew = $"""
+        UPDATE registrations SET status = '{Waitlisted}', hold_until = NULL WHERE id = @registrationId AND status = @status
+        """;
 
     /// <summary>
-    /// The status a new registration starts in: a seat when one is free (held as pending when the
-    /// ticket confirms addresses), else the waitlist when the ticket has one; null when it is sold
-    /// out (the caller writes nothing).
+    /// Seats a registration just inserted (as <paramref name="status"/>: pending or confirmed) on
+    /// a capped ticket, else moves it to the waitlist when the ticket has one. Returns its status;
+    /// null when the ticket is sold out (the caller removes the row: nothing is written).
     /// </summary>
-    public static async Task<string?> SeatNewAsync(DbConnection c, DbTransaction tx, TicketTypeRecord ticket, CancellationToken ct) =>
-        await TakeAsync(c, tx, ticket.Id, ct) ? ticket.ConfirmAddress ? Pending : Confirmed : ticket.Waitlist ? Waitlisted : null;
+    /// <param name="capped">Whether the ticket has a capacity, as the row was inserted under (Registrar's guard).</param>
+    public static async Task<string?> SeatNewAsync(DbConnection c, DbTransaction tx, TicketTypeRecord ticket, bool capped,
+        long registrationId, string status, CancellationToken ct)
+    {
+        if (await ClaimAsync(c, tx, ticket.Id, capped, registrationId, ct, exact: false)) return status;
+        // No seat free for the taking: stand in line behind any release in progress (it hands seats
+        // to the line), then look again, this time waiting for the claims in flight.
+        await LockLineAsync(c, tx, ticket.Id, exclusive: false, ct);
+        var capacity = await CapacityAsync(c, tx, ticket.Id, ct);   // an organiser may have changed it since the page was read
+        if (await ClaimAsync(c, tx, ticket.Id, capacity is not null, registrationId, ct)) return status;
+        if (!ticket.Waitlist) return null;
+        await c.ExecuteAsync(new CommandDefinition(MarkWaitlistedNew, new { registrationId, status }, tx, cancellationToken: ct));
+        return Waitlisted;
+    }
 
     /// <summary>Cancels a registration (by the registrant or an organiser); a confirmed one gives its seat to the waitlist.</summary>
     public static async Task<bool> CancelAsync(DbConnection c, DbTransaction tx, SeatHolder r, DateTime now, CancellationToken ct,
@@ -98,7 +105,7 @@ public static partial class Seats
         if (r.Status == Cancelled) return false;
         if (await c.ExecuteAsync(new CommandDefinition(MarkCancelled, new { r.Id, r.Status, now }, tx, cancellationToken: ct)) == 0)
             return false;
-        if (HoldsSeat(r.Status)) await ReleaseAsync(c, tx, r.EventId, r.TicketTypeId, now, ct);
+        if (HoldsSeat(r.Status)) await ReleaseAsync(c, tx, r.EventId, r.TicketTypeId, r.Id, now, ct);
         await Owed.AfterAsync(c, tx, r.With(Cancelled), change, now, ct);
         return true;
     }
@@ -113,11 +120,11 @@ public static partial class Seats
     {
         // A held seat is switched only once its address is confirmed: the hold is what the confirmation decides.
         if (r.Status is Cancelled or Pending || r.EventId != target.EventId || r.TicketTypeId == target.Id) return SeatOutcome.Unchanged;
-        if (!await TakeAsync(c, tx, target.Id, ct)) return SeatOutcome.NoSeat;
+        if (!await ClaimAsync(c, tx, target.Id, await CapacityAsync(c, tx, target.Id, ct) is not null, r.Id, ct)) return SeatOutcome.NoSeat;
         if (await c.ExecuteAsync(new CommandDefinition(MarkSwitched, new { target = target.Id, r.Id, r.Status, r.TicketTypeId, now },
                 tx, cancellationToken: ct)) == 0)
             throw new System.Data.DBConcurrencyException("The registration changed while switching; the transaction is rolled back.");
-        if (r.Status == Confirmed) await ReleaseAsync(c, tx, r.EventId, r.TicketTypeId, now, ct);
+        if (r.Status == Confirmed) await ReleaseAsync(c, tx, r.EventId, r.TicketTypeId, r.Id, now, ct);
         // Only the personal page switches, and its link reached only the address: the address is proven.
         await Owed.AfterAsync(c, tx, r.With(Confirmed, target.Id, target.Kind, r.AddressConfirmedAt ?? now), SeatChange.Switched, now, ct);
         return SeatOutcome.Done;
@@ -127,7 +134,8 @@ public static partial class Seats
     public static async Task<SeatOutcome> PromoteAsync(DbConnection c, DbTransaction tx, SeatHolder r, DateTime now, CancellationToken ct)
     {
         if (r.Status != Waitlisted || !r.AddressConfirmed) return SeatOutcome.Unchanged;
-        if (!await TakeAsync(c, tx, r.TicketTypeId, ct)) return SeatOutcome.NoSeat;
+        var capped = await CapacityAsync(c, tx, r.TicketTypeId, ct) is not null;
+        if (!await ClaimAsync(c, tx, r.TicketTypeId, capped, r.Id, ct)) return SeatOutcome.NoSeat;
         if (!await MarkPromotedAsync(c, tx, r.Id, now, ct))
             throw new System.Data.DBConcurrencyException(
                 "The registration changed while promoting; the seat is given back by the rollback.");
@@ -135,39 +143,44 @@ public static partial class Seats
         return SeatOutcome.Done;
     }
 
-    /// <summary>Gives a seat back and offers the ticket's free seats to its waitlist.</summary>
-    static async Task ReleaseAsync(DbConnection c, DbTransaction tx, long eventId, long ticketTypeId, DateTime now, CancellationToken ct)
+    /// <summary>Gives a registration's seat back and offers the ticket's free seats to its waitlist.</summary>
+    static async Task ReleaseAsync(DbConnection c, DbTransaction tx, long eventId, long ticketTypeId, long registrationId, DateTime now,
+        CancellationToken ct)
     {
-        // This UPDATE locks the ticket row first: on PostgreSQL every later statement here sees
-        // what concurrent cancellations of the same ticket committed before us.
-        await GiveBackAsync(c, tx, ticketTypeId, ct);
+        await LockLineAsync(c, tx, ticketTypeId, exclusive: true, ct);
+        await VacateAsync(c, tx, ticketTypeId, registrationId, ct);
         await FillFromWaitlistAsync(c, tx, eventId, ticketTypeId, now, ct);
     }
 
     /// <summary>
-    /// Hands the free seats of a ticket to its waitlist, oldest first, each taken by the same
-    /// conditional UPDATE as a registration's. Called when a seat is given back and when an
-    /// organiser raises the capacity. Returns who was promoted.
+    /// Hands the free seats of a ticket to its waitlist, oldest first, holding the ticket's line
+    /// lock (Seats.Rows.cs). Called when a seat is given back, when an organiser raises the
+    /// capacity and when a waitlisted address is confirmed. Returns who was promoted.
     /// </summary>
     public static async Task<List<long>> FillFromWaitlistAsync(DbConnection c, DbTransaction tx, long eventId, long ticketTypeId,
         DateTime now, CancellationToken ct)
     {
+        await LockLineAsync(c, tx, ticketTypeId, exclusive: true, ct);
+        var capacity = await CapacityAsync(c, tx, ticketTypeId, ct);
         var promoted = new List<long>();
-        var seatInHand = false;
+        long? seatHeldFor = null;   // seated, then left the line before being promoted: the seat goes to the next one
         while (await c.QuerySingleOrDefaultAsync<long?>(
                    new CommandDefinition(OldestWaitlisted, new { ticketTypeId }, tx, cancellationToken: ct))
                is { } next)
         {
-            if (!seatInHand && !await TakeAsync(c, tx, ticketTypeId, ct)) break;
-            seatInHand = true;
+            var seated = capacity is null || (seatHeldFor is { } previous
+                ? await HandAsync(c, tx, ticketTypeId, previous, next, ct)
+                : await ClaimAsync(c, tx, ticketTypeId, capped: true, next, ct));
+            if (!seated) break;
+            seatHeldFor = next;
             // Cancelled by its registrant since we read it: the seat goes to the next in line.
             if (!await MarkPromotedAsync(c, tx, next, now, ct)) continue;
-            seatInHand = false;
+            seatHeldFor = null;
             promoted.Add(next);
             var holder = await FindAsync(c, tx, next, ct);
             await Owed.AfterAsync(c, tx, holder!, SeatChange.Promoted, now, ct);
         }
-        if (seatInHand) await GiveBackAsync(c, tx, ticketTypeId, ct);
+        if (seatHeldFor is { } left && capacity is not null) await VacateAsync(c, tx, ticketTypeId, left, ct);
         return promoted;
     }
 

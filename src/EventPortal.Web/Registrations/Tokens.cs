@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using Dapper;
@@ -18,7 +19,22 @@ public sealed class Tokens
 
     public void UseKey(byte[] key) => _key = key;
 
-    public static string NewSeed() => Base64Url(RandomNumberGenerator.GetBytes(16));
+    public static string NewSeed()
+    {
+        Span<byte> seed = stackalloc byte[16];
+        RandomNumberGenerator.Fill(seed);
+        return Base64Url.EncodeToString(seed);
+    }
+
+    /// <summary>A new registration's seed, its manage token, and the hashes the database keeps of its three tokens.</summary>
+    public sealed record Issued(string Seed, string Manage, string ManageHash, string JoinHash, string WatchHash);
+
+    public Issued Issue()
+    {
+        var seed = NewSeed();
+        var manage = Manage(seed);
+        return new(seed, manage, Hash(manage), Hash(Join(seed)), Hash(Watch(seed)));
+    }
 
     public string Manage(string seed) => Derive("manage", seed);
     public string Join(string seed) => Derive("join", seed);
@@ -26,7 +42,15 @@ public sealed class Tokens
     /// <summary>A short id of this installation (its database), for keys we leave at outside services.</summary>
     public string Installation => Derive("installation", "eventportal")[..8];
 
-    public static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+    public static string Hash(string token)
+    {
+        // Tokens are short ASCII (24 characters): no heap buffers on this path, which every registration and every link takes.
+        Span<byte> text = stackalloc byte[Encoding.UTF8.GetMaxByteCount(Math.Min(token.Length, 256))];
+        var bytes = token.Length <= 256 ? text[..Encoding.UTF8.GetBytes(token, text)] : Encoding.UTF8.GetBytes(token);
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(bytes, hash);
+        return Convert.ToHexStringLower(hash);
+    }
 
     /// <summary>Fills the join and recording token hashes of registrations made before they existed (migration 0002).</summary>
     public async Task BackfillAsync(Db db, CancellationToken ct)
@@ -51,10 +75,13 @@ public sealed class Tokens
     {
         var key = _key ?? throw new InvalidOperationException(
             "The token key is loaded at start-up; nothing may ask for a token before that.");
-        var mac = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(purpose + ":" + seed));
-        return Base64Url(mac.AsSpan(0, 18));
+        var length = Encoding.UTF8.GetByteCount(purpose) + 1 + Encoding.UTF8.GetByteCount(seed);
+        Span<byte> message = length <= 256 ? stackalloc byte[length] : new byte[length];
+        var at = Encoding.UTF8.GetBytes(purpose, message);
+        message[at++] = (byte)':';
+        Encoding.UTF8.GetBytes(seed, message[at..]);
+        Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        HMACSHA256.HashData(key, message, mac);
+        return Base64Url.EncodeToString(mac[..18]);
     }
-
-    static string Base64Url(ReadOnlySpan<byte> bytes) =>
-        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -136,7 +136,7 @@ public sealed class EventConsoleTests : IAsyncLifetime
             (await ConsoleForms.EditAsync(_browser, slug, f => f["Form.TicketTypes[0].Capacity"] = "2")).StatusCode);
 
         Assert.Equal(["confirmed", "confirmed", "waitlisted", "waitlisted"], await StatusesAsync(slug));
-        Assert.Equal(2, await _app.QueryOneAsync<int>("SELECT taken FROM ticket_types WHERE code = 'live'"));
+        Assert.Equal(2, await _app.LiveSeatsTakenAsync());
         Assert.Equal(1, await _app.QueryOneAsync<int>(
             "SELECT COUNT(*) FROM outbox WHERE kind = 'mail.registration_promoted' AND dedupe_key = 'promoted:' || " +
             "(SELECT id FROM registrations WHERE email_normalized = 'waiting1@example.jp')"));
@@ -188,8 +188,10 @@ public sealed class EventConsoleTests : IAsyncLifetime
         Assert.Equal("draft", await _app.QueryOneAsync<string>("SELECT status FROM events WHERE slug = @copy", new { copy }));
         Assert.Equal(0, await _app.QueryOneAsync<int>(
             "SELECT COUNT(*) FROM registrations r JOIN events e ON e.id = r.event_id WHERE e.slug = @copy", new { copy }));
-        Assert.Equal(["live:10:0", "recording::0"], await _app.QueryAsync<string>(
-            "SELECT t.code || ':' || COALESCE(t.capacity, '') || ':' || t.taken " +
+        // Ten free seats on the copy's live ticket, none on the unlimited one.
+        Assert.Equal(["live:10:10", "recording::0"], await _app.QueryAsync<string>(
+            "SELECT t.code || ':' || COALESCE(t.capacity, '') || ':' || " +
+            "(SELECT COUNT(*) FROM seats s WHERE s.ticket_type_id = t.id AND s.registration_id IS NULL) " +
             "FROM ticket_types t JOIN events e ON e.id = t.event_id WHERE e.slug = @copy ORDER BY t.position",
             new { copy }));
         Assert.Equal("参加の動機", await _app.QueryOneAsync<string>(

@@ -37,7 +37,7 @@ public abstract partial class RegistrationConsole
         Assert.Equal(2, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM registrations"));
         Assert.Equal("cancelled", await app.StatusAsync(forget));
         Assert.Equal("confirmed", await app.StatusAsync(waiting));
-        Assert.Equal(1, await app.QueryOneAsync<int>("SELECT taken FROM ticket_types WHERE code = 'live'"));
+        Assert.Equal(1, await app.LiveSeatsTakenAsync());
         // The personal link no longer opens anything, and no mail goes to the placeholder.
         Assert.Equal(HttpStatusCode.NotFound, (await registrant.GetAsync(personalPage)).StatusCode);
         Assert.Equal(0, await app.QueryOneAsync<int>(

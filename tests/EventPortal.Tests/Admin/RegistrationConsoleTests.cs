@@ -142,7 +142,7 @@ public abstract partial class RegistrationConsole
         Assert.Equal("cancelled", await app.StatusAsync(seated));
         Assert.Equal("confirmed", await app.StatusAsync(oldest));
         Assert.Equal("waitlisted", await app.StatusAsync(younger));
-        Assert.Equal(1, await app.QueryOneAsync<int>("SELECT taken FROM ticket_types WHERE code = 'live'"));
+        Assert.Equal(1, await app.LiveSeatsTakenAsync());
         Assert.Equal(1, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox WHERE dedupe_key = @k", new { k = $"cancel:{seated}" }));
         Assert.Equal(1, await app.QueryOneAsync<int>(
             "SELECT COUNT(*) FROM outbox WHERE dedupe_key = @k", new { k = $"promoted:{oldest}" }));
@@ -166,15 +166,17 @@ public abstract partial class RegistrationConsole
         var full = await browser.SubmitAsync(detail, detail + "/promote", new Dictionary<string, string>());
         Assert.Equal(detail + "?done=noSeat", full.Headers.Location!.OriginalString);
         Assert.Equal("waitlisted", await app.StatusAsync(waiting));
-        Assert.Equal(1, await app.QueryOneAsync<int>("SELECT taken FROM ticket_types WHERE code = 'live'"));
+        Assert.Equal(1, await app.LiveSeatsTakenAsync());
 
+        // A second seat, made behind the app's back so that nobody is promoted to it automatically.
         await app.ExecuteAsync("UPDATE ticket_types SET capacity = 2 WHERE code = 'live'");
+        await app.ExecuteAsync("INSERT INTO seats (ticket_type_id, seat_no) SELECT id, 2 FROM ticket_types WHERE code = 'live'");
         var promoted = await browser.SubmitAsync(detail, detail + "/promote", new Dictionary<string, string>());
 
         Assert.Equal(detail + "?done=promoted", promoted.Headers.Location!.OriginalString);
         Assert.Equal("confirmed", await app.StatusAsync(waiting));
         Assert.NotNull(await app.QueryOneAsync<DateTime?>("SELECT promoted_at FROM registrations WHERE id = @waiting", new { waiting }));
-        Assert.Equal(2, await app.QueryOneAsync<int>("SELECT taken FROM ticket_types WHERE code = 'live'"));
+        Assert.Equal(2, await app.LiveSeatsTakenAsync());
         Assert.Equal(1, await app.QueryOneAsync<int>(
             "SELECT COUNT(*) FROM outbox WHERE dedupe_key = @k AND kind = 'mail.registration_promoted'",
             new { k = $"promoted:{waiting}" }));
@@ -183,7 +185,7 @@ public abstract partial class RegistrationConsole
         // A second click changes nothing and takes no second seat.
         var again = await browser.SubmitAsync(detail, detail + "/promote", new Dictionary<string, string>());
         Assert.Equal(detail + "?done=unchanged", again.Headers.Location!.OriginalString);
-        Assert.Equal(2, await app.QueryOneAsync<int>("SELECT taken FROM ticket_types WHERE code = 'live'"));
+        Assert.Equal(2, await app.LiveSeatsTakenAsync());
     }
 
     [Fact]

@@ -150,6 +150,11 @@ public sealed class PortalApp : IAsyncDisposable
         return await connection.QuerySingleAsync<T>(sql, args);
     }
 
+    /// <summary>Seat rows of the ticket coded 'live' with someone on them (the tests' events have one such ticket).</summary>
+    public Task<int> LiveSeatsTakenAsync() => QueryOneAsync<int>(
+        "SELECT COUNT(*) FROM seats s JOIN ticket_types t ON t.id = s.ticket_type_id " +
+        "WHERE t.code = 'live' AND s.registration_id IS NOT NULL");
+
     public async Task<List<T>> QueryAsync<T>(string sql, object? args = null)
     {
         await using var connection = await Db.OpenAsync(CancellationToken.None);

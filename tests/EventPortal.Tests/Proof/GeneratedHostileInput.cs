@@ -44,7 +44,7 @@ public sealed partial class GeneratedHostileInput(ITestOutputHelper output)
         await using var app = provider == "Postgres"
             ? await PortalApp.StartPostgresAsync(settings: settings)
             : await PortalApp.StartSqliteAsync(settings: settings);
-        var slug = await app.CreateEventAsync(liveSeats: 1_000_000);
+        var slug = await app.CreateEventAsync(liveSeats: 100_000);
         await app.ExecuteAsync(
             "INSERT INTO event_questions (event_id, code, label_ja, label_en, required, position) " +
             "SELECT id, 'q1', '参加経験', 'Experience', false, 1 FROM events WHERE slug = @slug",

@@ -16,7 +16,11 @@ namespace EventPortal.Tests.Proof;
 public sealed partial class Ledger
 {
     public sealed record Registration(long Id, string Email, string Status, string Slug, string Code, long TicketTypeId);
-    public sealed record Ticket(long Id, string Slug, string Code, int? Capacity, int Taken, bool Waitlist, int Confirmed, int Waitlisted);
+    /// <param name="Taken">Seat rows with someone on them (none on an unlimited ticket).</param>
+    /// <param name="Misseated">Seat rows naming a registration that is not a confirmed or pending one of the ticket.</param>
+    /// <param name="Unseated">Confirmed or pending registrations of a capped ticket that are on no seat row.</param>
+    public sealed record Ticket(long Id, string Slug, string Code, int? Capacity, int Taken, bool Waitlist, int Confirmed, int Waitlisted,
+        int Misseated, int Unseated);
     public sealed record Row(long Id, string Kind, string Status, long? RegistrationId, int Attempts, string? ClaimedBy, string? LastError);
     public sealed record Mail(string File, string[] RcptTos, string Subject, string MessageId, string To, bool Calendar, string? Error);
 
@@ -39,9 +43,17 @@ public sealed partial class Ledger
                 FROM registrations r JOIN events e ON e.id = r.event_id JOIN ticket_types t ON t.id = r.ticket_type_id
                 """),
             Tickets = await cluster.QueryAsync<Ticket>("""
-                SELECT t.id, e.slug, t.code, t.capacity, t.taken, t.waitlist,
+                SELECT t.id, e.slug, t.code, t.capacity,
+                    (SELECT COUNT(*) FROM seats s WHERE s.ticket_type_id = t.id AND s.registration_id IS NOT NULL)::int AS taken,
+                    t.waitlist,
                     (SELECT COUNT(*) FROM registrations r WHERE r.ticket_type_id = t.id AND r.status = 'confirmed')::int AS confirmed,
-                    (SELECT COUNT(*) FROM registrations r WHERE r.ticket_type_id = t.id AND r.status = 'waitlisted')::int AS waitlisted
+                    (SELECT COUNT(*) FROM registrations r WHERE r.ticket_type_id = t.id AND r.status = 'waitlisted')::int AS waitlisted,
+                    (SELECT COUNT(*) FROM seats s LEFT JOIN registrations r ON r.id = s.registration_id
+                     WHERE s.ticket_type_id = t.id AND s.registration_id IS NOT NULL
+                       AND (r.id IS NULL OR r.ticket_type_id <> t.id OR r.status NOT IN ('confirmed', 'pending')))::int AS misseated,
+                    (SELECT COUNT(*) FROM registrations r WHERE r.ticket_type_id = t.id AND t.capacity IS NOT NULL
+                       AND r.status IN ('confirmed', 'pending')
+                       AND NOT EXISTS (SELECT 1 FROM seats s WHERE s.ticket_type_id = t.id AND s.registration_id = r.id))::int AS unseated
                 FROM ticket_types t JOIN events e ON e.id = t.event_id
                 """),
             Rows = await cluster.QueryAsync<Row>(
@@ -136,12 +148,17 @@ public sealed partial class Ledger
         }
     }
 
-    /// <summary>Per ticket: seats taken = confirmed registrations, never above capacity; full where demand exceeded it.</summary>
+    /// <summary>
+    /// Per ticket: each seat row held by exactly one confirmed registration of it and each confirmed
+    /// one on a seat row, never above capacity; full where demand exceeded it; no seat rows on an unlimited ticket.
+    /// </summary>
     public void AssertSeats(IReadOnlyDictionary<string, int> demand)
     {
         foreach (var t in Tickets)
         {
-            Assert.True(t.Taken == t.Confirmed, $"{t.Slug}/{t.Code}: taken {t.Taken} but {t.Confirmed} confirmed registrations");
+            Assert.True(t.Misseated == 0 && t.Unseated == 0, $"{t.Slug}/{t.Code}: {t.Misseated} seats held wrongly, {t.Unseated} unseated");
+            var expected = t.Capacity is null ? 0 : t.Confirmed;
+            Assert.True(t.Taken == expected, $"{t.Slug}/{t.Code}: {t.Taken} seat rows held but {t.Confirmed} confirmed registrations");
             if (t.Capacity is { } capacity)
             {
                 Assert.True(t.Confirmed <= capacity, $"{t.Slug}/{t.Code}: oversold, {t.Confirmed} confirmed for {capacity} seats");

@@ -28,7 +28,7 @@ public abstract class SeatRules
 
         var live = await LiveTicketAsync(client, slug);
         Assert.Equal(0, live.GetProperty("seatsLeft").GetInt32());
-        Assert.Equal(100, await app.QueryOneAsync<int>("SELECT taken FROM ticket_types WHERE code = 'live'"));
+        Assert.Equal(100, await app.LiveSeatsTakenAsync());
         Assert.Equal(100, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM registrations WHERE status = 'confirmed'"));
         // Every registration queued exactly one mail in its own transaction.
         Assert.Equal(300, await app.QueryOneAsync<int>(
@@ -69,7 +69,7 @@ public abstract class SeatRules
         Assert.Equal("cancelled", await StatusOfAsync(app, "first@example.jp"));
         Assert.Equal("confirmed", await StatusOfAsync(app, "second@example.jp"));
         Assert.Equal("waitlisted", await StatusOfAsync(app, "third@example.jp"));
-        Assert.Equal(1, await app.QueryOneAsync<int>("SELECT taken FROM ticket_types WHERE code = 'live'"));
+        Assert.Equal(1, await app.LiveSeatsTakenAsync());
         Assert.Equal(1, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox WHERE kind = 'mail.registration_promoted'"));
         Assert.Equal(1, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox WHERE kind = 'mail.registration_cancelled'"));
     }
@@ -90,7 +90,7 @@ public abstract class SeatRules
             Assert.Equal(HttpStatusCode.SeeOther, (await browser.CancelAsync(path)).StatusCode);
         }));
 
-        Assert.Equal(20, await app.QueryOneAsync<int>("SELECT taken FROM ticket_types WHERE code = 'live'"));
+        Assert.Equal(20, await app.LiveSeatsTakenAsync());
         var promoted = await app.QueryAsync<string>(
             "SELECT email_normalized FROM registrations WHERE status = 'confirmed' ORDER BY email_normalized");
         Assert.Equal(Enumerable.Range(0, 20).Select(i => $"wait{i:00}@example.jp"), promoted);
@@ -112,11 +112,11 @@ public abstract class SeatRules
 
         Assert.Equal(HttpStatusCode.SeeOther, (await browser.SwitchAsync(live, "recording")).StatusCode);
         Assert.Equal("recording", await TicketOfAsync(app, "live@example.jp"));
-        Assert.Equal(0, await app.QueryOneAsync<int>("SELECT taken FROM ticket_types WHERE code = 'live'"));
+        Assert.Equal(0, await app.LiveSeatsTakenAsync());
 
         Assert.Equal(HttpStatusCode.SeeOther, (await browser.SwitchAsync(recording, "live")).StatusCode);
         Assert.Equal("live", await TicketOfAsync(app, "rec@example.jp"));
-        Assert.Equal(1, await app.QueryOneAsync<int>("SELECT taken FROM ticket_types WHERE code = 'live'"));
+        Assert.Equal(1, await app.LiveSeatsTakenAsync());
     }
 
     [Fact]
@@ -133,7 +133,7 @@ public abstract class SeatRules
 
         Assert.Equal("confirmed", await StatusOfAsync(app, "waiting@example.jp"));
         Assert.Equal("recording", await TicketOfAsync(app, "waiting@example.jp"));
-        Assert.Equal(1, await app.QueryOneAsync<int>("SELECT taken FROM ticket_types WHERE code = 'live'"));
+        Assert.Equal(1, await app.LiveSeatsTakenAsync());
     }
 
     [Fact]
@@ -153,7 +153,7 @@ public abstract class SeatRules
         Assert.Equal(JsonValueKind.Null, body.GetProperty("manageUrl").ValueKind);
         Assert.Equal(JsonValueKind.Null, body.GetProperty("status").ValueKind);   // nothing about someone else's registration
         Assert.Equal(1, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM registrations"));
-        Assert.Equal(1, await app.QueryOneAsync<int>("SELECT taken FROM ticket_types WHERE code = 'live'"));
+        Assert.Equal(1, await app.LiveSeatsTakenAsync());
         Assert.True(await app.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox WHERE kind = 'mail.confirmation_resent'") >= 1);
     }
 
