@@ -91,10 +91,12 @@ round_line() {  # key what -> one endpoint's figures of one round
 }
 
 details() {
-  local p s r
+  local p s r plural
   for p in $PROVIDERS; do
     for s in $(scenarios "$p"); do
-      echo "- **$p, \`$s\`** (${R[$p.instances]} app instance$( ((R[$p.instances] == 1)) || echo s); load average before the provider: ${R[$p.load]})." \
+      plural=s
+      ((R[$p.instances] == 1)) && plural=""
+      echo "- **$p, \`$s\`** (${R[$p.instances]} app instance$plural; load average before the provider: ${R[$p.load]})." \
         "Rows of the ticket in \`registrations\` afterwards: ${R[$p.$s.rows]} (smoke test + warm-up + measured)."
       for ((r = 1; r <= ROUNDS; r++)); do
         echo "  - Round $r, ratio ${R[$p.$s.ratio.$r]}. $(round_line "$p.$s.base.$r" Baseline)"

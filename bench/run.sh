@@ -176,12 +176,12 @@ bench_provider() {
     start_app "$k" "$provider" "${ports[k]}" "$dir/data$k" "$dir/app$k.log" "$pgport" "$([[ $k == 0 ]] && echo true || echo false)"
     log "$provider: app instance $((k + 1)) on ${APP_URLS[k]}"
     ((k > 0)) || wait_healthy 0
-    ((k > 0)) || [[ $(curl -sS -o /dev/null -w '%{http_code}' --max-time 30 -X POST "${APP_URLS[0]}/bench/baseline") == 201 ]] \
+    ((k > 0)) || [[ $(curl -sS -o /dev/null -w '%{http_code}' --max-time 60 -X POST "${APP_URLS[0]}/bench/baseline") == 201 ]] \
       || die "$provider: POST /bench/baseline did not answer 201 (is EventPortal:Bench:Enabled honoured?)"
   done
   for ((k = 1; k < n; k++)); do
     wait_healthy "$k"
-    [[ $(curl -sS -o /dev/null -w '%{http_code}' --max-time 30 -X POST "${APP_URLS[k]}/bench/baseline") == 201 ]] \
+    [[ $(curl -sS -o /dev/null -w '%{http_code}' --max-time 60 -X POST "${APP_URLS[k]}/bench/baseline") == 201 ]] \
       || die "$provider: POST /bench/baseline on instance $((k + 1)) did not answer 201"
   done
   code=$(curl -sS -o "$dir/event.json" -w "%{http_code}" --max-time 10 "${APP_URLS[0]}/api/events/$SLUG")
