@@ -221,6 +221,7 @@ bench_provider() {
     line=$(grep "^$s|" <<<"$counts" || true)
     IFS='|' read -r _ rows waiting <<<"${line:-$s|n/a|n/a}"
     R[$provider.$s.rows]="$rows rows ($waiting waitlisted) for ${R[$provider.$s.expected]} answered 201"
+    [[ $rows =~ ^[0-9]+$ ]] && ((rows < R[$provider.$s.expected])) && R[$provider.$s.rows]+=": **fewer rows than 201 answers**"
     log "$provider, $s: ${R[$provider.$s.rows]}"
   done
   if [[ $provider == postgres ]]; then stop_pg; PG_PORT="" PG_SOCKET=""; fi
