@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers for the bench scripts; source it after setting SCRIPT (the name used in messages).
 # Used by proof.sh, run.sh and mail.sh; export.sh and reminders.sh still carry their own copies.
 #
@@ -52,7 +53,7 @@ AS=()
 PG_DATA=""
 
 pg_tools() {
-  PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+  PGBIN=$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -type d -name bin 2>/dev/null | sort -V | tail -1)
   [[ -x $PGBIN/initdb ]] || die "PostgreSQL's initdb not found under /usr/lib/postgresql"
   AS=()
   [[ $(id -u) == 0 ]] && AS=(runuser -u postgres --)
