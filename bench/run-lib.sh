@@ -29,6 +29,12 @@ start_app() {  # k provider port data-dir log pg-port seed(true|false)
     EventPortal__RateLimits__Enabled=false   # one client address drives every registration
     EventPortal__SeedDemo="$seed"
   )
+  # The outbox dispatcher (mail) is off unless --with-dispatch: the rounds measure the registration
+  # path; composing and sending the mail has its own benchmark (bench/mail.sh) and docs/scaling.md adds the two.
+  ((WITH_DISPATCH)) || settings+=(EventPortal__Outbox__DispatcherEnabled=false)
+  # Extra app settings for an experiment, e.g. BENCH_APP_SETTINGS="EventPortal__Mail__Transport=Pickup".
+  local extra
+  for extra in ${BENCH_APP_SETTINGS:-}; do settings+=("$extra"); done
   if [[ $provider == postgres ]]; then
     settings+=(EventPortal__Database__Provider=Postgres
       "ConnectionStrings__EventPortal=Host=$HOST;Port=$pgport;Username=postgres;Database=eventportal;Maximum Pool Size=50")

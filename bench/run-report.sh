@@ -119,7 +119,9 @@ report() {
   echo "- Load: \`wrk -t$THREADS -c$CONNECTIONS --latency\`$split; per scenario ${WARMUP} s warm-up per endpoint, then" \
     "$ROUNDS rounds of ${DURATION} s baseline followed by ${DURATION} s registrations; $sharing" \
     "sharing the machine; app in Release, Production, log level Warning; event \`$SLUG\`," \
-    "tickets \`capped\` (live, 100,000 seats, waitlist) and \`unlimited\` (recording), neither confirming the address"
+    "tickets \`capped\` (live, 100,000 seats, waitlist) and \`unlimited\` (recording), neither confirming the address;" \
+    "outbox dispatcher $( ((WITH_DISPATCH)) && echo "on (mail composed and written meanwhile)" \
+      || echo "off (the mail waits in the outbox)")"
   echo "- Rates are 201 answers per second; ratio = registrations/s ÷ baseline/s of the same round; the table" \
     "quotes medians over the rounds, the worst and the median p99 of the registration rounds, and non-2xx and" \
     "socket errors summed over every measured round of both endpoints"

@@ -31,6 +31,7 @@ Usage: bench/run.sh [options]
       --no-build          use the existing Release build of src/EventPortal.Web
       --no-install        fail instead of apt-get installing wrk / curl / postgresql when missing
       --keep-tmp          keep the temporary directory (app logs, wrk output) for inspection
+      --with-dispatch     keep the outbox dispatcher on (it composes and writes each registration's mail meanwhile)
   -h, --help              this text
 
 Scenarios: SQLite `unlimited` then `capped`, PostgreSQL `capped` then `unlimited` (the tickets of
@@ -56,6 +57,7 @@ PROVIDERS=${BENCH_PROVIDERS:-"sqlite postgres"}
 BUILD=1
 NO_INSTALL=0
 KEEP=0
+WITH_DISPATCH=0
 OUTPUT=""
 
 while (($#)); do
@@ -71,6 +73,7 @@ while (($#)); do
     --no-build) BUILD=0; shift ;;
     --no-install) NO_INSTALL=1; shift ;;
     --keep-tmp) KEEP=1; shift ;;
+    --with-dispatch) WITH_DISPATCH=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die "unknown option: $1" ;;
   esac

@@ -49,6 +49,7 @@ public sealed partial class Db
     async Task CommitGroupAsync(List<PendingWrite> group)
     {
         var writer = await GetWriterAsync(CancellationToken.None);
+        var statements = _statements!;
         // Microsoft.Data.Sqlite issues BEGIN IMMEDIATE: the write lock is taken up front.
         var tx = writer.BeginTransaction();
         var alone = group.Count == 1;
@@ -61,7 +62,7 @@ public sealed partial class Db
                 try
                 {
                     if (!alone) tx.Save("w");
-                    await write.RunAsync(writer, tx);
+                    await write.RunAsync(statements, tx);
                     if (!alone) tx.Release("w");
                     done.Add(write);
                 }
@@ -101,8 +102,8 @@ public sealed partial class Db
 
     void ResetWriter()
     {
-        try { _writer?.Dispose(); } catch (Exception) { /* already broken */ }
-        _writer = null;
+        try { _statements?.Dispose(); _writer?.Dispose(); } catch (Exception) { /* already broken */ }
+        (_statements, _writer) = (null, null);
     }
 
     abstract class PendingWrite
@@ -154,11 +155,12 @@ public sealed partial class Db
     {
         if (_writer is { State: ConnectionState.Open })
             return _writer;
-        _writer?.Dispose();
-        // The writer is not pooled: it lives as long as the app.
+        ResetWriter();
+        // The writer is not pooled: it lives as long as the app, and so do its prepared statements.
         _writer = new SqliteConnection(_sqliteConnectionString + ";Pooling=False");
         await _writer.OpenAsync(ct);
         await PrepareSqliteAsync(_writer, writer: true, ct);
+        _statements = new PreparingConnection(_writer);
         return _writer;
     }
 }

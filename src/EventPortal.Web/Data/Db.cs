@@ -38,6 +38,7 @@ public sealed partial class Db : IAsyncDisposable
     readonly Lock _loopGate = new();
     Task? _writerLoop;
     SqliteConnection? _writer;
+    PreparingConnection? _statements;   // the writer as the work sees it (Db.PreparedStatements.cs)
     long _commits, _groupedWrites;
     readonly ICommitListener[] _listeners;
 
@@ -57,7 +58,11 @@ public sealed partial class Db : IAsyncDisposable
             if (string.IsNullOrWhiteSpace(configured))
                 throw new InvalidOperationException(
                     "ConnectionStrings:EventPortal is required when EventPortal:Database:Provider is Postgres.");
-            _postgres = NpgsqlDataSource.Create(configured);
+            // Statements run again and again (every registration runs the same few): let Npgsql prepare them
+            // on the server after a second use, unless the connection string says otherwise.
+            var builder = new NpgsqlConnectionStringBuilder(configured);
+            if (!configured.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase)) builder.MaxAutoPrepare = 64;
+            _postgres = NpgsqlDataSource.Create(builder.ConnectionString);
         }
         else
         {
@@ -152,6 +157,7 @@ public sealed partial class Db : IAsyncDisposable
     {
         _pending.Writer.TryComplete();
         if (_writerLoop is not null) await _writerLoop;
+        _statements?.Dispose();
         if (_writer is not null) await _writer.DisposeAsync();
         if (_postgres is not null) await _postgres.DisposeAsync();
     }

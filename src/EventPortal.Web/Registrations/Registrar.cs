@@ -50,7 +50,8 @@ public sealed class Registrar(Db db, Tokens tokens, TimeProvider clock, IOptions
         WHERE event_id = @eventId AND client_network = @network AND status = '{RegistrationStatus.Pending}'
         """;
 
-    // Serialises the count and the insert of one event's holds across instances (pg_advisory_xact_lock's first key).
+    // Serialises the count and the insert of one network's holds on one event across instances (pg_advisory_xact_lock's
+    // first key; the second is a hash of the event and the network, so different networks do not wait for each other).
     const int HoldLockClass = 0x486f6c64;   // "Hold"
 
     /// <param name="clientNetwork">The network the request came from (<see cref="Shared.RateLimits.ClientKey"/>).</param>
@@ -145,14 +146,15 @@ public sealed class Registrar(Db db, Tokens tokens, TimeProvider clock, IOptions
 
     /// <summary>
     /// The pending holds <paramref name="network"/> has on the event. On PostgreSQL an advisory lock per
-    /// event, held to the commit, makes the count and the insert one step for every instance (on SQLite
+    /// event and network, held to the commit, makes the count and the insert one step for every instance (on SQLite
     /// the single writer does): a client cannot pass the cap by sending to two instances at once.
     /// </summary>
     async Task<int> NetworkHoldsAsync(DbConnection connection, DbTransaction tx, long eventId, string network, CancellationToken ct)
     {
         if (!db.IsSqlite)
-            await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@HoldLockClass, CAST(@eventId AS integer))",
-                new { HoldLockClass, eventId }, tx, cancellationToken: ct));
+            await connection.ExecuteAsync(new CommandDefinition(
+                "SELECT pg_advisory_xact_lock(@HoldLockClass, hashtext(CAST(@eventId AS text) || ' ' || @network))",
+                new { HoldLockClass, eventId, network }, tx, cancellationToken: ct));
         return await connection.ExecuteScalarAsync<int>(new CommandDefinition(
             NetworkHolds, new { eventId, network }, tx, cancellationToken: ct));
     }

@@ -27,13 +27,15 @@ public static partial class Seats
     const string ClaimFirstFree = """
         UPDATE seats SET registration_id = @registrationId
         WHERE ticket_type_id = @ticketTypeId AND seat_no = (
-            SELECT seat_no FROM seats WHERE ticket_type_id = @ticketTypeId AND registration_id IS NULL ORDER BY seat_no LIMIT 1
+            SELECT seat_no FROM seats WHERE ticket_type_id = @ticketTypeId AND registration_id IS NULL
         """;
-    // PostgreSQL, first try: a free seat nobody else is claiming at this moment.
-    const string ClaimSkipping = ClaimFirstFree + " FOR UPDATE SKIP LOCKED)";
-    // PostgreSQL, second try: also wait for the claims in flight, since one may roll back.
-    const string ClaimWaiting = ClaimFirstFree + " FOR UPDATE)";
-    const string ClaimSqlite = ClaimFirstFree + ")";
+    // PostgreSQL, first try: a free seat nobody else is claiming at this moment, looked for from a
+    // random seat on, so that concurrent claims start apart instead of all skipping the same locked
+    // rows and the index entries of seats claimed since the last vacuum.
+    const string ClaimSkipping = ClaimFirstFree + " AND seat_no >= @from ORDER BY seat_no LIMIT 1 FOR UPDATE SKIP LOCKED)";
+    // PostgreSQL, second try: every seat, also waiting for the claims in flight, since one may roll back.
+    const string ClaimWaiting = ClaimFirstFree + " ORDER BY seat_no LIMIT 1 FOR UPDATE)";
+    const string ClaimSqlite = ClaimFirstFree + " ORDER BY seat_no LIMIT 1)";
 
     const string Vacate =
         "UPDATE seats SET registration_id = NULL WHERE ticket_type_id = @ticketTypeId AND registration_id = @registrationId";
@@ -57,13 +59,17 @@ public static partial class Seats
     /// On PostgreSQL a free seat locked by another claim counts as taken in the first try only;
     /// false means no seat is free, claims in flight included (unless <paramref name="exact"/> is false).
     /// </summary>
-    static async Task<bool> ClaimAsync(DbConnection c, DbTransaction tx, long ticketTypeId, bool capped, long registrationId,
+    /// <param name="capacity">The ticket's capacity as the caller knows it (only where the random search starts depends on it).</param>
+    static async Task<bool> ClaimAsync(DbConnection c, DbTransaction tx, long ticketTypeId, int? capacity, long registrationId,
         CancellationToken ct, bool exact = true)
     {
-        if (!capped) return true;
-        var args = new { ticketTypeId, registrationId };
+        if (capacity is null) return true;
+        var args = new { ticketTypeId, registrationId, from = Random.Shared.Next(1, Math.Max(1, capacity.Value) + 1) };
         if (!IsPostgres(c)) return await c.ExecuteAsync(new CommandDefinition(ClaimSqlite, args, tx, cancellationToken: ct)) == 1;
         if (await c.ExecuteAsync(new CommandDefinition(ClaimSkipping, args, tx, cancellationToken: ct)) == 1) return true;
+        var fromFirst = args with { from = 1 };
+        if (args.from > 1 && await c.ExecuteAsync(new CommandDefinition(ClaimSkipping, fromFirst, tx, cancellationToken: ct)) == 1) return true;
+        // Every free seat is being claimed by someone else: wait for them, since one may roll back.
         return exact && await c.ExecuteAsync(new CommandDefinition(ClaimWaiting, args, tx, cancellationToken: ct)) == 1;
     }
 
@@ -133,7 +139,7 @@ public static partial class Seats
             ORDER BY r.created_at, r.id
             """, new { ticketTypeId }, tx, cancellationToken: ct));
         foreach (var id in unseated)
-            if (!await ClaimAsync(c, tx, ticketTypeId, capped: true, id, ct)) return false;
+            if (!await ClaimAsync(c, tx, ticketTypeId, capacity, id, ct)) return false;
         return true;
     }
 

@@ -87,12 +87,12 @@ public static partial class Seats
     public static async Task<string?> SeatNewAsync(DbConnection c, DbTransaction tx, TicketTypeRecord ticket, bool capped,
         long registrationId, string status, CancellationToken ct)
     {
-        if (await ClaimAsync(c, tx, ticket.Id, capped, registrationId, ct, exact: false)) return status;
+        if (await ClaimAsync(c, tx, ticket.Id, capped ? ticket.Capacity ?? 1 : null, registrationId, ct, exact: false)) return status;
         // No seat free for the taking: stand in line behind any release in progress (it hands seats
         // to the line), then look again, this time waiting for the claims in flight.
         await LockLineAsync(c, tx, ticket.Id, exclusive: false, ct);
         var capacity = await CapacityAsync(c, tx, ticket.Id, ct);   // an organiser may have changed it since the page was read
-        if (await ClaimAsync(c, tx, ticket.Id, capacity is not null, registrationId, ct)) return status;
+        if (await ClaimAsync(c, tx, ticket.Id, capacity, registrationId, ct)) return status;
         if (!ticket.Waitlist) return null;
         await c.ExecuteAsync(new CommandDefinition(MarkWaitlistedNew, new { registrationId, status }, tx, cancellationToken: ct));
         return Waitlisted;
@@ -120,7 +120,7 @@ public static partial class Seats
     {
         // A held seat is switched only once its address is confirmed: the hold is what the confirmation decides.
         if (r.Status is Cancelled or Pending || r.EventId != target.EventId || r.TicketTypeId == target.Id) return SeatOutcome.Unchanged;
-        if (!await ClaimAsync(c, tx, target.Id, await CapacityAsync(c, tx, target.Id, ct) is not null, r.Id, ct)) return SeatOutcome.NoSeat;
+        if (!await ClaimAsync(c, tx, target.Id, await CapacityAsync(c, tx, target.Id, ct), r.Id, ct)) return SeatOutcome.NoSeat;
         if (await c.ExecuteAsync(new CommandDefinition(MarkSwitched, new { target = target.Id, r.Id, r.Status, r.TicketTypeId, now },
                 tx, cancellationToken: ct)) == 0)
             throw new System.Data.DBConcurrencyException("The registration changed while switching; the transaction is rolled back.");
@@ -134,8 +134,7 @@ public static partial class Seats
     public static async Task<SeatOutcome> PromoteAsync(DbConnection c, DbTransaction tx, SeatHolder r, DateTime now, CancellationToken ct)
     {
         if (r.Status != Waitlisted || !r.AddressConfirmed) return SeatOutcome.Unchanged;
-        var capped = await CapacityAsync(c, tx, r.TicketTypeId, ct) is not null;
-        if (!await ClaimAsync(c, tx, r.TicketTypeId, capped, r.Id, ct)) return SeatOutcome.NoSeat;
+        if (!await ClaimAsync(c, tx, r.TicketTypeId, await CapacityAsync(c, tx, r.TicketTypeId, ct), r.Id, ct)) return SeatOutcome.NoSeat;
         if (!await MarkPromotedAsync(c, tx, r.Id, now, ct))
             throw new System.Data.DBConcurrencyException(
                 "The registration changed while promoting; the seat is given back by the rollback.");
@@ -170,7 +169,7 @@ public static partial class Seats
         {
             var seated = capacity is null || (seatHeldFor is { } previous
                 ? await HandAsync(c, tx, ticketTypeId, previous, next, ct)
-                : await ClaimAsync(c, tx, ticketTypeId, capped: true, next, ct));
+                : await ClaimAsync(c, tx, ticketTypeId, capacity, next, ct));
             if (!seated) break;
             seatHeldFor = next;
             // Cancelled by its registrant since we read it: the seat goes to the next in line.
