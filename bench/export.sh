@@ -132,10 +132,10 @@ seed_event() {  # slug count
   cat <<SQL
 INSERT INTO events (slug, title, starts_at, ends_at, status, created_at, updated_at)
   VALUES ('$1', 'エクスポート計測 $1', '2030-03-06 03:00:00', '2030-03-06 04:00:00', 'published', datetime('now'), datetime('now'));
-INSERT INTO ticket_types (event_id, code, kind, name_ja, name_en, capacity, taken, waitlist, position)
-  SELECT id, 'live', 'live', 'ライブ参加', 'Live', 100, 100, 1, 0 FROM events WHERE slug = '$1';
-INSERT INTO ticket_types (event_id, code, kind, name_ja, name_en, capacity, taken, waitlist, position)
-  SELECT id, 'recording', 'recording', '録画視聴', 'Recording', NULL, $2 - 2000, 0, 1 FROM events WHERE slug = '$1';
+INSERT INTO ticket_types (event_id, code, kind, name_ja, name_en, capacity, waitlist, position)
+  SELECT id, 'live', 'live', 'ライブ参加', 'Live', 100, 1, 0 FROM events WHERE slug = '$1';
+INSERT INTO ticket_types (event_id, code, kind, name_ja, name_en, capacity, waitlist, position)
+  SELECT id, 'recording', 'recording', '録画視聴', 'Recording', NULL, 0, 1 FROM events WHERE slug = '$1';
 INSERT INTO event_categories (event_id, code, name_ja, name_en, position)
   SELECT id, 'municipal', '自治体職員', 'Municipal staff', 0 FROM events WHERE slug = '$1'
   UNION ALL SELECT id, 'npo', 'NPO等の団体', 'NPO', 1 FROM events WHERE slug = '$1'
@@ -162,6 +162,11 @@ SELECT e.id,
   strftime('%Y-%m-%d %H:%M:%f', 'now', '-' || ($2 - i) || ' seconds'),
   strftime('%Y-%m-%d %H:%M:%f', 'now', '-' || ($2 - i) || ' seconds')
 FROM n, e;
+-- The live ticket's 100 seats, held by its 100 confirmed registrations (migration 0012_seat_rows).
+INSERT INTO seats (ticket_type_id, seat_no, registration_id)
+  SELECT r.ticket_type_id, ROW_NUMBER() OVER (ORDER BY r.id), r.id
+  FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id JOIN events e ON e.id = r.event_id
+  WHERE e.slug = '$1' AND t.code = 'live' AND r.status = 'confirmed';
 SQL
 }
 seed_started=$SECONDS

@@ -42,7 +42,8 @@ public sealed class WaitlistJourneyTests(BrowserFixture browser)
         await waiting.GoAsync(waitingPage);
         await waiting.ExpectStatusAsync("confirmed", language);
         var seats = await browser.App.QueryOneAsync<long>(
-            "SELECT t.taken FROM ticket_types t JOIN events e ON e.id = t.event_id WHERE e.slug = @slug AND t.code = 'live'", new { slug });
+            "SELECT COUNT(*) FROM seats s JOIN ticket_types t ON t.id = s.ticket_type_id JOIN events e ON e.id = t.event_id " +
+            "WHERE e.slug = @slug AND t.code = 'live' AND s.registration_id IS NOT NULL", new { slug });
         Assert.Equal(1, seats);
         holder.AssertOwnOriginOnlyAndNoErrors();
         waiting.AssertOwnOriginOnlyAndNoErrors();
