@@ -272,7 +272,9 @@ public sealed partial class Ledger
             ["waitlisted"] = limited.Sum(t => t.Waitlisted),
             ["seats"] = limited.Sum(t => t.Capacity),
             ["oversold"] = limited.Sum(t => Math.Max(0, t.Confirmed - t.Capacity!.Value)),
-            ["seat_count_mismatch"] = Tickets.Sum(t => Math.Abs(t.Taken - t.Confirmed)),
+            // Seat rows held against confirmed registrations (an unlimited ticket has no rows), and any seat held wrongly.
+            ["seat_count_mismatch"] =
+                Tickets.Sum(t => Math.Abs(t.Taken - (t.Capacity is null ? 0 : t.Confirmed)) + t.Misseated + t.Unseated),
             ["registrations"] = Registrations.Count(r => slugs.Contains(r.Slug)),
         };
     }
