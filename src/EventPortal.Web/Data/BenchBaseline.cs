@@ -57,16 +57,8 @@ public static class BenchBaseline
     /// Inserts <see cref="Build"/> once per database, the way the demo seed does: an <c>app_state</c>
     /// claim decides, so several instances starting together on one database insert it once.
     /// </summary>
-    public static Task<bool> SeedAsync(Db db, DateTime nowUtc, CancellationToken ct)
-    {
-        var spec = Build(nowUtc);
-        return db.WriteAsync(async (connection, tx) =>
-        {
-            if (!await AppState.ClaimAsync(connection, tx, "bench_seeded", spec.Slug, ct)) return false;
-            await spec.InsertAsync(connection, tx, nowUtc, reminders: null, ct);
-            return true;
-        }, ct);
-    }
+    public static Task<bool> SeedAsync(Db db, DateTime nowUtc, CancellationToken ct) =>
+        DemoSeed.SeedOnceAsync(db, "bench_seeded", Build(nowUtc), nowUtc, ct);
 
     /// <summary>
     /// A published event four weeks ahead with sales open now: <c>capped</c>, a live ticket of

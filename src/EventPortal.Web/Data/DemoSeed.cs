@@ -11,16 +11,20 @@ namespace EventPortal.Web.Data;
 /// </summary>
 public static class DemoSeed
 {
-    public static async Task<bool> SeedAsync(Db db, DateTime nowUtc, CancellationToken ct)
-    {
-        var demo = Build(nowUtc);
-        return await db.WriteAsync(async (connection, tx) =>
+    public static Task<bool> SeedAsync(Db db, DateTime nowUtc, CancellationToken ct) =>
+        SeedOnceAsync(db, "demo_seeded", Build(nowUtc), nowUtc, ct);
+
+    /// <summary>
+    /// Inserts <paramref name="spec"/> unless the <c>app_state</c> key <paramref name="claim"/> was taken
+    /// before: once per database, however many instances start together. False when it was.
+    /// </summary>
+    public static Task<bool> SeedOnceAsync(Db db, string claim, EventSpec spec, DateTime nowUtc, CancellationToken ct) =>
+        db.WriteAsync(async (connection, tx) =>
         {
-            if (!await AppState.ClaimAsync(connection, tx, "demo_seeded", demo.Slug, ct)) return false;
-            await demo.InsertAsync(connection, tx, nowUtc, reminders: null, ct);
+            if (!await AppState.ClaimAsync(connection, tx, claim, spec.Slug, ct)) return false;
+            await spec.InsertAsync(connection, tx, nowUtc, reminders: null, ct);
             return true;
         }, ct);
-    }
 
     /// <summary>The next 6 March at least two weeks ahead, 12:00–13:00 in Tokyo.</summary>
     public static DateTime NextSessionStart(DateTime nowUtc)

@@ -104,7 +104,8 @@ public sealed class Registrar(Db db, Tokens tokens, TimeProvider clock, IOptions
         {
             EventId = e.Id, TicketTypeId = r.Ticket.Id, Status = held, r.FamilyName, r.GivenName, r.Reading, r.Email,
             r.EmailNormalized, r.Organization, r.Category, r.Accessibility, r.Questions, Answers = n.Answers, Language = language,
-            Seed = n.Seed, n.ManageHash, n.JoinHash, n.WatchHash, Now = now, AddressConfirmedAt = confirmAddress ? (DateTime?)null : now,
+            n.Links.Seed, n.Links.ManageHash, n.Links.JoinHash, n.Links.WatchHash, Now = now,
+            AddressConfirmedAt = confirmAddress ? (DateTime?)null : now,
             HoldUntil = confirmAddress ? now + options.Value.Hold : (DateTime?)null, ClientNetwork = confirmAddress ? clientNetwork : null,
             Unlimited = r.Ticket.Capacity is null,
         };
@@ -131,18 +132,11 @@ public sealed class Registrar(Db db, Tokens tokens, TimeProvider clock, IOptions
         await Owed.AfterAsync(connection, tx, holder, SeatChange.Registered, now, ct, e);
         var outcome = confirmAddress ? RegisterOutcome.CheckMail
             : status == RegistrationStatus.Confirmed ? RegisterOutcome.Confirmed : RegisterOutcome.Waitlisted;
-        return new(outcome, id, status, n.ManageToken, holdUntil);
+        return new(outcome, id, status, n.Links.Manage, holdUntil);
     }
 
     /// <summary>A new registration's links and answers, made before its write.</summary>
-    sealed record NewRow(Tokens.Issued Links, string Answers)
-    {
-        public string Seed => Links.Seed;
-        public string ManageToken => Links.Manage;
-        public string ManageHash => Links.ManageHash;
-        public string JoinHash => Links.JoinHash;
-        public string WatchHash => Links.WatchHash;
-    }
+    sealed record NewRow(Tokens.Issued Links, string Answers);
 
     /// <summary>
     /// The pending holds <paramref name="network"/> has on the event. On PostgreSQL an advisory lock per
