@@ -1,5 +1,6 @@
 using EventPortal.Web;
 using EventPortal.Web.Admin;
+using EventPortal.Web.Attendance;
 using EventPortal.Web.Calendar;
 using EventPortal.Web.Data;
 using EventPortal.Web.Events;
@@ -66,7 +67,9 @@ public partial class Program
         // owes it, done by a dispatcher after the commit. One handler per kind of row, all of them here.
         builder.Services.AddOutbox()
             .Handle<MailHandler>()        // mail.*: compose from the current state and send (Mail/)
-            .Handle<MeetingHandler>();    // meeting.*: make, change, remove Teams and Zoom meetings (Meetings/)
+            .Handle<MeetingHandler>()     // meeting.*: make, change, remove Teams and Zoom meetings (Meetings/)
+            .Handle<AttendanceReports>(); // attendance.*: who came, from the Zoom or Teams report after the end (Attendance/)
+        builder.Services.AddSingleton<TeamsAttendance>();
         // Mail: the templates, and one transport chosen by configuration (Mail/, EventPortal:Mail).
         builder.Services.AddSettings<MailOptions>(MailOptions.Section, MailOptions.Validate);
         builder.Services.AddSingleton(_ => new MailTemplates(MailTemplates.DefaultDirectory));

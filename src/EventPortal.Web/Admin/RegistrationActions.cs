@@ -2,6 +2,7 @@ using System.Data;
 using System.Data.Common;
 using System.Globalization;
 using Dapper;
+using EventPortal.Web.Attendance;
 using EventPortal.Web.Data;
 using EventPortal.Web.Mail;
 using EventPortal.Web.Registrations;
@@ -18,8 +19,6 @@ public enum ActionOutcome { Done, Unchanged, NoSeat }
 /// </summary>
 public static class RegistrationActions
 {
-    const string MarkAttendance = "UPDATE registrations SET attended = @attended, updated_at = @now WHERE id = @id AND event_id = @eventId";
-
     /// <summary>Cancels on the registrant's behalf: the seat goes to the oldest waitlisted, the registrant is mailed.</summary>
     public static Task<ActionOutcome> CancelAsync(Db db, HttpContext http, long eventId, long id, DateTime now, CancellationToken ct) =>
         db.WriteAsync(async (c, tx) =>
@@ -50,16 +49,30 @@ public static class RegistrationActions
         }
     }
 
-    public static Task<ActionOutcome> SetAttendanceAsync(Db db, HttpContext http, long eventId, long id, bool? attended, DateTime now,
+    public static async Task<ActionOutcome> SetAttendanceAsync(Db db, HttpContext http, long eventId, long id, bool? attended, DateTime now,
         CancellationToken ct) =>
+        await MarkAttendanceAsync(db, http, eventId, [id], attended, AttendanceSource.Console, now, ct) == 0
+            ? ActionOutcome.Unchanged : ActionOutcome.Done;
+
+    /// <summary>
+    /// Marks registrations of the event attended, absent or unknown (<paramref name="source"/>: console,
+    /// import or api), each with its audit row; returns how many were marked. Ids of other events change nothing.
+    /// </summary>
+    public static Task<int> MarkAttendanceAsync(Db db, HttpContext http, long eventId, IReadOnlyCollection<long> ids, bool? attended,
+        string source, DateTime now, CancellationToken ct) =>
         db.WriteAsync(async (c, tx) =>
         {
-            if (await c.ExecuteAsync(
-                    new CommandDefinition(MarkAttendance, new { id, eventId, attended, now }, tx, cancellationToken: ct)) == 0)
-                return ActionOutcome.Unchanged;
-            var detail = attended switch { true => "attended", false => "absent", null => "unknown" };
-            await Audit.WriteAsync(c, tx, http, "registration.attendance", Target(id), detail, now, ct);
-            return ActionOutcome.Done;
+            var known = new List<long>();
+            foreach (var chunk in ids.Distinct().Chunk(500))
+                known.AddRange(await c.QueryAsync<long>(new CommandDefinition(
+                    "SELECT id FROM registrations WHERE event_id = @eventId AND id IN @chunk", new { eventId, chunk }, tx,
+                    cancellationToken: ct)));
+            if (known.Count == 0) return 0;
+            await AttendanceMarks.MarkAsync(c, tx, eventId, known, attended, source, now, ct);
+            var detail = (attended switch { true => "attended", false => "absent", null => "unknown" }) + " by " + source;
+            foreach (var id in known)
+                await Audit.WriteAsync(c, tx, http, "registration.attendance", Target(id), detail, now, ct);
+            return known.Count;
         }, ct);
 
     /// <summary>

@@ -23,6 +23,15 @@ public sealed record MeetingFailure(int Status, string Message, TimeSpan? RetryA
     };
 
     static string Number(int n) => n.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Worth trying again: a token to renew, a timeout, a rate limit, the provider's own trouble.</summary>
+    public bool Transient => Status is 401 or 408 or 429 or >= 500;
+
+    /// <summary>The outbox's retry (waiting at most <paramref name="maxWait"/> for a Retry-After) or its final failure.</summary>
+    public OutboxException ToOutbox(string message, TimeSpan maxWait) => new(message, permanent: !Transient, Inner)
+    {
+        RetryAfter = Transient && RetryAfter is { } wait ? (wait > maxWait ? maxWait : wait) : null,
+    };
 }
 
 /// <summary>
@@ -36,7 +45,7 @@ public sealed class MeetingClaim(Db db, TimeProvider clock, ILogger<MeetingClaim
 {
     /// <summary>Longer than a Zoom call can take (the HTTP timeout is 60 s), so only a dead instance's claim lapses.</summary>
     public static readonly TimeSpan Lapse = TimeSpan.FromMinutes(3);
-    static readonly TimeSpan MaxRetryAfter = TimeSpan.FromMinutes(10);
+    public static readonly TimeSpan MaxRetryAfter = TimeSpan.FromMinutes(10);
 
     /// <summary>This app instance, as the owner of a create claim.</summary>
     public string Instance { get; } = Guid.NewGuid().ToString("N");
@@ -77,15 +86,11 @@ public sealed class MeetingClaim(Db db, TimeProvider clock, ILogger<MeetingClaim
     /// </summary>
     public async Task<OutboxException> FailAsync(MeetingEvent ev, MeetingFailure failure)
     {
-        var transient = failure.Status is 401 or 408 or 429 or >= 500;
         var message = failure.Message.Length > 1000 ? failure.Message[..1000] : failure.Message;
         logger.LogWarning("Meeting for event {EventId} ({Provider}): {Error}", ev.Id, ev.MeetingProvider, message);
         // Not the dispatcher's token: the error belongs on the record even while shutting down.
         await db.WriteAsync((c, tx) => c.ExecuteAsync(new CommandDefinition(Failed,
-            new { message, failed = !transient, ev.Id, instance = Instance }, tx)), CancellationToken.None);
-        return new OutboxException(message, permanent: !transient, failure.Inner)
-        {
-            RetryAfter = transient && failure.RetryAfter is { } wait ? (wait > MaxRetryAfter ? MaxRetryAfter : wait) : null,
-        };
+            new { message, failed = !failure.Transient, ev.Id, instance = Instance }, tx)), CancellationToken.None);
+        return failure.ToOutbox(message, MaxRetryAfter);
     }
 }

@@ -25,11 +25,13 @@ public static class MeetingSync
     {
         if (action is not (Create or Update or Delete))
             throw new ArgumentOutOfRangeException(nameof(action), action, "create, update or delete");
-        var provider = await c.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
-            "SELECT meeting_provider FROM events WHERE id = @eventId", new { eventId }, tx, cancellationToken: ct));
-        if (provider is not (nameof(MeetingProvider.Teams) or nameof(MeetingProvider.Zoom))) return;
+        var ev = await c.QuerySingleOrDefaultAsync<(string? Provider, DateTime EndsAt)>(new CommandDefinition(
+            "SELECT meeting_provider, ends_at FROM events WHERE id = @eventId", new { eventId }, tx, cancellationToken: ct));
+        if (ev.Provider is not (nameof(MeetingProvider.Teams) or nameof(MeetingProvider.Zoom))) return;
         if (!await OutboxRows.EnqueueAsync(c, tx, KindPrefix + action, $"meeting:{eventId}:{action}:{version}", eventId, null, now, ct))
             return;
+        // Who came is read from the provider's report after the end (Attendance/AttendanceReports.cs).
+        if (action != Delete) await Attendance.AttendanceReports.QueueAsync(c, tx, eventId, ev.EndsAt, now, ct);
         if (action == Create)
             await c.ExecuteAsync(new CommandDefinition(
                 // A create another instance is working on keeps its claim.

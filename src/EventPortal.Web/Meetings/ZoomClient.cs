@@ -85,7 +85,7 @@ public sealed record ZoomRegistrant(
 /// <c>/meetings</c> or <c>/webinars</c>). The access token is kept in memory until a minute
 /// before it expires and dropped when Zoom answers 401. Nothing here retries; the outbox does.
 /// </summary>
-public sealed class ZoomClient(IHttpClientFactory httpClients, IOptions<MeetingOptions> options, TimeProvider clock)
+public sealed partial class ZoomClient(IHttpClientFactory httpClients, IOptions<MeetingOptions> options, TimeProvider clock)
 {
     public const string HttpClientName = "EventPortal.Zoom";
     static readonly JsonSerializerOptions Json =

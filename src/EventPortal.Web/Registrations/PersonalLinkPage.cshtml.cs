@@ -1,4 +1,5 @@
 using Dapper;
+using EventPortal.Web.Attendance;
 using EventPortal.Web.Calendar;
 using EventPortal.Web.Data;
 using Microsoft.AspNetCore.Mvc;
@@ -11,12 +12,13 @@ namespace EventPortal.Web.Registrations;
 /// <c>/j/{token}</c> and <c>/w/{token}</c>: a registrant's own door to the meeting and to the
 /// recording. They redirect (302) only while the registration may use them; otherwise they
 /// explain why not, or when the door opens. The meeting and recording URLs are read here and
-/// nowhere public, and never written to a page or a log.
+/// nowhere public, and never written to a page or a log. The first join redirect is noted as
+/// the registrant's attendance (<see cref="AttendanceMarks.RecordJoinAsync"/>).
 /// </summary>
 public sealed class PersonalLinkModel(Db db, Tokens tokens, TimeProvider clock, IOptions<CalendarOptions> options) : PageModel
 {
     const string Select = """
-        SELECT r.status, r.token_seed, t.kind AS ticket_kind, e.slug, e.title, e.status AS event_status, e.starts_at, e.ends_at,
+        SELECT r.id, r.joined_at, r.status, r.token_seed, t.kind AS ticket_kind, e.slug, e.title, e.status AS event_status, e.starts_at, e.ends_at,
                e.time_zone, e.doors_open_minutes, e.join_opens_at, e.meeting_url, e.recording_url, e.recording_available_until,
                r.provider_join_url
         FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id JOIN events e ON e.id = r.event_id
@@ -24,6 +26,9 @@ public sealed class PersonalLinkModel(Db db, Tokens tokens, TimeProvider clock, 
 
     public sealed class Access
     {
+        public long Id { get; init; }
+        /// <summary>The first join redirect; the registrant "joined the room" (Attendance/).</summary>
+        public DateTime? JoinedAt { get; init; }
         public string Status { get; init; } = "";
         public string TokenSeed { get; init; } = "";
         public string TicketKind { get; init; } = "";
@@ -67,6 +72,7 @@ public sealed class PersonalLinkModel(Db db, Tokens tokens, TimeProvider clock, 
         var target = link == "j" ? JoinTarget(now) : WatchTarget(now);
         if (target is not null)
         {
+            if (link == "j" && Link.JoinedAt is null) await AttendanceMarks.RecordJoinAsync(db, Link.Id, now);
             // Set by hand: RedirectResult logs its URL at Information level, and this one is a secret.
             Response.Headers.Location = target;
             return StatusCode(StatusCodes.Status302Found);
