@@ -51,28 +51,27 @@ public static class RegistrationActions
 
     public static async Task<ActionOutcome> SetAttendanceAsync(Db db, HttpContext http, long eventId, long id, bool? attended, DateTime now,
         CancellationToken ct) =>
-        await MarkAttendanceAsync(db, http, eventId, [id], attended, AttendanceSource.Console, now, ct) == 0
+        await MarkAttendanceAsync(db, http, eventId, [(id, attended)], AttendanceSource.Console, now, ct) == 0
             ? ActionOutcome.Unchanged : ActionOutcome.Done;
 
     /// <summary>
     /// Marks registrations of the event attended, absent or unknown (<paramref name="source"/>: console,
-    /// import or api), each with its audit row; returns how many were marked. Ids of other events change nothing.
+    /// import or api) in one transaction, each with its audit row; returns how many were marked.
+    /// Ids of other events change nothing.
     /// </summary>
-    public static Task<int> MarkAttendanceAsync(Db db, HttpContext http, long eventId, IReadOnlyCollection<long> ids, bool? attended,
+    public static Task<int> MarkAttendanceAsync(Db db, HttpContext http, long eventId, IReadOnlyCollection<(long Id, bool? Attended)> marks,
         string source, DateTime now, CancellationToken ct) =>
         db.WriteAsync(async (c, tx) =>
         {
-            var known = new List<long>();
-            foreach (var chunk in ids.Distinct().Chunk(500))
-                known.AddRange(await c.QueryAsync<long>(new CommandDefinition(
-                    "SELECT id FROM registrations WHERE event_id = @eventId AND id IN @chunk", new { eventId, chunk }, tx,
-                    cancellationToken: ct)));
-            if (known.Count == 0) return 0;
-            await AttendanceMarks.MarkAsync(c, tx, eventId, known, attended, source, now, ct);
-            var detail = (attended switch { true => "attended", false => "absent", null => "unknown" }) + " by " + source;
-            foreach (var id in known)
+            var marked = 0;
+            foreach (var (id, attended) in marks.DistinctBy(m => m.Id))
+            {
+                if (!await AttendanceMarks.MarkAsync(c, tx, eventId, id, attended, source, now, ct)) continue;
+                var detail = (attended switch { true => "attended", false => "absent", null => "unknown" }) + " by " + source;
                 await Audit.WriteAsync(c, tx, http, "registration.attendance", Target(id), detail, now, ct);
-            return known.Count;
+                marked++;
+            }
+            return marked;
         }, ct);
 
     /// <summary>

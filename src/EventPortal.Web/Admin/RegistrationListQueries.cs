@@ -9,7 +9,8 @@ public static class RegistrationListQueries
     public const string Columns = """
         r.id, r.status, r.ticket_type_id, t.code AS ticket_code, r.family_name, r.given_name, r.reading, r.email,
         r.organization, r.category_code, r.accessibility, r.questions, r.answers, r.language,
-        r.consent_at, r.created_at, r.updated_at, r.promoted_at, r.cancelled_at, r.attended
+        r.consent_at, r.created_at, r.updated_at, r.promoted_at, r.cancelled_at, r.attended, r.attended_source, r.attended_at,
+        r.attended_minutes, r.joined_at
         """;
 
     const string From = "FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id";
@@ -24,8 +25,8 @@ public static class RegistrationListQueries
     public const string One = $"SELECT {Columns} {From} WHERE r.event_id = @eventId AND r.id = @id";
 
     public const string CountsByStatus = """
-        SELECT ticket_type_id, category_code, status, COUNT(*) AS n FROM registrations
-        WHERE event_id = @eventId GROUP BY ticket_type_id, category_code, status
+        SELECT ticket_type_id, category_code, status, attended, COUNT(*) AS n FROM registrations
+        WHERE event_id = @eventId GROUP BY ticket_type_id, category_code, status, attended
         """;
 }
 
@@ -84,13 +85,22 @@ public sealed record RegistrationFilter(string? Search, string? Ticket, string? 
 
     static string EscapeLike(string s) => s.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");
 
+    /// <summary>The filter as form fields (name, value), for a form that acts on what it matches.</summary>
+    public IEnumerable<(string Name, string Value)> Fields()
+    {
+        if (Search is not null) yield return ("q", Search);
+        if (Ticket is not null) yield return ("ticket", Ticket);
+        if (Status is not null) yield return ("status", Status);
+        if (Category is not null) yield return ("category", Category);
+        if (Attendance is not null) yield return ("attendance", Attendance);
+    }
+
     /// <summary>The filter as a query string (with a leading <c>?</c>, or empty), for links that keep it.</summary>
     public string QueryString(int? page = null)
     {
         var pairs = new List<KeyValuePair<string, string?>>();
-        void Add(string key, string? value) { if (value is not null) pairs.Add(new(key, value)); }
-        Add("q", Search); Add("ticket", Ticket); Add("status", Status); Add("category", Category); Add("attendance", Attendance);
-        if (page is > 1) Add("page", page.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        foreach (var (name, value) in Fields()) pairs.Add(new(name, value));
+        if (page is > 1) pairs.Add(new("page", page.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         return Microsoft.AspNetCore.Http.QueryString.Create(pairs).ToString();
     }
 }
@@ -118,6 +128,13 @@ public sealed class RegistrationRow
     public DateTime? PromotedAt { get; init; }
     public DateTime? CancelledAt { get; init; }
     public bool? Attended { get; init; }
+    /// <summary>Where the attendance mark came from (Attendance/AttendanceMarks.cs), and when it was made.</summary>
+    public string? AttendedSource { get; init; }
+    public DateTime? AttendedAt { get; init; }
+    /// <summary>Minutes in the meeting by the provider's report.</summary>
+    public int? AttendedMinutes { get; init; }
+    /// <summary>The first join redirect.</summary>
+    public DateTime? JoinedAt { get; init; }
 
     public bool IsErased => Registrations.Erasure.IsErased(Email);
 }
@@ -128,5 +145,6 @@ public sealed class StatusCount
     public long TicketTypeId { get; init; }
     public string? CategoryCode { get; init; }
     public string Status { get; init; } = "";
+    public bool? Attended { get; init; }
     public int N { get; init; }
 }

@@ -83,7 +83,8 @@ public static class RegistrationsExport
         "adminRegistrations.colEmail", "adminRegistrations.colOrganization", "adminRegistrations.colCategory",
         "adminRegistrations.colAccessibility", "adminRegistrations.colQuestions", "adminRegistrations.colAttendance",
         "adminRegistrations.colConsentAt", "adminRegistrations.colPromotedAt", "adminRegistrations.colCancelledAt",
-        "adminRegistrations.colLanguage",
+        "adminRegistrations.colLanguage", "adminRegistrations.colAttendanceSource", "adminRegistrations.colAttendedMinutes",
+        "adminRegistrations.colJoinedAt",
     ];
 
     static IEnumerable<string> Cells(RegistrationRow r, EventSpec e, string language)
@@ -105,6 +106,9 @@ public static class RegistrationsExport
         yield return EventTime.Stamp(r.PromotedAt, e.TimeZone);
         yield return EventTime.Stamp(r.CancelledAt, e.TimeZone);
         yield return r.Language;
+        yield return r.AttendedSource is { } source ? Text.Get("attendance.source." + source, language) : "";
+        yield return r.AttendedMinutes?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "";
+        yield return EventTime.Stamp(r.JoinedAt, e.TimeZone);
         if (e.Questions.Count == 0) yield break;
         var answers = ParseAnswers(r.Answers);
         foreach (var q in e.Questions) yield return answers.GetValueOrDefault(q.Code, "");
@@ -143,6 +147,8 @@ public static class RegistrationsExport
             {
                 r.Id, r.Status, ticket = r.TicketCode, r.FamilyName, r.GivenName, r.Reading, r.Email, r.Organization,
                 category = r.CategoryCode, r.Accessibility, r.Questions, answers = ParseAnswers(r.Answers), r.Language, r.Attended,
+                attendance = new { attended = r.Attended, source = r.AttendedSource, markedAt = r.AttendedAt, minutes = r.AttendedMinutes,
+                    r.JoinedAt },
                 r.ConsentAt, r.CreatedAt, r.UpdatedAt, r.PromotedAt, r.CancelledAt,
             };
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Dapper;
 using EventPortal.Web.Data;
@@ -23,6 +24,8 @@ public sealed class RegistrationsPageModel(Db db) : PageModel
     public int PageNumber { get; private set; } = 1;
     public int PageCount => Math.Max(1, (Total + PageSize - 1) / PageSize);
     public IReadOnlyList<StatusCount> Counts { get; private set; } = [];
+    /// <summary>After a bulk attendance mark (<c>?done=marked&amp;marked=N</c>): what was done.</summary>
+    public (string Key, int Count)? MarkedNotice { get; private set; }
 
     /// <param name="list">
     /// <c>registrations</c> or <c>registrations.csv</c>. The segment is an open parameter, not a
@@ -43,6 +46,12 @@ public sealed class RegistrationsPageModel(Db db) : PageModel
         // "page" is Razor Pages' own route value, so the page number is read by hand.
         Response.Headers.CacheControl = "no-store";   // names and addresses: no copies in caches
         PageNumber = int.TryParse(Request.Query["page"], out var page) && page > 1 ? page : 1;
+        MarkedNotice = Request.Query["done"].ToString() switch
+        {
+            "marked" when int.TryParse(Request.Query["marked"], out var n) && n >= 0 => ("attendance.doneMarked", n),
+            "markNone" => ("attendance.doneMarkNone", 0),
+            _ => null,
+        };
         await using var connection = await db.OpenAsync(ct);
         Total = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
             RegistrationListQueries.Count, Filter.Parameters(e.Id), cancellationToken: ct));
@@ -59,6 +68,21 @@ public sealed class RegistrationsPageModel(Db db) : PageModel
 
     public string PageLink(int page) => $"/admin/events/{Event.Slug}/registrations{Filter.QueryString(page)}";
     public string CsvLink => $"/admin/events/{Event.Slug}/registrations.csv{Filter.QueryString()}";
+}
+
+/// <summary>How many of some confirmed live registrations came: the attendance rate of a ticket or a category.</summary>
+public readonly record struct AttendanceRate(int Confirmed, int Attended, int Absent)
+{
+    public int Unknown => Confirmed - Attended - Absent;
+    /// <summary>Attended of those confirmed, or a dash when nobody is.</summary>
+    public string Percent => Confirmed == 0 ? "—" : (100.0 * Attended / Confirmed).ToString("0.0", CultureInfo.InvariantCulture) + " %";
+
+    public static AttendanceRate Of(IEnumerable<StatusCount> counts)
+    {
+        var list = counts.ToList();
+        return new(list.Sum(c => c.N), list.Where(c => c.Attended == true).Sum(c => c.N),
+            list.Where(c => c.Attended == false).Sum(c => c.N));
+    }
 }
 
 /// <summary>

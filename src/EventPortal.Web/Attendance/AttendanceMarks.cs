@@ -32,24 +32,18 @@ public static class AttendanceMarks
 {
     const string Staff = """
         UPDATE registrations SET attended = @attended, attended_source = @source, attended_at = @markedAt, updated_at = @now
-        WHERE event_id = @eventId AND id IN @ids
+        WHERE event_id = @eventId AND id = @id
         """;
 
-    /// <summary>Staff mark <paramref name="ids"/> of the event; returns how many rows there were.</summary>
-    public static async Task<int> MarkAsync(DbConnection c, DbTransaction tx, long eventId, IReadOnlyCollection<long> ids, bool? attended,
-        string source, DateTime now, CancellationToken ct)
-    {
-        var marked = 0;
-        // Chunks keep every statement under SQLite's and PostgreSQL's parameter limits.
-        foreach (var chunk in ids.Distinct().Chunk(500))
-            marked += await c.ExecuteAsync(new CommandDefinition(Staff, new
-            {
-                eventId, ids = chunk, attended, now,
-                source = attended is null ? null : source,
-                markedAt = attended is null ? (DateTime?)null : now,
-            }, tx, cancellationToken: ct));
-        return marked;
-    }
+    /// <summary>Staff mark one registration of the event; false when the event has no such registration.</summary>
+    public static async Task<bool> MarkAsync(DbConnection c, DbTransaction tx, long eventId, long id, bool? attended, string source,
+        DateTime now, CancellationToken ct) =>
+        await c.ExecuteAsync(new CommandDefinition(Staff, new
+        {
+            eventId, id, attended, now,
+            source = attended is null ? null : source,
+            markedAt = attended is null ? (DateTime?)null : now,
+        }, tx, cancellationToken: ct)) == 1;
 
     const string Joined = """
         UPDATE registrations SET joined_at = @now,

@@ -61,7 +61,11 @@ public sealed partial class Db
         }
     }
 
-    /// <summary>A command handed to Dapper: it runs the connection's cached command for its SQL text.</summary>
+    /// <summary>
+    /// A command handed to Dapper: it runs the connection's cached command for its SQL text. Dapper's list
+    /// expansion (<c>IN @ids</c>) rewrites the text after adding parameters, which this command does not
+    /// follow; PostgreSQL would need <c>= ANY(@ids)</c> anyway: pass a list of parameter objects instead (one run each).
+    /// </summary>
     sealed class PreparedCommand(PreparingConnection owner) : DbCommand
     {
         SqliteCommand? _inner;

@@ -43,6 +43,7 @@ public abstract class CsvExport
     [
         "申込番号", "申込日時", "状態", "チケット", "姓", "名", "フリガナ", "メールアドレス", "所属", "参加者区分",
         "合理的配慮のご希望", "登壇者への質問", "出欠", "同意日時", "繰り上げ日時", "キャンセル日時", "言語",
+        "出欠の記録元", "参加時間(分)", "入室日時",
     ];
 
     [Fact]
@@ -84,8 +85,8 @@ public abstract class CsvExport
         var t = rows.Single(r => r[0] == takahashi.ToString());
         Assert.Equal(["髙橋", "𠮷子", "タカハシ\u3000ヨシコ", "takahashi@example.jp", "'=CMD|' /C calc'!A0"], t[4..9]);
         Assert.Equal("質問です。\n2行目, \"引用\"あり", t[11]);
-        Assert.Equal("横浜市", t[17]);
-        Assert.Equal("'=HYPERLINK(\"http://evil\")", t[18]);
+        Assert.Equal("横浜市", t[20]);
+        Assert.Equal("'=HYPERLINK(\"http://evil\")", t[21]);
         Assert.Equal(["申込完了", "ライブ参加"], t[2..4]);
         Assert.Equal("自治体職員", t[9]);
         Assert.Equal("未記録", t[12]);
@@ -96,8 +97,8 @@ public abstract class CsvExport
         var c = rows.Single(r => r[0] == control.ToString());
         Assert.Equal("'\t=1+1", c[11]);
         Assert.Equal("'\r=2+2\r\nand more", c[10]);
-        Assert.Equal("'-知人", c[18]);
-        Assert.Equal("", c[17]);
+        Assert.Equal("'-知人", c[21]);
+        Assert.Equal("", c[20]);
         // No cell of the whole file starts with something Excel would run.
         Assert.DoesNotContain(rows.SelectMany(r => r),
             cell => cell.Length > 0 && cell[0] is '=' or '+' or '-' or '@' or '\t' or '\r' or '\n');

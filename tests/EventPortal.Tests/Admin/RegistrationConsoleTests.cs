@@ -58,7 +58,7 @@ public abstract partial class RegistrationConsole
         {
             var html = await browser.GetStringAsync($"/admin/events/{slug}/registrations{query}");
             var document = new HtmlParser().ParseDocument(html);
-            return document.QuerySelectorAll("table.registrations tbody tr td:nth-child(2)").Select(td => td.TextContent.Trim()).ToList();
+            return document.QuerySelectorAll("table.registrations tbody tr td:nth-child(3)").Select(td => td.TextContent.Trim()).ToList();
         }
 
         Assert.Equal(4, (await NamesAsync("")).Count);

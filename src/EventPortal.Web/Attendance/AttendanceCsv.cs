@@ -1,0 +1,142 @@
+using System.Globalization;
+using System.Text;
+using CsvHelper;
+using CsvHelper.Configuration;
+using EventPortal.Web.Localization;
+
+namespace EventPortal.Web.Attendance;
+
+/// <summary>One row of an attendance file that names a registration and a mark.</summary>
+public sealed record AttendanceLine(int Row, long RegistrationId, bool? Attended);
+
+/// <summary>A problem with one row (or the file, row 0), as a text key and its arguments.</summary>
+public sealed record AttendanceLineError(int Row, string Key, params object[] Args);
+
+/// <summary>A registration of the event as the file may name it.</summary>
+public sealed record KnownRegistration(long Id, string Email);
+
+/// <summary>
+/// Reads an attendance file: the console's own CSV export with its 出欠 column filled in, or any
+/// sheet with a header row naming the registration number (申込番号 / ID) or the e-mail address,
+/// and 出欠 / Attendance. Excel in Japan saves Shift_JIS; UTF-8 with or without a BOM is read too.
+/// Marks: 出席 / 欠席 / 未記録 (and ○ × 1 0 yes no, in either language); an empty mark leaves the row
+/// out. Every row's problem is listed; nothing is applied while there is one.
+/// </summary>
+public static class AttendanceCsv
+{
+    public const int MaxRows = 20_000;
+
+    static readonly string[] IdHeaders = ["申込番号", "受付番号", "番号", "id", "no", "registration", "registration id"];
+    static readonly string[] EmailHeaders = ["メールアドレス", "メール", "email", "e-mail", "mail"];
+    static readonly string[] MarkHeaders = ["出欠", "出席", "attendance", "attended"];
+
+    /// <summary>UTF-8 (a BOM, or bytes that are valid UTF-8), else Shift_JIS (code page 932).</summary>
+    public static string Decode(byte[] bytes)
+    {
+        if (bytes.AsSpan().StartsWith(Encoding.UTF8.Preamble)) return Encoding.UTF8.GetString(bytes, 3, bytes.Length - 3);
+        try
+        {
+            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            return CodePagesEncodingProvider.Instance.GetEncoding(932)!.GetString(bytes);
+        }
+    }
+
+    public static (List<AttendanceLine> Lines, List<AttendanceLineError> Errors) Read(string text, IReadOnlyList<KnownRegistration> known)
+    {
+        var lines = new List<AttendanceLine>();
+        var errors = new List<AttendanceLineError>();
+        var ids = known.Select(k => k.Id).ToHashSet();
+        var byEmail = known.GroupBy(k => k.Email.Trim(), StringComparer.OrdinalIgnoreCase)
+            .ToDictionary(g => g.Key, g => g.Select(k => k.Id).ToList(), StringComparer.OrdinalIgnoreCase);
+        using var parser = new CsvParser(new StringReader(text), new CsvConfiguration(CultureInfo.InvariantCulture)
+        {
+            HasHeaderRecord = false, DetectColumnCountChanges = false, BadDataFound = null, IgnoreBlankLines = true,
+        });
+        if (!parser.Read() || parser.Record is not { } header)
+            return (lines, [new AttendanceLineError(0, "attendanceImport.errorEmpty")]);
+        int idColumn = Column(header, IdHeaders), emailColumn = Column(header, EmailHeaders), markColumn = Column(header, MarkHeaders);
+        if (markColumn < 0 || (idColumn < 0 && emailColumn < 0))
+            return (lines, [new AttendanceLineError(1, "attendanceImport.errorHeader")]);
+        var seen = new Dictionary<long, (int Row, bool? Mark)>();
+        while (parser.Read())
+        {
+            var row = parser.Row;
+            if (row > MaxRows + 1)
+            {
+                errors.Add(new AttendanceLineError(row, "attendanceImport.errorTooMany", MaxRows));
+                break;
+            }
+            var cells = parser.Record ?? [];
+            string Cell(int i) => i >= 0 && i < cells.Length ? cells[i].Trim() : "";
+            var markText = Cell(markColumn);
+            if (markText.Length == 0) continue;
+            if (!TryMark(markText, out var mark))
+            {
+                errors.Add(new AttendanceLineError(row, "attendanceImport.errorMark", Clip(markText)));
+                continue;
+            }
+            long? id = null;
+            var idText = Cell(idColumn);
+            var email = Cell(emailColumn);
+            if (idText.Length > 0)
+            {
+                if (long.TryParse(idText, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && ids.Contains(n)) id = n;
+                else errors.Add(new AttendanceLineError(row, "attendanceImport.errorId", Clip(idText)));
+            }
+            else if (email.Length > 0)
+            {
+                if (!byEmail.TryGetValue(email, out var found))
+                    errors.Add(new AttendanceLineError(row, "attendanceImport.errorEmail", Clip(email)));
+                else if (found.Count > 1) errors.Add(new AttendanceLineError(row, "attendanceImport.errorEmailTwice", Clip(email)));
+                else id = found[0];
+            }
+            else errors.Add(new AttendanceLineError(row, "attendanceImport.errorNoKey"));
+            if (id is not { } registrationId) continue;
+            if (seen.TryGetValue(registrationId, out var before))
+            {
+                if (before.Mark != mark) errors.Add(new AttendanceLineError(row, "attendanceImport.errorTwice", before.Row));
+                continue;
+            }
+            seen[registrationId] = (row, mark);
+            lines.Add(new AttendanceLine(row, registrationId, mark));
+        }
+        if (lines.Count == 0 && errors.Count == 0) errors.Add(new AttendanceLineError(0, "attendanceImport.errorNoRows"));
+        return (lines, errors);
+    }
+
+    static int Column(string[] header, string[] names)
+    {
+        for (var i = 0; i < header.Length; i++)
+        {
+            var h = header[i].Trim().TrimStart('\uFEFF');
+            if (names.Any(n => string.Equals(h, n, StringComparison.OrdinalIgnoreCase))) return i;
+        }
+        return -1;
+    }
+
+    /// <summary>出席 / 欠席 / 未記録 in either language (the export's own words), and the usual shorthands.</summary>
+    public static bool TryMark(string text, out bool? attended)
+    {
+        var t = text.Normalize(NormalizationForm.FormKC).Trim().ToLowerInvariant();
+        attended = null;
+        if (Matches(t, "adminRegistrations.attended") || t is "○" or "◯" or "1" or "yes" or "y" or "true" or "出" or "済")
+        {
+            attended = true;
+            return true;
+        }
+        if (Matches(t, "adminRegistrations.absent") || t is "×" or "x" or "0" or "no" or "n" or "false" or "欠")
+        {
+            attended = false;
+            return true;
+        }
+        return Matches(t, "adminRegistrations.attendanceUnknown") || t is "-" or "未" or "unknown";
+    }
+
+    static bool Matches(string t, string key) =>
+        Text.Languages.Any(language => string.Equals(t, Text.Get(key, language), StringComparison.OrdinalIgnoreCase));
+
+    static string Clip(string s) => s.Length <= 60 ? s : s[..60] + "…";
+}
