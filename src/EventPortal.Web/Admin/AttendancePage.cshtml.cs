@@ -146,7 +146,7 @@ public sealed class AttendancePageModel(Db db, TimeProvider clock) : PageModel
         if (ids.Count == 0) return Redirect(back, "markNone");
         var marked = await RegistrationActions.MarkAttendanceAsync(db, HttpContext, Event.Id, ids.Select(id => (id, mark)).ToList(),
             AttendanceSource.Console, clock.GetUtcNow().UtcDateTime, ct);
-        return Redirect(back, "marked", marked);
+        return Redirect(back, "marked", marked.Count);
     }
 
     IActionResult Redirect(string back, string done, int? count = null) =>

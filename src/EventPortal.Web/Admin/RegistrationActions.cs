@@ -51,25 +51,25 @@ public static class RegistrationActions
 
     public static async Task<ActionOutcome> SetAttendanceAsync(Db db, HttpContext http, long eventId, long id, bool? attended, DateTime now,
         CancellationToken ct) =>
-        await MarkAttendanceAsync(db, http, eventId, [(id, attended)], AttendanceSource.Console, now, ct) == 0
+        (await MarkAttendanceAsync(db, http, eventId, [(id, attended)], AttendanceSource.Console, now, ct)).Count == 0
             ? ActionOutcome.Unchanged : ActionOutcome.Done;
 
     /// <summary>
     /// Marks registrations of the event attended, absent or unknown (<paramref name="source"/>: console,
-    /// import or api) in one transaction, each with its audit row; returns how many were marked.
+    /// import or api) in one transaction, each with its audit row; returns the ids marked.
     /// Ids of other events change nothing.
     /// </summary>
-    public static Task<int> MarkAttendanceAsync(Db db, HttpContext http, long eventId, IReadOnlyCollection<(long Id, bool? Attended)> marks,
+    public static Task<List<long>> MarkAttendanceAsync(Db db, HttpContext http, long eventId, IReadOnlyCollection<(long Id, bool? Attended)> marks,
         string source, DateTime now, CancellationToken ct) =>
         db.WriteAsync(async (c, tx) =>
         {
-            var marked = 0;
+            var marked = new List<long>();
             foreach (var (id, attended) in marks.DistinctBy(m => m.Id))
             {
                 if (!await AttendanceMarks.MarkAsync(c, tx, eventId, id, attended, source, now, ct)) continue;
                 var detail = (attended switch { true => "attended", false => "absent", null => "unknown" }) + " by " + source;
                 await Audit.WriteAsync(c, tx, http, "registration.attendance", Target(id), detail, now, ct);
-                marked++;
+                marked.Add(id);
             }
             return marked;
         }, ct);

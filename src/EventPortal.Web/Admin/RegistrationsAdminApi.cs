@@ -1,4 +1,7 @@
+using System.Text.Json;
+using EventPortal.Web.Attendance;
 using EventPortal.Web.Data;
+using EventPortal.Web.Registrations;
 using EventPortal.Web.Events;
 using EventPortal.Web.Shared;
 
@@ -15,6 +18,42 @@ public static class RegistrationsAdminApi
     {
         api.MapGet("/events/{slug}/registrations", ListAsync);
         api.MapGet("/events/{slug}/registrations.csv", CsvAsync);
+        api.MapPut("/events/{slug}/attendance", MarkAttendanceAsync);
+    }
+
+    public const int MaxMarks = 5000;
+
+    /// <summary>
+    /// <c>[{"id": 12, "attended": true}, …]</c> (true, false, or null for "not recorded"): marks each
+    /// registration of the event, as staff in the console do, with source <c>api</c> and an audit row each.
+    /// Every entry is checked first; one bad entry refuses the whole request. Answers <c>{marked, unknown}</c>:
+    /// how many were marked, and the ids that are not registrations of the event.
+    /// </summary>
+    static async Task<IResult> MarkAttendanceAsync(string slug, HttpContext http, Db db, TimeProvider clock, CancellationToken ct)
+    {
+        var (root, refused) = await JsonBody.ReadAsync(http.Request, ct, JsonValueKind.Array);
+        if (refused is not null) return refused;
+        var marks = new List<(long Id, bool? Attended)>();
+        var errors = new List<FieldError>();
+        var i = 0;
+        foreach (var item in root.EnumerateArray())
+        {
+            if (i >= MaxMarks) { errors.Add(new FieldError("", "error.attendanceTooMany", MaxMarks)); break; }
+            var at = $"[{i++}]";
+            if (item.ValueKind != JsonValueKind.Object || !item.TryGetProperty("id", out var id)
+                || id.ValueKind != JsonValueKind.Number || !id.TryGetInt64(out var n) || n <= 0)
+                errors.Add(new FieldError(at + ".id", "error.attendanceId"));
+            else if (!item.TryGetProperty("attended", out var a)
+                     || a.ValueKind is not (JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null))
+                errors.Add(new FieldError(at + ".attended", "error.attendanceMark"));
+            else marks.Add((n, a.ValueKind == JsonValueKind.Null ? null : a.GetBoolean()));
+        }
+        if (errors.Count > 0) return Problems.Validation(errors);
+        var e = await EventSpec.LoadAsync(db, slug, ct);
+        if (e is null) return Problems.Status(StatusCodes.Status404NotFound, "error.eventNotFound");
+        var marked = await RegistrationActions.MarkAttendanceAsync(db, http, e.Id, marks, AttendanceSource.Api,
+            clock.GetUtcNow().UtcDateTime, ct);
+        return TypedResults.Ok(new { marked = marked.Count, unknown = marks.Select(m => m.Id).Distinct().Except(marked).ToList() });
     }
 
     /// <summary>A JSON array, written while the rows are read: no list of 100,000 objects in memory.</summary>

@@ -212,6 +212,49 @@ public abstract class AttendanceConsole
         Assert.Equal(HttpStatusCode.BadRequest, (await browser.SubmitAsync($"/admin/events/{slug}/attendance",
             $"/admin/events/{slug}/attendance/report", new Dictionary<string, string>())).StatusCode);
     }
+
+    [Fact]
+    public async Task The_admin_api_marks_a_list_checks_every_entry_first_and_reports_attendance_with_its_source()
+    {
+        await using var app = await StartAsync();
+        var slug = await app.CreateEventAsync();
+        var other = await app.CreateEventAsync();
+        var a = await app.RegisterPersonAsync(slug, "a@example.jp");
+        var b = await app.RegisterPersonAsync(slug, "b@example.jp");
+        var stranger = await app.RegisterPersonAsync(other, "z@example.jp");
+        using var api = app.Api();
+        Task<HttpResponseMessage> PutAsync(string json) => api.PutAsync($"/api/admin/events/{slug}/attendance",
+            new StringContent(json, Encoding.UTF8, "application/json"));
+
+        foreach (var malformed in new[] { "{}", "not json" })
+            Assert.Equal(HttpStatusCode.BadRequest, (await PutAsync(malformed)).StatusCode);
+        foreach (var (bad, field) in new[] { ("[{\"id\": \"1\", \"attended\": true}]", "[0].id"),
+                     ($"[{{\"id\": {a}, \"attended\": \"yes\"}}]", "[0].attended"),
+                     ($"[{{\"id\": {a}, \"attended\": true}}, {{\"id\": -5, \"attended\": true}}]", "[1].id"), ("[1]", "[0].id") })
+        {
+            var refused = await PutAsync(bad);
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+            Assert.Contains($"\"{field}\"", await refused.Content.ReadAsStringAsync());
+        }
+        Assert.Null((await MarkOfAsync(app, a)).Attended);          // one bad entry: nothing marked
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await api.PutAsync($"/api/admin/events/{slug}/attendance",
+            new StringContent("[]", Encoding.UTF8, "text/plain"))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await api.PutAsync("/api/admin/events/no-such/attendance",
+            new StringContent("[]", Encoding.UTF8, "application/json"))).StatusCode);
+
+        var ok = await PutAsync($"[{{\"id\": {a}, \"attended\": true}}, {{\"id\": {b}, \"attended\": false}}, " +
+            $"{{\"id\": {stranger}, \"attended\": true}}]");
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        var answer = System.Text.Json.JsonDocument.Parse(await ok.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(2, answer.GetProperty("marked").GetInt32());
+        Assert.Equal([stranger], answer.GetProperty("unknown").EnumerateArray().Select(x => x.GetInt64()));
+        Assert.Null((await MarkOfAsync(app, stranger)).Attended);
+
+        var list = System.Text.Json.JsonDocument.Parse(await api.GetStringAsync($"/api/admin/events/{slug}/registrations")).RootElement;
+        var first = list.EnumerateArray().Single(r => r.GetProperty("id").GetInt64() == a).GetProperty("attendance");
+        Assert.True(first.GetProperty("attended").GetBoolean());
+        Assert.Equal("api", first.GetProperty("source").GetString());
+    }
 }
 
 public sealed class AttendanceConsoleOnSqlite : AttendanceConsole
