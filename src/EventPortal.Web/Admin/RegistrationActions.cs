@@ -59,8 +59,8 @@ public static class RegistrationActions
     /// import or api) in one transaction, each with its audit row; returns the ids marked.
     /// Ids of other events change nothing.
     /// </summary>
-    public static Task<List<long>> MarkAttendanceAsync(Db db, HttpContext http, long eventId, IReadOnlyCollection<(long Id, bool? Attended)> marks,
-        string source, DateTime now, CancellationToken ct) =>
+    public static Task<List<long>> MarkAttendanceAsync(Db db, HttpContext http, long eventId,
+        IReadOnlyCollection<(long Id, bool? Attended)> marks, string source, DateTime now, CancellationToken ct) =>
         db.WriteAsync(async (c, tx) =>
         {
             var marked = new List<long>();
