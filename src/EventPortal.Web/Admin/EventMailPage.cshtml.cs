@@ -48,10 +48,19 @@ public sealed class EventMailPageModel(Db db, TimeProvider clock) : PageModel
             var audience = Request.Form[$"audience{i}"].ToString();
             var direction = Request.Form[$"direction{i}"].ToString();
             if (!int.TryParse(amountText, NumberStyles.None, CultureInfo.InvariantCulture, out var amount) || amount > 60 * 24 * 60
-                || unit == 0 || !ReminderRule.Audiences.Contains(audience) || direction is not ("before" or "after"))
+                || unit == 0 || direction is not ("before" or "after"))
                 return Invalid("adminMail.badRule");
             var sign = direction == "after" ? 1 : -1;
-            rules.Add(new ReminderRule(sign * amount * unit, audience));
+            // The text and "late" are edited on the rule's own page: a row of a stored rule keeps them.
+            var stored = long.TryParse(Request.Form[$"id{i}"], out var id) ? Rules.FirstOrDefault(r => r.Id == id) : null;
+            var rule = (stored ?? new ReminderRule(0, audience)) with
+            {
+                OffsetMinutes = sign * amount * unit, Audience = audience, Anchor = Request.Form[$"anchor{i}"].ToString(),
+                Category = Request.Form[$"category{i}"].ToString() is { Length: > 0 } category ? category : null,
+                Attendance = Request.Form[$"attendance{i}"].ToString(),
+            };
+            if (MailRuleText.Problems(rule, Event.Categories.Select(c => c.Code).ToList()).Any()) return Invalid("adminMail.badRule");
+            rules.Add(rule);
         }
         var now = clock.GetUtcNow().UtcDateTime;
         await db.WriteAsync(async (c, tx) =>

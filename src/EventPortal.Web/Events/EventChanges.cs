@@ -122,8 +122,9 @@ public static class EventChanges
                     var told = await NotifyUpdatedAsync(c, tx, before.Id, sequence, promoted, now, ct);
                     mailed += told;
                     changed.Add($"sequence {sequence}, {told} registrants told");
-                    // Reminders are due relative to the start: plan the ones not yet sent again.
-                    if (spec.StartsAt != before.StartsAt) await ReminderRules.ReplanAsync(c, tx, before.Id, now, ct);
+                    // Mail rules are due relative to the start or the end: plan the ones not yet sent again.
+                    if (spec.StartsAt != before.StartsAt || spec.EndsAt != before.EndsAt)
+                        await ReminderRules.ReplanAsync(c, tx, before.Id, now, ct);
                 }
                 var version = now.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 if (spec.MeetingProvider != before.MeetingProvider && before.Status == EventStatus.Published)

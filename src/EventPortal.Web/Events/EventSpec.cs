@@ -221,10 +221,8 @@ public sealed record EventSpec
         await CreateSeatsAsync(c, tx, id, ct);
         await InsertCategoriesAsync(c, tx, id, Categories, ct);
         await InsertQuestionsAsync(c, tx, id, Questions, ct);
-        await c.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO reminder_rules (event_id, offset_minutes, audience) VALUES (@EventId, @OffsetMinutes, @Audience)",
-            (reminders ?? ReminderRules.Defaults(StartsAt, TimeZone)).Distinct()
-                .Select(r => new { EventId = id, r.OffsetMinutes, r.Audience }), tx, cancellationToken: ct));
+        var rules = reminders ?? ReminderRules.Defaults(StartsAt, TimeZone);
+        await ReminderRules.InsertAsync(c, tx, id, rules.Select(r => r with { Id = null }).Distinct(), ct);
         return id;
     }
 

@@ -8,6 +8,7 @@ using EventPortal.Web.Events;
 using EventPortal.Web.Localization;
 using EventPortal.Web.Outbox;
 using EventPortal.Web.Registrations;
+using EventPortal.Web.Reminders;
 using EventPortal.Web.Shared;
 using Microsoft.Extensions.Options;
 using MimeKit;
@@ -26,7 +27,8 @@ namespace EventPortal.Web.Mail;
 public sealed class MailComposer(Db db, MailTemplates templates, Invites invites, Tokens tokens, Links links, EventMailParts eventParts,
     DkimSigning dkim, IOptions<MailOptions> options, TimeProvider clock)
 {
-    public async Task<MimeMessage?> ComposeAsync(OutboxRow row, CancellationToken ct)
+    /// <param name="preview">A mail rule not yet saved, to show the organiser what it would send (instead of the row's own rule).</param>
+    public async Task<MimeMessage?> ComposeAsync(OutboxRow row, CancellationToken ct, ReminderRule? preview = null)
     {
         if (row.RegistrationId is not { } id) throw new OutboxException($"Mail row {row.Id} names no registration.", permanent: true);
         var r = await RegistrationQueries.FindAsync(db, id, ct);
@@ -38,6 +40,15 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
         // A reminder planned for live tickets is not for someone who has since switched to the recording.
         if (row.Kind == OutboxRows.Kinds.Reminder && !row.Payload.Contains("\"all\"", StringComparison.Ordinal)
             && !row.Payload.Contains($"\"{r.TicketKind}\"", StringComparison.Ordinal)) return null;
+        var rule = preview;
+        if (rule is null && row.Kind == OutboxRows.Kinds.Reminder && MailRuleText.RuleId(row.Payload) is { } ruleId)
+        {
+            await using (var connection = await db.OpenAsync(ct))
+                rule = await ReminderRules.FindAsync(connection, null, r.EventId, ruleId, ct);
+            // The rule was deleted after this row was claimed, or the registration is not (any more) in its audience.
+            if (rule is null) return null;
+        }
+        if (rule is not null && !MailRuleText.Reaches(rule, r)) return null;
 
         var e = parts.Details.Event;
         var language = Text.Languages.Contains(r.Language) ? r.Language : Text.DefaultLanguage;
@@ -48,6 +59,12 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
         model["reminderLead"] = row.Kind == OutboxRows.Kinds.Reminder ? Lead(e, now, language) : "";
         if (template == AddressConfirmationTemplate) AddConfirmLink(model, r, baseUrl, language, e.TimeZone);
         if (row.Kind == OutboxRows.Kinds.OrganiserMessage) await AddOrganiserMessageAsync(model, row, ct);
+        if (rule is { Written: true })
+        {
+            (model["messageSubject"], model["messageBody"]) = MailRuleText.Render(rule, language, model);
+            model["subjectAsWritten"] = true;   // the organiser's subject as it is, without the event title in front
+            template = OrganiserMessageTemplate;
+        }
         var (subject, html, text) = templates.Render(language, template, model);
 
         var message = new MimeMessage { Subject = MailAddresses.HeaderText(subject), MessageId = MessageId(row), Date = clock.GetUtcNow() };
@@ -88,6 +105,7 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
     }
 
     const string AddressConfirmationTemplate = "address_confirmation";
+    const string OrganiserMessageTemplate = "organiser_message";
 
     /// <summary>
     /// Which template a row's kind calls for now, and whether it carries the invite. An address not
@@ -113,7 +131,7 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
         (OutboxRows.Kinds.Cancelled, _) => ("registration_cancelled", true),
         (OutboxRows.Kinds.Reminder, RegistrationStatus.Confirmed) => ("reminder", false),
         (OutboxRows.Kinds.RecordingAvailable, RegistrationStatus.Confirmed) => ("recording_available", false),
-        (OutboxRows.Kinds.OrganiserMessage, _) => ("organiser_message", false),
+        (OutboxRows.Kinds.OrganiserMessage, _) => (OrganiserMessageTemplate, false),
         _ => (null, false),
     };
 

@@ -1,66 +1,163 @@
 using System.Data.Common;
 using Dapper;
 using EventPortal.Web.Events;
+using EventPortal.Web.Localization;
 using EventPortal.Web.Outbox;
 using EventPortal.Web.Registrations;
 
 namespace EventPortal.Web.Reminders;
 
+/// <summary>
+/// One mail rule: due <see cref="OffsetMinutes"/> from the start or the end (<see cref="Anchor"/>), for a
+/// ticket kind (<see cref="Audience"/>), a category and an attendance; with the organiser's own subject
+/// and body per language (<see cref="Written"/>), or the built-in reminder text. <see cref="Late"/>: also
+/// sent, at once, to registrations made after it was due. <see cref="Id"/> is the stored rule's (null for a new one).
+/// </summary>
 public sealed record ReminderRule(int OffsetMinutes, string Audience)
 {
     public static readonly string[] Audiences = ["live", "recording", "all"];
+    public static readonly string[] Anchors = ["start", "end"];
+    public static readonly string[] Attendances = ["any", "attended", "not_attended"];
+
+    public long? Id { get; init; }
+    public string Anchor { get; init; } = "start";
+    public string? Category { get; init; }
+    public string Attendance { get; init; } = "any";
+    public bool Late { get; init; }
+    public string SubjectJa { get; init; } = "";
+    public string BodyJa { get; init; } = "";
+    public string SubjectEn { get; init; } = "";
+    public string BodyEn { get; init; } = "";
+
+    /// <summary>The organiser wrote this rule's text (else the built-in reminder is sent).</summary>
+    public bool Written => SubjectJa.Length + BodyJa.Length + SubjectEn.Length + BodyEn.Length > 0;
+
+    public DateTime DueAt(DateTime startsAt, DateTime endsAt) =>
+        DateTime.SpecifyKind(Anchor == "end" ? endsAt : startsAt, DateTimeKind.Utc).AddMinutes(OffsetMinutes);
+
+    /// <summary>The same rule, whatever its id.</summary>
+    public bool SameAs(ReminderRule other) => this with { Id = null } == other with { Id = null };
 }
 
 /// <summary>
-/// Reminders are outbox rows with a due time, one per rule and registration, keyed
+/// Mail rules are outbox rows with a due time, one per rule and registration, keyed
 /// <c>reminder:{rule}:{registration}</c> so restarts and extra instances never send one twice.
 /// They are written when someone registers (only rules still ahead of them: "tomorrow" is not
-/// sent an hour before), when a ticket is switched, and again for everyone when the rules or
-/// the event's time change — then every reminder not yet sent is dropped and re-planned,
-/// while the dedupe keys of those already sent keep them from going out again.
+/// sent an hour before, unless the rule is <see cref="ReminderRule.Late"/>), when a ticket is switched,
+/// and again for everyone when the rules or the event's times change — then every reminder not yet
+/// sent is dropped and re-planned, while the dedupe keys of those already sent keep them from going
+/// out again. A rule keeps its id when edited, so its keys stay. Who a rule is for beyond the ticket
+/// kind (category, attendance) is decided when it is sent (Mail/MailComposer.cs): attendance is
+/// only known after the event.
 /// </summary>
 public static class ReminderRules
 {
     /// <summary>
     /// What suits the model briefing: the day before at 10:00 in the event's zone, to everyone;
-    /// and one hour before, with the personal join link, to live tickets.
+    /// one hour before, with the personal join link, to live tickets; and two hours after the end, a
+    /// thank-you to those who attended (in the event's and the registrant's language).
     /// </summary>
     public static IReadOnlyList<ReminderRule> Defaults(DateTime startsAtUtc, string timeZone)
     {
         var local = EventTime.Local(startsAtUtc, timeZone);
         var dayBeforeAtTen = TimeZoneInfo.ConvertTimeToUtc(
             DateTime.SpecifyKind(local.Date.AddDays(-1).AddHours(10), DateTimeKind.Unspecified), EventTime.Zone(timeZone));
-        return [new((int)(dayBeforeAtTen - startsAtUtc).TotalMinutes, "all"), new(-60, "live")];
+        return
+        [
+            new((int)(dayBeforeAtTen - startsAtUtc).TotalMinutes, "all"),
+            new(-60, "live"),
+            new(120, "live")
+            {
+                Anchor = "end", Attendance = "attended",
+                SubjectJa = Text.Get("mailRule.thanks.subject", "ja"), BodyJa = Text.Get("mailRule.thanks.body", "ja"),
+                SubjectEn = Text.Get("mailRule.thanks.subject", "en"), BodyEn = Text.Get("mailRule.thanks.body", "en"),
+            },
+        ];
     }
+
+    const string Columns = """
+        id, offset_minutes, audience, anchor, category_code, attendance, late, subject_ja, body_ja, subject_en, body_en
+        """;
 
     sealed class Rule
     {
         public long Id { get; init; }
         public int OffsetMinutes { get; init; }
         public string Audience { get; init; } = "";
+        public string Anchor { get; init; } = "start";
+        public string? CategoryCode { get; init; }
+        public string Attendance { get; init; } = "any";
+        public bool Late { get; init; }
+        public string SubjectJa { get; init; } = "";
+        public string BodyJa { get; init; } = "";
+        public string SubjectEn { get; init; } = "";
+        public string BodyEn { get; init; } = "";
+
+        public ReminderRule ToRule() => new(OffsetMinutes, Audience)
+        {
+            Id = Id, Anchor = Anchor, Category = CategoryCode, Attendance = Attendance, Late = Late,
+            SubjectJa = SubjectJa, BodyJa = BodyJa, SubjectEn = SubjectEn, BodyEn = BodyEn,
+        };
     }
 
     public static async Task<IReadOnlyList<ReminderRule>> LoadAsync(DbConnection c, DbTransaction? tx, long eventId,
         CancellationToken ct) =>
         (await c.QueryAsync<Rule>(new CommandDefinition(
-            "SELECT id, offset_minutes, audience FROM reminder_rules WHERE event_id = @eventId ORDER BY offset_minutes, audience",
-            new { eventId }, tx, cancellationToken: ct))).Select(r => new ReminderRule(r.OffsetMinutes, r.Audience)).ToList();
+            $"SELECT {Columns} FROM reminder_rules WHERE event_id = @eventId ORDER BY anchor DESC, offset_minutes, audience, id",
+            new { eventId }, tx, cancellationToken: ct))).Select(r => r.ToRule()).ToList();
 
-    /// <summary>Replaces an event's rules (kept rules keep their id) and re-plans every reminder not yet sent.</summary>
+    /// <summary>One rule of the event, or null.</summary>
+    public static async Task<ReminderRule?> FindAsync(DbConnection c, DbTransaction? tx, long eventId, long id, CancellationToken ct) =>
+        (await c.QuerySingleOrDefaultAsync<Rule>(new CommandDefinition(
+            $"SELECT {Columns} FROM reminder_rules WHERE event_id = @eventId AND id = @id",
+            new { eventId, id }, tx, cancellationToken: ct)))?.ToRule();
+
+    const string Insert = """
+        INSERT INTO reminder_rules (event_id, offset_minutes, audience, anchor, category_code, attendance, late,
+            subject_ja, body_ja, subject_en, body_en)
+        VALUES (@EventId, @OffsetMinutes, @Audience, @Anchor, @Category, @Attendance, @Late, @SubjectJa, @BodyJa, @SubjectEn, @BodyEn)
+        """;
+
+    const string Update = """
+        UPDATE reminder_rules SET offset_minutes = @OffsetMinutes, audience = @Audience, anchor = @Anchor, category_code = @Category,
+            attendance = @Attendance, late = @Late, subject_ja = @SubjectJa, body_ja = @BodyJa, subject_en = @SubjectEn, body_en = @BodyEn
+        WHERE id = @Id AND event_id = @EventId
+        """;
+
+    /// <summary>Stores new rules of a new event (no planning: nobody has registered yet).</summary>
+    public static Task InsertAsync(DbConnection c, DbTransaction tx, long eventId, IEnumerable<ReminderRule> rules, CancellationToken ct) =>
+        c.ExecuteAsync(new CommandDefinition(Insert, rules.Select(r => Row(eventId, r)), tx, cancellationToken: ct));
+
+    static object Row(long eventId, ReminderRule r) => new
+    {
+        EventId = eventId, r.Id, r.OffsetMinutes, r.Audience, r.Anchor, r.Category, r.Attendance, r.Late,
+        r.SubjectJa, r.BodyJa, r.SubjectEn, r.BodyEn,
+    };
+
+    /// <summary>
+    /// Replaces an event's rules and re-plans every reminder not yet sent. A rule with the id of one of the
+    /// event's rules updates it; one without an id keeps an equal existing rule (and its id); the rest are new.
+    /// </summary>
     public static async Task ReplaceAsync(DbConnection c, DbTransaction tx, long eventId, IReadOnlyList<ReminderRule> rules, DateTime now,
         CancellationToken ct)
     {
-        var existing = (await c.QueryAsync<Rule>(new CommandDefinition(
-            "SELECT id, offset_minutes, audience FROM reminder_rules WHERE event_id = @eventId",
-            new { eventId }, tx, cancellationToken: ct))).AsList();
-        foreach (var gone in existing.Where(e => !rules.Contains(new ReminderRule(e.OffsetMinutes, e.Audience))))
+        var existing = await LoadAsync(c, tx, eventId, ct);
+        var kept = new HashSet<long>();
+        foreach (var rule in rules)
+        {
+            var match = existing.FirstOrDefault(e => !kept.Contains(e.Id!.Value) && (rule.Id is { } id ? e.Id == id : e.SameAs(rule)));
+            if (match is null)
+            {
+                await InsertAsync(c, tx, eventId, [rule with { Id = null }], ct);
+                continue;
+            }
+            kept.Add(match.Id!.Value);
+            if (!match.SameAs(rule))
+                await c.ExecuteAsync(new CommandDefinition(Update, Row(eventId, rule with { Id = match.Id }), tx, cancellationToken: ct));
+        }
+        foreach (var gone in existing.Where(e => !kept.Contains(e.Id!.Value)))
             await c.ExecuteAsync(new CommandDefinition(
                 "DELETE FROM reminder_rules WHERE id = @Id", new { gone.Id }, tx, cancellationToken: ct));
-        foreach (var rule in rules.Distinct()
-            .Where(r => !existing.Any(e => e.OffsetMinutes == r.OffsetMinutes && e.Audience == r.Audience)))
-            await c.ExecuteAsync(new CommandDefinition(
-                "INSERT INTO reminder_rules (event_id, offset_minutes, audience) VALUES (@eventId, @OffsetMinutes, @Audience)",
-                new { eventId, rule.OffsetMinutes, rule.Audience }, tx, cancellationToken: ct));
         await ReplanAsync(c, tx, eventId, now, ct);
     }
 
@@ -77,16 +174,21 @@ public static class ReminderRules
     public static async Task PlanForRegistrationAsync(DbConnection c, DbTransaction tx, EventRecord e, long registrationId,
         string ticketKind, DateTime now, CancellationToken ct)
     {
-        var rules = await c.QueryAsync<Rule>(new CommandDefinition(
-            "SELECT id, offset_minutes, audience FROM reminder_rules WHERE event_id = @Id", new { e.Id }, tx, cancellationToken: ct));
-        foreach (var rule in rules.Where(r => r.Audience == "all" || r.Audience == ticketKind))
-        {
-            var due = DateTime.SpecifyKind(e.StartsAt, DateTimeKind.Utc).AddMinutes(rule.OffsetMinutes);
-            if (due > now)
+        foreach (var rule in (await LoadAsync(c, tx, e.Id, ct)).Where(r => r.Audience == "all" || r.Audience == ticketKind))
+            if (Due(rule, e.StartsAt, e.EndsAt, now, forOne: true) is { } due)
                 await OutboxRows.EnqueueAsync(c, tx, OutboxRows.Kinds.Reminder, $"reminder:{rule.Id}:{registrationId}",
-                    e.Id, registrationId, now, ct, payload: $"{{\"audience\":\"{rule.Audience}\"}}", dueAt: due);
-        }
+                    e.Id, registrationId, now, ct, payload: Payload(rule), dueAt: due);
     }
+
+    /// <summary>When the rule's row is due: null when it is past, unless it is late and for one (new) registration: then now.</summary>
+    static DateTime? Due(ReminderRule rule, DateTime startsAt, DateTime endsAt, DateTime now, bool forOne)
+    {
+        var due = rule.DueAt(startsAt, endsAt);
+        return due > now ? due : forOne && rule.Late ? now : null;
+    }
+
+    /// <summary>The row names its rule; the ticket kind is kept for rows of before the rules had ids in their payload.</summary>
+    static string Payload(ReminderRule rule) => $"{{\"audience\":\"{rule.Audience}\",\"rule\":{rule.Id}}}";
 
     /// <summary>A cancelled registration is owed no more reminders.</summary>
     public static Task DropForRegistrationAsync(DbConnection c, DbTransaction tx, long registrationId, CancellationToken ct) =>
@@ -101,15 +203,11 @@ public static class ReminderRules
     public static async Task PlanAsync(DbConnection c, DbTransaction tx, long eventId, long? registrationId, DateTime now,
         CancellationToken ct)
     {
-        var startsAt = await c.ExecuteScalarAsync<DateTime>(new CommandDefinition(
-            "SELECT starts_at FROM events WHERE id = @eventId", new { eventId }, tx, cancellationToken: ct));
-        var rules = await c.QueryAsync<Rule>(new CommandDefinition(
-            "SELECT id, offset_minutes, audience FROM reminder_rules WHERE event_id = @eventId",
-            new { eventId }, tx, cancellationToken: ct));
-        foreach (var rule in rules)
+        var (startsAt, endsAt) = await c.QuerySingleAsync<(DateTime, DateTime)>(new CommandDefinition(
+            "SELECT starts_at, ends_at FROM events WHERE id = @eventId", new { eventId }, tx, cancellationToken: ct));
+        foreach (var rule in await LoadAsync(c, tx, eventId, ct))
         {
-            var due = DateTime.SpecifyKind(startsAt, DateTimeKind.Utc).AddMinutes(rule.OffsetMinutes);
-            if (due <= now) continue;
+            if (Due(rule, startsAt, endsAt, now, forOne: registrationId is not null) is not { } due) continue;
             await c.ExecuteAsync(new CommandDefinition($"""
                 INSERT INTO outbox (kind, dedupe_key, event_id, registration_id, payload, status, due_at, created_at)
                 SELECT @kind, @prefix || CAST(r.id AS TEXT), r.event_id, r.id, @payload, '{OutboxStatus.Queued}', @due, @now
@@ -119,7 +217,7 @@ public static class ReminderRules
                 ON CONFLICT (dedupe_key) DO NOTHING
                 """, new
             {
-                kind = OutboxRows.Kinds.Reminder, prefix = $"reminder:{rule.Id}:", payload = $"{{\"audience\":\"{rule.Audience}\"}}",
+                kind = OutboxRows.Kinds.Reminder, prefix = $"reminder:{rule.Id}:", payload = Payload(rule),
                 due, now, eventId, audience = rule.Audience, registrationId,
             }, tx, cancellationToken: ct));
         }

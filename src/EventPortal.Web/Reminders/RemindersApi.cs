@@ -8,7 +8,7 @@ using EventPortal.Web.Shared;
 namespace EventPortal.Web.Reminders;
 
 /// <summary>
-/// <c>GET|PUT /api/admin/events/{slug}/reminders</c> (<c>[{offsetMinutes, audience}]</c>) and
+/// <c>GET|PUT /api/admin/events/{slug}/reminders</c> (the event's mail rules, <see cref="ReminderRule"/>) and
 /// <c>PUT /api/admin/events/{slug}/recording</c> (<c>{url, availableUntil?, audience?}</c>).
 /// </summary>
 public static class RemindersApi
@@ -30,7 +30,12 @@ public static class RemindersApi
         {
             var (root, refused) = await JsonBody.ReadAsync(context.Request, ct, JsonValueKind.Array);
             if (refused is not null) return refused;
-            var (rules, errors) = ReadRules(root);
+            List<string> categories;
+            await using (var c = await db.OpenAsync(ct))
+                categories = (await c.QueryAsync<string>(new CommandDefinition("""
+                    SELECT k.code FROM event_categories k JOIN events e ON e.id = k.event_id WHERE e.slug = @slug
+                    """, new { slug }, cancellationToken: ct))).AsList();
+            var (rules, errors) = ReadRules(root, categories);
             if (errors.Count > 0) return Problems.Validation(errors);
             var now = clock.GetUtcNow().UtcDateTime;
             var saved = await db.WriteAsync(async (c, tx) =>
@@ -57,7 +62,11 @@ public static class RemindersApi
         });
     }
 
-    static (List<ReminderRule> Rules, List<FieldError> Errors) ReadRules(JsonElement root)
+    /// <summary>
+    /// <c>[{id?, offsetMinutes, audience, anchor?, category?, attendance?, late?, subjectJa?, bodyJa?, subjectEn?, bodyEn?}]</c>:
+    /// a missing field takes its default (the start, any attendance, the built-in text).
+    /// </summary>
+    static (List<ReminderRule> Rules, List<FieldError> Errors) ReadRules(JsonElement root, IReadOnlyCollection<string> categories)
     {
         var rules = new List<ReminderRule>();
         var errors = new List<FieldError>();
@@ -65,17 +74,37 @@ public static class RemindersApi
         var i = 0;
         foreach (var item in root.EnumerateArray().Take(MaxRules))
         {
-            var offset = item.ValueKind == JsonValueKind.Object && item.TryGetProperty("offsetMinutes", out var o)
-                && o.ValueKind == JsonValueKind.Number && o.TryGetInt32(out var v) ? v : (int?)null;
-            var audience = item.ValueKind == JsonValueKind.Object && item.TryGetProperty("audience", out var a)
-                && a.ValueKind == JsonValueKind.String ? a.GetString() : null;
+            var at = $"[{i++}]";
+            if (item.ValueKind != JsonValueKind.Object)
+            {
+                errors.Add(new(at, "error.malformedJson"));
+                continue;
+            }
+            string? Text(string name) => item.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+            bool Wrong(string name, JsonValueKind kind) =>
+                item.TryGetProperty(name, out var v) && v.ValueKind != kind && v.ValueKind != JsonValueKind.Null;
+            var offset = item.TryGetProperty("offsetMinutes", out var o) && o.ValueKind == JsonValueKind.Number && o.TryGetInt32(out var n)
+                ? n : (int?)null;
             if (offset is not { } m || Math.Abs(m) > MaxOffsetMinutes)
-                errors.Add(new($"[{i}].offsetMinutes", "error.offsetMinutes", MaxOffsetMinutes));
-            if (audience is null || !ReminderRule.Audiences.Contains(audience)) errors.Add(new($"[{i}].audience", "error.audience"));
-            else if (offset is { } ok && Math.Abs(ok) <= MaxOffsetMinutes) rules.Add(new ReminderRule(ok, audience));
-            i++;
+                errors.Add(new($"{at}.offsetMinutes", "error.offsetMinutes", MaxOffsetMinutes));
+            foreach (var name in new[] { "audience", "anchor", "category", "attendance", "subjectJa", "bodyJa", "subjectEn", "bodyEn" })
+                if (Wrong(name, JsonValueKind.String)) errors.Add(new($"{at}.{name}", "error.badChoice"));
+            if (Wrong("id", JsonValueKind.Number)) errors.Add(new($"{at}.id", "error.badChoice"));
+            var late = item.TryGetProperty("late", out var l) && l.ValueKind == JsonValueKind.True;
+            if (item.TryGetProperty("late", out l) && l.ValueKind is not (JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null))
+                errors.Add(new($"{at}.late", "error.badChoice"));
+            var rule = new ReminderRule(offset ?? 0, Text("audience") ?? "")
+            {
+                Id = item.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.Number && id.TryGetInt64(out var k) ? k : null,
+                Anchor = Text("anchor") ?? "start", Category = Text("category") is { Length: > 0 } c ? c : null,
+                Attendance = Text("attendance") ?? "any", Late = late,
+                SubjectJa = (Text("subjectJa") ?? "").Trim(), BodyJa = (Text("bodyJa") ?? "").Replace("\r\n", "\n").Trim(),
+                SubjectEn = (Text("subjectEn") ?? "").Trim(), BodyEn = (Text("bodyEn") ?? "").Replace("\r\n", "\n").Trim(),
+            };
+            errors.AddRange(MailRuleText.Problems(rule, categories).Select(e => e with { Field = $"{at}.{e.Field}" }));
+            rules.Add(rule);
         }
-        return (rules, errors);
+        return (rules, errors.DistinctBy(e => e.Field).ToList());
     }
 
     public static async Task<long?> EventIdAsync(System.Data.Common.DbConnection c, string slug, CancellationToken ct,

@@ -96,7 +96,8 @@ public sealed class ReminderTests
         using var client = app.Client();
         clock.Now = new DateTimeOffset(new DateTime(2030, 3, 5, 12, 0, 0, DateTimeKind.Utc)); // after "the day before at 10:00"
         await client.RegisteredAsync(slug, "late@example.jp");
-        Assert.Equal(1, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox WHERE kind = 'mail.reminder'"));
+        // The hour before, and the thank-you after the end (sent only if they attend); not the day before.
+        Assert.Equal(2, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox WHERE kind = 'mail.reminder'"));
 
         using var api = app.Api();
         var put = await api.PutAsJsonAsync(

@@ -1,0 +1,89 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using EventPortal.Web.Registrations;
+
+namespace EventPortal.Web.Reminders;
+
+/// <summary>
+/// The organiser's own mail text: who a rule reaches when it is sent, and its placeholders filled in
+/// for one registrant. The text is plain: placeholders are replaced as text, never compiled as a
+/// template, so nothing an organiser types can run. A link the registrant does not have (the join
+/// link of a recording ticket, the recording before it is set) becomes empty.
+/// </summary>
+public static partial class MailRuleText
+{
+    /// <summary>The placeholders an organiser may write, and the mail model's value each stands for.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Placeholders = new Dictionary<string, string>
+    {
+        ["name"] = "recipientName", ["eventTitle"] = "eventTitle", ["eventWhen"] = "eventWhen",
+        ["manageUrl"] = "manageUrl", ["joinUrl"] = "joinUrl", ["watchUrl"] = "watchUrl",
+    };
+
+    public static long? RuleId(string payload)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(payload);
+            return document.RootElement.TryGetProperty("rule", out var id) && id.TryGetInt64(out var n) ? n : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Whether the rule is for this registration now: confirmed, its ticket kind, category and attendance.</summary>
+    public static bool Reaches(ReminderRule rule, PersonalRegistration r) =>
+        r.Status == RegistrationStatus.Confirmed
+        && (rule.Audience == "all" || rule.Audience == r.TicketKind)
+        && (rule.Category is null || rule.Category == r.CategoryCode)
+        && rule.Attendance switch { "attended" => r.Attended == true, "not_attended" => r.Attended != true, _ => true };
+
+    /// <summary>The subject and body in <paramref name="language"/> (the other language's when this one is empty), filled in.</summary>
+    public static (string Subject, string Body) Render(ReminderRule rule, string language, IReadOnlyDictionary<string, object?> model)
+    {
+        var (subject, body) = language == "en" ? (rule.SubjectEn, rule.BodyEn) : (rule.SubjectJa, rule.BodyJa);
+        if (subject.Length == 0 && body.Length == 0)
+            (subject, body) = language == "en" ? (rule.SubjectJa, rule.BodyJa) : (rule.SubjectEn, rule.BodyEn);
+        return (Fill(subject, model), Fill(body, model));
+    }
+
+    public static string Fill(string text, IReadOnlyDictionary<string, object?> model) =>
+        Placeholder().Replace(text, m => Placeholders.TryGetValue(m.Groups[1].Value, out var key)
+            ? model.GetValueOrDefault(key)?.ToString() ?? "" : m.Value);
+
+    /// <summary>Placeholders in a text that are not one of <see cref="Placeholders"/>, for the editor's error.</summary>
+    public static IEnumerable<string> Unknown(string text) =>
+        Placeholder().Matches(text).Select(m => m.Groups[1].Value).Where(n => !Placeholders.ContainsKey(n)).Distinct();
+
+    public const int SubjectMax = 150, BodyMax = 10_000;
+
+    /// <summary>
+    /// What is wrong with a rule (field name relative to the rule, text key, arguments): a choice that is not
+    /// one, a category the event does not have, a text too long, with control characters or an unknown placeholder.
+    /// </summary>
+    public static IEnumerable<FieldError> Problems(ReminderRule rule, IReadOnlyCollection<string> categories)
+    {
+        if (!ReminderRule.Audiences.Contains(rule.Audience)) yield return new("audience", "error.audience");
+        if (!ReminderRule.Anchors.Contains(rule.Anchor)) yield return new("anchor", "error.badChoice");
+        if (!ReminderRule.Attendances.Contains(rule.Attendance)) yield return new("attendance", "error.badChoice");
+        if (rule.Category is { } c && !categories.Contains(c)) yield return new("category", "error.badChoice");
+        foreach (var (field, text, max) in new[]
+        {
+            ("subjectJa", rule.SubjectJa, SubjectMax), ("bodyJa", rule.BodyJa, BodyMax),
+            ("subjectEn", rule.SubjectEn, SubjectMax), ("bodyEn", rule.BodyEn, BodyMax),
+        })
+        {
+            if (text.Length > max) yield return new(field, "error.tooLong", max);
+            else if (!RegistrationValidator.IsCleanText(text, multiline: field.StartsWith("body", StringComparison.Ordinal)))
+                yield return new(field, "error.badCharacters");
+            else if (Unknown(text).FirstOrDefault() is { } unknown) yield return new(field, "error.placeholder", unknown);
+        }
+        // A written rule needs a subject and a body in at least one language.
+        if (rule.Written && !(rule.SubjectJa.Length > 0 && rule.BodyJa.Length > 0 || rule.SubjectEn.Length > 0 && rule.BodyEn.Length > 0))
+            yield return new("subjectJa", "error.mailRuleText");
+    }
+
+    [GeneratedRegex(@"\{\{\s*([A-Za-z]+)\s*\}\}")]
+    private static partial Regex Placeholder();
+}

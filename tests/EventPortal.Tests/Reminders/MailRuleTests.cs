@@ -1,0 +1,199 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EventPortal.Tests.Infrastructure;
+
+namespace EventPortal.Tests.Reminders;
+
+/// <summary>
+/// Mail rules the organiser writes: from the start or the end, to attendees or not, with their own text and
+/// placeholders; read from a real SMTP server, with a clock the test moves. On SQLite and PostgreSQL.
+/// </summary>
+public abstract class MailRules
+{
+    // 2030-03-06 12:00–13:00 in Tokyo.
+    static readonly DateTime Start = new(2030, 3, 6, 3, 0, 0, DateTimeKind.Utc);
+    static readonly DateTime End = Start.AddHours(1);
+
+    protected abstract Task<PortalApp> StartAppAsync(Dictionary<string, string?> settings, TestClock clock);
+
+    async Task<(SmtpServer Smtp, PortalApp App, TestClock Clock)> StartAsync()
+    {
+        var smtp = await SmtpServer.StartAsync();
+        var clock = new TestClock(new DateTimeOffset(2030, 2, 1, 0, 0, 0, TimeSpan.Zero));
+        var app = await StartAppAsync(Organisers.Bootstrap(new Dictionary<string, string?>
+        {
+            ["EventPortal:PublicBaseUrl"] = "https://portal.example.jp",
+            ["EventPortal:Mail:Transport"] = "Smtp",
+            ["EventPortal:Mail:Smtp:Host"] = "127.0.0.1",
+            ["EventPortal:Mail:Smtp:Port"] = smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["EventPortal:Outbox:PollSeconds"] = "0.2",
+        }), clock);
+        return (smtp, app, clock);
+    }
+
+    static async Task<List<ReceivedMail>> MailsAsync(SmtpServer smtp, string address, string subjectStart) =>
+        (await smtp.MessagesAsync()).Where(m => m.RcptTos.Contains(address) && m.Subject.StartsWith(subjectStart, StringComparison.Ordinal))
+            .ToList();
+
+    static async Task SettleAsync(SmtpServer smtp, int expectedTotal)
+    {
+        await smtp.WaitForAsync(expectedTotal, TimeSpan.FromSeconds(30));
+        await Task.Delay(1500); // anything extra would arrive now
+        Assert.Equal(expectedTotal, (await smtp.MessagesAsync()).Count);
+    }
+
+    static async Task<JsonArray> RulesAsync(HttpClient api, string slug) =>
+        (await api.GetFromJsonAsync<JsonArray>($"/api/admin/events/{slug}/reminders"))!;
+
+    [Fact]
+    public async Task After_the_end_attendees_get_the_thank_you_the_others_the_organisers_text_each_once_through_edits_and_a_move()
+    {
+        var (smtp, app, clock) = await StartAsync();
+        await using var _ = smtp;
+        await using var __ = app;
+        var slug = await app.CreateEventAsync(startsAt: Start);
+        using var client = app.Client();
+        var came = await client.RegisteredAsync(slug, "came@example.jp");
+        await client.RegisteredAsync(slug, "away@example.jp");
+        var recording = await client.RegisteredAsync(slug, "rec@example.jp", "recording");
+        await SettleAsync(smtp, 3);
+        using var api = app.Api();
+        var rules = await RulesAsync(api, slug);
+        Assert.Equal(3, rules.Count);    // the defaults: the day before, the hour before, the thank-you
+        rules.Add(new JsonObject
+        {
+            ["offsetMinutes"] = 180, ["audience"] = "all", ["anchor"] = "end", ["attendance"] = "not_attended",
+            ["subjectJa"] = "{{eventTitle}}の資料のご案内", ["bodyJa"] = "{{name}} 様\n資料はこちら: {{manageUrl}}\n録画: {{watchUrl}}",
+        });
+        Assert.Equal(HttpStatusCode.OK, (await api.PutAsJsonAsync($"/api/admin/events/{slug}/reminders", rules)).StatusCode);
+        var ids = await app.QueryAsync<long>("SELECT id FROM registrations ORDER BY id");
+        var marked = await api.PutAsJsonAsync($"/api/admin/events/{slug}/attendance",
+            new[] { new { id = ids[0], attended = (bool?)true }, new { id = ids[1], attended = (bool?)false } });
+        Assert.Equal(HttpStatusCode.OK, marked.StatusCode);
+
+        clock.Now = new DateTimeOffset(Start);
+        await SettleAsync(smtp, 3 + 3 + 2);   // the day before (3), the hour before (2 live)
+        clock.Now = new DateTimeOffset(End.AddHours(2));
+        await SettleAsync(smtp, 9);
+        var thanks = Assert.Single(await MailsAsync(smtp, "came@example.jp", "【御礼】"));
+        Assert.Contains("https://portal.example.jp" + came, thanks.Text("text/plain"));
+        Assert.Empty(await MailsAsync(smtp, "away@example.jp", "【御礼】"));
+
+        clock.Now = new DateTimeOffset(End.AddHours(3));
+        await SettleAsync(smtp, 11);
+        var written = Assert.Single(await MailsAsync(smtp, "rec@example.jp", "テスト説明会"));
+        Assert.EndsWith("の資料のご案内", written.Subject);
+        var text = written.Text("text/plain")!;
+        Assert.Contains("山田 花子 様", text);
+        Assert.Contains("資料はこちら: https://portal.example.jp" + recording, text);
+        Assert.DoesNotContain("{{", text);
+        Assert.Single(await MailsAsync(smtp, "away@example.jp", "テスト説明会"));
+        Assert.Empty(await MailsAsync(smtp, "came@example.jp", "テスト説明会"));
+
+        // The organiser edits the text of the rule already sent, then moves the event a day later:
+        // every rule is due again, and none goes a second time to anyone it reached.
+        rules = await RulesAsync(api, slug);
+        rules.Single(r => r!["offsetMinutes"]!.GetValue<int>() == 180)!["bodyJa"] = "改訂版: {{manageUrl}}";
+        Assert.Equal(HttpStatusCode.OK, (await api.PutAsJsonAsync($"/api/admin/events/{slug}/reminders", rules)).StatusCode);
+        await api.RescheduleAsync(slug, Start.AddDays(1), End.AddDays(1));
+        await SettleAsync(smtp, 14);           // the change notice to the three
+        clock.Now = new DateTimeOffset(End.AddDays(1).AddHours(4));
+        await SettleAsync(smtp, 14);
+    }
+
+    [Fact]
+    public async Task A_late_rule_reaches_a_registrant_after_its_time_at_once_and_a_plain_one_does_not()
+    {
+        var (smtp, app, clock) = await StartAsync();
+        await using var _ = smtp;
+        await using var __ = app;
+        var slug = await app.CreateEventAsync(startsAt: Start);
+        using var api = app.Api();
+        var put = await api.PutAsJsonAsync($"/api/admin/events/{slug}/reminders", new object[]
+        {
+            new { offsetMinutes = -60, audience = "recording", late = true, subjectJa = "録画のご案内", bodyJa = "{{manageUrl}}" },
+            new { offsetMinutes = -60, audience = "all", subjectJa = "まもなく開始", bodyJa = "一時間後に始まります" },
+        });
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        clock.Now = new DateTimeOffset(Start.AddMinutes(-30));
+        using var client = app.Client();
+        await client.RegisteredAsync(slug, "late@example.jp", "recording");
+        await SettleAsync(smtp, 2);            // the confirmation and the late rule, nothing else
+        Assert.Single(await MailsAsync(smtp, "late@example.jp", "録画のご案内"));
+        Assert.Empty(await MailsAsync(smtp, "late@example.jp", "まもなく開始"));
+    }
+
+    [Fact]
+    public async Task Bad_rules_are_refused_naming_the_field_and_change_nothing()
+    {
+        var (smtp, app, _) = await StartAsync();
+        await using var __ = smtp;
+        await using var ___ = app;
+        var slug = await app.CreateEventAsync(startsAt: Start);
+        using var api = app.Api();
+        var before = (await RulesAsync(api, slug)).ToJsonString();
+        var response = await api.PutAsJsonAsync($"/api/admin/events/{slug}/reminders", new object[]
+        {
+            new { offsetMinutes = 60, audience = "all", bodyJa = "{{password}}", subjectJa = "x" },
+            new { offsetMinutes = 60, audience = "all", category = "no-such-category" },
+            new { offsetMinutes = 60, audience = "all", attendance = "maybe", anchor = "middle" },
+            new { offsetMinutes = 60, audience = "all", subjectJa = "件名だけ" },
+            new { offsetMinutes = 60, audience = "all", subjectEn = "bell\u0007", bodyEn = "b" },
+        });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        foreach (var field in new[] { "[0].bodyJa", "[1].category", "[2].attendance", "[2].anchor", "[3].subjectJa", "[4].subjectEn" })
+            Assert.True(errors.TryGetProperty(field, out _), field);
+        Assert.Contains("{{password}}", errors.GetProperty("[0].bodyJa")[0].GetString());
+        Assert.Equal(before, (await RulesAsync(api, slug)).ToJsonString());
+    }
+
+    [Fact]
+    public async Task The_console_previews_a_rule_with_a_real_registrant_and_its_audience_then_saves_it()
+    {
+        var (smtp, app, _) = await StartAsync();
+        await using var __ = smtp;
+        await using var ___ = app;
+        var slug = await app.CreateEventAsync(startsAt: Start);
+        await app.RegisterPersonAsync(slug, "one@example.jp", family: "佐藤", given: "一郎");
+        await app.RegisterPersonAsync(slug, "two@example.jp", ticket: "recording");
+        var ruleId = await app.QueryOneAsync<long>(
+            "SELECT id FROM reminder_rules WHERE offset_minutes = -60 AND event_id = (SELECT id FROM events WHERE slug = @slug)",
+            new { slug });
+        using var browser = await app.SignedInAsync();
+        var page = $"/admin/events/{slug}/mail/rule/{ruleId}";
+        var fields = new Dictionary<string, string> { ["subjectJa"] = "まもなく開始: {{eventTitle}}", ["bodyJa"] = "{{name}} 様 {{joinUrl}}" };
+
+        var preview = await browser.SubmitAsync(page, page, fields);
+        var html = await preview.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, preview.StatusCode);
+        Assert.Contains("現在の送り先: 1人", html);          // the hour-before rule is for live tickets
+        Assert.Contains("佐藤 一郎 様 https://portal.example.jp/j/", html);
+        Assert.Equal("", await app.QueryOneAsync<string>("SELECT subject_ja FROM reminder_rules WHERE id = @ruleId", new { ruleId }));
+
+        fields["save"] = "yes";
+        var saved = await browser.SubmitAsync(page, page, fields);
+        Assert.Equal(HttpStatusCode.SeeOther, saved.StatusCode);
+        Assert.Equal("まもなく開始: {{eventTitle}}",
+            await app.QueryOneAsync<string>("SELECT subject_ja FROM reminder_rules WHERE id = @ruleId", new { ruleId }));
+
+        fields["bodyJa"] = "{{secret}}";
+        var refused = await browser.SubmitAsync(page, page, fields);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        Assert.Contains("{{secret}}", await refused.Content.ReadAsStringAsync());
+    }
+}
+
+public sealed class MailRulesOnSqlite : MailRules
+{
+    protected override Task<PortalApp> StartAppAsync(Dictionary<string, string?> settings, TestClock clock) =>
+        PortalApp.StartSqliteAsync(settings: settings, clock: clock);
+}
+
+public sealed class MailRulesOnPostgres : MailRules
+{
+    protected override Task<PortalApp> StartAppAsync(Dictionary<string, string?> settings, TestClock clock) =>
+        PortalApp.StartPostgresAsync(settings: settings, clock: clock);
+}
