@@ -62,11 +62,14 @@ public static class RegistrationActions
         string source, DateTime now, CancellationToken ct) =>
         db.WriteAsync(async (c, tx) =>
         {
+            // One id per statement: Dapper expands "IN @list" on SQLite (the writer's prepared commands lose the
+            // parameters when it rewrites the text) and sends an array on PostgreSQL ("id IN $2" does not parse).
             var known = new List<long>();
-            foreach (var chunk in ids.Distinct().Chunk(500))
-                known.AddRange(await c.QueryAsync<long>(new CommandDefinition(
-                    "SELECT id FROM registrations WHERE event_id = @eventId AND id IN @chunk", new { eventId, chunk }, tx,
-                    cancellationToken: ct)));
+            foreach (var id in ids.Distinct())
+                if (await c.ExecuteScalarAsync<long?>(new CommandDefinition(
+                        "SELECT id FROM registrations WHERE event_id = @eventId AND id = @id", new { eventId, id }, tx,
+                        cancellationToken: ct)) is { } found)
+                    known.Add(found);
             if (known.Count == 0) return 0;
             await AttendanceMarks.MarkAsync(c, tx, eventId, known, attended, source, now, ct);
             var detail = (attended switch { true => "attended", false => "absent", null => "unknown" }) + " by " + source;

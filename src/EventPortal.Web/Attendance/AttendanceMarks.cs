@@ -32,24 +32,19 @@ public static class AttendanceMarks
 {
     const string Staff = """
         UPDATE registrations SET attended = @attended, attended_source = @source, attended_at = @markedAt, updated_at = @now
-        WHERE event_id = @eventId AND id IN @ids
+        WHERE event_id = @eventId AND id = @id
         """;
 
     /// <summary>Staff mark <paramref name="ids"/> of the event; returns how many rows there were.</summary>
-    public static async Task<int> MarkAsync(DbConnection c, DbTransaction tx, long eventId, IReadOnlyCollection<long> ids, bool? attended,
-        string source, DateTime now, CancellationToken ct)
-    {
-        var marked = 0;
-        // Chunks keep every statement under SQLite's and PostgreSQL's parameter limits.
-        foreach (var chunk in ids.Distinct().Chunk(500))
-            marked += await c.ExecuteAsync(new CommandDefinition(Staff, new
-            {
-                eventId, ids = chunk, attended, now,
-                source = attended is null ? null : source,
-                markedAt = attended is null ? (DateTime?)null : now,
-            }, tx, cancellationToken: ct));
-        return marked;
-    }
+    public static Task<int> MarkAsync(DbConnection c, DbTransaction tx, long eventId, IReadOnlyCollection<long> ids, bool? attended,
+        string source, DateTime now, CancellationToken ct) =>
+        // One statement per id, run for each (no "IN @list": Dapper sends an array to PostgreSQL, where that does not parse).
+        c.ExecuteAsync(new CommandDefinition(Staff, ids.Distinct().Select(id => new
+        {
+            eventId, id, attended, now,
+            source = attended is null ? null : source,
+            markedAt = attended is null ? (DateTime?)null : now,
+        }), tx, cancellationToken: ct));
 
     const string Joined = """
         UPDATE registrations SET joined_at = @now,
