@@ -147,6 +147,33 @@ public sealed class ZoomAttendanceTests
         Assert.All((await app.MarksAsync(eventId)).Values, m => Assert.Null(m.Attended));
     }
 
+    [Fact]
+    public async Task A_postponed_event_plans_an_import_for_its_new_end_and_the_old_row_skips_itself()
+    {
+        var clock = new TestClock(Before);
+        await using var zoom = await FakeZoom.StartAsync();
+        await using var app = await StartAsync("sqlite", zoom.Settings(), clock);
+        var (slug, eventId) = await app.PublishedAsync("Zoom");
+        await app.RegisterAsync(slug, ["alice@example.jp"]);
+        var (start, end) = (Start.AddDays(7), End.AddDays(7));
+        await app.PostponeAsync(slug, "成果報告会(延期)", start, end);
+        await app.SettledAsync();
+        var rows = await ImportRowsAsync(app);
+        Assert.Equal([("queued", End + AttendanceReports.Delay), ("queued", end + AttendanceReports.Delay)],
+            rows.Select(r => (r.Status, r.DueAt)));
+
+        clock.Now = new DateTimeOffset(End + AttendanceReports.Delay);
+        rows = await ImportRowsAsync(app, r => r[0].Status == "skipped");
+        Assert.Equal("queued", rows[1].Status);
+        Assert.Equal(0, zoom.ReportRequests);
+
+        zoom.SetParticipantsReport(Assert.Single(zoom.Meetings).Id,
+            [new("Alice", "alice@example.jp", new DateTimeOffset(start), new DateTimeOffset(start).AddMinutes(12))]);
+        clock.Now = new DateTimeOffset(end + AttendanceReports.Delay);
+        await ImportRowsAsync(app, r => r[1].Status == "sent");
+        Assert.Equal((true, "zoom", 12), (await app.MarksAsync(eventId))["alice@example.jp"].Decision);
+    }
+
     public sealed record ImportRow
     {
         public string Status { get; init; } = "";
@@ -156,15 +183,20 @@ public sealed class ZoomAttendanceTests
     }
 
     /// <summary>The event's one import row, once <paramref name="until"/> holds (the dispatcher works in the background).</summary>
-    static async Task<ImportRow> ImportRowAsync(PortalApp app, Func<ImportRow, bool>? until = null)
+    static async Task<ImportRow> ImportRowAsync(PortalApp app, Func<ImportRow, bool>? until = null) =>
+        Assert.Single(await ImportRowsAsync(app, rows => rows.Count == 1 && (until is null || until(rows[0]))));
+
+    /// <summary>The import rows, oldest due first, once <paramref name="until"/> holds.</summary>
+    static async Task<List<ImportRow>> ImportRowsAsync(PortalApp app, Func<List<ImportRow>, bool>? until = null)
     {
         var deadline = DateTime.UtcNow + MeetingKit.Wait;
         while (true)
         {
-            var row = Assert.Single(await app.QueryAsync<ImportRow>(
-                "SELECT status, attempts, due_at, last_error FROM outbox WHERE kind = @kind", new { kind = AttendanceReports.Kind }));
-            if (until is null || until(row)) return row;
-            Assert.True(DateTime.UtcNow < deadline, $"import row: {row}");
+            var rows = await app.QueryAsync<ImportRow>(
+                "SELECT status, attempts, due_at, last_error FROM outbox WHERE kind = @kind ORDER BY due_at, id",
+                new { kind = AttendanceReports.Kind });
+            if (until is null || until(rows)) return rows;
+            Assert.True(DateTime.UtcNow < deadline, $"import rows:\n{string.Join("\n", rows)}");
             await Task.Delay(100);
         }
     }
