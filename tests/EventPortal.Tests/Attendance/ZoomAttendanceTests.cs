@@ -64,6 +64,8 @@ public sealed class ZoomAttendanceTests
             new("Dave", "dave@example.jp", At(0), At(5), registrant["dave@example.jp"]),
             // Staff said Frank was absent; the report's minutes are noted, the mark stays.
             new("Frank", "frank@example.jp", At(0), At(40), registrant["frank@example.jp"]),
+            // Erin waited in the waiting room and was never let in: that is no time in the meeting.
+            new("Erin", "erin@example.jp", At(0), At(30), registrant["erin@example.jp"], Status: "in_waiting_room"),
             // Nobody registered under these: a guest, and a phone dialling in.
             new("Guest", "guest@other.example", At(0), At(60)),
             new("+81 3 xxxx 1234", null, At(15), At(45)),
@@ -71,14 +73,14 @@ public sealed class ZoomAttendanceTests
         var requestsBefore = zoom.ReportRequests;
         clock.Now += AttendanceReports.NotReadyRetry;
         Assert.Equal(OutboxResult.Done, await app.ImportAsync(eventId));
-        Assert.Equal(5, zoom.ReportRequests - requestsBefore); // nine entries, two a page
+        Assert.Equal(5, zoom.ReportRequests - requestsBefore); // ten entries, two a page
 
         var marks = await app.MarksAsync(eventId);
         Assert.Equal((true, "zoom", 30), marks["alice@example.jp"].Decision);
         Assert.Equal((true, "zoom", 18), marks["bob@example.jp"].Decision);
         Assert.Equal((true, "zoom", 45), marks["carol@example.jp"].Decision);
         Assert.Equal((false, "zoom", 5), marks["dave@example.jp"].Decision);
-        Assert.Equal((false, "zoom", 0), marks["erin@example.jp"].Decision);   // confirmed, live, not in the report
+        Assert.Equal((false, "zoom", 0), marks["erin@example.jp"].Decision);   // confirmed, live, never in the meeting
         Assert.Equal((false, "console", 40), marks["frank@example.jp"].Decision);
         Assert.Equal((true, "console", null), marks["grace@example.jp"].Decision);
         Assert.Equal((null, null, null), marks["watcher@example.jp"].Decision); // a recording ticket is not expected live
