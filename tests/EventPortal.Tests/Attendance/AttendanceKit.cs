@@ -27,7 +27,7 @@ public static class AttendanceKit
             ? PortalApp.StartPostgresAsync(settings: MeetingKit.Quick(settings), services: services, clock: clock)
             : PortalApp.StartSqliteAsync(settings: MeetingKit.Quick(settings), services: services, clock: clock);
 
-    /// <summary>The organiser makes and publishes an event whose meeting <paramref name="provider"/> makes; waits for the meeting.</summary>
+    /// <summary>The organiser makes and publishes an event whose meeting <paramref name="provider"/> makes; waits for it.</summary>
     public static async Task<(string Slug, long Id)> PublishedAsync(this PortalApp app, string provider)
     {
         var (slug, id) = await app.ProviderEventAsync(provider, Start);
@@ -36,7 +36,7 @@ public static class AttendanceKit
         return (slug, id);
     }
 
-    /// <summary>Registers everyone by the public API (the live ticket unless <paramref name="ticket"/> says otherwise); returns ids by e-mail.</summary>
+    /// <summary>Registers everyone by the public API (for <paramref name="ticket"/>); returns their ids by e-mail.</summary>
     public static async Task<Dictionary<string, long>> RegisterAsync(this PortalApp app, string slug, IEnumerable<string> emails,
         string ticket = "live")
     {
@@ -56,7 +56,8 @@ public static class AttendanceKit
                 new { eventId });
             if (ids.Count >= count && (await app.MeetingRowsAsync()).All(r => r.Status is "sent" or "skipped" or "failed"))
                 return ids.ToDictionary(i => i.Email, i => i.RegistrantId);
-            Assert.True(DateTime.UtcNow < deadline, $"{ids.Count} of {count} registrants:\n{string.Join("\n", await app.MeetingRowsAsync())}");
+            Assert.True(DateTime.UtcNow < deadline,
+                $"{ids.Count} of {count} registrants:\n{string.Join("\n", await app.MeetingRowsAsync())}");
             await Task.Delay(100);
         }
     }

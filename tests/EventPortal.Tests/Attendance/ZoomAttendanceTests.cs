@@ -149,6 +149,40 @@ public sealed class ZoomAttendanceTests
         Assert.All((await app.MarksAsync(eventId)).Values, m => Assert.Null(m.Attended));
     }
 
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task A_page_that_fails_midway_marks_nobody_and_the_retry_reads_the_whole_report(string engine)
+    {
+        var clock = new TestClock(Before);
+        await using var zoom = await FakeZoom.StartAsync();
+        await using var app = await StartAsync(engine, zoom.Settings(), clock);
+        var (slug, eventId) = await app.PublishedAsync("Zoom");
+        await app.RegisterAsync(slug, ["alice@example.jp", "bob@example.jp", "carol@example.jp"]);
+        await app.DropQueuedImportsAsync();
+        zoom.MaxReportPageSize = 1;
+        zoom.SetParticipantsReport(Assert.Single(zoom.Meetings).Id,
+        [
+            new("Alice", "alice@example.jp", At(0), At(60)), new("Bob", "bob@example.jp", At(0), At(60)),
+            new("Carol", "carol@example.jp", At(0), At(60)),
+        ]);
+        zoom.FailReportPageOnce(3);
+
+        clock.Now = new DateTimeOffset(End).AddMinutes(10);
+        var failed = await Assert.ThrowsAsync<OutboxException>(() => app.ImportAsync(eventId));
+        Assert.False(failed.Permanent);
+        Assert.Contains("Zoom: 500", failed.Message);
+        Assert.All((await app.MarksAsync(eventId)).Values, m => Assert.Equal((null, null, null), m.Decision));
+        Assert.Null(await app.SummaryAsync(eventId));
+
+        Assert.Equal(OutboxResult.Done, await app.ImportAsync(eventId, attempt: 2));
+        Assert.All((await app.MarksAsync(eventId)).Values, m => Assert.Equal((true, "zoom", 60), m.Decision));
+
+        // Once the event is cancelled, a row left over does nothing.
+        await app.CancelEventAsync(slug);
+        Assert.Equal(OutboxResult.Skipped, await app.ImportAsync(eventId, attempt: 3));
+    }
+
     [Fact]
     public async Task A_postponed_event_plans_an_import_for_its_new_end_and_the_old_row_skips_itself()
     {

@@ -6,8 +6,8 @@ using Microsoft.AspNetCore.Http;
 namespace EventPortal.Tests.Infrastructure;
 
 /// <summary>One participant of one session, as a test publishes them: each stay (join, leave) is an attendance interval.</summary>
-public sealed record FakeAttendanceRecord(string? Email, string DisplayName, IReadOnlyList<(DateTimeOffset Join, DateTimeOffset Leave)> Stays,
-    string Role = "Attendee")
+public sealed record FakeAttendanceRecord(
+    string? Email, string DisplayName, IReadOnlyList<(DateTimeOffset Join, DateTimeOffset Leave)> Stays, string Role = "Attendee")
 {
     public FakeAttendanceRecord(string? email, string displayName, DateTimeOffset join, DateTimeOffset leave)
         : this(email, displayName, [(join, leave)]) { }

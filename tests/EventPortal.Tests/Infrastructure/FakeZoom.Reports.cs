@@ -21,7 +21,8 @@ public sealed record FakeZoomParticipant(string Name, string? Email, DateTimeOff
 /// participants:[{id, user_id, name, user_email, join_time, leave_time, duration, registrant_id, status}]}</c>,
 /// <c>duration</c> in seconds. page_size is 1–300 (default 30, 400 code 300 otherwise), cut to
 /// <see cref="MaxReportPageSize"/> so tests can force several pages; next_page_token is opaque and
-/// only this fake's own tokens are taken (400 code 300 otherwise). Until a test has published a report
+/// only this fake's own tokens are taken (400 code 300 otherwise); <see cref="FailReportPageOnce"/> makes one page
+/// answer 500. Until a test has published a report
 /// for the meeting (<see cref="SetParticipantsReport"/>), Zoom has none: 404 code 3001.
 /// </summary>
 public sealed partial class FakeZoom
@@ -42,6 +43,14 @@ public sealed partial class FakeZoom
 
     /// <summary>Participants report requests answered (200 or an error).</summary>
     public int ReportRequests { get { lock (_gate) return _reportRequests; } }
+
+    int? _failReportPage;
+
+    /// <summary>The next request for page <paramref name="page"/> (1 = the first) of any report answers 500 once.</summary>
+    public void FailReportPageOnce(int page)
+    {
+        lock (_gate) _failReportPage = page;
+    }
 
     /// <summary>Publishes (or replaces) the participants report of a past meeting or webinar.</summary>
     public void SetParticipantsReport(long meetingId, IEnumerable<FakeZoomParticipant> participants)
@@ -80,6 +89,13 @@ public sealed partial class FakeZoom
         if (report is null) { await ErrorAsync(context, 404, 3001, Missing(kind, id)); return; }
         if (badToken is not null) { await ErrorAsync(context, 400, 300, "The next page token is invalid or expired."); return; }
         var size = Math.Min(pageSize, max);
+        bool fail;
+        lock (_gate)
+        {
+            fail = _failReportPage == offset / size + 1;
+            if (fail) _failReportPage = null;
+        }
+        if (fail) { await ErrorAsync(context, 500, 500, "Internal Error."); return; }
         var page = report.Skip(offset).Take(size).ToList();
         var next = "";
         if (offset + size < report.Count)
