@@ -82,7 +82,9 @@ public sealed class AttendanceReports(Db db, MeetingRecord record, IOptions<Meet
     {
         if (ev.ZoomMeetingId is not { } id) return null;
         var participants = await zoom.ParticipantsReportAsync(id, ct);
-        return participants?.Select(p => new ReportedStay(p.RegistrantId, p.UserEmail, p.JoinTime, p.LeaveTime, p.Duration)).ToList();
+        // Time in the waiting room is not time in the meeting.
+        return participants?.Where(p => p.Status != ZoomParticipant.InWaitingRoom)
+            .Select(p => new ReportedStay(p.RegistrantId, p.UserEmail, p.JoinTime, p.LeaveTime, p.Duration)).ToList();
     }
 
     const string Expected = $"""

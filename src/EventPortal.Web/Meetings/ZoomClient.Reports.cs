@@ -5,7 +5,8 @@ namespace EventPortal.Web.Meetings;
 
 /// <summary>
 /// One stay of one participant in a past meeting or webinar, from Zoom's participants report
-/// (<c>duration</c> in seconds; someone who left and came back has two entries).
+/// (<c>duration</c> in seconds; someone who left and came back has two entries). <c>status</c> is
+/// <c>in_meeting</c>, or <c>in_waiting_room</c> for time spent waiting to be let in.
 /// </summary>
 public sealed record ZoomParticipant(
     [property: JsonPropertyName("id")] string? Id,
@@ -13,7 +14,11 @@ public sealed record ZoomParticipant(
     [property: JsonPropertyName("registrant_id")] string? RegistrantId,
     [property: JsonPropertyName("join_time")] DateTimeOffset? JoinTime,
     [property: JsonPropertyName("leave_time")] DateTimeOffset? LeaveTime,
-    [property: JsonPropertyName("duration")] int Duration);
+    [property: JsonPropertyName("duration")] int Duration,
+    [property: JsonPropertyName("status")] string? Status = null)
+{
+    public const string InWaitingRoom = "in_waiting_room";
+}
 
 sealed record ZoomParticipantPage(
     [property: JsonPropertyName("next_page_token")] string? NextPageToken,

@@ -23,6 +23,7 @@ namespace EventPortal.Tests.Infrastructure;
 /// <item>FakeGraph.Token.cs: the token endpoint, discovery, and the bearer check every Graph call passes.</item>
 /// <item>FakeGraph.Mail.cs: <c>POST /v1.0/users/{id}/sendMail</c> (MIME), with programmable failures.</item>
 /// <item>FakeGraph.Meetings.cs: Teams online meetings (<c>/v1.0/users/{id}/onlineMeetings</c>).</item>
+/// <item>FakeGraph.Attendance.cs: the meetings' attendance reports and their records, paged.</item>
 /// <item>FakeGraph.CalendarEvents.cs: calendar events with a Teams meeting (<c>/v1.0/users/{id}/events</c>).</item>
 /// </list>
 /// </summary>
@@ -112,6 +113,9 @@ public sealed partial class FakeGraph : IAsyncDisposable
                 await GraphErrorAsync(context, 405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.");
             else await SendMailAsync(context, Uri.UnescapeDataString(m.Groups[1].Value));
         }
+        else if ((m = AttendancePath().Match(path)).Success)
+            await AttendanceAsync(context, Uri.UnescapeDataString(m.Groups[1].Value), Uri.UnescapeDataString(m.Groups[2].Value),
+                m.Groups[3].Success ? Uri.UnescapeDataString(m.Groups[3].Value) : null);
         else if ((m = OnlineMeetingsPath().Match(path)).Success)
             await OnlineMeetingsAsync(context, Uri.UnescapeDataString(m.Groups[1].Value),
                 m.Groups[2].Success ? Uri.UnescapeDataString(m.Groups[2].Value) : null);
