@@ -132,8 +132,9 @@ public sealed class AttendancePageModel(Db db, TimeProvider clock) : PageModel
         var form = Request.Form;
         var filter = RegistrationFilter.From(new QueryCollection(form.ToDictionary(f => f.Key, f => f.Value)));
         var back = $"/admin/events/{Uri.EscapeDataString(Event.Slug)}/registrations{filter.QueryString()}";
+        // Not one of the three choices: refused, never taken as a default.
         if (form["mark"].ToString() is not ("yes" or "no" or "unknown") || !AttendanceCsv.TryMark(form["mark"].ToString(), out var mark))
-            return Redirect(back, "markNone");
+            return Refuse("attendance.errorMark");
         List<long> ids;
         if (form["scope"] == "filter")
         {

@@ -61,6 +61,9 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
         if (row.Kind == OutboxRows.Kinds.OrganiserMessage) await AddOrganiserMessageAsync(model, row, ct);
         if (rule is { Written: true })
         {
+            await using (var connection = await db.OpenAsync(ct))
+                if (await Surveys.SurveyStore.LoadAsync(connection, null, r.EventId, ct) is { IsOpen: true })
+                    model["surveyUrl"] = $"{baseUrl}/s/{tokens.Manage(r.TokenSeed)}";
             (model["messageSubject"], model["messageBody"]) = MailRuleText.Render(rule, language, model);
             model["subjectAsWritten"] = true;   // the organiser's subject as it is, without the event title in front
             template = OrganiserMessageTemplate;

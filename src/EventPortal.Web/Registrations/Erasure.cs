@@ -46,9 +46,31 @@ public static class Erasure
         var cancelled = await Seats.CancelAsync(c, tx, r, now, ct, SeatChange.Erased);
         var args = new { r.Id, now, reason = "personal data deleted" };
         await c.ExecuteAsync(new CommandDefinition(Wipe + " WHERE id = @Id", args, tx, cancellationToken: ct));
+        await UnlinkResponsesAsync(c, tx, "registration_id = @Id", new { r.Id }, ct);
         await c.ExecuteAsync(new CommandDefinition(SkipMail + " AND registration_id = @Id", args, tx, cancellationToken: ct));
         await c.ExecuteAsync(new CommandDefinition(ForgetErrors + " AND registration_id = @Id", args, tx, cancellationToken: ct));
         return cancelled;
+    }
+
+    /// <summary>
+    /// Survey responses of erased registrations lose their link to the person and their free text
+    /// (which may name them); their choices and category stay, so the results still add up.
+    /// </summary>
+    static async Task UnlinkResponsesAsync(DbConnection c, DbTransaction tx, string where, object args, CancellationToken ct)
+    {
+        var responses = await c.QueryAsync<(long Id, long EventId, string Answers)>(new CommandDefinition(
+            $"SELECT id, event_id, answers FROM survey_responses WHERE {where}", args, tx, cancellationToken: ct));
+        foreach (var (id, eventId, answers) in responses)
+        {
+            var texts = (await c.QueryAsync<long>(new CommandDefinition(
+                "SELECT id FROM survey_questions WHERE event_id = @eventId AND kind = 'text'", new { eventId }, tx, cancellationToken: ct)))
+                .Select(q => q.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToHashSet();
+            var kept = System.Text.Json.Nodes.JsonNode.Parse(answers) as System.Text.Json.Nodes.JsonObject ?? [];
+            foreach (var key in kept.Select(p => p.Key).Where(texts.Contains).ToList()) kept.Remove(key);
+            await c.ExecuteAsync(new CommandDefinition(
+                "UPDATE survey_responses SET registration_id = NULL, answers = @answers WHERE id = @id",
+                new { id, answers = kept.ToJsonString() }, tx, cancellationToken: ct));
+        }
     }
 
     /// <summary>Erases every registration of an event (statuses unchanged: the event is over). Returns how many.</summary>
@@ -59,6 +81,7 @@ public static class Erasure
         foreach (var r in holders) await Owed.AfterAsync(c, tx, r, SeatChange.Erased, now, ct);
         var args = new { eventId, now, reason = "personal data purged (retention)" };
         var erased = await c.ExecuteAsync(new CommandDefinition(Wipe + " WHERE event_id = @eventId", args, tx, cancellationToken: ct));
+        await UnlinkResponsesAsync(c, tx, "event_id = @eventId AND registration_id IS NOT NULL", new { eventId }, ct);
         await c.ExecuteAsync(new CommandDefinition(
             SkipMail + " AND event_id = @eventId AND registration_id IS NOT NULL", args, tx, cancellationToken: ct));
         await c.ExecuteAsync(new CommandDefinition(

@@ -27,6 +27,8 @@ public sealed class ManagePageModel(Db db, Registrar registrar, Invites invites,
     public string? NoticeKey { get; private set; }
     public bool NoticeIsError { get; private set; }
     public DateTime Now { get; private set; }
+    /// <summary>The event's survey is open to this registration (<c>/s/{token}</c>).</summary>
+    public bool SurveyOpen { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(string token, string? done, CancellationToken ct)
     {
@@ -109,6 +111,9 @@ public sealed class ManagePageModel(Db db, Registrar registrar, Invites invites,
         if (me is null || details is null) return false;
         (Me, Details, Token) = (me, details, token);
         Invite = invites.ForRegistration(me, details.Event, links.Base(HttpContext), Text.Current, Now).Entry;
+        await using (var c = await db.OpenAsync(ct))
+            SurveyOpen = me.Status == RegistrationStatus.Confirmed
+                && await Surveys.SurveyStore.LoadAsync(c, null, me.EventId, ct) is { IsOpen: true };
         return true;
     }
 

@@ -16,7 +16,7 @@ public static partial class MailRuleText
     public static readonly IReadOnlyDictionary<string, string> Placeholders = new Dictionary<string, string>
     {
         ["name"] = "recipientName", ["eventTitle"] = "eventTitle", ["eventWhen"] = "eventWhen",
-        ["manageUrl"] = "manageUrl", ["joinUrl"] = "joinUrl", ["watchUrl"] = "watchUrl",
+        ["manageUrl"] = "manageUrl", ["joinUrl"] = "joinUrl", ["watchUrl"] = "watchUrl", ["surveyUrl"] = "surveyUrl",
     };
 
     public static long? RuleId(string payload)
@@ -48,9 +48,18 @@ public static partial class MailRuleText
         return (Fill(subject, model), Fill(body, model));
     }
 
-    public static string Fill(string text, IReadOnlyDictionary<string, object?> model) =>
-        Placeholder().Replace(text, m => Placeholders.TryGetValue(m.Groups[1].Value, out var key)
-            ? model.GetValueOrDefault(key)?.ToString() ?? "" : m.Value);
+    /// <summary>
+    /// Fills the placeholders; a line whose placeholders are all empty for this registrant (the survey's
+    /// link while there is no survey, the join link of a recording ticket) is left out rather than sent half-empty.
+    /// </summary>
+    public static string Fill(string text, IReadOnlyDictionary<string, object?> model)
+    {
+        string? Value(string name) => Placeholders.TryGetValue(name, out var key) ? model.GetValueOrDefault(key)?.ToString() ?? "" : null;
+        var lines = text.Split('\n').Where(line =>
+            Placeholder().Matches(line).Select(m => Value(m.Groups[1].Value)).ToList() is not { Count: > 0 } values
+            || values.Any(v => v is not "")).ToList();
+        return Placeholder().Replace(string.Join('\n', lines), m => Value(m.Groups[1].Value) ?? m.Value);
+    }
 
     /// <summary>Placeholders in a text that are not one of <see cref="Placeholders"/>, for the editor's error.</summary>
     public static IEnumerable<string> Unknown(string text) =>

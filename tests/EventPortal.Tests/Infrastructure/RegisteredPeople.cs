@@ -25,6 +25,10 @@ public static class RegisteredPeople
             new { email = email.ToLowerInvariant() });
     }
 
+    /// <summary>The registration's personal page token (<c>/r/{token}</c>, also its survey's <c>/s/{token}</c>).</summary>
+    public static async Task<string> ManageTokenAsync(this PortalApp app, long id) =>
+        app.Tokens.Manage(await app.QueryOneAsync<string>("SELECT token_seed FROM registrations WHERE id = @id", new { id }));
+
     public static Task<string> StatusAsync(this PortalApp app, long id) =>
         app.QueryOneAsync<string>("SELECT status FROM registrations WHERE id = @id", new { id });
 }

@@ -14,7 +14,7 @@ sealed class ConsoleState
     static readonly string[] Tables =
     [
         "events", "ticket_types", "event_categories", "event_questions", "registrations", "outbox", "reminder_rules",
-        "organiser_messages", "admins", "api_tokens", "app_state", "purge_log",
+        "organiser_messages", "admins", "api_tokens", "app_state", "purge_log", "surveys", "survey_questions", "survey_responses",
     ];
 
     /// <summary>Columns that change on every use by design: a token's last use.</summary>

@@ -128,6 +128,8 @@ public sealed partial class GeneratedHostileInput
     {
         try { return JsonNode.Parse(value) is { } node ? node.ToJsonString() : "null"; }
         catch (System.Text.Json.JsonException) { return JsonValue.Create(value).ToJsonString(); }
+        // A lone surrogate is no JSON at all: send it as a string with the replacement character, as a client's encoder would.
+        catch (ArgumentException) { return JsonValue.Create(Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(value))).ToJsonString(); }
     }
 
     /// <summary>An event body whose <paramref name="property"/> holds the value as a number, array, object or boolean.</summary>

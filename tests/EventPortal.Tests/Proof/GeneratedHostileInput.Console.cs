@@ -104,7 +104,7 @@ public sealed partial class GeneratedHostileInput
             : [p.Name]).Distinct().ToList();
         return new ConsoleScene(slug, id, await app.QueryOneAsync<long>("SELECT MAX(id) FROM admins"),
             await app.QueryOneAsync<long>("SELECT MAX(id) FROM api_tokens"), await app.QueryOneAsync<long>("SELECT MIN(id) FROM outbox"),
-            editor, properties);
+            editor, properties, await app.QueryOneAsync<long>("SELECT MIN(id) FROM reminder_rules"));
     }
 
     async Task<ConsoleState> ProbeConsoleAsync(PortalApp app, Worker worker, ConsoleTarget target, int index,

@@ -16,8 +16,9 @@ public sealed partial class GeneratedHostileInput
     /// <summary>What the console test works on: an event, two registrations, a staff account, a token, a failed row.</summary>
     /// <param name="EditorFields">The event editor's fields, as the page renders them.</param>
     /// <param name="ApiProperties">The properties of the admin API's event, as it answers them (lists: "ticketTypes[].code").</param>
+    /// <param name="RuleId">One of the event's mail rules.</param>
     sealed record ConsoleScene(string Slug, long RegistrationId, long StaffId, long TokenId, long FailedRowId,
-        IReadOnlyDictionary<string, string> EditorFields, IReadOnlyCollection<string> ApiProperties);
+        IReadOnlyDictionary<string, string> EditorFields, IReadOnlyCollection<string> ApiProperties, long RuleId);
 
     /// <summary>
     /// A console or admin API place for a value. <paramref name="Covers"/> is a page handler
@@ -166,6 +167,7 @@ public sealed partial class GeneratedHostileInput
         t.Add(new("setup GET", "/Admin/SetupPage GET ", (_, v) => Get($"/admin/setup?{Query(v)}=1"), ReadOnly: true, Anonymous: true));
 
         t.AddRange(AdminApiTargets(s));
+        t.AddRange(FollowUpTargets(s));
         return t;
     }
 

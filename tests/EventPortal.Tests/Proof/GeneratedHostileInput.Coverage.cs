@@ -36,7 +36,7 @@ public sealed partial class GeneratedHostileInput
         var inApp = handlers.Concat(api).Distinct().Order().ToList();
         output.WriteLine($"{inApp.Count} console handlers and admin API endpoints:\n  " + string.Join("\n  ", inApp));
 
-        var scene = new ConsoleScene("slug", 1, 1, 1, 1, new Dictionary<string, string> { ["Form.Title"] = "" }, []);
+        var scene = new ConsoleScene("slug", 1, 1, 1, 1, new Dictionary<string, string> { ["Form.Title"] = "" }, [], 1);
         var covered = ConsoleTargets(scene).Select(t => t.Covers).Append("/Admin/SetupPage POST ").Distinct().ToList();
         var missing = inApp.Except(covered).Except(NotFuzzedBecause.Keys).ToList();
         Assert.True(missing.Count == 0, "Not a target of the generated hostile-input test: " + string.Join(", ", missing)

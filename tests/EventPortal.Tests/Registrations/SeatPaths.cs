@@ -26,9 +26,10 @@ public abstract class SeatPaths
         public override string ToString() => $"mail [{Mail}], {Reminders} reminders planned, Zoom {Zoom}";
     }
 
-    static readonly OwedSet Seated = new("confirmed", 2, "approved");
-    static readonly OwedSet Waiting = new("waitlisted", 2, "none");
-    static readonly OwedSet Promoted = new("waitlisted promoted", 2, "approved");
+    // A live ticket's default mail rules: the day before, the hour before, the thank-you after the end.
+    static readonly OwedSet Seated = new("confirmed", 3, "approved");
+    static readonly OwedSet Waiting = new("waitlisted", 3, "none");
+    static readonly OwedSet Promoted = new("waitlisted promoted", 3, "approved");
     static readonly OwedSet CancelledSeat = new("confirmed cancelled", 0, "cancelled");
 
     public static TheoryData<string> Paths => new()
@@ -48,8 +49,8 @@ public abstract class SeatPaths
         "api-capacity-raise" => (Seated, Promoted),
         "api-event-cancel" => (new("confirmed cancelled", 0, "meeting deleted"), new("waitlisted cancelled", 0, "meeting deleted")),
         "retention-purge" => (new("confirmed", 0, "cancelled"), new("waitlisted", 0, "none")),
-        "address-confirm" => (new("address_confirmation confirmed", 2, "approved"), new("address_confirmation waitlisted", 2, "none")),
-        "hold-lapse" => (new("address_confirmation", 0, "none"), new("address_confirmation waitlisted promoted", 2, "approved")),
+        "address-confirm" => (new("address_confirmation confirmed", 3, "approved"), new("address_confirmation waitlisted", 3, "none")),
+        "hold-lapse" => (new("address_confirmation", 0, "none"), new("address_confirmation waitlisted promoted", 3, "approved")),
         _ => throw new ArgumentOutOfRangeException(nameof(path)),
     };
 

@@ -1,0 +1,86 @@
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace EventPortal.Tests.Proof;
+
+/// <summary>
+/// The targets of what happens after the doors close: attendance (the page, bulk marks, the CSV import,
+/// the threshold, the admin API), the mail rules' own fields and text page, and the survey's builder and results.
+/// </summary>
+public sealed partial class GeneratedHostileInput
+{
+    static IEnumerable<ConsoleTarget> FollowUpTargets(ConsoleScene s)
+    {
+        var ev = $"/admin/events/{s.Slug}";
+
+        // Attendance.
+        const string Att = "/Admin/AttendancePage";
+        yield return new("attendance done", $"{Att} GET ", (_, v) => Get($"{ev}/attendance?done={Query(v)}"), ReadOnly: true);
+        yield return new("attendance slug", $"{Att} GET ", (_, v) => Get($"/admin/events/{Segment(v)}/attendance"), ReadOnly: true);
+        yield return new("attendance threshold", $"{Att} POST threshold",
+            (w, v) => w.Form($"{ev}/attendance/threshold", new() { ["minutes"] = v }));
+        yield return new("attendance report slug", $"{Att} POST report",
+            (w, v) => w.Form($"/admin/events/{Segment(v)}/attendance/report", []));
+        yield return new("attendance import content", $"{Att} POST import",
+            (w, v) => w.Form($"{ev}/attendance/import", new() { ["apply"] = "1", ["content"] = v }));
+        yield return new("attendance import file missing", $"{Att} POST import",
+            (w, v) => w.Form($"{ev}/attendance/import", new() { ["apply"] = v }));
+        var mark = new Dictionary<string, string> { ["scope"] = "ticked", ["mark"] = "yes", ["id"] = s.RegistrationId.ToString() };
+        yield return new("attendance mark", $"{Att} POST mark", (w, v) => w.Form($"{ev}/attendance/mark", With(mark, "mark", v)),
+            Allowed: OneOf("yes", "no", "unknown"));
+        yield return new("attendance mark id", $"{Att} POST mark", (w, v) => w.Form($"{ev}/attendance/mark", With(mark, "id", v)));
+        yield return new("attendance mark scope", $"{Att} POST mark",
+            (w, v) => w.Form($"{ev}/attendance/mark", With(With(mark, "scope", v), "q", v)));
+        yield return new("api attendance body", $"PUT /api/admin/events/{{slug}}/attendance",
+            (_, v) => ApiRaw(HttpMethod.Put, $"/api/admin/events/{s.Slug}/attendance", Encoding.UTF8.GetBytes(v)));
+        yield return new("api attendance id", $"PUT /api/admin/events/{{slug}}/attendance", (_, v) => ApiRaw(HttpMethod.Put,
+            $"/api/admin/events/{s.Slug}/attendance", Encoding.UTF8.GetBytes($"[{{\"id\":{JsonLiteral(v)},\"attended\":true}}]")));
+        yield return new("api attendance mark", $"PUT /api/admin/events/{{slug}}/attendance", (_, v) => ApiRaw(HttpMethod.Put,
+            $"/api/admin/events/{s.Slug}/attendance",
+            Encoding.UTF8.GetBytes($"[{{\"id\":{s.RegistrationId},\"attended\":{JsonLiteral(v)}}}]")));
+
+        // The mail rules' new fields on the mail page, and a rule's own text page.
+        var rules = new Dictionary<string, string>
+        {
+            ["amount0"] = "1", ["unit0"] = "days", ["direction0"] = "before", ["audience0"] = "all", ["anchor0"] = "start",
+            ["attendance0"] = "any", ["category0"] = "", ["id0"] = s.RuleId.ToString(),
+        };
+        foreach (var (field, allowed) in new (string, Func<string, bool>?)[]
+            { ("anchor0", OneOf("start", "end")), ("attendance0", OneOf("any", "attended", "not_attended")), ("category0", CategoryOrAny),
+              ("id0", null) })
+            yield return new($"mail rules {field}", "/Admin/EventMailPage POST rules",
+                (w, v) => w.Form($"{ev}/mail/rules", With(rules, field, v)), Allowed: allowed);
+        const string Rule = "/Admin/MailRulePage";
+        var text = new Dictionary<string, string> { ["subjectJa"] = "件名", ["bodyJa"] = "{{name}} 様", ["subjectEn"] = "", ["bodyEn"] = "" };
+        foreach (var field in text.Keys.Append("late"))
+        {
+            yield return new($"mail rule preview {field}", $"{Rule} POST ",
+                (w, v) => w.Form($"{ev}/mail/rule/{s.RuleId}", With(text, field, v)), ReadOnly: true);
+            yield return new($"mail rule save {field}", $"{Rule} POST ",
+                (w, v) => w.Form($"{ev}/mail/rule/{s.RuleId}", With(With(text, "save", "yes"), field, v)));
+        }
+        yield return new("mail rule id", $"{Rule} GET ", (_, v) => Get($"{ev}/mail/rule/{Segment(v)}"), ReadOnly: true);
+
+        // The survey: its builder, state, copy, and results.
+        const string Survey = "/Admin/SurveyPage";
+        var survey = new Dictionary<string, string>
+        {
+            ["introJa"] = "ご協力ください", ["kind0"] = "single", ["labelJa0"] = "満足度", ["options0"] = "はい\nいいえ", ["required0"] = "yes",
+            ["anonymous"] = "",
+        };
+        foreach (var (field, allowed) in new (string, Func<string, bool>?)[]
+            { ("introJa", null), ("kind0", OneOf("single", "multiple", "scale", "text")), ("labelJa0", null), ("labelEn0", null),
+              ("options0", null), ("required0", null), ("anonymous", null), ("id0", null) })
+            yield return new($"survey save {field}", $"{Survey} POST save", (w, v) => w.Form($"{ev}/survey/save", With(survey, field, v)),
+                Allowed: allowed);
+        yield return new("survey status", $"{Survey} POST status", (w, v) => w.Form($"{ev}/survey/status", new() { ["status"] = v }),
+            Allowed: OneOf("draft", "open", "closed"));
+        yield return new("survey copy", $"{Survey} POST copy", (w, v) => w.Form($"{ev}/survey/copy", new() { ["from"] = v }),
+            Allowed: _ => false);
+        yield return new("survey done", $"{Survey} GET ", (_, v) => Get($"{ev}/survey?done={Query(v)}"), ReadOnly: true);
+        yield return new("survey results slug", "/Admin/SurveyResultsPage GET ",
+            (_, v) => Get($"/admin/events/{Segment(v)}/survey-results"), ReadOnly: true);
+        yield return new("survey results csv", "/Admin/SurveyResultsPage GET csv",
+            (_, v) => Get($"/admin/events/{Segment(v)}/survey-results/csv"), ReadOnly: true, Audited: true);
+    }
+}
