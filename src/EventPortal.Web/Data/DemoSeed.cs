@@ -1,4 +1,5 @@
 using EventPortal.Web.Events;
+using EventPortal.Web.Surveys;
 
 namespace EventPortal.Web.Data;
 
@@ -12,17 +13,33 @@ namespace EventPortal.Web.Data;
 public static class DemoSeed
 {
     public static Task<bool> SeedAsync(Db db, DateTime nowUtc, CancellationToken ct) =>
-        SeedOnceAsync(db, "demo_seeded", Build(nowUtc), nowUtc, ct);
+        SeedOnceAsync(db, "demo_seeded", Build(nowUtc), nowUtc, ct, DemoSurvey);
+
+    /// <summary>The survey a results-report session usually ends with, as a draft the organiser edits and opens.</summary>
+    static Survey DemoSurvey(long eventId) => new(eventId, SurveyStatus.Draft, Anonymous: false,
+        "今後の説明会の改善のため、アンケートへのご協力をお願いします(3分ほどで終わります)。",
+        "Please help us improve our briefings (about three minutes).",
+    [
+        new(0, QuestionKind.Scale, true, "本日の説明会の満足度をお聞かせください", "How satisfied were you with today's briefing?", []),
+        new(0, QuestionKind.Single, true, "この説明会を何でお知りになりましたか", "How did you hear of this briefing?",
+            [new("自治体の広報・ウェブサイト", "A municipal newsletter or website"), new("メールマガジン", "A mailing list"),
+             new("SNS", "Social media"), new("知人・同僚の紹介", "A friend or colleague"), new("その他", "Other")]),
+        new(0, QuestionKind.Multiple, false, "今後関心のあるテーマ(複数選択可)", "Topics you would like to hear more about",
+            [new("助成制度", "Grants"), new("事例紹介", "Case studies"), new("連携・協働", "Working together"), new("人材育成", "Training")]),
+        new(0, QuestionKind.Text, false, "ご意見・ご感想", "Comments", []),
+    ]);
 
     /// <summary>
     /// Inserts <paramref name="spec"/> unless the <c>app_state</c> key <paramref name="claim"/> was taken
     /// before: once per database, however many instances start together. False when it was.
     /// </summary>
-    public static Task<bool> SeedOnceAsync(Db db, string claim, EventSpec spec, DateTime nowUtc, CancellationToken ct) =>
+    public static Task<bool> SeedOnceAsync(Db db, string claim, EventSpec spec, DateTime nowUtc, CancellationToken ct,
+        Func<long, Survey>? survey = null) =>
         db.WriteAsync(async (connection, tx) =>
         {
             if (!await AppState.ClaimAsync(connection, tx, claim, spec.Slug, ct)) return false;
-            await spec.InsertAsync(connection, tx, nowUtc, reminders: null, ct);
+            var id = await spec.InsertAsync(connection, tx, nowUtc, reminders: null, ct);
+            if (survey is not null) await SurveyStore.SaveAsync(connection, tx, survey(id), nowUtc, ct);
             return true;
         }, ct);
 

@@ -35,6 +35,13 @@ public sealed class AxeTests(BrowserFixture browser)
         findings.AddRange(await AuditAsync(visitor, "personal page", language));
         await visitor.GoAsync($"{manage}/cancel");
         findings.AddRange(await AuditAsync(visitor, "personal page, cancel step", language));
+        // The demo event's survey (a draft as seeded), opened: the form, and the form with its errors.
+        await browser.App.ExecuteAsync("UPDATE surveys SET status = 'open'");
+        await visitor.GoAsync(manage.Replace("/r/", "/s/"));
+        findings.AddRange(await AuditAsync(visitor, "survey", language));
+        await visitor.Page.Locator("form.narrow-form button[type=submit]").ClickAsync();
+        await Assertions.Expect(visitor.Page.Locator(".error-summary")).ToBeVisibleAsync();
+        findings.AddRange(await AuditAsync(visitor, "survey with errors", language));
         await visitor.GoAsync($"/events/{slug}/resend");
         findings.AddRange(await AuditAsync(visitor, "resend page", language));
         await visitor.GoAsync($"/events/{slug}/check-mail");

@@ -22,13 +22,18 @@ public sealed class ConsoleAxeTests(BrowserFixture browser)
         ["/Admin/IndexPage GET "] = "redirects to /admin/events",
         ["/Admin/SignOutPage GET "] = "redirects to /admin/events",
         ["/Admin/EventMailPage GET progress"] = "JSON for progress.js",
+        ["/Admin/SurveyResultsPage GET csv"] = "a CSV file",
         ["/Admin/Security/SecurityPage GET codes"] = "shows new recovery codes once: audited in OrganiserSignInJourneyTests",
         ["/Admin/Security/VerifyPage GET "] = "needs a password sign-in in progress: audited in OrganiserSignInJourneyTests",
     };
 
     /// <summary>Each console page (by handler) and the addresses that show it, signed in as the owner.</summary>
-    static Dictionary<string, string[]> Pages(string slug, long id) => new()
+    static Dictionary<string, string[]> Pages(string slug, long id, long rule = 1) => new()
     {
+        ["/Admin/AttendancePage GET "] = [$"/admin/events/{slug}/attendance", $"/admin/events/{slug}/attendance?done=imported"],
+        ["/Admin/MailRulePage GET "] = [$"/admin/events/{slug}/mail/rule/{rule}"],
+        ["/Admin/SurveyPage GET "] = [$"/admin/events/{slug}/survey"],
+        ["/Admin/SurveyResultsPage GET "] = [$"/admin/events/{slug}/survey-results"],
         ["/Admin/EventsPage GET "] = ["/admin/events"],
         ["/Admin/EventEditPage GET "] = ["/admin/events/new"],
         ["/Admin/EventEditPage GET edit"] = [$"/admin/events/{slug}/edit"],
@@ -75,7 +80,9 @@ public sealed class ConsoleAxeTests(BrowserFixture browser)
         await organiser.SignInAsync(language);
         var findings = new List<string>();
         var audited = 0;
-        foreach (var (page, paths) in Pages(slug, id))
+        var rule = await browser.App.QueryOneAsync<long>(
+            "SELECT MAX(id) FROM reminder_rules WHERE event_id = (SELECT id FROM events WHERE slug = @slug)", new { slug });
+        foreach (var (page, paths) in Pages(slug, id, rule))
             foreach (var path in paths)
             {
                 var response = await organiser.Page.GotoAsync(path);
