@@ -23,12 +23,14 @@ public sealed class EventMailPageModel(Db db, TimeProvider clock) : PageModel
     public string Subject { get; private set; } = "";
     public string Body { get; private set; } = "";
     public Audience Filter { get; private set; } = new(null, null, null);
+    /// <summary>When a one-off message is to go, as typed (empty: at once).</summary>
+    public string SendAt { get; private set; } = "";
     public static readonly (string Unit, int Minutes)[] Units = [("days", 1440), ("hours", 60), ("minutes", 1)];
 
     public async Task<IActionResult> OnGetAsync(string slug, string? done, CancellationToken ct)
     {
         if (!await LoadAsync(slug, ct)) return NotFound();
-        NoticeKey = done is "rules" or "recording" or "message" ? "adminMail.done." + done : null;
+        NoticeKey = done is "rules" or "recording" or "message" or "scheduled" ? "adminMail.done." + done : null;
         return Page();
     }
 
@@ -112,15 +114,27 @@ public sealed class EventMailPageModel(Db db, TimeProvider clock) : PageModel
         if (Body.Length is 0 or > OrganiserMessages.BodyMax
             || !Registrations.RegistrationValidator.IsCleanText(Body, multiline: true))
             return Invalid("adminMail.badBody");
+        var sendAtText = Request.Form["sendAt"].ToString().Trim();
+        SendAt = sendAtText.Length <= 16 ? sendAtText : "";
+        var now = clock.GetUtcNow().UtcDateTime;
+        DateTime? sendAt = null;
+        if (sendAtText.Length > 0)
+        {
+            // Wall-clock time in the event's zone, as the datetime-local field sends it; later than now, within a year.
+            if (!DateTime.TryParseExact(sendAtText, "yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.None, out var local))
+                return Invalid("error.dateTimeOffset");
+            sendAt = TimeZoneInfo.ConvertTimeToUtc(DateTime.SpecifyKind(local, DateTimeKind.Unspecified), EventTime.Zone(Event.TimeZone));
+            if (sendAt <= now || sendAt > now.AddYears(1)) return Invalid("adminMail.badSendAt");
+        }
         if (Request.Form["send"] != "yes")
         {
             await using var c = await db.OpenAsync(ct);
             PreviewCount = await OrganiserMessages.CountAsync(c, Event.Id, Filter, ct);
             return Page();
         }
-        var now = clock.GetUtcNow().UtcDateTime;
-        await db.WriteAsync((c, tx) => OrganiserMessages.SendAsync(c, tx, HttpContext, Event.Id, slug, Subject, Body, Filter, now, ct), ct);
-        return Done(slug, "message");
+        await db.WriteAsync((c, tx) => OrganiserMessages.SendAsync(c, tx, HttpContext, Event.Id, slug, Subject, Body, Filter, now, ct,
+            sendAt), ct);
+        return Done(slug, sendAt is null ? "message" : "scheduled");
     }
 
     static string? Pick(string? value, IEnumerable<string> allowed) => value is { Length: > 0 } v && allowed.Contains(v) ? v : null;

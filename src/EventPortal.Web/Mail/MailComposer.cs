@@ -58,7 +58,7 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
         var model = Model(r, parts, invite, baseUrl, language, withInvite, now);
         model["reminderLead"] = row.Kind == OutboxRows.Kinds.Reminder ? Lead(e, now, language) : "";
         if (template == AddressConfirmationTemplate) AddConfirmLink(model, r, baseUrl, language, e.TimeZone);
-        if (row.Kind == OutboxRows.Kinds.OrganiserMessage) await AddOrganiserMessageAsync(model, row, ct);
+        if (row.Kind == OutboxRows.Kinds.OrganiserMessage && !await AddOrganiserMessageAsync(model, row, r.Status, ct)) return null;
         if (rule is { Written: true })
         {
             await using (var connection = await db.OpenAsync(ct))
@@ -181,7 +181,8 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
             : "";
     }
 
-    async Task AddOrganiserMessageAsync(Dictionary<string, object?> model, OutboxRow row, CancellationToken ct)
+    /// <summary>The organiser's message into the model; false when it is no longer for this registration (cancelled since).</summary>
+    async Task<bool> AddOrganiserMessageAsync(Dictionary<string, object?> model, OutboxRow row, string status, CancellationToken ct)
     {
         var messageId = JsonDocument.Parse(row.Payload).RootElement.GetProperty("messageId").GetInt64();
         await using var connection = await db.OpenAsync(ct);
@@ -189,6 +190,7 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
             ?? throw new OutboxException($"Organiser message {messageId} is gone.", permanent: true);
         model["messageSubject"] = written.Subject;
         model["messageBody"] = written.Body;
+        return written.StillFor(status);
     }
 
     /// <summary>"明日開催です" / "Starts in 45 minutes": how far off the event is when the reminder goes out.</summary>

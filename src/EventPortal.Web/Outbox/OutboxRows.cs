@@ -49,20 +49,20 @@ public static class OutboxRows
     /// Queues one row of <paramref name="kind"/> for each registration (aliased <c>r</c>) that
     /// <paramref name="fromWhere"/> selects, keyed <paramref name="dedupePrefix"/> + its id, due now:
     /// a mail to a whole audience in one statement. <paramref name="filter"/> holds the fragment's
-    /// parameters. Returns how many rows are new.
+    /// parameters. Due at <paramref name="dueAt"/> (or now). Returns how many rows are new.
     /// </summary>
     public static async Task<int> EnqueueForRegistrationsAsync(DbConnection connection, DbTransaction tx, string kind, string dedupePrefix,
-        string payload, string fromWhere, object filter, DateTime now, CancellationToken ct)
+        string payload, string fromWhere, object filter, DateTime now, CancellationToken ct, DateTime? dueAt = null)
     {
         // SQLite needs the WHERE in fromWhere to read ON CONFLICT as the upsert clause, not a join's ON.
         var sql = $"""
             INSERT INTO outbox (kind, dedupe_key, event_id, registration_id, payload, status, due_at, created_at)
-            SELECT @kind, @dedupePrefix || CAST(r.id AS TEXT), r.event_id, r.id, @payload, '{OutboxStatus.Queued}', @now, @now
+            SELECT @kind, @dedupePrefix || CAST(r.id AS TEXT), r.event_id, r.id, @payload, '{OutboxStatus.Queued}', @dueAt, @now
             {fromWhere}
             ON CONFLICT (dedupe_key) DO NOTHING
             """;
         var args = new DynamicParameters(filter);
-        args.AddDynamicParams(new { kind, dedupePrefix, payload, now });
+        args.AddDynamicParams(new { kind, dedupePrefix, payload, now, dueAt = dueAt ?? now });
         var queued = await connection.ExecuteAsync(new CommandDefinition(sql, args, tx, cancellationToken: ct));
         if (queued > 0) CommitNotices.Request(tx);
         return queued;

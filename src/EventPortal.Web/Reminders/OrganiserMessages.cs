@@ -21,8 +21,10 @@ public sealed record Audience(string? Ticket, string? Status, string? Category)
 
 /// <summary>
 /// "Message to registrants": the organiser writes a subject and a body for a filtered audience
-/// of an event, sees the recipient count, then sends; each recipient is an outbox row
-/// (<c>message:{message}:{registration}</c>), so it is sent once, retried, and shown in progress.
+/// of an event, sees the recipient count, then sends now or at a chosen time; each recipient is an
+/// outbox row (<c>message:{message}:{registration}</c>), so it is sent once, retried, and shown in
+/// progress. The audience is who matches when it is sent off; a registration cancelled by the time
+/// its row is due is skipped (unless the message was for cancelled registrations).
 /// </summary>
 public static class OrganiserMessages
 {
@@ -36,7 +38,7 @@ public static class OrganiserMessages
 
     /// <summary>Stores the message and queues it for every registration in the audience; returns the recipient count.</summary>
     public static async Task<(long Id, int Recipients)> SendAsync(DbConnection c, DbTransaction tx, HttpContext context, long eventId,
-        string slug, string subject, string body, Audience audience, DateTime now, CancellationToken ct)
+        string slug, string subject, string body, Audience audience, DateTime now, CancellationToken ct, DateTime? sendAt = null)
     {
         var actor = context.User.Identity?.Name ?? "unknown";
         var id = await c.ExecuteScalarAsync<long>(new CommandDefinition("""
@@ -47,8 +49,9 @@ public static class OrganiserMessages
             $"{{\"messageId\":{id}}}", $"""
             FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id
             WHERE r.event_id = @eventId{audience.Where}
-            """, new { eventId, audience.Ticket, audience.Status, audience.Category }, now, ct);
-        await Audit.WriteAsync(c, tx, context, "event.message", slug, $"message {id} to {recipients}", now, ct);
+            """, new { eventId, audience.Ticket, audience.Status, audience.Category }, now, ct, sendAt);
+        await Audit.WriteAsync(c, tx, context, "event.message", slug,
+            $"message {id} to {recipients}{(sendAt is { } at ? $" at {at:yyyy-MM-dd'T'HH:mm'Z'}" : "")}", now, ct);
         return (id, recipients);
     }
 
@@ -56,9 +59,14 @@ public static class OrganiserMessages
     {
         public string Subject { get; init; } = "";
         public string Body { get; init; } = "";
+        public string Audience { get; init; } = "{}";
+
+        /// <summary>Whether the message is still for a registration in <paramref name="status"/> (cancelled only if it was written for those).</summary>
+        public bool StillFor(string status) => status != RegistrationStatus.Cancelled
+            || JsonSerializer.Deserialize<Audience>(Audience)?.Status == RegistrationStatus.Cancelled;
     }
 
     public static async Task<Message?> FindAsync(DbConnection c, long id, CancellationToken ct) =>
         await c.QuerySingleOrDefaultAsync<Message>(new CommandDefinition(
-            "SELECT subject, body FROM organiser_messages WHERE id = @id", new { id }, cancellationToken: ct));
+            "SELECT subject, body, audience FROM organiser_messages WHERE id = @id", new { id }, cancellationToken: ct));
 }

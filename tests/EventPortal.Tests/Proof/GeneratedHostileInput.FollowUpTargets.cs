@@ -61,6 +61,10 @@ public sealed partial class GeneratedHostileInput
         }
         yield return new("mail rule id", $"{Rule} GET ", (_, v) => Get($"{ev}/mail/rule/{Segment(v)}"), ReadOnly: true);
 
+        // A one-off message scheduled for later.
+        yield return new("mail message sendAt", "/Admin/EventMailPage POST message", (w, v) => w.Form($"{ev}/mail/message",
+            new() { ["subject"] = "お知らせ", ["body"] = "本文です。", ["send"] = "yes", ["sendAt"] = v }));
+
         // The survey: its builder, state, copy, and results.
         const string Survey = "/Admin/SurveyPage";
         var survey = new Dictionary<string, string>

@@ -126,6 +126,38 @@ public abstract class MailRules
     }
 
     [Fact]
+    public async Task A_one_off_message_scheduled_for_later_goes_then_once_and_not_to_whoever_cancelled_meanwhile()
+    {
+        var (smtp, app, clock) = await StartAsync();
+        await using var _ = smtp;
+        await using var __ = app;
+        var slug = await app.CreateEventAsync(startsAt: Start);
+        using var client = app.Client();
+        await client.RegisteredAsync(slug, "stays@example.jp", "recording");
+        var leaves = await client.RegisteredAsync(slug, "leaves@example.jp", "recording");
+        await SettleAsync(smtp, 2);
+        using var browser = await app.SignedInAsync();
+        var page = $"/admin/events/{slug}/mail";
+        var form = new Dictionary<string, string>
+            { ["subject"] = "会場が変わりました", ["body"] = "詳しくは後ほど。", ["send"] = "yes", ["sendAt"] = "2030-02-10T09:00" };
+
+        foreach (var bad in new[] { "2030-01-31T09:00", "2031-03-01T09:00", "明日", "2030-02-30T09:00" })
+            Assert.Equal(HttpStatusCode.UnprocessableEntity,
+                (await browser.SubmitAsync(page, page + "/message", new Dictionary<string, string>(form) { ["sendAt"] = bad })).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await browser.SubmitAsync(page, page + "/message", form)).StatusCode);
+        // 09:00 in Tokyo.
+        Assert.Equal([new DateTime(2030, 2, 10, 0, 0, 0)], await app.QueryAsync<DateTime>(
+            "SELECT DISTINCT due_at FROM outbox WHERE kind = 'mail.organiser_message'"));
+        await browser.CancelAsync(leaves);
+        await SettleAsync(smtp, 3);            // the cancellation
+
+        clock.Now = new DateTimeOffset(2030, 2, 10, 0, 1, 0, TimeSpan.Zero);
+        await SettleAsync(smtp, 4);
+        Assert.Single(await MailsAsync(smtp, "stays@example.jp", "【テスト説明会"));
+        Assert.DoesNotContain(await smtp.MessagesAsync(), m => m.RcptTos.Contains("leaves@example.jp") && m.Subject.Contains("会場"));
+    }
+
+    [Fact]
     public async Task Bad_rules_are_refused_naming_the_field_and_change_nothing()
     {
         var (smtp, app, _) = await StartAsync();
