@@ -26,10 +26,9 @@ public sealed class AttendancePageModel(Db db, TimeProvider clock) : PageModel
     public string? NoticeKey { get; private set; }
     public string? ErrorKey { get; private set; }
 
-    /// <summary>The dry run's result: what the file says, its problems, and its text to send back for applying.</summary>
+    /// <summary>The dry run's result: what the file says and its problems.</summary>
     public IReadOnlyList<AttendanceLine>? Preview { get; private set; }
     public IReadOnlyList<AttendanceLineError> Errors { get; private set; } = [];
-    public string? CheckedText { get; private set; }
     public bool ProviderMeeting => Event.MeetingProvider is nameof(MeetingProvider.Zoom) or nameof(MeetingProvider.Teams);
 
     public sealed class EventAttendance
@@ -92,38 +91,39 @@ public sealed class AttendancePageModel(Db db, TimeProvider clock) : PageModel
         return Done("report");
     }
 
+    /// <summary>
+    /// First step: the file is read and checked (<see cref="Preview"/>, <see cref="Errors"/>), nothing changes. Second
+    /// step (<c>apply=1</c>): the checked marks come back as a compact list (<see cref="CheckedMarks"/>), not the file,
+    /// so a file of thousands of rows fits the form limits; each is checked again and applied in one transaction.
+    /// </summary>
     public async Task<IActionResult> OnPostImportAsync(string slug, IFormFile? file, CancellationToken ct)
     {
         if (!await LoadAsync(slug, ct)) return NotFound();
-        string text;
-        var apply = Request.Form["apply"] == "1";
-        if (apply) text = Request.Form["content"].ToString();
-        else if (file is null || file.Length == 0) return Refuse("attendanceImport.errorNoFile");
-        else
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (Request.Form["apply"] == "1")
         {
-            using var buffer = new MemoryStream();
-            await file.CopyToAsync(buffer, ct);
-            text = AttendanceCsv.Decode(buffer.ToArray());
+            if (AttendanceCsv.ReadMarks(Request.Form["marks"].ToString()) is not { Count: > 0 } marks)
+                return Refuse("attendanceImport.errorMarks", StatusCodes.Status422UnprocessableEntity);
+            await RegistrationActions.MarkAttendanceAsync(db, HttpContext, Event.Id, marks, AttendanceSource.Import, now, ct);
+            return Done("imported");
         }
+        if (file is null || file.Length == 0) return Refuse("attendanceImport.errorNoFile");
+        using var buffer = new MemoryStream();
+        await file.CopyToAsync(buffer, ct);
         await using (var connection = await db.OpenAsync(ct))
         {
             var known = (await connection.QueryAsync<KnownRegistration>(new CommandDefinition(
                 "SELECT id AS Id, email AS Email FROM registrations WHERE event_id = @Id", new { Event.Id },
                 cancellationToken: ct))).AsList();
-            (var lines, var errors) = AttendanceCsv.Read(text, known);
-            (Preview, Errors, CheckedText) = (lines, errors, text);
+            (Preview, Errors) = AttendanceCsv.Read(AttendanceCsv.Decode(buffer.ToArray()), known);
         }
-        if (!apply || Errors.Count > 0)
-        {
-            if (apply) ErrorKey = "attendanceImport.errorRows";
-            Response.StatusCode = Errors.Count > 0 ? StatusCodes.Status422UnprocessableEntity : StatusCodes.Status200OK;
-            return Page();
-        }
-        var now = clock.GetUtcNow().UtcDateTime;
-        var marks = Preview!.Select(l => (l.RegistrationId, l.Attended)).ToList();
-        await RegistrationActions.MarkAttendanceAsync(db, HttpContext, Event.Id, marks, AttendanceSource.Import, now, ct);
-        return Done("imported");
+        Response.StatusCode = Errors.Count > 0 ? StatusCodes.Status422UnprocessableEntity : StatusCodes.Status200OK;
+        return Page();
     }
+
+    /// <summary>The checked marks as the apply step sends them back: <c>id:1</c>, <c>id:0</c> or <c>id:-</c>, comma-separated.</summary>
+    public string CheckedMarks => string.Join(",", (Preview ?? []).Select(l =>
+        $"{l.RegistrationId}:{(l.Attended switch { true => "1", false => "0", null => "-" })}"));
 
     /// <summary>From the registrations list: the ticked rows (<c>id</c>), or with <c>scope=filter</c> all the filter matches.</summary>
     public async Task<IActionResult> OnPostMarkAsync(string slug, CancellationToken ct)
@@ -162,10 +162,10 @@ public sealed class AttendancePageModel(Db db, TimeProvider clock) : PageModel
         return StatusCode(StatusCodes.Status303SeeOther);
     }
 
-    IActionResult Refuse(string key)
+    IActionResult Refuse(string key, int status = StatusCodes.Status400BadRequest)
     {
         ErrorKey = key;
-        Response.StatusCode = StatusCodes.Status400BadRequest;
+        Response.StatusCode = status;
         return Page();
     }
 

@@ -72,6 +72,16 @@ public sealed class SurveyPageModel(Db db, TimeProvider clock) : PageModel
         if (!RegistrationValidator.IsCleanText(introJa, multiline: true) || !RegistrationValidator.IsCleanText(introEn, multiline: true))
             return Refuse(new("intro", "error.badCharacters"));
         var survey = new Survey(Event.Id, Survey?.Status ?? SurveyStatus.Draft, form["anonymous"] == "yes", introJa, introEn, questions);
+        // Once people have answered: an anonymous survey stays anonymous (they were told so), and an answered
+        // question keeps its kind and options (answers are stored as option numbers); labels may still be mended.
+        if (Responses > 0 && Survey is { } before)
+        {
+            if (before.Anonymous && !survey.Anonymous) return Refuse(new("anonymous", "surveyAdmin.errorStaysAnonymous"));
+            for (var i = 0; i < questions.Count; i++)
+                if (before.Questions.FirstOrDefault(q => q.Id == questions[i].Id) is { } old && (old.Kind != questions[i].Kind
+                    || old.Options.Count != questions[i].Options.Count))
+                    return Refuse(new($"row{i}", "surveyAdmin.errorAnsweredQuestion"));
+        }
         await WriteAsync(SaveAction, $"{questions.Count} questions{(survey.Anonymous ? ", anonymous" : "")}",
             (c, tx, now) => SurveyStore.SaveAsync(c, tx, survey, now, CancellationToken.None), ct);
         return Done("saved");

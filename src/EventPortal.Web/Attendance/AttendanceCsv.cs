@@ -107,6 +107,25 @@ public static class AttendanceCsv
         return (lines, errors);
     }
 
+    /// <summary>
+    /// The apply step's list (<c>12:1,13:0,14:-</c>), or null when any entry is not one: a registration number and
+    /// 1, 0 or - (not recorded). Which numbers are the event's registrations is checked when they are marked.
+    /// </summary>
+    public static List<(long Id, bool? Attended)>? ReadMarks(string text)
+    {
+        var marks = new List<(long, bool?)>();
+        foreach (var entry in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = entry.Split(':');
+            if (marks.Count >= MaxRows || parts.Length != 2
+                || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var id) || id <= 0)
+                return null;
+            if (parts[1] is not ("1" or "0" or "-")) return null;
+            marks.Add((id, parts[1] == "-" ? null : parts[1] == "1"));
+        }
+        return marks;
+    }
+
     static int Column(string[] header, string[] names)
     {
         for (var i = 0; i < header.Length; i++)

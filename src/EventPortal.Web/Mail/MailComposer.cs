@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using EventPortal.Calendar;
 using EventPortal.Web.Calendar;
+using Dapper;
 using EventPortal.Web.Data;
 using EventPortal.Web.Events;
 using EventPortal.Web.Localization;
@@ -48,6 +49,12 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
             // The rule was deleted after this row was claimed, or the registration is not (any more) in its audience.
             if (rule is null) return null;
         }
+        // Who attended is known once the report is read or staff have marked: until then, a rule for attendees
+        // or absentees waits rather than deciding on marks not yet made.
+        if (rule is { Attendance: not "any" } && MailRuleText.Reaches(rule with { Attendance = "any" }, r)
+            && !await AttendanceSettledAsync(r.EventId, ct))
+            throw new OutboxException("Waiting for the attendance to be recorded before deciding who this mail is for.",
+                permanent: false) { RetryAfter = AttendanceWait };
         if (rule is not null && !MailRuleText.Reaches(rule, r)) return null;
 
         var e = parts.Details.Event;
@@ -207,6 +214,24 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
             1 => Text.Get("mail.lead.tomorrow", language),
             _ => string.Format(System.Globalization.CultureInfo.InvariantCulture, Text.Get("mail.lead.days", language), days),
         };
+    }
+
+    static readonly TimeSpan AttendanceWait = TimeSpan.FromHours(4);
+
+    /// <summary>
+    /// Attendance is settled for a mail rule when the provider's report has been read, staff have marked anyone,
+    /// the meeting is one the portal cannot read a report of (a link pasted by hand: joins through /j/ are all
+    /// there is), or two days have passed since the end.
+    /// </summary>
+    async Task<bool> AttendanceSettledAsync(long eventId, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition("""
+            SELECT CASE WHEN e.attendance_report_at IS NOT NULL OR e.meeting_provider NOT IN ('Teams', 'Zoom') OR e.ends_at < @twoDaysAgo
+                OR EXISTS (SELECT 1 FROM registrations r WHERE r.event_id = e.id AND r.attended_source IN ('console', 'import', 'api'))
+                THEN 1 ELSE 0 END
+            FROM events e WHERE e.id = @eventId
+            """, new { eventId, twoDaysAgo = clock.GetUtcNow().UtcDateTime.AddDays(-2) }, cancellationToken: ct));
     }
 
     /// <summary>Stable across retries of the same row, so a rare repeat is recognisable as one message.</summary>

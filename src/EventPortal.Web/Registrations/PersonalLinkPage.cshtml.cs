@@ -15,10 +15,12 @@ namespace EventPortal.Web.Registrations;
 /// nowhere public, and never written to a page or a log. The first join redirect is noted as
 /// the registrant's attendance (<see cref="AttendanceMarks.RecordJoinAsync"/>).
 /// </summary>
-public sealed class PersonalLinkModel(Db db, Tokens tokens, TimeProvider clock, IOptions<CalendarOptions> options) : PageModel
+public sealed class PersonalLinkModel(Db db, Tokens tokens, TimeProvider clock, IOptions<CalendarOptions> options,
+    ILogger<PersonalLinkModel> logger) : PageModel
 {
     const string Select = """
-        SELECT r.id, r.joined_at, r.status, r.token_seed, t.kind AS ticket_kind, e.slug, e.title, e.status AS event_status, e.starts_at, e.ends_at,
+        SELECT r.id, r.joined_at, r.status, r.token_seed, t.kind AS ticket_kind, e.slug, e.title, e.status AS event_status,
+               e.starts_at, e.ends_at,
                e.time_zone, e.doors_open_minutes, e.join_opens_at, e.meeting_url, e.recording_url, e.recording_available_until,
                r.provider_join_url
         FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id JOIN events e ON e.id = r.event_id
@@ -72,7 +74,9 @@ public sealed class PersonalLinkModel(Db db, Tokens tokens, TimeProvider clock, 
         var target = link == "j" ? JoinTarget(now) : WatchTarget(now);
         if (target is not null)
         {
-            if (link == "j" && Link.JoinedAt is null) await AttendanceMarks.RecordJoinAsync(db, Link.Id, now);
+            if (link == "j" && Link.JoinedAt is null && HttpMethods.IsGet(Request.Method)
+                && now >= Link.StartsAt.AddMinutes(-Link.DoorsOpenMinutes))
+                await RecordJoinAsync(now);
             // Set by hand: RedirectResult logs its URL at Information level, and this one is a secret.
             Response.Headers.Location = target;
             return StatusCode(StatusCodes.Status302Found);
@@ -80,6 +84,19 @@ public sealed class PersonalLinkModel(Db db, Tokens tokens, TimeProvider clock, 
         if (link == "j" && RecordingAvailable(now) && Link.Status == RegistrationStatus.Confirmed)
             WatchPath = $"/w/{tokens.Watch(Link.TokenSeed)}";
         return Page();
+    }
+
+    /// <summary>
+    /// The first join in the door window is the registrant's attendance; a mail scanner's HEAD and a test click
+    /// before the doors open are not. Noting it never keeps anyone from the meeting: a failed write is logged.
+    /// </summary>
+    async Task RecordJoinAsync(DateTime now)
+    {
+        try { await AttendanceMarks.RecordJoinAsync(db, Link.Id, now); }
+        catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException or InvalidOperationException)
+        {
+            logger.LogWarning(e, "Could not note the join of registration {Id}", Link.Id);
+        }
     }
 
     string? JoinTarget(DateTime now)

@@ -143,7 +143,9 @@ public static class ReminderRules
     {
         var existing = await LoadAsync(c, tx, eventId, ct);
         var kept = new HashSet<long>();
-        foreach (var rule in rules)
+        // Rules that name their id first, so that a rule without one never takes an id another entry names.
+        foreach (var rule in rules.Where(r => r.Id is not null && existing.Any(e => e.Id == r.Id)).Concat(
+                     rules.Where(r => r.Id is null || !existing.Any(e => e.Id == r.Id))))
         {
             var match = existing.FirstOrDefault(e => !kept.Contains(e.Id!.Value) && (rule.Id is { } id ? e.Id == id : e.SameAs(rule)));
             if (match is null)
@@ -158,15 +160,21 @@ public static class ReminderRules
         foreach (var gone in existing.Where(e => !kept.Contains(e.Id!.Value)))
             await c.ExecuteAsync(new CommandDefinition(
                 "DELETE FROM reminder_rules WHERE id = @Id", new { gone.Id }, tx, cancellationToken: ct));
-        await ReplanAsync(c, tx, eventId, now, ct);
+        await ReplanAsync(c, tx, eventId, now, ct, keepDue: true);
     }
 
-    /// <summary>Drops every reminder of the event not yet sent and plans them again from the rules and the start time.</summary>
-    public static async Task ReplanAsync(DbConnection c, DbTransaction tx, long eventId, DateTime now, CancellationToken ct)
+    /// <summary>
+    /// Drops every reminder of the event not yet sent and plans them again from the rules and the event's times.
+    /// With <paramref name="keepDue"/> (an edit of the rules, the event's times unchanged), rows already due stay:
+    /// they are going out now or waiting for a retry, read their rule when sent, and would not be planned again.
+    /// </summary>
+    public static async Task ReplanAsync(DbConnection c, DbTransaction tx, long eventId, DateTime now, CancellationToken ct,
+        bool keepDue = false)
     {
         await c.ExecuteAsync(new CommandDefinition(
-            $"DELETE FROM outbox WHERE event_id = @eventId AND kind = @kind AND status IN ({OutboxStatus.Waiting})",
-            new { eventId, kind = OutboxRows.Kinds.Reminder }, tx, cancellationToken: ct));
+            $"DELETE FROM outbox WHERE event_id = @eventId AND kind = @kind AND status IN ({OutboxStatus.Waiting})"
+            + (keepDue ? " AND due_at > @now" : ""),
+            new { eventId, kind = OutboxRows.Kinds.Reminder, now }, tx, cancellationToken: ct));
         await PlanAsync(c, tx, eventId, registrationId: null, now, ct);
     }
 
@@ -197,6 +205,16 @@ public static class ReminderRules
             new { registrationId, kind = OutboxRows.Kinds.Reminder }, tx, cancellationToken: ct));
 
     /// <summary>
+    /// A late rule's row for one registration that was skipped when it went out (the address not yet confirmed,
+    /// the registration still waitlisted) is owed again once the registration can have it: queued anew, now.
+    /// </summary>
+    const string RequeueSkipped = $"""
+        ON CONFLICT (dedupe_key) DO UPDATE SET status = '{OutboxStatus.Queued}', due_at = excluded.due_at, attempts = 0,
+            last_error = NULL, sent_at = NULL
+        WHERE outbox.status = '{OutboxStatus.Skipped}'
+        """;
+
+    /// <summary>
     /// Writes the reminder rows still ahead for one registration, or for every active one of the
     /// event (<paramref name="registrationId"/> null): one INSERT … SELECT per rule.
     /// </summary>
@@ -214,7 +232,7 @@ public static class ReminderRules
                 FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id
                 WHERE r.event_id = @eventId AND r.status <> '{RegistrationStatus.Cancelled}' AND (@audience = 'all' OR t.kind = @audience)
                 {(registrationId is null ? "" : "AND r.id = @registrationId")}
-                ON CONFLICT (dedupe_key) DO NOTHING
+                {(registrationId is not null && due == now ? RequeueSkipped : "ON CONFLICT (dedupe_key) DO NOTHING")}
                 """, new
             {
                 kind = OutboxRows.Kinds.Reminder, prefix = $"reminder:{rule.Id}:", payload = Payload(rule),

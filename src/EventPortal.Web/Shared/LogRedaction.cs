@@ -46,9 +46,9 @@ public static partial class LogRedaction
         ?? d.ImplementationFactory?.Invoke(sp) as ILoggerProvider
         ?? (ILoggerProvider)ActivatorUtilities.CreateInstance(sp, d.ImplementationType!);
 
-    // A personal token is 24 base64url characters; 16 or more after /r/, /j/ or /w/ is masked
-    // (so a mistyped or truncated token is masked too).
-    [GeneratedRegex("(/[rjw]/)[A-Za-z0-9_-]{16,}", RegexOptions.IgnoreCase)]
+    // A personal token is 24 base64url characters; 16 or more after /r/, /j/, /w/ or /s/ (the survey) is
+    // masked (so a mistyped or truncated token is masked too).
+    [GeneratedRegex("(/[rjws]/)[A-Za-z0-9_-]{16,}", RegexOptions.IgnoreCase)]
     private static partial Regex PersonalPath();
 
     [GeneratedRegex(@"(token[""']?\s*[=:]\s*[\[""']?)[A-Za-z0-9_-]{16,}", RegexOptions.IgnoreCase)]

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Dapper;
 using EventPortal.Web.Data;
 using EventPortal.Web.Events;
 using EventPortal.Web.Registrations;
@@ -50,9 +51,16 @@ public sealed class SurveyFormPageModel(Db db, TimeProvider clock) : PageModel
         var now = clock.GetUtcNow().UtcDateTime;
         var saved = await db.WriteAsync(async (c, tx) =>
         {
-            // Closed, or the registration cancelled, between the page and the answer.
+            // Closed, or the registration cancelled or erased, between the page and the answer. On PostgreSQL the
+            // survey's row is read FOR SHARE, so a close waits for this answer or this answer sees the close.
+            if (!db.IsSqlite)
+                await c.ExecuteAsync(new CommandDefinition("SELECT 1 FROM surveys WHERE event_id = @EventId FOR SHARE",
+                    new { Me.EventId }, tx, cancellationToken: ct));
             var current = await SurveyStore.LoadAsync(c, tx, Me.EventId, ct);
-            if (current is not { IsOpen: true }) return false;
+            var status = await c.QuerySingleOrDefaultAsync<(string Status, string Email)>(new CommandDefinition(
+                "SELECT status, email FROM registrations WHERE id = @Id", new { Me.Id }, tx, cancellationToken: ct));
+            if (current is not { IsOpen: true } || status.Status != RegistrationStatus.Confirmed || Erasure.IsErased(status.Email))
+                return false;
             await SurveyStore.SaveResponseAsync(c, tx, Me.EventId, Me.Id, Me.CategoryCode, answers.ToJsonString(), now, ct);
             return true;
         }, ct);

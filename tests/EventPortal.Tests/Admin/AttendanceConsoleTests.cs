@@ -97,10 +97,10 @@ public abstract class AttendanceConsole
     static async Task<HttpResponseMessage> ApplyAsync(HttpClient browser, string slug, string checkedPage)
     {
         var document = new HtmlParser().ParseDocument(checkedPage);
-        var content = document.QuerySelector("input[name=content]")!.GetAttribute("value")!;
+        var marks = document.QuerySelector("input[name=marks]")!.GetAttribute("value")!;
         return await browser.PostAsync($"/admin/events/{slug}/attendance/import", new FormUrlEncodedContent(
             Journeys.WithHiddenFields(checkedPage, "attendance",
-                new Dictionary<string, string> { ["apply"] = "1", ["content"] = content })));
+                new Dictionary<string, string> { ["apply"] = "1", ["marks"] = marks })));
     }
 
     [Fact]
@@ -179,10 +179,16 @@ public abstract class AttendanceConsole
             Assert.Contains(expected, html);
         Assert.DoesNotContain("name=\"apply\"", html);
 
-        // Sending the text back as if it had been checked is refused the same way.
-        var forced = await browser.PostAsync($"/admin/events/{slug}/attendance/import", new FormUrlEncodedContent(
-            Journeys.WithHiddenFields(html, "attendance", new Dictionary<string, string> { ["apply"] = "1", ["content"] = csv })));
-        Assert.Equal(HttpStatusCode.UnprocessableEntity, forced.StatusCode);
+        // An apply step with marks that are not marks is refused; one naming another event's registration changes nothing there.
+        foreach (var bad in new[] { "", "abc", $"{a}:yes", $"{a}:1,x", $"-{a}:1", $"{a}:1:1" })
+        {
+            var forced = await browser.PostAsync($"/admin/events/{slug}/attendance/import", new FormUrlEncodedContent(
+                Journeys.WithHiddenFields(html, "attendance", new Dictionary<string, string> { ["apply"] = "1", ["marks"] = bad })));
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, forced.StatusCode);
+        }
+        await browser.PostAsync($"/admin/events/{slug}/attendance/import", new FormUrlEncodedContent(
+            Journeys.WithHiddenFields(html, "attendance",
+                new Dictionary<string, string> { ["apply"] = "1", ["marks"] = $"{stranger}:1" })));
         Assert.Null((await MarkOfAsync(app, a)).Attended);
         Assert.Null((await MarkOfAsync(app, stranger)).Attended);
 

@@ -21,8 +21,8 @@ public sealed partial class GeneratedHostileInput
             (w, v) => w.Form($"{ev}/attendance/threshold", new() { ["minutes"] = v }));
         yield return new("attendance report slug", $"{Att} POST report",
             (w, v) => w.Form($"/admin/events/{Segment(v)}/attendance/report", []));
-        yield return new("attendance import content", $"{Att} POST import",
-            (w, v) => w.Form($"{ev}/attendance/import", new() { ["apply"] = "1", ["content"] = v }));
+        yield return new("attendance import marks", $"{Att} POST import",
+            (w, v) => w.Form($"{ev}/attendance/import", new() { ["apply"] = "1", ["marks"] = v }));
         yield return new("attendance import file missing", $"{Att} POST import",
             (w, v) => w.Form($"{ev}/attendance/import", new() { ["apply"] = v }));
         var mark = new Dictionary<string, string> { ["scope"] = "ticked", ["mark"] = "yes", ["id"] = s.RegistrationId.ToString() };

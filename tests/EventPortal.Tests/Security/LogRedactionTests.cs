@@ -30,12 +30,14 @@ public sealed class LogRedactionTests
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"{manage}/qr.png")).StatusCode);
         await client.GetAsync($"/j/{join}");
         await client.GetAsync($"/w/{watch}");
+        await client.GetAsync($"/s/{token}");     // the survey, reached with the personal page's token
         await client.GetAsync($"/r/{token}x");   // a wrong token is not logged either
         await client.GetAsync($"/R/{token}");    // nor another spelling of the path
         Assert.Equal(HttpStatusCode.SeeOther, (await browser.CancelAsync(manage)).StatusCode);
 
         var text = logs.Text;
         Assert.Contains("/r/***", text);   // requests are still logged, with the token masked
+        Assert.Contains("/s/***", text);
         Assert.Contains("scope", text);     // and the request scopes (RequestPath=…) were looked at
         foreach (var secret in new[] { token, join, watch, Organisers.ApiToken })
             Assert.DoesNotContain(secret, text);

@@ -3,9 +3,10 @@
 -- category (NULL: any) and an attendance (any, attended, not_attended), and says its own subject
 -- and body per language ('' keeps the built-in reminder text). late: also sent, at once, to those
 -- who register after it was due. Two rules may now share an offset, so the table is rebuilt
--- without its UNIQUE constraint; ids are kept, because the outbox's dedupe keys name them.
+-- without its UNIQUE constraint; ids are kept, because the outbox's dedupe keys name them, and
+-- never reused (AUTOINCREMENT): a new rule with a deleted one's id would find its keys taken.
 CREATE TABLE mail_rules_new (
-    id             INTEGER PRIMARY KEY,
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
     event_id       INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
     offset_minutes INTEGER NOT NULL,
     audience       TEXT NOT NULL CHECK (audience IN ('live','recording','all')),
