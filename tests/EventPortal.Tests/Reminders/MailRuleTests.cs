@@ -158,6 +158,29 @@ public abstract class MailRules
     }
 
     [Fact]
+    public async Task A_late_rule_skipped_while_the_address_was_unconfirmed_goes_once_the_address_is_confirmed()
+    {
+        var (smtp, app, clock) = await StartAsync();
+        await using var _ = smtp;
+        await using var __ = app;
+        var slug = await app.CreateEventAsync(startsAt: Start, confirmAddress: true);
+        using var api = app.Api();
+        Assert.Equal(HttpStatusCode.OK, (await api.PutAsJsonAsync($"/api/admin/events/{slug}/reminders", new object[]
+        {
+            new { offsetMinutes = -1440, audience = "live", late = true, subjectJa = "前日のご案内", bodyJa = "{{joinUrl}}" },
+        })).StatusCode);
+        clock.Now = new DateTimeOffset(Start.AddHours(-2));
+        using var browser = app.Browser();
+        Assert.Equal(HttpStatusCode.Accepted, (await browser.RegisterAsync(slug, "late@example.jp")).StatusCode);
+        await SettleAsync(smtp, 1);            // the link to confirm the address; the late rule is skipped for now
+        Assert.Equal("skipped", await app.QueryOneAsync<string>("SELECT status FROM outbox WHERE kind = 'mail.reminder'"));
+
+        await browser.GetAsync(await smtp.ConfirmLinkAsync("late@example.jp"));
+        await SettleAsync(smtp, 3);            // the confirmation, and the late rule now
+        Assert.Single(await MailsAsync(smtp, "late@example.jp", "前日のご案内"));
+    }
+
+    [Fact]
     public async Task Bad_rules_are_refused_naming_the_field_and_change_nothing()
     {
         var (smtp, app, _) = await StartAsync();

@@ -119,8 +119,20 @@ public abstract class SurveyConsole
         Assert.Contains("平均: 4.00", results.Body!.TextContent);
         Assert.Equal(3, results.QuerySelectorAll("ul.answers li").Length);
 
+        // Answered: it stays anonymous, and an answered question keeps its kind and options.
+        var page = $"/admin/events/{slug}/survey";
+        var form = ModelSurvey(anonymous: false);
+        for (var i = 0; i < q.Count; i++) form[$"id{i}"] = q[i].ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await browser.SubmitAsync(page, page + "/save", form)).StatusCode);
+        form["anonymous"] = "yes";
+        form["kind0"] = "multiple";
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await browser.SubmitAsync(page, page + "/save", form)).StatusCode);
+        form["kind0"] = "single";
+        form["labelJa0"] = "どこでお知りになりましたか";
+        Assert.Equal(HttpStatusCode.SeeOther, (await browser.SubmitAsync(page, page + "/save", form)).StatusCode);
+
         var csv = Encoding.UTF8.GetString(await browser.GetByteArrayAsync($"/admin/events/{slug}/survey-results/csv"));
-        Assert.StartsWith("\uFEFF参加者区分,回答日時,何で知りましたか", csv);
+        Assert.StartsWith("\uFEFF参加者区分,回答日時,どこでお知りになりましたか", csv);
         Assert.DoesNotContain("example.jp", csv);
         Assert.DoesNotContain("危険", csv);
         Assert.Contains(",'=1+1", csv);                 // a formula is neutralised
