@@ -1,4 +1,5 @@
 using EventPortal.BrowserTests.Infrastructure;
+using EventPortal.Tests.Infrastructure;
 using Microsoft.Playwright;
 using static EventPortal.BrowserTests.Infrastructure.Registrant;
 
@@ -107,6 +108,46 @@ public sealed class KeyboardTests(BrowserFixture browser)
         await page.WaitForURLAsync("**/r/*");
         await visitor.ExpectStatusAsync("confirmed", language);
         await Assertions.Expect(page.Locator(".status")).ToContainTextAsync(T("manage.nameFormat", language, "山田", "花子"));
+        visitor.AssertOwnOriginOnlyAndNoErrors();
+    }
+
+    [Theory]
+    [InlineData("ja")]
+    [InlineData("en")]
+    public async Task Survey_form_works_by_keyboard_alone(string language)
+    {
+        var slug = browser.DemoSlug;
+        var manage = await browser.App.Client().ConfirmedRegistrationAsync(browser.Smtp, slug, $"{Guid.NewGuid():N}@example.jp");
+        await browser.App.ExecuteAsync("UPDATE surveys SET status = 'open'");
+        await using var visitor = await browser.VisitorAsync(BrowserFixture.LocaleOf(language), 375);
+        var page = visitor.Page;
+        await visitor.GoAsync(manage.Replace("/r/", "/s/"));
+
+        // Straight to the button, Enter: the required questions are named in the summary, which has the focus.
+        await TabUntilAsync(page, f => f.Tag == "button" && f.Type == "submit", _ => Task.CompletedTask);
+        await page.Keyboard.PressAsync("Enter");
+        var summary = page.Locator(".error-summary");
+        await Assertions.Expect(summary).ToBeFocusedAsync();
+        Assert.Equal(2, await summary.Locator("a").CountAsync());
+        // Its first link leads into the first question's choices.
+        var link = await TabAsync(page);
+        Assert.Equal("a", link.Tag);
+        await page.Keyboard.PressAsync("Enter");
+        var first = await page.EvaluateAsync<Focused>(FocusScript);
+        Assert.Equal("radio", first.Type);
+
+        // Space on the first choice of each group and box, a comment typed, Enter on the button.
+        await page.Keyboard.PressAsync("Space");
+        await TabUntilAsync(page, f => f.Tag == "button" && f.Type == "submit", async f =>
+        {
+            if (f.Type is "radio" or "checkbox") await page.Keyboard.PressAsync("Space");
+            else if (f.Tag == "textarea") await page.Keyboard.TypeAsync("とても参考になりました");
+        });
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator(".notice-info")).ToContainTextAsync(T("survey.saved", language)[..10]);
+        var answers = await browser.App.QueryOneAsync<string>(
+            "SELECT answers FROM survey_responses WHERE registration_id = (SELECT MAX(id) FROM registrations)");
+        Assert.Contains("とても参考になりました", answers);
         visitor.AssertOwnOriginOnlyAndNoErrors();
     }
 
