@@ -34,6 +34,7 @@ public sealed class MailRulePageModel(Db db, MailComposer composer, TimeProvider
         WHERE r.event_id = @eventId AND r.status = '{RegistrationStatus.Confirmed}' AND (@audience = 'all' OR t.kind = @audience)
           AND (@category IS NULL OR r.category_code = @category)
           AND (@attendance = 'any' OR (@attendance = 'attended' AND r.attended = @yes)
+               OR (@attendance = 'absent' AND r.attended = @no) OR (@attendance = 'unknown' AND r.attended IS NULL)
                OR (@attendance = 'not_attended' AND (r.attended IS NULL OR r.attended = @no)))
         """;
 
@@ -81,7 +82,8 @@ public sealed class MailRulePageModel(Db db, MailComposer composer, TimeProvider
         {
             var args = new
             {
-                eventId = Event.Id, audience = Rule.Audience, category = Rule.Category, attendance = Rule.Attendance, yes = true, no = false,
+                eventId = Event.Id, audience = Rule.Audience, category = Rule.Category, attendance = Rule.Attendance,
+                yes = true, no = false,
             };
             Recipients = await c.ExecuteScalarAsync<int>(
                 new CommandDefinition($"SELECT COUNT(*) {Audience}", args, cancellationToken: ct));

@@ -37,7 +37,11 @@ public static partial class MailRuleText
         r.Status == RegistrationStatus.Confirmed
         && (rule.Audience == "all" || rule.Audience == r.TicketKind)
         && (rule.Category is null || rule.Category == r.CategoryCode)
-        && rule.Attendance switch { "attended" => r.Attended == true, "not_attended" => r.Attended != true, _ => true };
+        && rule.Attendance switch
+        {
+            "attended" => r.Attended == true, "absent" => r.Attended == false, "unknown" => r.Attended is null,
+            "not_attended" => r.Attended != true, _ => true,
+        };
 
     /// <summary>The subject and body in <paramref name="language"/> (the other language's when this one is empty), filled in.</summary>
     public static (string Subject, string Body) Render(ReminderRule rule, string language, IReadOnlyDictionary<string, object?> model)

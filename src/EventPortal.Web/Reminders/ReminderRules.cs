@@ -17,7 +17,8 @@ public sealed record ReminderRule(int OffsetMinutes, string Audience)
 {
     public static readonly string[] Audiences = ["live", "recording", "all"];
     public static readonly string[] Anchors = ["start", "end"];
-    public static readonly string[] Attendances = ["any", "attended", "not_attended"];
+    /// <summary>By attendance: anyone, marked attended, marked absent, not marked, or not attended (absent or not marked).</summary>
+    public static readonly string[] Attendances = ["any", "attended", "absent", "unknown", "not_attended"];
 
     public long? Id { get; init; }
     public string Anchor { get; init; } = "start";

@@ -46,7 +46,7 @@ public sealed partial class GeneratedHostileInput
             ["attendance0"] = "any", ["category0"] = "", ["id0"] = s.RuleId.ToString(),
         };
         foreach (var (field, allowed) in new (string, Func<string, bool>?)[]
-            { ("anchor0", OneOf("start", "end")), ("attendance0", OneOf("any", "attended", "not_attended")), ("category0", CategoryOrAny),
+            { ("anchor0", OneOf("start", "end")), ("attendance0", OneOf("any", "attended", "absent", "unknown", "not_attended")), ("category0", CategoryOrAny),
               ("id0", null) })
             yield return new($"mail rules {field}", "/Admin/EventMailPage POST rules",
                 (w, v) => w.Form($"{ev}/mail/rules", With(rules, field, v)), Allowed: allowed);

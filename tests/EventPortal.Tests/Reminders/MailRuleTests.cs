@@ -181,6 +181,31 @@ public abstract class MailRules
     }
 
     [Fact]
+    public async Task Each_attendance_audience_counts_whom_it_should()
+    {
+        var (smtp, app, _) = await StartAsync();
+        await using var __ = smtp;
+        await using var ___ = app;
+        var slug = await app.CreateEventAsync(startsAt: Start);
+        var came = await app.RegisterPersonAsync(slug, "c@example.jp");
+        var away = await app.RegisterPersonAsync(slug, "a@example.jp");
+        await app.RegisterPersonAsync(slug, "u@example.jp");
+        using var api = app.Api();
+        await api.PutAsJsonAsync($"/api/admin/events/{slug}/attendance",
+            new[] { new { id = came, attended = (bool?)true }, new { id = away, attended = (bool?)false } });
+        using var browser = await app.SignedInAsync();
+        foreach (var (attendance, count) in new[] { ("any", 3), ("attended", 1), ("absent", 1), ("unknown", 1), ("not_attended", 2) })
+        {
+            await api.PutAsJsonAsync($"/api/admin/events/{slug}/reminders",
+                new[] { new { offsetMinutes = 60, anchor = "end", audience = "live", attendance } });
+            var rule = await app.QueryOneAsync<long>("SELECT MAX(id) FROM reminder_rules");
+            var page = $"/admin/events/{slug}/mail/rule/{rule}";
+            var preview = await browser.SubmitAsync(page, page, new Dictionary<string, string> { ["subjectJa"] = "件名", ["bodyJa"] = "本文" });
+            Assert.Contains($"現在の送り先: {count}人", await preview.Content.ReadAsStringAsync());
+        }
+    }
+
+    [Fact]
     public async Task Bad_rules_are_refused_naming_the_field_and_change_nothing()
     {
         var (smtp, app, _) = await StartAsync();

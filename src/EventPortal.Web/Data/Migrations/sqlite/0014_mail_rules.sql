@@ -1,6 +1,7 @@
 -- Mail rules (Reminders/ReminderRules.cs): the reminders become rules the organiser writes. A rule
 -- is due at an offset from the start or the end (anchor), goes to a ticket kind (audience), a
--- category (NULL: any) and an attendance (any, attended, not_attended), and says its own subject
+-- category (NULL: any) and an attendance (any, attended, absent, unknown, not_attended: absent or
+-- unknown), and says its own subject
 -- and body per language ('' keeps the built-in reminder text). late: also sent, at once, to those
 -- who register after it was due. Two rules may now share an offset, so the table is rebuilt
 -- without its UNIQUE constraint; ids are kept, because the outbox's dedupe keys name them, and
@@ -12,7 +13,7 @@ CREATE TABLE mail_rules_new (
     audience       TEXT NOT NULL CHECK (audience IN ('live','recording','all')),
     anchor         TEXT NOT NULL DEFAULT 'start' CHECK (anchor IN ('start','end')),
     category_code  TEXT,
-    attendance     TEXT NOT NULL DEFAULT 'any' CHECK (attendance IN ('any','attended','not_attended')),
+    attendance     TEXT NOT NULL DEFAULT 'any' CHECK (attendance IN ('any','attended','absent','unknown','not_attended')),
     late           INTEGER NOT NULL DEFAULT 0,
     subject_ja     TEXT NOT NULL DEFAULT '',
     body_ja        TEXT NOT NULL DEFAULT '',
