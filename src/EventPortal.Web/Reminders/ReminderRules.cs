@@ -13,8 +13,15 @@ namespace EventPortal.Web.Reminders;
 /// and body per language (<see cref="Written"/>), or the built-in reminder text. <see cref="Late"/>: also
 /// sent, at once, to registrations made after it was due. <see cref="Id"/> is the stored rule's (null for a new one).
 /// </summary>
-public sealed record ReminderRule(int OffsetMinutes, string Audience)
+public sealed record ReminderRule
 {
+    /// <summary>For Dapper, which fills the properties from the columns.</summary>
+    public ReminderRule() { }
+
+    public ReminderRule(int offsetMinutes, string audience) => (OffsetMinutes, Audience) = (offsetMinutes, audience);
+
+    public int OffsetMinutes { get; init; }
+    public string Audience { get; init; } = "all";
     public static readonly string[] Audiences = ["live", "recording", "all"];
     public static readonly string[] Anchors = ["start", "end"];
     /// <summary>By attendance: anyone, marked attended, marked absent, not marked, or not attended (absent or not marked).</summary>
@@ -77,41 +84,20 @@ public static class ReminderRules
     }
 
     const string Columns = """
-        id, offset_minutes, audience, anchor, category_code, attendance, late, subject_ja, body_ja, subject_en, body_en
+        id, offset_minutes, audience, anchor, category_code AS category, attendance, late, subject_ja, body_ja, subject_en, body_en
         """;
-
-    sealed class Rule
-    {
-        public long Id { get; init; }
-        public int OffsetMinutes { get; init; }
-        public string Audience { get; init; } = "";
-        public string Anchor { get; init; } = "start";
-        public string? CategoryCode { get; init; }
-        public string Attendance { get; init; } = "any";
-        public bool Late { get; init; }
-        public string SubjectJa { get; init; } = "";
-        public string BodyJa { get; init; } = "";
-        public string SubjectEn { get; init; } = "";
-        public string BodyEn { get; init; } = "";
-
-        public ReminderRule ToRule() => new(OffsetMinutes, Audience)
-        {
-            Id = Id, Anchor = Anchor, Category = CategoryCode, Attendance = Attendance, Late = Late,
-            SubjectJa = SubjectJa, BodyJa = BodyJa, SubjectEn = SubjectEn, BodyEn = BodyEn,
-        };
-    }
 
     public static async Task<IReadOnlyList<ReminderRule>> LoadAsync(DbConnection c, DbTransaction? tx, long eventId,
         CancellationToken ct) =>
-        (await c.QueryAsync<Rule>(new CommandDefinition(
+        (await c.QueryAsync<ReminderRule>(new CommandDefinition(
             $"SELECT {Columns} FROM reminder_rules WHERE event_id = @eventId ORDER BY anchor DESC, offset_minutes, audience, id",
-            new { eventId }, tx, cancellationToken: ct))).Select(r => r.ToRule()).ToList();
+            new { eventId }, tx, cancellationToken: ct))).AsList();
 
     /// <summary>One rule of the event, or null.</summary>
     public static async Task<ReminderRule?> FindAsync(DbConnection c, DbTransaction? tx, long eventId, long id, CancellationToken ct) =>
-        (await c.QuerySingleOrDefaultAsync<Rule>(new CommandDefinition(
+        await c.QuerySingleOrDefaultAsync<ReminderRule>(new CommandDefinition(
             $"SELECT {Columns} FROM reminder_rules WHERE event_id = @eventId AND id = @id",
-            new { eventId, id }, tx, cancellationToken: ct)))?.ToRule();
+            new { eventId, id }, tx, cancellationToken: ct));
 
     const string Insert = """
         INSERT INTO reminder_rules (event_id, offset_minutes, audience, anchor, category_code, attendance, late,
