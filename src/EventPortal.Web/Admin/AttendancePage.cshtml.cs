@@ -145,6 +145,8 @@ public sealed class AttendancePageModel(Db db, TimeProvider clock) : PageModel
         }
         else ids = form["id"].Select(v => long.TryParse(v, out var id) ? id : 0).Where(id => id > 0).ToList();
         if (ids.Count == 0) return Redirect(back, "markNone");
+        // One transaction with an audit row each: as many as the admin API takes at once.
+        if (ids.Count > RegistrationsAdminApi.MaxMarks) return Refuse("attendance.errorTooMany");
         var marked = await RegistrationActions.MarkAttendanceAsync(db, HttpContext, Event.Id, ids.Select(id => (id, mark)).ToList(),
             AttendanceSource.Console, clock.GetUtcNow().UtcDateTime, ct);
         return Redirect(back, "marked", marked.Count);
