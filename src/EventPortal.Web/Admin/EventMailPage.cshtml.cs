@@ -59,9 +59,11 @@ public sealed class EventMailPageModel(Db db, TimeProvider clock) : PageModel
             {
                 OffsetMinutes = sign * amount * unit, Audience = audience, Anchor = Request.Form[$"anchor{i}"].ToString(),
                 Category = Request.Form[$"category{i}"].ToString() is { Length: > 0 } category ? category : null,
-                Attendance = Request.Form[$"attendance{i}"].ToString(),
+                Attendance = Request.Form[$"attendance{i}"].ToString(), Status = Request.Form[$"status{i}"].ToString(),
             };
-            if (MailRuleText.Problems(rule, Event.Categories.Select(c => c.Code).ToList()).Any()) return Invalid("adminMail.badRule");
+            if (MailRuleText.Problems(rule, Event.Categories.Select(c => c.Code).ToList(), Event.TicketTypes.Select(t => t.Code).ToList())
+                .Any())
+                return Invalid("adminMail.badRule");
             rules.Add(rule);
         }
         var now = clock.GetUtcNow().UtcDateTime;

@@ -31,7 +31,7 @@ public sealed class MailRulePageModel(Db db, MailComposer composer, TimeProvider
 
     const string Audience = $"""
         FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id
-        WHERE r.event_id = @eventId AND r.status = '{RegistrationStatus.Confirmed}' AND (@audience = 'all' OR t.kind = @audience)
+        WHERE r.event_id = @eventId AND r.status = @status AND (@audience = 'all' OR t.kind = @audience OR 't:' || t.code = @audience)
           AND (@category IS NULL OR r.category_code = @category)
           AND (@attendance = 'any' OR (@attendance = 'attended' AND r.attended = @yes)
                OR (@attendance = 'absent' AND r.attended = @no) OR (@attendance = 'unknown' AND r.attended IS NULL)
@@ -48,7 +48,8 @@ public sealed class MailRulePageModel(Db db, MailComposer composer, TimeProvider
             SubjectEn = form["subjectEn"].ToString().Trim(), BodyEn = form["bodyEn"].ToString().Replace("\r\n", "\n").Trim(),
             Late = form["late"] == "yes",
         };
-        if (MailRuleText.Problems(Rule, Event.Categories.Select(c => c.Code).ToList()).FirstOrDefault() is { } problem)
+        if (MailRuleText.Problems(Rule, Event.Categories.Select(c => c.Code).ToList(), Event.TicketTypes.Select(t => t.Code).ToList())
+                .FirstOrDefault() is { } problem)
         {
             (ErrorKey, ErrorArgs) = (problem.Key, problem.Args);
             Response.StatusCode = StatusCodes.Status422UnprocessableEntity;
@@ -82,7 +83,7 @@ public sealed class MailRulePageModel(Db db, MailComposer composer, TimeProvider
         {
             var args = new
             {
-                eventId = Event.Id, audience = Rule.Audience, category = Rule.Category, attendance = Rule.Attendance,
+                eventId = Event.Id, audience = Rule.Audience, category = Rule.Category, attendance = Rule.Attendance, status = Rule.Status,
                 yes = true, no = false,
             };
             Recipients = await c.ExecuteScalarAsync<int>(

@@ -37,18 +37,22 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
         // Personal data deleted (perhaps while this row waited in a claimed batch), or the event withdrawn.
         if (r is null || parts is null || Erasure.IsErased(r.Email)) return null;
         var (template, withInvite) = Choose(row.Kind, r.Status, r.AddressConfirmed);
-        if (template is null) return null;
-        // A reminder planned for live tickets is not for someone who has since switched to the recording.
-        if (row.Kind == OutboxRows.Kinds.Reminder && !row.Payload.Contains("\"all\"", StringComparison.Ordinal)
-            && !row.Payload.Contains($"\"{r.TicketKind}\"", StringComparison.Ordinal)) return null;
         var rule = preview;
         if (rule is null && row.Kind == OutboxRows.Kinds.Reminder && MailRuleText.RuleId(row.Payload) is { } ruleId)
         {
             await using (var connection = await db.OpenAsync(ct))
                 rule = await ReminderRules.FindAsync(connection, null, r.EventId, ruleId, ct);
-            // The rule was deleted after this row was claimed, or the registration is not (any more) in its audience.
+            // The rule was deleted after this row was claimed.
             if (rule is null) return null;
         }
+        // A row planned before rules had ids: a reminder for live tickets is not for someone who has since switched.
+        else if (rule is null && row.Kind == OutboxRows.Kinds.Reminder && !row.Payload.Contains("\"all\"", StringComparison.Ordinal)
+            && !row.Payload.Contains($"\"{r.TicketKind}\"", StringComparison.Ordinal)) return null;
+        // The waitlist gets a rule's mail in the organiser's words only (there is no built-in text for it).
+        if (rule is { Status: RegistrationStatus.Waitlisted, Written: true } && r.Status == RegistrationStatus.Waitlisted
+            && r.AddressConfirmed)
+            template = OrganiserMessageTemplate;
+        if (template is null) return null;
         // Who attended is known once the report is read or staff have marked: until then, a rule for attendees
         // or absentees waits rather than deciding on marks not yet made.
         if (rule is { Attendance: not "any" } && MailRuleText.Reaches(rule with { Attendance = "any" }, r)

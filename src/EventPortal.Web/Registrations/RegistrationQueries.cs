@@ -27,6 +27,7 @@ public sealed class PersonalRegistration
     public DateTime? HoldUntil { get; init; }
     public bool AddressConfirmed => AddressConfirmedAt is not null;
     public string? CategoryCode { get; init; }
+    public string TicketCode { get; init; } = "";
     public bool? Attended { get; init; }
 }
 
@@ -34,7 +35,8 @@ public static class RegistrationQueries
 {
     const string Select = """
         SELECT r.id, r.event_id, e.slug, r.status, r.family_name, r.given_name, r.email, r.token_seed, r.language,
-               r.ticket_type_id, t.kind AS ticket_kind, r.invite_revision, e.sequence AS event_sequence, e.updated_at AS event_updated_at,
+               r.ticket_type_id, t.kind AS ticket_kind, t.code AS ticket_code, r.invite_revision, e.sequence AS event_sequence,
+               e.updated_at AS event_updated_at,
                r.address_confirmed_at, r.hold_until, r.category_code, r.attended
         FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id JOIN events e ON e.id = r.event_id
         """;

@@ -34,8 +34,8 @@ public static partial class MailRuleText
 
     /// <summary>Whether the rule is for this registration now: confirmed, its ticket kind, category and attendance.</summary>
     public static bool Reaches(ReminderRule rule, PersonalRegistration r) =>
-        r.Status == RegistrationStatus.Confirmed
-        && (rule.Audience == "all" || rule.Audience == r.TicketKind)
+        r.Status == rule.Status
+        && (rule.Audience == "all" || rule.Audience == r.TicketKind || rule.Audience == ReminderRule.TicketPrefix + r.TicketCode)
         && (rule.Category is null || rule.Category == r.CategoryCode)
         && rule.Attendance switch
         {
@@ -75,9 +75,16 @@ public static partial class MailRuleText
     /// What is wrong with a rule (field name relative to the rule, text key, arguments): a choice that is not
     /// one, a category the event does not have, a text too long, with control characters or an unknown placeholder.
     /// </summary>
-    public static IEnumerable<FieldError> Problems(ReminderRule rule, IReadOnlyCollection<string> categories)
+    public static IEnumerable<FieldError> Problems(ReminderRule rule, IReadOnlyCollection<string> categories,
+        IReadOnlyCollection<string> tickets)
     {
-        if (!ReminderRule.Audiences.Contains(rule.Audience)) yield return new("audience", "error.audience");
+        var ticket = rule.Audience.StartsWith(ReminderRule.TicketPrefix, StringComparison.Ordinal)
+            ? rule.Audience[ReminderRule.TicketPrefix.Length..] : null;
+        if (!ReminderRule.Audiences.Contains(rule.Audience) && !(ticket is not null && tickets.Contains(ticket)))
+            yield return new("audience", "error.audience");
+        if (!ReminderRule.Statuses.Contains(rule.Status)) yield return new("status", "error.badChoice");
+        // The built-in reminder is for confirmed registrations: the waitlist is written to in the organiser's words.
+        else if (rule.Status == RegistrationStatus.Waitlisted && !rule.Written) yield return new("subjectJa", "error.mailRuleText");
         if (!ReminderRule.Anchors.Contains(rule.Anchor)) yield return new("anchor", "error.badChoice");
         if (!ReminderRule.Attendances.Contains(rule.Attendance)) yield return new("attendance", "error.badChoice");
         if (rule.Category is { } c && !categories.Contains(c)) yield return new("category", "error.badChoice");

@@ -33,7 +33,8 @@ public sealed record Recording(string Url, DateTime? AvailableUntil, string Audi
                 until = at.UtcDateTime;
             else errors.Add(new("availableUntil", "error.dateTimeOffset"));
         }
-        var audience = "recording";
+        // By default the recording goes to recording tickets and to live registrants who did not attend.
+        var audience = "recording_and_absent";
         if (root.TryGetProperty("audience", out var au) && au.ValueKind != JsonValueKind.Null)
         {
             if (au.ValueKind == JsonValueKind.String && Audiences.Contains(au.GetString())) audience = au.GetString()!;

@@ -22,13 +22,18 @@ public sealed record ReminderRule
 
     public int OffsetMinutes { get; init; }
     public string Audience { get; init; } = "all";
+    /// <summary>Ticket kinds; a rule may also name one ticket as <c>t:{code}</c>.</summary>
     public static readonly string[] Audiences = ["live", "recording", "all"];
+    public const string TicketPrefix = "t:";
+    /// <summary>Confirmed registrations, or those on the waitlist (only with the organiser's own text).</summary>
+    public static readonly string[] Statuses = [RegistrationStatus.Confirmed, RegistrationStatus.Waitlisted];
     public static readonly string[] Anchors = ["start", "end"];
     /// <summary>By attendance: anyone, marked attended, marked absent, not marked, or not attended (absent or not marked).</summary>
     public static readonly string[] Attendances = ["any", "attended", "absent", "unknown", "not_attended"];
 
     public long? Id { get; init; }
     public string Anchor { get; init; } = "start";
+    public string Status { get; init; } = RegistrationStatus.Confirmed;
     public string? Category { get; init; }
     public string Attendance { get; init; } = "any";
     public bool Late { get; init; }
@@ -84,7 +89,7 @@ public static class ReminderRules
     }
 
     const string Columns = """
-        id, offset_minutes, audience, anchor, category_code AS category, attendance, late, subject_ja, body_ja, subject_en, body_en
+        id, offset_minutes, audience, anchor, status, category_code AS category, attendance, late, subject_ja, body_ja, subject_en, body_en
         """;
 
     public static async Task<IReadOnlyList<ReminderRule>> LoadAsync(DbConnection c, DbTransaction? tx, long eventId,
@@ -100,13 +105,15 @@ public static class ReminderRules
             new { eventId, id }, tx, cancellationToken: ct));
 
     const string Insert = """
-        INSERT INTO reminder_rules (event_id, offset_minutes, audience, anchor, category_code, attendance, late,
+        INSERT INTO reminder_rules (event_id, offset_minutes, audience, anchor, status, category_code, attendance, late,
             subject_ja, body_ja, subject_en, body_en)
-        VALUES (@EventId, @OffsetMinutes, @Audience, @Anchor, @Category, @Attendance, @Late, @SubjectJa, @BodyJa, @SubjectEn, @BodyEn)
+        VALUES (@EventId, @OffsetMinutes, @Audience, @Anchor, @Status, @Category, @Attendance, @Late, @SubjectJa, @BodyJa, @SubjectEn,
+            @BodyEn)
         """;
 
     const string Update = """
-        UPDATE reminder_rules SET offset_minutes = @OffsetMinutes, audience = @Audience, anchor = @Anchor, category_code = @Category,
+        UPDATE reminder_rules SET offset_minutes = @OffsetMinutes, audience = @Audience, anchor = @Anchor, status = @Status,
+            category_code = @Category,
             attendance = @Attendance, late = @Late, subject_ja = @SubjectJa, body_ja = @BodyJa, subject_en = @SubjectEn, body_en = @BodyEn
         WHERE id = @Id AND event_id = @EventId
         """;
@@ -117,7 +124,7 @@ public static class ReminderRules
 
     static object Row(long eventId, ReminderRule r) => new
     {
-        EventId = eventId, r.Id, r.OffsetMinutes, r.Audience, r.Anchor, r.Category, r.Attendance, r.Late,
+        EventId = eventId, r.Id, r.OffsetMinutes, r.Audience, r.Anchor, r.Status, r.Category, r.Attendance, r.Late,
         r.SubjectJa, r.BodyJa, r.SubjectEn, r.BodyEn,
     };
 
@@ -169,7 +176,9 @@ public static class ReminderRules
     public static async Task PlanForRegistrationAsync(DbConnection c, DbTransaction tx, EventRecord e, long registrationId,
         string ticketKind, DateTime now, CancellationToken ct)
     {
-        foreach (var rule in (await LoadAsync(c, tx, e.Id, ct)).Where(r => r.Audience == "all" || r.Audience == ticketKind))
+        // A rule for one ticket is planned too: whether it is this registration's ticket is decided when it is sent.
+        foreach (var rule in (await LoadAsync(c, tx, e.Id, ct))
+                     .Where(r => r.Audience == "all" || r.Audience == ticketKind || r.Audience.StartsWith(ReminderRule.TicketPrefix)))
             if (Due(rule, e.StartsAt, e.EndsAt, now, forOne: true) is { } due)
                 await OutboxRows.EnqueueAsync(c, tx, OutboxRows.Kinds.Reminder, $"reminder:{rule.Id}:{registrationId}",
                     e.Id, registrationId, now, ct, payload: Payload(rule), dueAt: due);
@@ -217,7 +226,8 @@ public static class ReminderRules
                 INSERT INTO outbox (kind, dedupe_key, event_id, registration_id, payload, status, due_at, created_at)
                 SELECT @kind, @prefix || CAST(r.id AS TEXT), r.event_id, r.id, @payload, '{OutboxStatus.Queued}', @due, @now
                 FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id
-                WHERE r.event_id = @eventId AND r.status <> '{RegistrationStatus.Cancelled}' AND (@audience = 'all' OR t.kind = @audience)
+                WHERE r.event_id = @eventId AND r.status <> '{RegistrationStatus.Cancelled}'
+                  AND (@audience = 'all' OR t.kind = @audience OR 't:' || t.code = @audience)
                 {(registrationId is null ? "" : "AND r.id = @registrationId")}
                 {(registrationId is not null && due == now ? RequeueSkipped : "ON CONFLICT (dedupe_key) DO NOTHING")}
                 """, new

@@ -8,7 +8,8 @@ using EventPortal.Web.Shared;
 namespace EventPortal.Web.Reminders;
 
 /// <summary>
-/// <c>GET|PUT /api/admin/events/{slug}/reminders</c> (the event's mail rules, <see cref="ReminderRule"/>) and
+/// <c>GET|PUT /api/admin/events/{slug}/reminders</c> (the event's mail rules, <see cref="ReminderRule"/>; an audience is a
+/// ticket kind or <c>t:{code}</c>, a status <c>confirmed</c> or <c>waitlisted</c>) and
 /// <c>PUT /api/admin/events/{slug}/recording</c> (<c>{url, availableUntil?, audience?}</c>).
 /// </summary>
 public static class RemindersApi
@@ -30,12 +31,17 @@ public static class RemindersApi
         {
             var (root, refused) = await JsonBody.ReadAsync(context.Request, ct, JsonValueKind.Array);
             if (refused is not null) return refused;
-            List<string> categories;
+            List<string> categories, tickets;
             await using (var c = await db.OpenAsync(ct))
+            {
                 categories = (await c.QueryAsync<string>(new CommandDefinition("""
                     SELECT k.code FROM event_categories k JOIN events e ON e.id = k.event_id WHERE e.slug = @slug
                     """, new { slug }, cancellationToken: ct))).AsList();
-            var (rules, errors) = ReadRules(root, categories);
+                tickets = (await c.QueryAsync<string>(new CommandDefinition("""
+                    SELECT t.code FROM ticket_types t JOIN events e ON e.id = t.event_id WHERE e.slug = @slug
+                    """, new { slug }, cancellationToken: ct))).AsList();
+            }
+            var (rules, errors) = ReadRules(root, categories, tickets);
             if (errors.Count > 0) return Problems.Validation(errors);
             var now = clock.GetUtcNow().UtcDateTime;
             var saved = await db.WriteAsync(async (c, tx) =>
@@ -66,7 +72,8 @@ public static class RemindersApi
     /// <c>[{id?, offsetMinutes, audience, anchor?, category?, attendance?, late?, subjectJa?, bodyJa?, subjectEn?, bodyEn?}]</c>:
     /// a missing field takes its default (the start, any attendance, the built-in text).
     /// </summary>
-    static (List<ReminderRule> Rules, List<FieldError> Errors) ReadRules(JsonElement root, IReadOnlyCollection<string> categories)
+    static (List<ReminderRule> Rules, List<FieldError> Errors) ReadRules(JsonElement root, IReadOnlyCollection<string> categories,
+        IReadOnlyCollection<string> tickets)
     {
         var rules = new List<ReminderRule>();
         var errors = new List<FieldError>();
@@ -87,7 +94,8 @@ public static class RemindersApi
                 ? n : (int?)null;
             if (offset is not { } m || Math.Abs(m) > MaxOffsetMinutes)
                 errors.Add(new($"{at}.offsetMinutes", "error.offsetMinutes", MaxOffsetMinutes));
-            foreach (var name in new[] { "audience", "anchor", "category", "attendance", "subjectJa", "bodyJa", "subjectEn", "bodyEn" })
+            foreach (var name in new[]
+                     { "audience", "anchor", "status", "category", "attendance", "subjectJa", "bodyJa", "subjectEn", "bodyEn" })
                 if (Wrong(name, JsonValueKind.String)) errors.Add(new($"{at}.{name}", "error.badChoice"));
             if (Wrong("id", JsonValueKind.Number)) errors.Add(new($"{at}.id", "error.badChoice"));
             var late = item.TryGetProperty("late", out var l) && l.ValueKind == JsonValueKind.True;
@@ -96,12 +104,13 @@ public static class RemindersApi
             var rule = new ReminderRule(offset ?? 0, Text("audience") ?? "")
             {
                 Id = item.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.Number && id.TryGetInt64(out var k) ? k : null,
-                Anchor = Text("anchor") ?? "start", Category = Text("category") is { Length: > 0 } c ? c : null,
+                Anchor = Text("anchor") ?? "start", Status = Text("status") ?? RegistrationStatus.Confirmed,
+                Category = Text("category") is { Length: > 0 } c ? c : null,
                 Attendance = Text("attendance") ?? "any", Late = late,
                 SubjectJa = (Text("subjectJa") ?? "").Trim(), BodyJa = (Text("bodyJa") ?? "").Replace("\r\n", "\n").Trim(),
                 SubjectEn = (Text("subjectEn") ?? "").Trim(), BodyEn = (Text("bodyEn") ?? "").Replace("\r\n", "\n").Trim(),
             };
-            errors.AddRange(MailRuleText.Problems(rule, categories).Select(e => e with { Field = $"{at}.{e.Field}" }));
+            errors.AddRange(MailRuleText.Problems(rule, categories, tickets).Select(e => e with { Field = $"{at}.{e.Field}" }));
             rules.Add(rule);
         }
         return (rules, errors.DistinctBy(e => e.Field).ToList());

@@ -72,7 +72,7 @@ public sealed partial class GeneratedHostileInput
             { ["amount0"] = "1", ["unit0"] = "days", ["direction0"] = "before", ["audience0"] = "all" };
         foreach (var (field, allowed) in new (string, Func<string, bool>?)[]
             { ("amount0", null), ("unit0", OneOf("days", "hours", "minutes")), ("direction0", OneOf("before", "after")),
-              ("audience0", OneOf("live", "recording", "all")) })
+              ("audience0", OneOf("live", "recording", "all", "t:live", "t:recording")) })
             t.Add(new($"mail rules {field}", $"{Mail} POST rules", (w, v) => w.Form($"{ev}/mail/rules", With(rules, field, v)),
                 Allowed: allowed));
         var recording = new Dictionary<string, string>

@@ -43,11 +43,12 @@ public sealed partial class GeneratedHostileInput
         var rules = new Dictionary<string, string>
         {
             ["amount0"] = "1", ["unit0"] = "days", ["direction0"] = "before", ["audience0"] = "all", ["anchor0"] = "start",
-            ["attendance0"] = "any", ["category0"] = "", ["id0"] = s.RuleId.ToString(),
+            ["attendance0"] = "any", ["category0"] = "", ["id0"] = s.RuleId.ToString(), ["status0"] = "confirmed",
         };
         foreach (var (field, allowed) in new (string, Func<string, bool>?)[]
-            { ("anchor0", OneOf("start", "end")), ("attendance0", OneOf("any", "attended", "absent", "unknown", "not_attended")), ("category0", CategoryOrAny),
-              ("id0", null) })
+            { ("anchor0", OneOf("start", "end")), ("attendance0", OneOf("any", "attended", "absent", "unknown", "not_attended")),
+              ("category0", CategoryOrAny),
+              ("id0", null), ("status0", OneOf("confirmed")) })
             yield return new($"mail rules {field}", "/Admin/EventMailPage POST rules",
                 (w, v) => w.Form($"{ev}/mail/rules", With(rules, field, v)), Allowed: allowed);
         const string Rule = "/Admin/MailRulePage";

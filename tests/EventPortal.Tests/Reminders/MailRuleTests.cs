@@ -206,6 +206,41 @@ public abstract class MailRules
     }
 
     [Fact]
+    public async Task A_rule_can_name_one_ticket_or_the_waitlist()
+    {
+        var (smtp, app, clock) = await StartAsync();
+        await using var mail = smtp;
+        await using var portal = app;
+        var slug = await app.CreateEventAsync(liveSeats: 1, startsAt: Start);
+        using var client = app.Client();
+        await client.RegisteredAsync(slug, "seated@example.jp");
+        await client.RegisteredAsync(slug, "waiting@example.jp");
+        await client.RegisteredAsync(slug, "rec@example.jp", "recording");
+        await SettleAsync(smtp, 3);
+        using var api = app.Api();
+        var refused = await api.PutAsJsonAsync($"/api/admin/events/{slug}/reminders", new object[]
+        {
+            new { offsetMinutes = -30, audience = "t:nosuch" }, new { offsetMinutes = -30, audience = "all", status = "waitlisted" },
+            new { offsetMinutes = -30, audience = "all", status = "cancelled", subjectJa = "x", bodyJa = "y" },
+        });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        var errors = (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        foreach (var field in new[] { "[0].audience", "[1].subjectJa", "[2].status" })
+            Assert.True(errors.TryGetProperty(field, out var _), field);
+        Assert.Equal(HttpStatusCode.OK, (await api.PutAsJsonAsync($"/api/admin/events/{slug}/reminders", new object[]
+        {
+            new { offsetMinutes = -60, audience = "t:live", status = "waitlisted", subjectJa = "キャンセル待ちのご案内", bodyJa = "{{manageUrl}}" },
+            new { offsetMinutes = -60, audience = "t:recording", subjectJa = "録画チケットの方へ", bodyJa = "{{manageUrl}}" },
+        })).StatusCode);
+
+        clock.Now = new DateTimeOffset(Start.AddMinutes(-59));
+        await SettleAsync(smtp, 5);
+        Assert.Single(await MailsAsync(smtp, "waiting@example.jp", "キャンセル待ちのご案内"));
+        Assert.Single(await MailsAsync(smtp, "rec@example.jp", "録画チケットの方へ"));
+        Assert.DoesNotContain(await smtp.MessagesAsync(), m => m.RcptTos.Contains("seated@example.jp") && m.Subject.StartsWith("キャンセル待ち"));
+    }
+
+    [Fact]
     public async Task Bad_rules_are_refused_naming_the_field_and_change_nothing()
     {
         var (smtp, app, _) = await StartAsync();

@@ -1,5 +1,6 @@
 -- Mail rules (Reminders/ReminderRules.cs): the reminders become rules the organiser writes. A rule
--- is due at an offset from the start or the end (anchor), goes to a ticket kind (audience), a
+-- is due at an offset from the start or the end (anchor), goes to a ticket kind or one ticket (audience),
+-- confirmed or waitlisted registrations (status), a
 -- category (NULL: any) and an attendance (any, attended, absent, unknown, not_attended: absent or
 -- unknown), and says its own subject
 -- and body per language ('' keeps the built-in reminder text). late: also sent, at once, to those
@@ -10,7 +11,9 @@ CREATE TABLE mail_rules_new (
     id             INTEGER PRIMARY KEY AUTOINCREMENT,
     event_id       INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
     offset_minutes INTEGER NOT NULL,
-    audience       TEXT NOT NULL CHECK (audience IN ('live','recording','all')),
+    -- live, recording, all (ticket kinds) or t:{code} (one ticket), checked by the app against the event's tickets.
+    audience       TEXT NOT NULL,
+    status         TEXT NOT NULL DEFAULT 'confirmed' CHECK (status IN ('confirmed','waitlisted')),
     anchor         TEXT NOT NULL DEFAULT 'start' CHECK (anchor IN ('start','end')),
     category_code  TEXT,
     attendance     TEXT NOT NULL DEFAULT 'any' CHECK (attendance IN ('any','attended','absent','unknown','not_attended')),
