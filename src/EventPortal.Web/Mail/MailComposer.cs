@@ -73,7 +73,7 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
         if (rule is { Written: true })
         {
             await using (var connection = await db.OpenAsync(ct))
-                if (await Surveys.SurveyStore.LoadAsync(connection, null, r.EventId, ct) is { IsOpen: true })
+                if (await Surveys.SurveyStore.IsOpenAsync(connection, r.EventId, ct))
                     model["surveyUrl"] = $"{baseUrl}/s/{tokens.Manage(r.TokenSeed)}";
             (model["messageSubject"], model["messageBody"]) = MailRuleText.Render(rule, language, model);
             model["subjectAsWritten"] = true;   // the organiser's subject as it is, without the event title in front

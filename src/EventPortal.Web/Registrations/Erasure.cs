@@ -60,11 +60,14 @@ public static class Erasure
     {
         var responses = await c.QueryAsync<(long Id, long EventId, string Answers)>(new CommandDefinition(
             $"SELECT id, event_id, answers FROM survey_responses WHERE {where}", args, tx, cancellationToken: ct));
+        var textQuestions = new Dictionary<long, HashSet<string>>();   // per event, read once
         foreach (var (id, eventId, answers) in responses)
         {
-            var texts = (await c.QueryAsync<long>(new CommandDefinition(
-                "SELECT id FROM survey_questions WHERE event_id = @eventId AND kind = 'text'", new { eventId }, tx, cancellationToken: ct)))
-                .Select(q => q.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToHashSet();
+            if (!textQuestions.TryGetValue(eventId, out var texts))
+                textQuestions[eventId] = texts = (await c.QueryAsync<long>(new CommandDefinition(
+                    "SELECT id FROM survey_questions WHERE event_id = @eventId AND kind = 'text'", new { eventId }, tx,
+                    cancellationToken: ct)))
+                    .Select(q => q.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToHashSet();
             var kept = System.Text.Json.Nodes.JsonNode.Parse(answers) as System.Text.Json.Nodes.JsonObject ?? [];
             foreach (var key in kept.Select(p => p.Key).Where(texts.Contains).ToList()) kept.Remove(key);
             await c.ExecuteAsync(new CommandDefinition(

@@ -113,7 +113,7 @@ public sealed class ManagePageModel(Db db, Registrar registrar, Invites invites,
         Invite = invites.ForRegistration(me, details.Event, links.Base(HttpContext), Text.Current, Now).Entry;
         await using (var c = await db.OpenAsync(ct))
             SurveyOpen = me.Status == RegistrationStatus.Confirmed
-                && await Surveys.SurveyStore.LoadAsync(c, null, me.EventId, ct) is { IsOpen: true };
+                && await Surveys.SurveyStore.IsOpenAsync(c, me.EventId, ct);
         return true;
     }
 

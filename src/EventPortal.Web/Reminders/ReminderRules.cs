@@ -98,6 +98,15 @@ public static class ReminderRules
             $"SELECT {Columns} FROM reminder_rules WHERE event_id = @eventId ORDER BY anchor DESC, offset_minutes, audience, id",
             new { eventId }, tx, cancellationToken: ct))).AsList();
 
+    /// <summary>
+    /// What planning needs of the event's rules: their timing and ticket, not their texts (up to 20 kB a rule),
+    /// because every registration plans its reminders in its own transaction.
+    /// </summary>
+    static async Task<IReadOnlyList<ReminderRule>> LoadTimingAsync(DbConnection c, DbTransaction tx, long eventId, CancellationToken ct) =>
+        (await c.QueryAsync<ReminderRule>(new CommandDefinition(
+            "SELECT id, offset_minutes, audience, anchor, late FROM reminder_rules WHERE event_id = @eventId",
+            new { eventId }, tx, cancellationToken: ct))).AsList();
+
     /// <summary>One rule of the event, or null.</summary>
     public static async Task<ReminderRule?> FindAsync(DbConnection c, DbTransaction? tx, long eventId, long id, CancellationToken ct) =>
         await c.QuerySingleOrDefaultAsync<ReminderRule>(new CommandDefinition(
@@ -177,7 +186,7 @@ public static class ReminderRules
         string ticketKind, DateTime now, CancellationToken ct)
     {
         // A rule for one ticket is planned too: whether it is this registration's ticket is decided when it is sent.
-        foreach (var rule in (await LoadAsync(c, tx, e.Id, ct))
+        foreach (var rule in (await LoadTimingAsync(c, tx, e.Id, ct))
                      .Where(r => r.Audience == "all" || r.Audience == ticketKind || r.Audience.StartsWith(ReminderRule.TicketPrefix)))
             if (Due(rule, e.StartsAt, e.EndsAt, now, forOne: true) is { } due)
                 await OutboxRows.EnqueueAsync(c, tx, OutboxRows.Kinds.Reminder, $"reminder:{rule.Id}:{registrationId}",
@@ -219,7 +228,7 @@ public static class ReminderRules
     {
         var (startsAt, endsAt) = await c.QuerySingleAsync<(DateTime, DateTime)>(new CommandDefinition(
             "SELECT starts_at, ends_at FROM events WHERE id = @eventId", new { eventId }, tx, cancellationToken: ct));
-        foreach (var rule in await LoadAsync(c, tx, eventId, ct))
+        foreach (var rule in await LoadTimingAsync(c, tx, eventId, ct))
         {
             if (Due(rule, startsAt, endsAt, now, forOne: registrationId is not null) is not { } due) continue;
             await c.ExecuteAsync(new CommandDefinition($"""

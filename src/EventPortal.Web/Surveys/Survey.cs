@@ -113,6 +113,11 @@ public static class SurveyStore
         c.ExecuteAsync(new CommandDefinition("UPDATE surveys SET status = @status, updated_at = @now WHERE event_id = @eventId",
             new { eventId, status, now }, tx, cancellationToken: ct));
 
+    /// <summary>Whether the event's survey takes answers now (one small read: no questions).</summary>
+    public static async Task<bool> IsOpenAsync(DbConnection c, long eventId, CancellationToken ct) =>
+        await c.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
+            "SELECT status FROM surveys WHERE event_id = @eventId", new { eventId }, cancellationToken: ct)) == SurveyStatus.Open;
+
     public static Task<int> ResponseCountAsync(DbConnection c, DbTransaction? tx, long eventId, CancellationToken ct) =>
         c.ExecuteScalarAsync<int>(new CommandDefinition(
             "SELECT COUNT(*) FROM survey_responses WHERE event_id = @eventId", new { eventId }, tx, cancellationToken: ct));
