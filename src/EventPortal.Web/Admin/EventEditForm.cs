@@ -72,14 +72,6 @@ public sealed partial class EventEditForm
         public string? NameEn { get; set; }
     }
 
-    public sealed class QuestionRow
-    {
-        public string? Code { get; set; }
-        public string? Label { get; set; }
-        public string? LabelEn { get; set; }
-        public bool Required { get; set; }
-    }
-
     public sealed class SpeakerRow
     {
         public string? Name { get; set; }
@@ -115,9 +107,7 @@ public sealed partial class EventEditForm
                 SalesEnd = Local(t.SalesEnd),
             }).ToList(),
             Categories = s.Categories.Select(c => new CategoryRow { Code = c.Code, Name = c.NameJa, NameEn = c.NameEn }).ToList(),
-            Questions = s.Questions
-                .Select(q => new QuestionRow { Code = q.Code, Label = q.LabelJa, LabelEn = q.LabelEn, Required = q.Required })
-                .ToList(),
+            Questions = s.Questions.Select(QuestionRow.From).ToList(),
             Speakers = s.Speakers
                 .Select(p => new SpeakerRow { Name = p.Name, Affiliation = p.Affiliation, Role = p.Role, Bio = p.Bio }).ToList(),
             Programme = s.Programme.Select(p => new ProgrammeRow { Time = p.Time, Title = p.Title, Detail = p.Detail }).ToList(),
@@ -204,8 +194,7 @@ public sealed partial class EventEditForm
             MeetingProvider = Line(MeetingProvider) is { Length: > 0 } provider ? provider : existing?.MeetingProvider ?? "Manual",
             TicketTypes = tickets,
             Categories = Categories.Where(Kept).Select(c => new CategorySpec(Line(c.Code), Line(c.Name), Line(c.NameEn))).ToList(),
-            Questions = Questions.Where(Kept)
-                .Select(q => new QuestionSpec(Line(q.Code), Line(q.Label), Line(q.LabelEn), q.Required)).ToList(),
+            Questions = Questions.Where(Kept).Select((q, i) => q.ToSpec($"questions[{i}].", errors)).ToList(),
             Speakers = Speakers.Where(Kept)
                 .Select(p => new Speaker(Line(p.Name), Line(p.Affiliation), OrNull(Line(p.Role)), OrNull(Block(p.Bio)))).ToList(),
             Programme = Programme.Where(Kept)

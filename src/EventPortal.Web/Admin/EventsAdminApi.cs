@@ -127,7 +127,12 @@ public static class EventsAdminApi
             t.Waitlist, confirmAddress = t.ConfirmsAddress, t.Kind, salesStart = Utc(t.SalesStart), salesEnd = Utc(t.SalesEnd),
         }),
         categories = e.Categories.Select(c => new { c.Code, name = c.NameJa, c.NameEn }),
-        questions = e.Questions.Select(q => new { q.Code, label = q.LabelJa, q.LabelEn, q.Required }),
+        questions = e.Questions.Select(q => new
+        {
+            q.Code, q.Kind, label = q.LabelJa, q.LabelEn, help = q.HelpJa, q.HelpEn, q.Required,
+            options = q.Options.Select(o => new { label = o.Ja, labelEn = o.En }), min = q.MinValue, max = q.MaxValue,
+            tickets = QuestionRecord.Codes(q.Tickets), requiredTickets = QuestionRecord.Codes(q.RequiredTickets),
+        }),
     };
 
     static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));

@@ -54,9 +54,7 @@ public static partial class EventsAdminJson
                 ?? spec.Speakers,
             Categories = r.List("categories", o => new CategorySpec(
                 o.String("code") ?? "", o.String("name") ?? "", o.String("nameEn") ?? "", o.Prefix)) ?? spec.Categories,
-            Questions = r.List("questions", o => new QuestionSpec(
-                o.String("code") ?? "", o.String("label") ?? "", o.String("labelEn") ?? "", o.Bool("required") ?? false, o.Prefix))
-                ?? spec.Questions,
+            Questions = r.List("questions", ReadQuestion) ?? spec.Questions,
         };
         if (r.List("ticketTypes", o => o) is { } given)
         {
@@ -90,6 +88,24 @@ public static partial class EventsAdminJson
 
     /// <summary>Reads properties of one JSON object; <see cref="Prefix"/> is how errors name it
     /// (<c>""</c> or <c>ticketTypes[0].</c>).</summary>
+    /// <summary>
+    /// A question: <c>code</c>, <c>kind</c>, <c>label</c>/<c>labelEn</c>, <c>help</c>/<c>helpEn</c>, <c>required</c>,
+    /// <c>options</c> (objects with <c>label</c>/<c>labelEn</c>), <c>min</c>/<c>max</c>, <c>tickets</c> and <c>requiredTickets</c>
+    /// (arrays of ticket codes; absent or empty: every ticket).
+    /// </summary>
+    static QuestionSpec ReadQuestion(Reader o) =>
+        new(o.String("code") ?? "", o.String("label") ?? "", o.String("labelEn") ?? "", o.Bool("required") ?? false, o.Prefix)
+        {
+            Kind = o.String("kind") ?? QuestionType.Text,
+            HelpJa = o.String("help", multiline: true) ?? "",
+            HelpEn = o.String("helpEn", multiline: true) ?? "",
+            Options = o.List("options", x => new ChoiceOption(x.String("label") ?? "", x.String("labelEn") ?? "")) ?? [],
+            MinValue = o.Long("min"),
+            MaxValue = o.Long("max"),
+            Tickets = string.Join(",", o.Strings("tickets") ?? []),
+            RequiredTickets = string.Join(",", o.Strings("requiredTickets") ?? []),
+        };
+
     sealed class Reader(JsonElement element, List<FieldError> errors, string prefix = "")
     {
         public string Prefix => prefix;
@@ -134,6 +150,27 @@ public static partial class EventsAdminJson
                 && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var at))
                 return at.UtcDateTime;
             errors.Add(new(prefix + name, "adminEvent.error.dateTime"));
+            return null;
+        }
+
+        /// <summary>An array of strings (ticket codes); null when absent.</summary>
+        public IReadOnlyList<string>? Strings(string name)
+        {
+            if (Get(name) is not { } value) return null;
+            if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() > 100
+                || value.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.String))
+            {
+                errors.Add(new(prefix + name, "adminEvent.error.mustBeStrings"));
+                return null;
+            }
+            return value.EnumerateArray().Select(x => x.GetString()?.Trim() ?? "").ToList();
+        }
+
+        public long? Long(string name)
+        {
+            if (Get(name) is not { } value) return null;
+            if (value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var n)) return n;
+            errors.Add(new(prefix + name, "adminEvent.error.mustBeInteger"));
             return null;
         }
 

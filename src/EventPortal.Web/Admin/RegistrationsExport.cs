@@ -5,6 +5,7 @@ using Dapper;
 using EventPortal.Web.Data;
 using EventPortal.Web.Events;
 using EventPortal.Web.Localization;
+using EventPortal.Web.Registrations;
 using Microsoft.Net.Http.Headers;
 
 namespace EventPortal.Web.Admin;
@@ -110,8 +111,8 @@ public static class RegistrationsExport
         yield return r.AttendedMinutes?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "";
         yield return EventTime.Stamp(r.JoinedAt, e.TimeZone);
         if (e.Questions.Count == 0) yield break;
-        var answers = ParseAnswers(r.Answers);
-        foreach (var q in e.Questions) yield return answers.GetValueOrDefault(q.Code, "");
+        var answers = RegistrationAnswers.Parse(r.Answers);
+        foreach (var q in e.Questions) yield return RegistrationAnswers.Display(answers.Get(q.Code), q.Options, language);
     }
 
     public static string AttendanceKey(bool? attended) => attended switch
@@ -120,21 +121,6 @@ public static class RegistrationsExport
         false => "adminRegistrations.absent",
         null => "adminRegistrations.attendanceUnknown",
     };
-
-    /// <summary>The answers object (question code → text); anything unreadable counts as no answers.</summary>
-    public static Dictionary<string, string> ParseAnswers(string json)
-    {
-        var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        try
-        {
-            using var document = JsonDocument.Parse(json);
-            if (document.RootElement.ValueKind != JsonValueKind.Object) return result;
-            foreach (var p in document.RootElement.EnumerateObject())
-                result[p.Name] = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText();
-        }
-        catch (JsonException) { }
-        return result;
-    }
 
     /// <summary>The same rows for the JSON API, streamed as they are read.</summary>
     public static async IAsyncEnumerable<object> JsonRowsAsync(Db db, EventSpec e, RegistrationFilter filter,
@@ -146,7 +132,8 @@ public static class RegistrationsExport
             yield return new
             {
                 r.Id, r.Status, ticket = r.TicketCode, r.FamilyName, r.GivenName, r.Reading, r.Email, r.Organization,
-                category = r.CategoryCode, r.Accessibility, r.Questions, answers = ParseAnswers(r.Answers), r.Language, r.Attended,
+                category = r.CategoryCode, r.Accessibility, r.Questions, answers = RegistrationAnswers.Parse(r.Answers), r.Language,
+                r.Attended,
                 attendance = new { attended = r.Attended, source = r.AttendedSource, markedAt = r.AttendedAt, minutes = r.AttendedMinutes,
                     r.JoinedAt },
                 r.ConsentAt, r.CreatedAt, r.UpdatedAt, r.PromotedAt, r.CancelledAt,

@@ -24,6 +24,7 @@ public sealed class RegistrationsPageModel(Db db) : PageModel
     public int PageNumber { get; private set; } = 1;
     public int PageCount => Math.Max(1, (Total + PageSize - 1) / PageSize);
     public IReadOnlyList<StatusCount> Counts { get; private set; } = [];
+    public IReadOnlyList<AnswerCounts.Question> Answers { get; private set; } = [];
     /// <summary>After a bulk attendance mark (<c>?done=marked&amp;marked=N</c>): what was done.</summary>
     public (string Key, int Count)? MarkedNotice { get; private set; }
 
@@ -63,6 +64,7 @@ public sealed class RegistrationsPageModel(Db db) : PageModel
             RegistrationListQueries.Page, parameters, cancellationToken: ct))).AsList();
         Counts = (await connection.QueryAsync<StatusCount>(new CommandDefinition(
             RegistrationListQueries.CountsByStatus, new { eventId = e.Id }, cancellationToken: ct))).AsList();
+        Answers = await AnswerCounts.ReadAsync(db, e, Localization.Text.Current, ct);
         return Page();
     }
 

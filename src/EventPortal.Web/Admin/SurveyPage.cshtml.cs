@@ -50,7 +50,7 @@ public sealed class SurveyPageModel(Db db, TimeProvider clock) : PageModel
             var kind = F("kind");
             var options = form[$"options{i}"].ToString().Replace("\r\n", "\n").Split('\n')
                 .Select(l => l.Trim()).Where(l => l.Length > 0)
-                .Select(l => l.Split('|', 2) is var p ? new SurveyOption(p[0].Trim(), p.Length > 1 ? p[1].Trim() : "") : null!).ToList();
+                .Select(l => l.Split('|', 2) is var p ? new ChoiceOption(p[0].Trim(), p.Length > 1 ? p[1].Trim() : "") : null!).ToList();
             var row = $"row{i}";
             if (questions.Count >= MaxQuestions) return Refuse(new(row, "error.tooMany", MaxQuestions));
             if (!QuestionKind.All.Contains(kind)) return Refuse(new(row, "error.badChoice"));

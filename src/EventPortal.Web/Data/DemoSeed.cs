@@ -110,6 +110,23 @@ public static class DemoSeed
                 new("recording", "録画視聴", "Recording", Capacity: null, Waitlist: false, Kind: "recording"),
             ],
             Categories = StandardCategories,
+            Questions =
+            [
+                new("heard", "この報告会を何でお知りになりましたか", "How did you hear of this session?", Required: false)
+                {
+                    Kind = QuestionType.Single,
+                    Options =
+                    [
+                        new("メールマガジン", "Newsletter"), new("SNS", "Social media"), new("知人の紹介", "A friend or colleague"),
+                        new("その他", "Other"),
+                    ],
+                },
+                new("topics", "関心のあるテーマ(複数選択可)", "Topics of interest", Required: false)
+                {
+                    Kind = QuestionType.Multiple,
+                    Options = [new("孤独・孤立対策", "Loneliness and isolation"), new("メンタリング", "Mentoring"), new("プロボノ", "Pro bono")],
+                },
+            ],
         };
     }
 

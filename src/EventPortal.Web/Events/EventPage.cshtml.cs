@@ -43,8 +43,8 @@ public sealed class EventPageModel(Db db, Registrar registrar, FormTiming timing
             Email = form["email"], EmailConfirmation = form["emailConfirmation"], Organization = form["organization"],
             Category = form["category"], TicketType = form["ticketType"], Accessibility = form["accessibility"],
             Questions = form["questions"], Consent = form["consent"] == "yes",
-            Answers = Details.Questions
-                .ToDictionary(q => q.Code, q => form[RegistrationValidator.AnswerField(q.Code, fromForm: true)].ToString()),
+            Answers = Details.Questions.ToDictionary(q => q.Code, IReadOnlyList<string> (q) =>
+                form[RegistrationValidator.AnswerField(q.Code, fromForm: true)].Select(v => v ?? "").ToList()),
         };
         var checkMail = $"/events/{Uri.EscapeDataString(slug)}/check-mail";
         if (!string.IsNullOrEmpty(form[FormTiming.Honeypot]))

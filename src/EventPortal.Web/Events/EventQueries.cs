@@ -37,7 +37,7 @@ public static class EventQueries
         """;
 
     const string Questions = $"""
-        SELECT code, label_ja, label_en, required FROM event_questions
+        SELECT {QuestionRecord.Columns} FROM event_questions
         WHERE event_id = (SELECT id FROM events WHERE slug = @slug AND status <> '{EventStatus.Draft}') ORDER BY position, id
         """;
 

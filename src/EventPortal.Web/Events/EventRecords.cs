@@ -79,16 +79,6 @@ public sealed class CategoryRecord
     public string Name(string language) => language == "en" && NameEn.Length > 0 ? NameEn : NameJa;
 }
 
-/// <summary>A custom question the organiser added to the registration form; answers go to <c>registrations.answers</c>.</summary>
-public sealed class QuestionRecord
-{
-    public string Code { get; init; } = "";
-    public string LabelJa { get; init; } = "";
-    public string LabelEn { get; init; } = "";
-    public bool Required { get; init; }
-    public string Label(string language) => language == "en" && LabelEn.Length > 0 ? LabelEn : LabelJa;
-}
-
 public sealed record EventDetails(EventRecord Event, IReadOnlyList<TicketTypeRecord> Tickets, IReadOnlyList<CategoryRecord> Categories)
 {
     /// <summary>The organiser's custom questions, in form order.</summary>
@@ -98,4 +88,10 @@ public sealed record EventDetails(EventRecord Event, IReadOnlyList<TicketTypeRec
 public static class Json
 {
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Answers as stored: Japanese as UTF-8, not \u escapes, so the column reads as written.</summary>
+    public static readonly JsonSerializerOptions Stored = new()
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Create(System.Text.Unicode.UnicodeRanges.All),
+    };
 }

@@ -32,9 +32,30 @@ public sealed record CategorySpec(string Code, string NameJa, string NameEn, str
     public string Name(string language) => language == "en" && NameEn.Length > 0 ? NameEn : NameJa;
 }
 
+/// <summary>A custom question as organisers edit it; <see cref="QuestionRecord"/> has the same fields as the form reads them.</summary>
 public sealed record QuestionSpec(string Code, string LabelJa, string LabelEn, bool Required, string Field = "")
 {
+    public string Kind { get; init; } = QuestionType.Text;
+    public string HelpJa { get; init; } = "";
+    public string HelpEn { get; init; } = "";
+    public IReadOnlyList<ChoiceOption> Options { get; init; } = [];
+    public long? MinValue { get; init; }
+    public long? MaxValue { get; init; }
+    /// <summary>Ticket codes, comma-separated: asked only for these, required only for those (empty: every ticket).</summary>
+    public string Tickets { get; init; } = "";
+    public string RequiredTickets { get; init; } = "";
+
     public string Label(string language) => language == "en" && LabelEn.Length > 0 ? LabelEn : LabelJa;
+
+    public static QuestionSpec From(QuestionRecord q) => new(q.Code, q.LabelJa, q.LabelEn, q.Required)
+    {
+        Kind = q.Kind, HelpJa = q.HelpJa, HelpEn = q.HelpEn, Options = q.Options, MinValue = q.MinValue, MaxValue = q.MaxValue,
+        Tickets = q.Tickets, RequiredTickets = q.RequiredTickets,
+    };
+
+    /// <summary>The same question as <paramref name="other"/>, whatever form row each came from (options compared by value).</summary>
+    public bool Same(QuestionSpec other) =>
+        this with { Field = "", Options = [] } == other with { Field = "", Options = [] } && Options.SequenceEqual(other.Options);
 }
 
 /// <summary>
@@ -120,7 +141,7 @@ public sealed record EventSpec
             .Select(o => $"ticketTypes[{o.Code}] removed"));
         if (!Categories.Select(c => c with { Field = "" }).SequenceEqual(before.Categories.Select(c => c with { Field = "" })))
             changed.Add("categories");
-        if (!Questions.Select(q => q with { Field = "" }).SequenceEqual(before.Questions.Select(q => q with { Field = "" })))
+        if (Questions.Count != before.Questions.Count || Questions.Zip(before.Questions).Any(p => !p.First.Same(p.Second)))
             changed.Add("questions");
         return changed;
 
@@ -171,8 +192,8 @@ public sealed record EventSpec
         var categories = await connection.QueryAsync<CategoryRecord>(new CommandDefinition(
             "SELECT code, name_ja, name_en FROM event_categories WHERE event_id = @id ORDER BY position, id",
             new { id }, tx, cancellationToken: ct));
-        var questions = await connection.QueryAsync<QuestionRow>(new CommandDefinition(
-            "SELECT code, label_ja, label_en, required FROM event_questions WHERE event_id = @id ORDER BY position, id",
+        var questions = await connection.QueryAsync<QuestionRecord>(new CommandDefinition(
+            $"SELECT {QuestionRecord.Columns} FROM event_questions WHERE event_id = @id ORDER BY position, id",
             new { id }, tx, cancellationToken: ct));
         return row with
         {
@@ -180,7 +201,7 @@ public sealed record EventSpec
                     t.SalesStart, t.SalesEnd)
                 { Taken = t.Taken, Waitlisted = (int)t.Waitlisted, Id = t.Id, ConfirmAddress = t.ConfirmAddress }).ToList(),
             Categories = categories.Select(c => new CategorySpec(c.Code, c.NameJa, c.NameEn)).ToList(),
-            Questions = questions.Select(q => new QuestionSpec(q.Code, q.LabelJa, q.LabelEn, q.Required)).ToList(),
+            Questions = questions.Select(QuestionSpec.From).ToList(),
         };
     }
     const string InsertEvent = """
@@ -238,9 +259,16 @@ public sealed record EventSpec
     public static Task InsertQuestionsAsync(DbConnection c, DbTransaction tx, long eventId, IReadOnlyList<QuestionSpec> questions,
         CancellationToken ct) =>
         c.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO event_questions (event_id, code, label_ja, label_en, required, position)
-            VALUES (@EventId, @Code, @LabelJa, @LabelEn, @Required, @Position)
-            """, questions.Select((q, i) => new { EventId = eventId, q.Code, q.LabelJa, q.LabelEn, q.Required, Position = i }),
+            INSERT INTO event_questions (event_id, code, kind, label_ja, label_en, help_ja, help_en, required, options, min_value,
+                max_value, tickets, required_tickets, position)
+            VALUES (@EventId, @Code, @Kind, @LabelJa, @LabelEn, @HelpJa, @HelpEn, @Required, @Options, @MinValue,
+                @MaxValue, @Tickets, @RequiredTickets, @Position)
+            """, questions.Select((q, i) => new
+            {
+                EventId = eventId, q.Code, q.Kind, q.LabelJa, q.LabelEn, q.HelpJa, q.HelpEn, q.Required,
+                Options = Json(q.Options), q.MinValue, q.MaxValue, q.Tickets, q.RequiredTickets,
+                Position = i,
+            }),
             tx, cancellationToken: ct));
 
     sealed class TicketRow
@@ -257,13 +285,5 @@ public sealed record EventSpec
         public DateTime? SalesEnd { get; init; }
         public int Taken { get; init; }
         public long Waitlisted { get; init; }
-    }
-
-    sealed class QuestionRow
-    {
-        public string Code { get; init; } = "";
-        public string LabelJa { get; init; } = "";
-        public string LabelEn { get; init; } = "";
-        public bool Required { get; init; }
     }
 }

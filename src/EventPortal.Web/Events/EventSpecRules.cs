@@ -84,11 +84,7 @@ public static partial class EventSpecRules
         });
 
         if (s.Questions.Count > MaxQuestions) errors.Add(new("questions", "error.tooMany", MaxQuestions));
-        Rows(errors, s.Questions, "questions", q => q.Field, q => q.Code, (q, f) =>
-        {
-            Line(errors, f + "label", q.LabelJa, 500, required: true);
-            Line(errors, f + "labelEn", q.LabelEn, 500);
-        });
+        Rows(errors, s.Questions, "questions", q => q.Field, q => q.Code, (q, f) => CheckQuestion(errors, q, f, s.TicketTypes));
 
         if (s.Speakers.Count > MaxRows) errors.Add(new("speakers", "error.tooMany", MaxRows));
         for (var i = 0; i < s.Speakers.Count; i++)
@@ -109,6 +105,40 @@ public static partial class EventSpecRules
         }
         if (stored is not null) errors.AddRange(CheckSeats(s, stored));
         return errors;
+    }
+
+    public const int OptionsMax = 30, OptionMax = 100, HelpMax = 500;
+
+    /// <summary>A question's type, texts, options (2–30 for a choice, none otherwise), number range and tickets.</summary>
+    static void CheckQuestion(List<FieldError> errors, QuestionSpec q, string f, IReadOnlyList<TicketSpec> tickets)
+    {
+        if (!QuestionType.All.Contains(q.Kind)) errors.Add(new(f + "kind", "adminEvent.error.questionKind"));
+        Line(errors, f + "label", q.LabelJa, 500, required: true);
+        Line(errors, f + "labelEn", q.LabelEn, 500);
+        Block(errors, f + "help", q.HelpJa, HelpMax);
+        Block(errors, f + "helpEn", q.HelpEn, HelpMax);
+        if (QuestionType.HasOptions(q.Kind))
+        {
+            if (q.Options.Count is < 2 or > OptionsMax) errors.Add(new(f + "options", "adminEvent.error.optionCount", 2, OptionsMax));
+            for (var i = 0; i < q.Options.Count; i++)
+            {
+                Line(errors, f + "options", q.Options[i].Ja, OptionMax, required: true);
+                Line(errors, f + "options", q.Options[i].En, OptionMax);
+            }
+            var labels = q.Options.Select(o => o.Ja).Concat(q.Options.Select(o => o.En).Where(en => en.Length > 0)).ToList();
+            if (labels.Count != labels.Distinct(StringComparer.Ordinal).Count())
+                errors.Add(new(f + "options", "adminEvent.error.duplicateOption"));
+        }
+        else if (q.Options.Count > 0) errors.Add(new(f + "options", "adminEvent.error.noOptions"));
+        if (q.Kind != QuestionType.Number && (q.MinValue is not null || q.MaxValue is not null))
+            errors.Add(new(f + "min", "adminEvent.error.rangeOnlyForNumbers"));
+        if (q.MinValue > q.MaxValue) errors.Add(new(f + "max", "adminEvent.error.minAboveMax"));
+        var codes = tickets.Select(t => t.Code).ToHashSet(StringComparer.Ordinal);
+        var asked = QuestionRecord.Codes(q.Tickets);
+        if (asked.Any(c => !codes.Contains(c))) errors.Add(new(f + "tickets", "error.unknownTicket"));
+        if (QuestionRecord.Codes(q.RequiredTickets) is var required && required.Count > 0
+            && required.Any(c => !codes.Contains(c) || (asked.Count > 0 && !asked.Contains(c))))
+            errors.Add(new(f + "requiredTickets", "adminEvent.error.requiredTickets"));
     }
 
     /// <summary>

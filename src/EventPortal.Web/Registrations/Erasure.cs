@@ -72,7 +72,7 @@ public static class Erasure
             foreach (var key in kept.Select(p => p.Key).Where(texts.Contains).ToList()) kept.Remove(key);
             await c.ExecuteAsync(new CommandDefinition(
                 "UPDATE survey_responses SET registration_id = NULL, answers = @answers WHERE id = @id",
-                new { id, answers = kept.ToJsonString(Surveys.SurveyAnswers.Stored) }, tx, cancellationToken: ct));
+                new { id, answers = kept.ToJsonString(Events.Json.Stored) }, tx, cancellationToken: ct));
         }
     }
 

@@ -61,7 +61,7 @@ public sealed class Registrar(Db db, Tokens tokens, TimeProvider clock, IOptions
         var now = clock.GetUtcNow().UtcDateTime;
         if (!r.Ticket.IsOnSale(now, e)) return new(RegisterOutcome.NotOnSale);
         // Everything that needs no database is done before the write: on SQLite the writer is one thread for all.
-        var n = new NewRow(tokens.Issue(), JsonSerializer.Serialize(r.Answers));
+        var n = new NewRow(tokens.Issue(), r.Answers.ToJsonString(Json.Stored));
         // Most registrations are first registrations, so the first attempt goes straight for
         // the seat. A repeat (a second click, a second tab, a forgotten earlier registration)
         // trips the unique index on (event, normalised e-mail); everything is rolled back and

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json.Nodes;
 using EventPortal.Web.Events;
 
 namespace EventPortal.Web.Registrations;
@@ -17,14 +18,15 @@ public sealed record RegistrationInput
     public string? Accessibility { get; init; }
     public string? Questions { get; init; }
     public bool Consent { get; init; }
-    public IReadOnlyDictionary<string, string>? Answers { get; init; }
+    /// <summary>Custom questions' answers by question code: one value, several for a multiple choice.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>>? Answers { get; init; }
 }
 
 /// <summary>A registration that passed every check, with its text cleaned.</summary>
 public sealed record ValidRegistration(
     string FamilyName, string GivenName, string Reading, string Email, string EmailNormalized,
     string Organization, string? Category, TicketTypeRecord Ticket, string Accessibility,
-    string Questions, IReadOnlyDictionary<string, string> Answers);
+    string Questions, JsonObject Answers);
 
 /// <summary>One problem with one field: the field's name as the form and the API spell it, and a text key.</summary>
 public sealed record FieldError(string Field, string Key, params object[] Args);
@@ -77,7 +79,7 @@ public static class RegistrationValidator
 
         var accessibility = Block(input.Accessibility, "accessibility", LongTextMax, errors);
         var questions = Block(input.Questions, "questions", LongTextMax, errors);
-        var answers = Answers(input.Answers, details.Questions, fromForm, errors);
+        var answers = Answers(input.Answers, details.Questions, ticket?.Code, fromForm, errors);
         if (!input.Consent) errors.Add(new("consent", "error.consent"));
 
         if (errors.Count > 0 || ticket is null) return (null, errors);
@@ -112,15 +114,16 @@ public static class RegistrationValidator
     public static string AnswerField(string code, bool fromForm) => fromForm ? "q-" + code : "answers." + code;
 
     /// <summary>
-    /// Answers to the event's custom questions: required ones answered, none longer than
-    /// <see cref="LongTextMax"/>, clean text, and no answers to questions the event does not ask.
-    /// Empty answers are dropped.
+    /// Answers to the event's custom questions, each checked by its type (<see cref="RegistrationAnswers.Read"/>):
+    /// the ones required for the chosen ticket answered, and no answers to questions the event does not ask. An
+    /// answer to a question not asked for the chosen ticket is an error from the API and dropped from the form
+    /// (where the question is shown for every ticket). Empty answers are dropped.
     /// </summary>
-    static Dictionary<string, string> Answers(IReadOnlyDictionary<string, string>? answers, IReadOnlyList<QuestionRecord> questions,
-        bool fromForm, List<FieldError> errors)
+    static JsonObject Answers(IReadOnlyDictionary<string, IReadOnlyList<string>>? answers, IReadOnlyList<QuestionRecord> questions,
+        string? ticketCode, bool fromForm, List<FieldError> errors)
     {
-        var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        answers ??= new Dictionary<string, string>();
+        var result = new JsonObject();
+        answers ??= new Dictionary<string, IReadOnlyList<string>>();
         if (answers.Count > AnswersMax) { errors.Add(new("answers", "error.tooMany", AnswersMax)); return result; }
         foreach (var key in answers.Keys)
         {
@@ -134,12 +137,16 @@ public static class RegistrationValidator
         foreach (var question in questions)
         {
             var field = AnswerField(question.Code, fromForm);
-            var text = Nfc((answers.GetValueOrDefault(question.Code) ?? "").Replace("\r\n", "\n"))?.Trim();
-            if (text is null) errors.Add(new(field, "error.badCharacters"));
-            else if (text.Length == 0) { if (question.Required) errors.Add(new(field, "error.required")); }
-            else if (text.Length > LongTextMax) errors.Add(new(field, "error.tooLong", LongTextMax));
-            else if (!IsCleanText(text, multiline: true)) errors.Add(new(field, "error.badCharacters"));
-            else result[question.Code] = text;
+            var values = answers.GetValueOrDefault(question.Code) ?? [];
+            if (values.Count > RegistrationAnswers.ValuesMax) { errors.Add(new(field, "error.badChoice")); continue; }
+            if (!question.IsAskedFor(ticketCode))
+            {
+                if (!fromForm && ticketCode is not null && values.Any(v => !string.IsNullOrWhiteSpace(v)))
+                    errors.Add(new(field, "error.notAskedForTicket"));
+                continue;
+            }
+            if (RegistrationAnswers.Read(values, question, field, errors) is { } answer) result[question.Code] = answer;
+            else if (question.IsRequiredFor(ticketCode) && !errors.Any(e => e.Field == field)) errors.Add(new(field, "error.required"));
         }
         return result;
     }

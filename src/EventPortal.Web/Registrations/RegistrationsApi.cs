@@ -91,20 +91,7 @@ public static class RegistrationsApi
             else errors.Add(new("consent", "error.mustBeBoolean"));
         }
 
-        Dictionary<string, string>? answers = null;
-        if (root.TryGetProperty("answers", out var a) && a.ValueKind != JsonValueKind.Null)
-        {
-            try
-            {
-                if (a.ValueKind == JsonValueKind.Object && a.EnumerateObject().All(p => p.Value.ValueKind == JsonValueKind.String))
-                    answers = a.EnumerateObject().DistinctBy(p => p.Name).ToDictionary(p => p.Name, p => p.Value.GetString() ?? "");
-                else errors.Add(new("answers", "error.answersShape"));
-            }
-            catch (InvalidOperationException)
-            {
-                errors.Add(new("answers", "error.badCharacters")); // a lone surrogate in a name or value
-            }
-        }
+        var answers = ReadAnswers(root, errors);
 
         return (new RegistrationInput
         {
@@ -121,5 +108,41 @@ public static class RegistrationsApi
             Consent = consent,
             Answers = answers,
         }, errors);
+    }
+
+    /// <summary>
+    /// <c>answers</c>: an object by question code whose values are a string, a whole number, true or false
+    /// (a checkbox), null, or an array of strings (a multiple choice); each becomes the list of strings a form would send.
+    /// </summary>
+    public static Dictionary<string, IReadOnlyList<string>>? ReadAnswers(JsonElement root, List<FieldError> errors)
+    {
+        if (!root.TryGetProperty("answers", out var a) || a.ValueKind == JsonValueKind.Null) return null;
+        if (a.ValueKind != JsonValueKind.Object) { errors.Add(new("answers", "error.answersShape")); return null; }
+        var answers = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var p in a.EnumerateObject().DistinctBy(p => p.Name))
+            {
+                IReadOnlyList<string>? values = p.Value.ValueKind switch
+                {
+                    JsonValueKind.String => [p.Value.GetString() ?? ""],
+                    JsonValueKind.Number => [p.Value.GetRawText()],
+                    JsonValueKind.True => ["yes"],
+                    JsonValueKind.False or JsonValueKind.Null => [],
+                    JsonValueKind.Array when p.Value.GetArrayLength() <= RegistrationAnswers.ValuesMax
+                        && p.Value.EnumerateArray().All(x => x.ValueKind == JsonValueKind.String) =>
+                        p.Value.EnumerateArray().Select(x => x.GetString() ?? "").ToList(),
+                    _ => null,
+                };
+                if (values is null) { errors.Add(new("answers", "error.answersShape")); return null; }
+                answers[p.Name] = values;
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            errors.Add(new("answers", "error.badCharacters")); // a lone surrogate in a name or value
+            return null;
+        }
+        return answers;
     }
 }

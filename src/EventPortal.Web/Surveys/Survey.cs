@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Text.Json;
 using Dapper;
+using EventPortal.Web.Events;
 
 namespace EventPortal.Web.Surveys;
 
@@ -17,13 +18,8 @@ public static class QuestionKind
     public static bool HasOptions(string kind) => kind is Single or Multiple;
 }
 
-public sealed record SurveyOption(string Ja, string En)
-{
-    public string Label(string language) => language == "en" && En.Length > 0 ? En : Ja;
-}
-
 public sealed record SurveyQuestion(
-    long Id, string Kind, bool Required, string LabelJa, string LabelEn, IReadOnlyList<SurveyOption> Options)
+    long Id, string Kind, bool Required, string LabelJa, string LabelEn, IReadOnlyList<ChoiceOption> Options)
 {
     public string Label(string language) => language == "en" && LabelEn.Length > 0 ? LabelEn : LabelJa;
 }
@@ -70,7 +66,7 @@ public static class SurveyStore
             "SELECT id, kind, required, label_ja, label_en, options FROM survey_questions WHERE event_id = @eventId ORDER BY position, id",
             new { eventId }, tx, cancellationToken: ct));
         return new Survey(eventId, head.Status, head.Anonymous, head.IntroJa, head.IntroEn, rows.Select(r => new SurveyQuestion(
-            r.Id, r.Kind, r.Required, r.LabelJa, r.LabelEn, JsonSerializer.Deserialize<List<SurveyOption>>(r.Options) ?? [])).ToList());
+            r.Id, r.Kind, r.Required, r.LabelJa, r.LabelEn, JsonSerializer.Deserialize<List<ChoiceOption>>(r.Options) ?? [])).ToList());
     }
 
     /// <summary>Saves the survey's settings and questions (keeping the ids of questions it still has); the state stays.</summary>

@@ -16,12 +16,6 @@ public static class SurveyAnswers
 {
     public const int TextMax = 2000;
 
-    /// <summary>Answers as stored: Japanese as UTF-8, not \u escapes, so the column reads as written.</summary>
-    public static readonly JsonSerializerOptions Stored = new()
-    {
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Create(System.Text.Unicode.UnicodeRanges.All),
-    };
-
     public static (JsonObject Answers, List<FieldError> Errors) Read(Survey survey, Func<string, StringValues> form)
     {
         var answers = new JsonObject();

@@ -61,7 +61,8 @@ public sealed class SurveyFormPageModel(Db db, TimeProvider clock) : PageModel
                 "SELECT status, email FROM registrations WHERE id = @Id", new { Me.Id }, tx, cancellationToken: ct));
             if (current is not { IsOpen: true } || status.Status != RegistrationStatus.Confirmed || Erasure.IsErased(status.Email))
                 return false;
-            await SurveyStore.SaveResponseAsync(c, tx, Me.EventId, Me.Id, Me.CategoryCode, answers.ToJsonString(SurveyAnswers.Stored), now, ct);
+            await SurveyStore.SaveResponseAsync(c, tx, Me.EventId, Me.Id, Me.CategoryCode, answers.ToJsonString(Events.Json.Stored),
+                now, ct);
             return true;
         }, ct);
         if (!saved)
