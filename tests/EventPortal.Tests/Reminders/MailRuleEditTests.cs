@@ -8,14 +8,16 @@ namespace EventPortal.Tests.Reminders;
 /// Editing a mail rule in the console while its mails are already due: the rows keep their place in the outbox and each
 /// goes once, with the text as it is when sent. On SQLite and PostgreSQL.
 /// </summary>
-public abstract class MailRuleEdits
+public sealed class MailRuleEditTests
 {
-    protected abstract Task<PortalApp> StartAppAsync(Dictionary<string, string?> settings, TestClock clock);
-
-    [Fact]
-    public async Task Editing_a_rule_keeps_its_rows_waiting_for_a_retry_and_each_goes_once_with_the_new_text()
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task Editing_a_rule_keeps_its_rows_waiting_for_a_retry_and_each_goes_once_with_the_new_text(string engine)
     {
-        var (smtp, app, clock) = await MailRuleKit.StartAsync(StartAppAsync);
+        var (smtp, app, clock) = await MailRuleKit.StartAsync((settings, clock) => engine == "postgres"
+            ? PortalApp.StartPostgresAsync(settings: settings, clock: clock)
+            : PortalApp.StartSqliteAsync(settings: settings, clock: clock));
         await using var mail = smtp;
         await using var portal = app;
         var slug = await app.CreateEventAsync(startsAt: Start);
@@ -59,16 +61,4 @@ public abstract class MailRuleEdits
         }
         Assert.Equal(4, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox WHERE kind = 'mail.reminder' AND status = 'sent'"));
     }
-}
-
-public sealed class MailRuleEditsOnSqlite : MailRuleEdits
-{
-    protected override Task<PortalApp> StartAppAsync(Dictionary<string, string?> settings, TestClock clock) =>
-        PortalApp.StartSqliteAsync(settings: settings, clock: clock);
-}
-
-public sealed class MailRuleEditsOnPostgres : MailRuleEdits
-{
-    protected override Task<PortalApp> StartAppAsync(Dictionary<string, string?> settings, TestClock clock) =>
-        PortalApp.StartPostgresAsync(settings: settings, clock: clock);
 }
