@@ -170,13 +170,14 @@ public static class ReminderRules
     /// Drops every reminder of the event not yet sent and plans them again from the rules and the event's times.
     /// With <paramref name="keepDue"/> (an edit of the rules, the event's times unchanged), rows already due stay:
     /// they are going out now or waiting for a retry, read their rule when sent, and would not be planned again.
+    /// A row waiting for a retry is due again later than now, so only queued rows not yet due are dropped.
     /// </summary>
     public static async Task ReplanAsync(DbConnection c, DbTransaction tx, long eventId, DateTime now, CancellationToken ct,
         bool keepDue = false)
     {
         await c.ExecuteAsync(new CommandDefinition(
             $"DELETE FROM outbox WHERE event_id = @eventId AND kind = @kind AND status IN ({OutboxStatus.Waiting})"
-            + (keepDue ? " AND due_at > @now" : ""),
+            + (keepDue ? $" AND status = '{OutboxStatus.Queued}' AND due_at > @now" : ""),
             new { eventId, kind = OutboxRows.Kinds.Reminder, now }, tx, cancellationToken: ct));
         await PlanAsync(c, tx, eventId, registrationId: null, now, ct);
     }

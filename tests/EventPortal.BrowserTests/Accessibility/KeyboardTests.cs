@@ -1,6 +1,7 @@
 using EventPortal.BrowserTests.Infrastructure;
 using EventPortal.Tests.Infrastructure;
 using Microsoft.Playwright;
+using static EventPortal.BrowserTests.Infrastructure.KeyboardSteps;
 using static EventPortal.BrowserTests.Infrastructure.Registrant;
 
 namespace EventPortal.BrowserTests.Accessibility;
@@ -14,28 +15,6 @@ namespace EventPortal.BrowserTests.Accessibility;
 [Collection(BrowserCollection.Name)]
 public sealed class KeyboardTests(BrowserFixture browser)
 {
-    sealed class Focused
-    {
-        public string Tag { get; set; } = "";
-        public string Type { get; set; } = "";
-        public string Name { get; set; } = "";
-        public string Id { get; set; } = "";
-        public string Text { get; set; } = "";
-        public string OutlineStyle { get; set; } = "";
-        public double OutlineWidth { get; set; }
-        public bool InView { get; set; }
-    }
-
-    const string FocusScript = """
-        () => {
-            const e = document.activeElement, s = getComputedStyle(e), r = e.getBoundingClientRect();
-            return { tag: e.tagName.toLowerCase(), type: e.getAttribute('type') || '', name: e.getAttribute('name') || '', id: e.id || '',
-                     text: (e.textContent || '').trim().slice(0, 40), outlineStyle: s.outlineStyle,
-                     outlineWidth: parseFloat(s.outlineWidth) || 0,
-                     inView: r.bottom > 0 && r.top < innerHeight && r.width > 0 };
-        }
-        """;
-
     [Theory]
     [InlineData("ja")]
     [InlineData("en")]
@@ -133,7 +112,7 @@ public sealed class KeyboardTests(BrowserFixture browser)
         var link = await TabAsync(page);
         Assert.Equal("a", link.Tag);
         await page.Keyboard.PressAsync("Enter");
-        var first = await page.EvaluateAsync<Focused>(FocusScript);
+        var first = await FocusedAsync(page);
         Assert.Equal("radio", first.Type);
 
         // Space on the first choice of each group and box, a comment typed, Enter on the button.
@@ -149,36 +128,5 @@ public sealed class KeyboardTests(BrowserFixture browser)
             "SELECT answers FROM survey_responses WHERE registration_id = (SELECT MAX(id) FROM registrations)");
         Assert.Contains("とても参考になりました", answers);
         visitor.AssertOwnOriginOnlyAndNoErrors();
-    }
-
-    static async Task<Focused> TabAsync(IPage page)
-    {
-        await page.Keyboard.PressAsync("Tab");
-        var focused = await page.EvaluateAsync<Focused>(FocusScript);
-        // site.css scrolls smoothly (unless reduced motion is asked for): give the scroll a moment.
-        for (var wait = 0; !focused.InView && wait < 20; wait++)
-        {
-            await Task.Delay(100);
-            focused = await page.EvaluateAsync<Focused>(FocusScript);
-        }
-        // A visible focus indicator on everything the keyboard reaches (site.css: 3px outline).
-        Assert.True(focused.OutlineStyle != "none" && focused.OutlineWidth >= 2,
-            $"no visible focus on <{focused.Tag} name={focused.Name} id={focused.Id}> ({focused.OutlineStyle} {focused.OutlineWidth}px)");
-        Assert.True(focused.InView, $"<{focused.Tag} name={focused.Name} id={focused.Id}> has focus but is not on screen");
-        return focused;
-    }
-
-    /// <summary>
-    /// Presses Tab until <paramref name="stop"/> holds, doing <paramref name="each"/> on every element passed on the way.
-    /// </summary>
-    static async Task TabUntilAsync(IPage page, Func<Focused, bool> stop, Func<Focused, Task> each)
-    {
-        for (var i = 0; i < 80; i++)
-        {
-            var focused = await TabAsync(page);
-            if (stop(focused)) return;
-            await each(focused);
-        }
-        Assert.Fail("Tab never reached the submit button");
     }
 }

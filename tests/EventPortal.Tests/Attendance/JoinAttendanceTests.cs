@@ -56,6 +56,43 @@ public sealed class JoinAttendanceTests
         Assert.Equal(0, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox WHERE kind LIKE 'attendance.%'"));
     }
 
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task A_HEAD_request_and_a_join_before_the_doors_open_lead_to_the_room_but_mark_no_one(string engine)
+    {
+        var clock = new TestClock(Before);
+        await using var app = await StartAsync(engine, [], clock);
+        var (slug, eventId) = await app.PublishedAsync("Manual");
+        using (var api = app.Api()) await api.PatchEventAsync(slug, new JsonObject { ["meetingUrl"] = Room });
+        // The room opens an hour early (for a rehearsal); the doors (five minutes before the start) do not move. Set here
+        // directly: the console has no field for it.
+        await app.ExecuteAsync("UPDATE events SET join_opens_at = @early WHERE id = @eventId",
+            new { early = Start.AddHours(-1), eventId });
+        var ids = await app.RegisterAsync(slug, ["alice@example.jp"]);
+        var alice = await app.JoinPathAsync(ids["alice@example.jp"]);
+        using var client = app.Client();
+
+        // Half an hour early: the link leads to the room, but a test click is not attendance.
+        clock.Now = At(-30);
+        var early = await client.GetAsync(alice);
+        Assert.Equal(HttpStatusCode.Found, early.StatusCode);
+        Assert.Equal(Room, early.Headers.Location!.OriginalString);
+        Assert.Equal((null, null, null, null), Of((await app.MarksAsync(eventId))["alice@example.jp"]));
+
+        // Inside the door window a HEAD (a mail scanner checking the link) is answered alike and marks no one.
+        clock.Now = At(-2);
+        var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, alice));
+        Assert.Equal(HttpStatusCode.Found, head.StatusCode);
+        Assert.Equal((null, null, null, null), Of((await app.MarksAsync(eventId))["alice@example.jp"]));
+
+        // Her own GET a minute later is the first join.
+        clock.Now = At(-1);
+        Assert.Equal(HttpStatusCode.Found, (await client.GetAsync(alice)).StatusCode);
+        var joined = clock.Now.UtcDateTime;
+        Assert.Equal((true, "join", joined, joined), Of((await app.MarksAsync(eventId))["alice@example.jp"]));
+    }
+
     static (bool?, string?, DateTime?, DateTime?) Of(Mark m) => (m.Attended, m.AttendedSource, m.JoinedAt, m.AttendedAt);
 
     [Theory]

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EventPortal.Tests.Infrastructure;
+using static EventPortal.Tests.Reminders.MailRuleKit;
 
 namespace EventPortal.Tests.Reminders;
 
@@ -12,37 +13,9 @@ namespace EventPortal.Tests.Reminders;
 /// </summary>
 public abstract class MailRules
 {
-    // 2030-03-06 12:00–13:00 in Tokyo.
-    static readonly DateTime Start = new(2030, 3, 6, 3, 0, 0, DateTimeKind.Utc);
-    static readonly DateTime End = Start.AddHours(1);
-
     protected abstract Task<PortalApp> StartAppAsync(Dictionary<string, string?> settings, TestClock clock);
 
-    async Task<(SmtpServer Smtp, PortalApp App, TestClock Clock)> StartAsync()
-    {
-        var smtp = await SmtpServer.StartAsync();
-        var clock = new TestClock(new DateTimeOffset(2030, 2, 1, 0, 0, 0, TimeSpan.Zero));
-        var app = await StartAppAsync(Organisers.Bootstrap(new Dictionary<string, string?>
-        {
-            ["EventPortal:PublicBaseUrl"] = "https://portal.example.jp",
-            ["EventPortal:Mail:Transport"] = "Smtp",
-            ["EventPortal:Mail:Smtp:Host"] = "127.0.0.1",
-            ["EventPortal:Mail:Smtp:Port"] = smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["EventPortal:Outbox:PollSeconds"] = "0.2",
-        }), clock);
-        return (smtp, app, clock);
-    }
-
-    static async Task<List<ReceivedMail>> MailsAsync(SmtpServer smtp, string address, string subjectStart) =>
-        (await smtp.MessagesAsync()).Where(m => m.RcptTos.Contains(address) && m.Subject.StartsWith(subjectStart, StringComparison.Ordinal))
-            .ToList();
-
-    static async Task SettleAsync(SmtpServer smtp, int expectedTotal)
-    {
-        await smtp.WaitForAsync(expectedTotal, TimeSpan.FromSeconds(30));
-        await Task.Delay(1500); // anything extra would arrive now
-        Assert.Equal(expectedTotal, (await smtp.MessagesAsync()).Count);
-    }
+    Task<(SmtpServer Smtp, PortalApp App, TestClock Clock)> StartAsync() => MailRuleKit.StartAsync(StartAppAsync);
 
     static async Task<JsonArray> RulesAsync(HttpClient api, string slug) =>
         (await api.GetFromJsonAsync<JsonArray>($"/api/admin/events/{slug}/reminders"))!;

@@ -94,6 +94,32 @@ public abstract class SurveyConsole
     }
 
     [Fact]
+    public async Task A_registration_cancelled_after_answering_can_no_longer_change_its_answer()
+    {
+        await using var app = await StartAsync();
+        var slug = await app.CreateEventAsync();
+        var id = await app.RegisterPersonAsync(slug, "leaves@example.jp");
+        var token = await app.ManageTokenAsync(id);
+        using var browser = await app.SignedInAsync();
+        using var client = app.Browser();
+        var q = await BuildAndOpenAsync(browser, app, slug);
+        Assert.Equal(HttpStatusCode.SeeOther, (await AnswerAsync(client, token, [Q(q[0], "0")])).StatusCode);
+
+        // The form is opened, the registration cancelled from the personal page in another tab, then the form sent.
+        var stale = Journeys.WithHiddenFields(await client.GetStringAsync($"/s/{token}"), "survey",
+            new Dictionary<string, string> { [$"q{q[0]}"] = "2" });
+        Assert.Equal(HttpStatusCode.SeeOther, (await client.CancelAsync($"/r/{token}")).StatusCode);
+        Assert.Equal("cancelled", await app.StatusAsync(id));
+        Assert.Equal(HttpStatusCode.Conflict, (await client.PostAsync($"/s/{token}", new FormUrlEncodedContent(stale))).StatusCode);
+        Assert.Equal($"{{\"{q[0]}\":0}}", await app.QueryOneAsync<string>("SELECT answers FROM survey_responses"));
+
+        // The page says so and offers no form.
+        var page = new HtmlParser().ParseDocument(await client.GetStringAsync($"/s/{token}"));
+        Assert.Contains("このお申し込みではアンケートに回答できません", page.Body!.TextContent);
+        Assert.Null(page.QuerySelector($"form[action='/s/{token}']"));
+    }
+
+    [Fact]
     public async Task Results_count_each_answer_overall_and_per_category_and_the_csv_leaves_names_out_when_anonymous()
     {
         await using var app = await StartAsync();
