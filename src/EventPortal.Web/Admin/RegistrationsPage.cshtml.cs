@@ -115,5 +115,7 @@ public static class BarChart
         return svg.Append("</svg>").ToString();
     }
 
-    static string Escape(string s) => s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("\"", "&quot;");
+    // Apostrophes too, as Razor encodes them: a label is an organiser's free text.
+    static string Escape(string s) =>
+        s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("\"", "&quot;").Replace("'", "&#39;");
 }

@@ -34,6 +34,8 @@ public sealed class ConsoleAxeTests(BrowserFixture browser)
         ["/Admin/MailRulePage GET "] = [$"/admin/events/{slug}/mail/rule/{rule}"],
         ["/Admin/SurveyPage GET "] = [$"/admin/events/{slug}/survey"],
         ["/Admin/SurveyResultsPage GET "] = [$"/admin/events/{slug}/survey-results"],
+        ["/Admin/SpeakerQuestionsPage GET "] = [$"/admin/events/{slug}/questions?category=municipal&anonymous=1",
+            $"/admin/events/{slug}/questions?print=1"],
         ["/Admin/EventsPage GET "] = ["/admin/events"],
         ["/Admin/EventEditPage GET "] = ["/admin/events/new"],
         ["/Admin/EventEditPage GET edit"] = [$"/admin/events/{slug}/edit"],
@@ -73,6 +75,9 @@ public sealed class ConsoleAxeTests(BrowserFixture browser)
         var slug = browser.DemoSlug;
         await browser.App.Client().ConfirmedRegistrationAsync(browser.Smtp, slug, $"{Guid.NewGuid():N}@example.jp");
         var id = await browser.App.QueryOneAsync<long>("SELECT MAX(id) FROM registrations");
+        // A question for the speakers, so that page is audited with its list, not only its "none" line.
+        await browser.App.RegisterPersonAsync(slug, $"{Guid.NewGuid():N}@example.jp", ticket: "recording",
+            questions: "事例の規模を教えてください。\n予算も知りたいです。");
         // A failed row, so the outbox shows its table of problems.
         await browser.App.ExecuteAsync("UPDATE outbox SET status = 'failed', last_error = '550 5.1.1 User unknown' " +
             "WHERE id = (SELECT MIN(id) FROM outbox WHERE status <> 'failed')");

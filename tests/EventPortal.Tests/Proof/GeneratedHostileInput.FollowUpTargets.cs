@@ -87,5 +87,12 @@ public sealed partial class GeneratedHostileInput
             (_, v) => Get($"/admin/events/{Segment(v)}/survey-results"), ReadOnly: true);
         yield return new("survey results csv", "/Admin/SurveyResultsPage GET csv",
             (_, v) => Get($"/admin/events/{Segment(v)}/survey-results/csv"), ReadOnly: true, Audited: true);
+
+        // The moderator's questions for the speakers: its filter, its two switches, the slug.
+        const string Questions = "/Admin/SpeakerQuestionsPage GET ";
+        yield return new("speaker questions slug", Questions, (_, v) => Get($"/admin/events/{Segment(v)}/questions"), ReadOnly: true);
+        yield return new("speaker questions category", Questions, (_, v) => Get($"{ev}/questions?category={Query(v)}"), ReadOnly: true);
+        yield return new("speaker questions switches", Questions,
+            (_, v) => Get($"{ev}/questions?anonymous={Query(v)}&print={Query(v)}"), ReadOnly: true);
     }
 }
