@@ -13,9 +13,10 @@ public static class Audit
         """;
 
     /// <summary>Inside the transaction of the change it describes.</summary>
+    /// <param name="actor">Who, when not the signed-in organiser (a registrant correcting their own details).</param>
     public static Task WriteAsync(DbConnection connection, DbTransaction tx, HttpContext context, string action, string target,
-        string detail, DateTime at, CancellationToken ct) =>
-        connection.ExecuteAsync(new CommandDefinition(Insert, Row(context, action, target, detail, at, null), tx, cancellationToken: ct));
+        string detail, DateTime at, CancellationToken ct, string? actor = null) =>
+        connection.ExecuteAsync(new CommandDefinition(Insert, Row(context, action, target, detail, at, actor), tx, cancellationToken: ct));
 
     /// <summary>On its own, for things that change nothing else (sign-in, an export).</summary>
     public static Task RecordAsync(Db db, HttpContext context, string action, string target, string detail, DateTime at,

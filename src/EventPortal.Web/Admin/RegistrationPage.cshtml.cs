@@ -25,20 +25,35 @@ public sealed class RegistrationPageModel(Db db, TimeProvider clock) : PageModel
 
     public bool NoticeIsWarning { get; private set; }
 
+    /// <summary>Corrections of this registration, newest first: who, when, every field before and after.</summary>
+    public IReadOnlyList<AuditEntry> CorrectionLog { get; private set; } = [];
+
+    public sealed class AuditEntry
+    {
+        public DateTime At { get; init; }
+        public string Actor { get; init; } = "";
+        public string Detail { get; init; } = "";
+    }
+
+    const string CorrectionsOf = """
+        SELECT at, actor, detail FROM audit_log WHERE action = 'registration.correct' AND target = @target ORDER BY at DESC, id DESC
+        """;
+
     /// <summary>What <c>?done=</c> says after an action, as a text key.</summary>
     static readonly Dictionary<string, string> Notices = new()
     {
         ["cancelled"] = "adminRegistrations.doneCancelled", ["promoted"] = "adminRegistrations.donePromoted",
         ["attendance"] = "adminRegistrations.doneAttendance", ["resent"] = "adminRegistrations.doneResent",
         ["erased"] = "adminRegistrations.doneErased", ["noSeat"] = "adminRegistrations.doneNoSeat",
-        ["unchanged"] = "adminRegistrations.doneUnchanged",
+        ["unchanged"] = "adminRegistrations.doneUnchanged", ["corrected"] = "adminRegistrations.doneCorrected",
+        ["notActive"] = "adminRegistrations.doneNotActive",
     };
 
     public async Task<IActionResult> OnGetAsync(string slug, long id, string? done, CancellationToken ct)
     {
         if (!await LoadAsync(slug, id, ct)) return NotFound();
         Notice = done is not null && Notices.TryGetValue(done, out var key) ? key : null;
-        NoticeIsWarning = done is "noSeat" or "unchanged";
+        NoticeIsWarning = done is "noSeat" or "unchanged" or "notActive";
         return Page();
     }
 
@@ -100,6 +115,8 @@ public sealed class RegistrationPageModel(Db db, TimeProvider clock) : PageModel
             RegistrationListQueries.One, new { eventId = e.Id, id }, cancellationToken: ct));
         if (r is null) return false;
         (Event, Registration) = (e, r);
+        CorrectionLog = (await connection.QueryAsync<AuditEntry>(new CommandDefinition(CorrectionsOf,
+            new { target = Corrections.Target(id) }, cancellationToken: ct))).AsList();
         return true;
     }
 }

@@ -22,23 +22,26 @@ public static class EventQueries
         ORDER BY starts_at, id
         """;
 
-    const string BySlug = $"SELECT {EventColumns} FROM events WHERE slug = @slug AND status <> '{EventStatus.Draft}'";
+    // Drafts are hidden from the public; @drafts = 1 shows them to the console's forms.
+    const string Visible = $"(status <> '{EventStatus.Draft}' OR @drafts = 1)";
+
+    const string BySlug = $"SELECT {EventColumns} FROM events WHERE slug = @slug AND {Visible}";
 
     const string Tickets = $"""
         SELECT id, event_id, code, kind, name_ja, name_en, capacity, waitlist, confirm_address, sales_start, sales_end,
                CASE WHEN capacity IS NULL THEN 0 ELSE {Seats.TakenOfT} END AS taken   -- only seats left are shown
-        FROM ticket_types t WHERE event_id = (SELECT id FROM events WHERE slug = @slug AND status <> '{EventStatus.Draft}')
+        FROM ticket_types t WHERE event_id = (SELECT id FROM events WHERE slug = @slug AND {Visible})
         ORDER BY position, id
         """;
 
     const string Categories = $"""
         SELECT code, name_ja, name_en FROM event_categories
-        WHERE event_id = (SELECT id FROM events WHERE slug = @slug AND status <> '{EventStatus.Draft}') ORDER BY position, id
+        WHERE event_id = (SELECT id FROM events WHERE slug = @slug AND {Visible}) ORDER BY position, id
         """;
 
     const string Questions = $"""
         SELECT {QuestionRecord.Columns} FROM event_questions
-        WHERE event_id = (SELECT id FROM events WHERE slug = @slug AND status <> '{EventStatus.Draft}') ORDER BY position, id
+        WHERE event_id = (SELECT id FROM events WHERE slug = @slug AND {Visible}) ORDER BY position, id
         """;
 
     public static async Task<IReadOnlyList<EventRecord>> UpcomingAsync(Db db, DateTime now, CancellationToken ct)
@@ -63,15 +66,16 @@ public static class EventQueries
         return details;
     }
 
-    /// <summary>A published, cancelled or completed event with its tickets, categories and questions; drafts stay hidden.</summary>
-    public static async Task<EventDetails?> FindAsync(Db db, string slug, CancellationToken ct)
+    /// <summary>A published, cancelled or completed event with its tickets, categories and questions; drafts stay hidden
+    /// unless <paramref name="drafts"/> (the console's forms, which check registrations of any event).</summary>
+    public static async Task<EventDetails?> FindAsync(Db db, string slug, CancellationToken ct, bool drafts = false)
     {
         // MVC binds a blank route value ("/events/%20") as null.
         if (string.IsNullOrEmpty(slug) || slug.Length > 100) return null;
         // One round trip for all four: this runs on every registration.
         await using var connection = await db.OpenAsync(ct);
         await using var results = await connection.QueryMultipleAsync(new CommandDefinition(
-            $"{BySlug};\n{Tickets};\n{Categories};\n{Questions}", new { slug }, cancellationToken: ct));
+            $"{BySlug};\n{Tickets};\n{Categories};\n{Questions}", new { slug, drafts = drafts ? 1 : 0 }, cancellationToken: ct));
         var e = await results.ReadSingleOrDefaultAsync<EventRecord>();
         if (e is null) return null;
         var tickets = (await results.ReadAsync<TicketTypeRecord>()).AsList();

@@ -66,6 +66,9 @@ public sealed class TicketTypeRecord
     public bool IsOnSale(DateTime now, EventRecord e) =>
         e.Status == EventStatus.Published && (SalesStart is null || now >= SalesStart) && now < (SalesEnd ?? DefaultSalesEnd(e));
 
+    /// <summary>Its holders may still correct their own details: for as long as it is sold (<see cref="IsOnSale"/>'s end).</summary>
+    public bool IsCorrectable(DateTime now, EventRecord e) => e.Status == EventStatus.Published && now < (SalesEnd ?? DefaultSalesEnd(e));
+
     /// <summary>Live tickets sell until the event ends; recording tickets as long as the recording may be watched.</summary>
     DateTime DefaultSalesEnd(EventRecord e) =>
         Kind == "recording" && e.HasRecording ? e.RecordingAvailableUntil ?? DateTime.MaxValue : e.EndsAt;

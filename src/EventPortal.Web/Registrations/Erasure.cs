@@ -37,6 +37,12 @@ public static class Erasure
         WHERE status IN ({OutboxStatus.Waiting}) AND kind NOT LIKE '{MeetingSync.KindPrefix}%'
         """;
 
+    // A correction's audit row quotes the values before and after: the record of the change stays, the values go.
+    const string ForgetCorrections = """
+        UPDATE audit_log SET detail = 'personal data deleted'
+        WHERE action = 'registration.correct' AND target IN (SELECT 'registration:' || id FROM registrations
+        """;
+
     const string ForgetErrors = $"UPDATE outbox SET last_error = @reason WHERE status = '{OutboxStatus.Failed}'";
 
     /// <summary>Erases one registration; an active one is cancelled first by the seat rules, without a mail.
@@ -49,6 +55,7 @@ public static class Erasure
         await UnlinkResponsesAsync(c, tx, "registration_id = @Id", new { r.Id }, ct);
         await c.ExecuteAsync(new CommandDefinition(SkipMail + " AND registration_id = @Id", args, tx, cancellationToken: ct));
         await c.ExecuteAsync(new CommandDefinition(ForgetErrors + " AND registration_id = @Id", args, tx, cancellationToken: ct));
+        await c.ExecuteAsync(new CommandDefinition(ForgetCorrections + " WHERE id = @Id)", args, tx, cancellationToken: ct));
         return cancelled;
     }
 
@@ -89,6 +96,7 @@ public static class Erasure
             SkipMail + " AND event_id = @eventId AND registration_id IS NOT NULL", args, tx, cancellationToken: ct));
         await c.ExecuteAsync(new CommandDefinition(
             ForgetErrors + " AND event_id = @eventId AND registration_id IS NOT NULL", args, tx, cancellationToken: ct));
+        await c.ExecuteAsync(new CommandDefinition(ForgetCorrections + " WHERE event_id = @eventId)", args, tx, cancellationToken: ct));
         return erased;
     }
 }

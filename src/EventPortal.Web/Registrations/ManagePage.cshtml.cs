@@ -36,7 +36,8 @@ public sealed class ManagePageModel(Db db, Registrar registrar, Invites invites,
         NoticeKey = done switch
         {
             "cancelled" => "manage.cancelledNow", "switched" => "manage.switchedNow", "confirmed" => "manage.confirmedNow",
-            "lapsed" => "manage.holdLapsed", _ => null,
+            "lapsed" => "manage.holdLapsed", "corrected" => "manage.correctedNow", "unchanged" => "manage.correctionUnchanged",
+            _ => null,
         };
         NoticeIsError = done == "lapsed";
         return Page();

@@ -35,6 +35,12 @@ public sealed class AxeTests(BrowserFixture browser)
         findings.AddRange(await AuditAsync(visitor, "personal page", language));
         await visitor.GoAsync($"{manage}/cancel");
         findings.AddRange(await AuditAsync(visitor, "personal page, cancel step", language));
+        await visitor.GoAsync($"{manage}/details");
+        findings.AddRange(await AuditAsync(visitor, "correcting one's details", language));
+        await visitor.Page.Locator("#f-familyName").FillAsync("");
+        await visitor.Page.GetByRole(AriaRole.Button, new() { Name = T("details.save", language), Exact = true }).ClickAsync();
+        await Assertions.Expect(visitor.Page.Locator(".error-summary")).ToBeVisibleAsync();
+        findings.AddRange(await AuditAsync(visitor, "correcting one's details, with errors", language));
         // The demo event's survey (a draft as seeded), opened: the form, and the form with its errors.
         await browser.App.ExecuteAsync("UPDATE surveys SET status = 'open'");
         await visitor.GoAsync(manage.Replace("/r/", "/s/"));

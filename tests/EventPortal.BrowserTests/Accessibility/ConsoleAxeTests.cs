@@ -45,6 +45,7 @@ public sealed class ConsoleAxeTests(BrowserFixture browser)
             [$"/admin/events/{slug}/registrations", $"/admin/events/{slug}/registrations?status=waitlisted"],
         ["/Admin/RegistrationPage GET "] =
             [$"/admin/events/{slug}/registrations/{id}", $"/admin/events/{slug}/registrations/{id}?done=resent"],
+        ["/Admin/RegistrationEditPage GET "] = [$"/admin/events/{slug}/registrations/{id}/edit"],
         ["/Admin/RegistrationPage GET cancel"] = [$"/admin/events/{slug}/registrations/{id}/cancel"],
         ["/Admin/RegistrationPage GET erase"] = [$"/admin/events/{slug}/registrations/{id}/erase"],
         ["/Admin/AccountsPage GET "] = ["/admin/accounts"],

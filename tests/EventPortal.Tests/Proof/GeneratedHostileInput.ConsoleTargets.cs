@@ -168,6 +168,7 @@ public sealed partial class GeneratedHostileInput
 
         t.AddRange(AdminApiTargets(s));
         t.AddRange(FollowUpTargets(s));
+        t.AddRange(CorrectionTargets(s));
         return t;
     }
 

@@ -67,6 +67,10 @@ public sealed partial class GeneratedHostileInput
         targets.Add(new("personal invite token", (_, v) => Get($"/r/{Segment(v)}/invite.ics")));
         targets.Add(new("personal qr token", (_, v) => Get($"/r/{Segment(v)}/qr.png")));
         targets.Add(new("personal confirm token", (_, v) => Get($"/r/{Segment(v)}/confirm")));
+        // Correcting one's details: each field, and the token.
+        foreach (var field in CorrectionFields.Keys)
+            targets.Add(new($"personal details {field}", (w, v) => w.Form($"{_managePath}/details", With(CorrectionFields, field, v))));
+        targets.Add(new("personal details token", (_, v) => Get($"/r/{Segment(v)}/details")));
         targets.Add(new("check-mail slug", (_, v) => Get($"/events/{Segment(v)}/check-mail")));
         targets.Add(new("join token", (_, v) => Get($"/j/{Segment(v)}")));
         targets.Add(new("watch token", (_, v) => Get($"/w/{Segment(v)}")));

@@ -36,6 +36,9 @@ public sealed class RateLimitCoverageTests
         ["page /Registrations/ManagePage"] =
             "cancel and switch ticket need the registrant's 144-bit personal token: without one the answer is a 404 after one "
             + "indexed lookup, guessing one is hopeless, and with one a client only changes (and mails) its own registration",
+        ["page /Registrations/DetailsPage"] =
+            "a correction needs the registrant's 144-bit personal token, like the personal page: with one a client only rewrites "
+            + "its own registration, and only a changed name mails, to its own address",
         ["page /Surveys/SurveyFormPage"] =
             "an answer needs the registrant's 144-bit personal token, like the personal page: guessing one is hopeless, and with "
             + "one a client only rewrites its own single response (one row per registration, no mail)",

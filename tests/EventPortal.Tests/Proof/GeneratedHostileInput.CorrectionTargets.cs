@@ -1,0 +1,28 @@
+namespace EventPortal.Tests.Proof;
+
+/// <summary>The targets of corrections: the console's edit page for one registration (every field, the id, the slug).</summary>
+public sealed partial class GeneratedHostileInput
+{
+    /// <summary>A valid correction, as the details forms send it; each target replaces one field.</summary>
+    static readonly Dictionary<string, string> CorrectionFields = new()
+    {
+        ["familyName"] = "山田", ["givenName"] = "花子", ["reading"] = "ヤマダ ハナコ", ["organization"] = "テスト市役所",
+        ["category"] = "municipal", ["accessibility"] = "", ["questions"] = "",
+    };
+
+    static IEnumerable<ConsoleTarget> CorrectionTargets(ConsoleScene s)
+    {
+        const string Page = "/Admin/RegistrationEditPage";
+        var edit = $"/admin/events/{s.Slug}/registrations/{s.RegistrationId}/edit";
+        var fields = new Dictionary<string, string>(CorrectionFields) { ["email"] = "edit-target@example.jp" };
+        foreach (var field in fields.Keys)
+            yield return new($"correction {field}", $"{Page} POST ", (w, v) => w.Form(edit, With(fields, field, v)),
+                Allowed: field == "category" ? CategoryOrAny : null);
+        yield return new("correction id", $"{Page} POST ",
+            (w, v) => w.Form($"/admin/events/{s.Slug}/registrations/{Segment(v)}/edit", fields), Allowed: Id(s.RegistrationId));
+        yield return new("correction slug", $"{Page} POST ",
+            (w, v) => w.Form($"/admin/events/{Segment(v)}/registrations/{s.RegistrationId}/edit", fields));
+        yield return new("correction GET id", $"{Page} GET ",
+            (_, v) => Get($"/admin/events/{s.Slug}/registrations/{Segment(v)}/edit"), ReadOnly: true);
+    }
+}
