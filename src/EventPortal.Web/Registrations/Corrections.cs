@@ -119,13 +119,17 @@ public static class Corrections
             $"correct:{before.Id}:{revision.ToString(CultureInfo.InvariantCulture)}", before.EventId, before.Id, now, ct);
     }
 
+    /// <summary>A value as the audit row quotes it: long free texts shortened (whole characters), so every field fits.</summary>
+    static string Short(string value) =>
+        value.Length <= 200 ? value : value[..(char.IsHighSurrogate(value[199]) ? 199 : 200)] + "…";
+
     /// <summary>Each field that differs, before and after (answers by question code).</summary>
     public static List<(string Field, string Before, string After)> Changes(Stored before, ValidRegistration after)
     {
         var list = new List<(string, string, string)>();
         void Compare(string field, string? was, string? now)
         {
-            if ((was ?? "") != (now ?? "")) list.Add((field, was ?? "", now ?? ""));
+            if ((was ?? "") != (now ?? "")) list.Add((field, Short(was ?? ""), Short(now ?? "")));
         }
         Compare("familyName", before.FamilyName, after.FamilyName);
         Compare("givenName", before.GivenName, after.GivenName);
