@@ -171,7 +171,9 @@ public sealed record QuestionFields(
         string Names(string codes) => string.Join("、", QuestionRecord.Codes(codes)
             .Select(c => Tickets.FirstOrDefault(t => t.Code == c)?.Name(language) ?? c));
         string Say(string key, params object[] args) => string.Format(CultureInfo.InvariantCulture, Text.Get(key, language), args);
-        if (q.Tickets.Length > 0 && q.Required && q.RequiredTickets.Length > 0)
+        var requiredForSome = q.Required && q.RequiredTickets.Length > 0
+            && !QuestionRecord.Codes(q.RequiredTickets).Order().SequenceEqual(QuestionRecord.Codes(q.Tickets).Order());
+        if (q.Tickets.Length > 0 && requiredForSome)
             return Say("question.forTicketsRequiredFor", Names(q.Tickets), Names(q.RequiredTickets));
         if (q.Tickets.Length > 0) return Say(q.Required ? "question.forTicketsRequired" : "question.forTickets", Names(q.Tickets));
         return q.Required && q.RequiredTickets.Length > 0 ? Say("question.requiredFor", Names(q.RequiredTickets)) : null;
