@@ -1,4 +1,5 @@
 using System.Text.Json;
+using EventPortal.Web.ApiDocs;
 using EventPortal.Web.Attendance;
 using EventPortal.Web.Data;
 using EventPortal.Web.Registrations;
@@ -16,10 +17,24 @@ public static class RegistrationsAdminApi
 {
     public static void MapRegistrationsAdminApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/events/{slug}/registrations", ListAsync);
-        api.MapGet("/events/{slug}/registrations.csv", CsvAsync);
-        api.MapPut("/events/{slug}/attendance", MarkAttendanceAsync);
+        api.MapGet("/events/{slug}/registrations", ListAsync).WithTags("Admin: registrations").WithName("AdminListRegistrations")
+            .WithSummary("An event's registrations, filtered like the console's list").Produces<IReadOnlyList<AdminRegistration>>().OfEvent()
+            .WithQuery(Filters);
+        api.MapGet("/events/{slug}/registrations.csv", CsvAsync).WithTags("Admin: registrations").WithName("AdminRegistrationsCsv")
+            .WithSummary("The same registrations as CSV (UTF-8 with BOM), safe to open in a spreadsheet")
+            .Produces(StatusCodes.Status200OK, contentType: "text/csv").OfEvent().WithQuery(Filters);
+        api.MapPut("/events/{slug}/attendance", MarkAttendanceAsync).WithTags("Admin: registrations").WithName("AdminMarkAttendance")
+            .WithSummary("Mark who attended, as staff do in the console; one bad entry refuses the whole request")
+            .ReadsJson<IReadOnlyList<AttendanceMark>>().Produces<AttendanceResult>().OfEvent();
     }
+
+    /// <summary>The console's filters (<see cref="RegistrationFilter.From"/>), for the OpenAPI document.</summary>
+    static readonly (string, string)[] Filters =
+    [
+        ("q", "Part of a name, reading, address or organisation."), ("ticket", "A ticket type code."),
+        ("status", "active (not cancelled), " + string.Join(", ", RegistrationStatus.All) + "."), ("category", "A category code."),
+        ("attendance", "yes, no or unknown."),
+    ];
 
     public const int MaxMarks = 5000;
 
