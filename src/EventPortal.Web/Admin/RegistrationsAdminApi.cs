@@ -22,7 +22,7 @@ public static class RegistrationsAdminApi
             .WithQuery(Filters);
         api.MapGet("/events/{slug}/registrations.csv", CsvAsync).WithTags("Admin: registrations").WithName("AdminRegistrationsCsv")
             .WithSummary("The same registrations as CSV (UTF-8 with BOM), safe to open in a spreadsheet")
-            .Produces(StatusCodes.Status200OK, contentType: "text/csv").OfEvent().WithQuery(Filters);
+            .Produces<string>(StatusCodes.Status200OK, "text/csv").OfEvent().WithQuery(Filters);
         api.MapPut("/events/{slug}/attendance", MarkAttendanceAsync).WithTags("Admin: registrations").WithName("AdminMarkAttendance")
             .WithSummary("Mark who attended, as staff do in the console; one bad entry refuses the whole request")
             .ReadsJson<IReadOnlyList<AttendanceMark>>().Produces<AttendanceResult>().OfEvent();

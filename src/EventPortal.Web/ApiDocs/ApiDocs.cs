@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using EventPortal.Web.Admin;
 using EventPortal.Web.Shared;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.OpenApi;
 using Scalar.AspNetCore;
@@ -50,14 +51,19 @@ public static partial class ApiDocs
                 };
                 return Task.CompletedTask;
             });
-            o.AddOperationTransformer((operation, context, _) =>
+            o.AddOperationTransformer(async (operation, context, ct) =>
             {
-                if (!IsAdmin(context.Description.ActionDescriptor.EndpointMetadata)) return Task.CompletedTask;
+                if (!IsAdmin(context.Description.ActionDescriptor.EndpointMetadata)) return;
                 operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] }];
                 operation.Responses ??= new OpenApiResponses();
-                operation.Responses.TryAdd("401", new OpenApiResponse { Description = "No token, or one that is unknown, revoked or expired." });
-                operation.Responses.TryAdd("403", new OpenApiResponse { Description = "The token's organiser may not use the API." });
-                return Task.CompletedTask;
+                var problem = await context.GetOrCreateSchemaAsync(typeof(ProblemDetails), cancellationToken: ct);
+                OpenApiResponse Refusal(string description) => new()
+                {
+                    Description = description,
+                    Content = new Dictionary<string, OpenApiMediaType> { ["application/problem+json"] = new() { Schema = problem } },
+                };
+                operation.Responses.TryAdd("401", Refusal("No token, or one that is unknown, revoked or expired."));
+                operation.Responses.TryAdd("403", Refusal("The token's organiser may not use the API."));
             });
         });
 
