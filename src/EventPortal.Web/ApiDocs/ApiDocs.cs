@@ -80,7 +80,9 @@ public static partial class ApiDocs
                 .DisableDefaultFonts()
                 .DisableTelemetry()
                 .DisableAgent()
-                .DisableMcp())
+                .DisableMcp()
+                // Its developer-tools bar links to the vendor (share, SDKs, deploy): not for organisers.
+                .HideDeveloperTools())
             .AllowAnonymous()
             .AddEndpointFilter(async (context, next) =>
             {
