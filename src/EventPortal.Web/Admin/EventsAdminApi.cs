@@ -107,7 +107,8 @@ public static class EventsAdminApi
 
     /// <summary>The answers of <see cref="Refused"/> beyond 404, for the OpenAPI document.</summary>
     static RouteHandlerBuilder Refusals(this RouteHandlerBuilder endpoint) =>
-        endpoint.ProducesValidationProblem(StatusCodes.Status409Conflict).ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
+        endpoint.ProducesValidationProblem(StatusCodes.Status409Conflict)
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
 
     /// <summary>404 unknown event, 409 for a taken slug or a state that forbids the change, else 422 naming the fields.</summary>
     static IResult Refused(ChangeResult result)

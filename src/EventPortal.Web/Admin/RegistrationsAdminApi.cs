@@ -18,8 +18,8 @@ public static class RegistrationsAdminApi
     public static void MapRegistrationsAdminApi(this RouteGroupBuilder api)
     {
         api.MapGet("/events/{slug}/registrations", ListAsync).WithTags("Admin: registrations").WithName("AdminListRegistrations")
-            .WithSummary("An event's registrations, filtered like the console's list").Produces<IReadOnlyList<AdminRegistration>>().OfEvent()
-            .WithQuery(Filters);
+            .WithSummary("An event's registrations, filtered like the console's list")
+            .Produces<IReadOnlyList<AdminRegistration>>().OfEvent().WithQuery(Filters);
         api.MapGet("/events/{slug}/registrations.csv", CsvAsync).WithTags("Admin: registrations").WithName("AdminRegistrationsCsv")
             .WithSummary("The same registrations as CSV (UTF-8 with BOM), safe to open in a spreadsheet")
             .Produces<string>(StatusCodes.Status200OK, "text/csv").OfEvent().WithQuery(Filters);

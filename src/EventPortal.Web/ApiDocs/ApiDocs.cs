@@ -54,7 +54,8 @@ public static partial class ApiDocs
             o.AddOperationTransformer(async (operation, context, ct) =>
             {
                 if (!IsAdmin(context.Description.ActionDescriptor.EndpointMetadata)) return;
-                operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] }];
+                var bearer = new OpenApiSecuritySchemeReference(BearerScheme, context.Document);
+                operation.Security = [new OpenApiSecurityRequirement { [bearer] = [] }];
                 operation.Responses ??= new OpenApiResponses();
                 var problem = await context.GetOrCreateSchemaAsync(typeof(ProblemDetails), cancellationToken: ct);
                 OpenApiResponse Refusal(string description) => new()
