@@ -3,9 +3,9 @@ using System.Text;
 using System.Text.RegularExpressions;
 using EventPortal.Web.Admin;
 using EventPortal.Web.Shared;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.OpenApi;
 using Scalar.AspNetCore;
 
