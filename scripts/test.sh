@@ -24,7 +24,8 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# npm packages the tests run as child processes (ical.js), pinned by tests/package-lock.json.
+# npm packages the tests run as child processes (ical.js; schema-dts with typescript for the JSON-LD check),
+# pinned by tests/package-lock.json.
 echo "==> npm ci (tests/)"
 npm ci --prefix tests --no-audit --no-fund --loglevel=error
 

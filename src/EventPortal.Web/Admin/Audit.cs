@@ -34,5 +34,7 @@ public static class Audit
         ip = context.Connection.RemoteIpAddress?.ToString() ?? "",
     };
 
-    static string Clip(string value, int max) => value.Length <= max ? value : value[..max];
+    /// <summary>At most <paramref name="max"/> UTF-16 units, never half of a surrogate pair (the database refuses one).</summary>
+    static string Clip(string value, int max) =>
+        value.Length <= max ? value : value[..(char.IsHighSurrogate(value[max - 1]) ? max - 1 : max)];
 }

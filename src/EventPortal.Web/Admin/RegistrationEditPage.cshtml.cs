@@ -34,7 +34,7 @@ public sealed class RegistrationEditPageModel(Db db, TimeProvider clock) : PageM
         var (valid, errors) = Corrections.Check(Input, Stored, Details, EmailAddress.Clean(Input.Email ?? ""));
         if (valid is null)
         {
-            Errors.AddRange(errors.Where(e => e.Field != "emailConfirmation").DistinctBy(e => e.Field));
+            Errors.AddRange(errors.DistinctBy(e => e.Field));
             Response.StatusCode = StatusCodes.Status422UnprocessableEntity;
             return Page();
         }

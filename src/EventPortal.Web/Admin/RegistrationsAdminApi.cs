@@ -26,6 +26,57 @@ public static class RegistrationsAdminApi
         api.MapPut("/events/{slug}/attendance", MarkAttendanceAsync).WithTags("Admin: registrations").WithName("AdminMarkAttendance")
             .WithSummary("Mark who attended, as staff do in the console; one bad entry refuses the whole request")
             .ReadsJson<IReadOnlyList<AttendanceMark>>().Produces<AttendanceResult>().OfEvent();
+        api.MapPost("/events/{slug}/registrations/{id:long}/cancel", CancelAsync).WithTags("Admin: registrations")
+            .WithName("AdminCancelRegistration").WithSummary("Cancel on the registrant's behalf, as the console does")
+            .Produces<RegistrationCancelled>().OfEvent().ProducesProblem(StatusCodes.Status409Conflict);
+        api.MapPatch("/events/{slug}/registrations/{id:long}", CorrectAsync).WithTags("Admin: registrations")
+            .WithName("AdminCorrectRegistration").WithSummary("Correct a registration with the console's checks and audit")
+            .ReadsJson<RegistrationCorrection>().Produces<RegistrationCorrected>().OfEvent()
+            .ProducesValidationProblem(StatusCodes.Status409Conflict);
+    }
+
+    /// <summary>Cancels on the registrant's behalf, as the console does (the seat to the oldest waitlisted, a mail, an audit row).</summary>
+    static async Task<IResult> CancelAsync(string slug, long id, HttpContext http, Db db, TimeProvider clock, CancellationToken ct)
+    {
+        if (await EventSpec.LoadAsync(db, slug, ct) is not { } e) return Problems.Status(StatusCodes.Status404NotFound, "error.eventNotFound");
+        var outcome = await RegistrationActions.CancelAsync(db, http, e.Id, id, clock.GetUtcNow().UtcDateTime, ct);
+        if (outcome == ActionOutcome.Done) return TypedResults.Ok(new { id, status = RegistrationStatus.Cancelled });
+        return await Corrections.FindAsync(db, id, ct) is { } r && r.EventId == e.Id
+            ? Problems.Status(StatusCodes.Status409Conflict, "error.alreadyCancelled")
+            : Problems.Status(StatusCodes.Status404NotFound, "error.registrationNotFound");
+    }
+
+    /// <summary>
+    /// Corrects a registration (<see cref="Corrections"/>): the registration API's fields, each optional (absent: kept);
+    /// <c>answers</c>, when given, replaces every answer. The same checks, audit row and new invite as the console.
+    /// </summary>
+    static async Task<IResult> CorrectAsync(string slug, long id, HttpContext http, Db db, TimeProvider clock, CancellationToken ct)
+    {
+        var (root, refused) = await JsonBody.ReadAsync(http.Request, ct);
+        if (refused is not null) return refused;
+        var (sent, typeErrors) = RegistrationsApi.ReadInput(root);
+        if (typeErrors.Count > 0) return Problems.Validation(typeErrors);
+        if (await EventQueries.FindAsync(db, slug, ct, drafts: true) is not { } details)
+            return Problems.Status(StatusCodes.Status404NotFound, "error.eventNotFound");
+        if (await Corrections.FindAsync(db, id, ct) is not { } stored || stored.EventId != details.Event.Id)
+            return Problems.Status(StatusCodes.Status404NotFound, "error.registrationNotFound");
+        var kept = DetailsFields.From(stored);
+        var merged = kept with
+        {
+            FamilyName = sent.FamilyName ?? kept.FamilyName, GivenName = sent.GivenName ?? kept.GivenName,
+            Reading = sent.Reading ?? kept.Reading, Organization = sent.Organization ?? kept.Organization,
+            Category = sent.Category ?? kept.Category, Accessibility = sent.Accessibility ?? kept.Accessibility,
+            Questions = sent.Questions ?? kept.Questions, Answers = sent.Answers ?? kept.Answers,
+        };
+        var (valid, errors) = Corrections.Check(merged, stored, details, sent.Email is { } email ? EmailAddress.Clean(email) : null,
+            fromForm: false);
+        if (valid is null) return Problems.Validation(errors.DistinctBy(e => e.Field));
+        return await Corrections.ApplyAsync(db, http, id, valid, clock.GetUtcNow().UtcDateTime, ct) switch
+        {
+            Corrections.Outcome.AddressTaken => Problems.Validation([new("email", "adminRegistrations.errorAddressTaken")], 409),
+            Corrections.Outcome.NotActive => Problems.Status(StatusCodes.Status409Conflict, "error.alreadyCancelled"),
+            var outcome => TypedResults.Ok(new { id, changed = outcome == Corrections.Outcome.Done }),
+        };
     }
 
     /// <summary>The console's filters (<see cref="RegistrationFilter.From"/>), for the OpenAPI document.</summary>

@@ -109,3 +109,15 @@ public sealed record RecordingRequest(
     [property: Description("recording, recording_and_absent (the default) or all.")] string? Audience);
 
 public sealed record RecordingResult([property: Description("How many registrants are mailed the recording.")] int Recipients);
+
+/// <summary>
+/// <c>PATCH /api/admin/events/{slug}/registrations/{id}</c>: the registration API's fields, each optional (absent: kept);
+/// <c>answers</c>, when given, replaces every answer.
+/// </summary>
+public sealed record RegistrationCorrection(
+    string? FamilyName, string? GivenName, string? Reading, string? Email, string? Organization, string? Category,
+    string? Accessibility, string? Questions, IReadOnlyDictionary<string, JsonElement>? Answers);
+
+public sealed record RegistrationCorrected(long Id, [property: Description("False when nothing differed.")] bool Changed);
+
+public sealed record RegistrationCancelled(long Id, string Status);

@@ -40,6 +40,14 @@ public static class CalendarEndpoints
                 cache: "private, no-store");
         });
 
+        // The event page's preview image for link previews (Events/EventCard.cs); the same for everyone, so cached publicly.
+        app.MapGet("/events/{slug}/card.png", async (string slug, Db db, HttpContext context, CancellationToken ct) =>
+        {
+            if (await EventQueries.FindAsync(db, slug, ct) is null) return Results.NotFound();
+            context.Response.Headers.CacheControl = "public, max-age=86400";
+            return Results.File(EventCard.Png(slug), "image/png");
+        });
+
         app.MapGet("/r/{token}/qr.png", async (string token, Db db, Links links, HttpContext context, CancellationToken ct) =>
         {
             if (await RegistrationQueries.FindByManageTokenAsync(db, token, ct) is null) return Results.NotFound();

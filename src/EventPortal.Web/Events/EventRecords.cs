@@ -35,6 +35,8 @@ public sealed class EventRecord
     /// <summary>Whether a recording is set (its URL is a secret), and until when it may be watched.</summary>
     public bool HasRecording { get; init; }
     public DateTime? RecordingAvailableUntil { get; init; }
+    /// <summary>The start it had before it was first moved after publishing; null when never moved.</summary>
+    public DateTime? PreviousStartsAt { get; init; }
 }
 
 public sealed record ProgrammeItem(string Title, string? Time = null, string? Detail = null);

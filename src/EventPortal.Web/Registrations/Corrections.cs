@@ -62,14 +62,17 @@ public static class Corrections
     /// What was sent, checked as a registration with the same ticket (and, unless <paramref name="email"/> is given by
     /// staff, the same address): errors name the form's fields.
     /// </summary>
+    /// <param name="fromForm">The forms' rules and field names (<c>q-{code}</c>); false: the API's (<c>answers.{code}</c>).</param>
     public static (ValidRegistration? Valid, List<FieldError> Errors) Check(RegistrationInput sent, Stored before, EventDetails details,
-        string? email)
+        string? email, bool fromForm = true)
     {
         var input = sent with
         {
             Email = email ?? before.Email, EmailConfirmation = email ?? before.Email, TicketType = before.TicketCode, Consent = true,
         };
-        return RegistrationValidator.Validate(input, details, fromForm: true);
+        var (valid, errors) = RegistrationValidator.Validate(input, details, fromForm);
+        errors.RemoveAll(e => e.Field == "emailConfirmation");   // the address is typed once here
+        return (valid, errors);
     }
 
     /// <summary>Applies <paramref name="after"/> inside one transaction, with its audit row (actor: the organiser, or
@@ -116,13 +119,17 @@ public static class Corrections
             $"correct:{before.Id}:{revision.ToString(CultureInfo.InvariantCulture)}", before.EventId, before.Id, now, ct);
     }
 
+    /// <summary>A value as the audit row quotes it: long free texts shortened (whole characters), so every field fits.</summary>
+    static string Short(string value) =>
+        value.Length <= 200 ? value : value[..(char.IsHighSurrogate(value[199]) ? 199 : 200)] + "…";
+
     /// <summary>Each field that differs, before and after (answers by question code).</summary>
     public static List<(string Field, string Before, string After)> Changes(Stored before, ValidRegistration after)
     {
         var list = new List<(string, string, string)>();
         void Compare(string field, string? was, string? now)
         {
-            if ((was ?? "") != (now ?? "")) list.Add((field, was ?? "", now ?? ""));
+            if ((was ?? "") != (now ?? "")) list.Add((field, Short(was ?? ""), Short(now ?? "")));
         }
         Compare("familyName", before.FamilyName, after.FamilyName);
         Compare("givenName", before.GivenName, after.GivenName);

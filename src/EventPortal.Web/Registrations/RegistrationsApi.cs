@@ -83,7 +83,8 @@ public static class RegistrationsApi
         catch (InvalidOperationException) { return null; }
     }
 
-    static (RegistrationInput Input, List<FieldError> Errors) ReadInput(JsonElement root)
+    /// <summary>A registration's JSON fields (absent ones null), and the type errors; shared with the admin API's corrections.</summary>
+    public static (RegistrationInput Input, List<FieldError> Errors) ReadInput(JsonElement root)
     {
         var errors = new List<FieldError>();
         var strings = new Dictionary<string, string?>();

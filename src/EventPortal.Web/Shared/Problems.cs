@@ -10,8 +10,9 @@ public static class Problems
         Results.Problem(statusCode: status, title: Text.Get(titleKey, Text.Current),
             detail: detailKey is null ? null : Text.Get(detailKey, Text.Current));
 
-    public static IResult Validation(IEnumerable<FieldError> errors) =>
-        Results.ValidationProblem(Localize(errors), statusCode: StatusCodes.Status422UnprocessableEntity,
+    /// <param name="status">422, or 409 when the values are fine but clash with another record (an address in use).</param>
+    public static IResult Validation(IEnumerable<FieldError> errors, int status = StatusCodes.Status422UnprocessableEntity) =>
+        Results.ValidationProblem(Localize(errors), statusCode: status,
             title: Text.Get("error.validationTitle", Text.Current));
 
     public static Dictionary<string, string[]> Localize(IEnumerable<FieldError> errors) =>

@@ -70,6 +70,12 @@ public sealed class ApiShapeTests
             HttpStatusCode.OK);
         await CallAsync(HttpMethod.Put, one + "/attendance", events + "/shape/attendance",
             new JsonArray(new JsonObject { ["id"] = -1, ["attended"] = true }), HttpStatusCode.UnprocessableEntity);
+        const string registration = one + "/registrations/{id}";
+        await CallAsync(HttpMethod.Patch, registration, $"{events}/shape/registrations/{alice}",
+            new JsonObject { ["organization"] = "別の市役所", ["answers"] = new JsonObject { ["dept"] = "総務課" } }, HttpStatusCode.OK);
+        await CallAsync(HttpMethod.Post, registration + "/cancel", $"{events}/shape/registrations/{alice}/cancel", null, HttpStatusCode.OK);
+        await CallAsync(HttpMethod.Post, registration + "/cancel", $"{events}/shape/registrations/{alice}/cancel", null,
+            HttpStatusCode.Conflict);
         await CallAsync(HttpMethod.Get, one + "/reminders", events + "/shape/reminders", null, HttpStatusCode.OK);
         await CallAsync(HttpMethod.Put, one + "/reminders", events + "/shape/reminders", new JsonArray(new JsonObject
         {

@@ -14,6 +14,26 @@ public static class HtmlSafety
 {
     static readonly HtmlParser Parser = new();
 
+    /// <summary>
+    /// The event page's own schema.org data block: not script (browsers do not run application/ld+json), the one in the
+    /// head, and JSON with no markup character left unescaped. An injected one would be elsewhere or fail to parse.
+    /// </summary>
+    static bool IsEventData(AngleSharp.Dom.IElement element)
+    {
+        if (element.GetAttribute("type") != "application/ld+json" || element.ParentElement?.LocalName != "head") return false;
+        var text = element.TextContent;
+        if (text.IndexOfAny(['<', '>']) >= 0) return false;
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(text);
+            return json.RootElement.TryGetProperty("@type", out var type) && type.GetString() == "Event";
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>The problem, or null when <paramref name="value"/> is shown (if at all) only as text.</summary>
     public static string? Reflection(string html, string value)
     {
@@ -32,7 +52,8 @@ public static class HtmlSafety
         {
             if (element.LocalName.StartsWith("x-fz", StringComparison.Ordinal))
                 return $"an injected <{element.LocalName}> element: {Cut(element.OuterHtml)}";
-            if (element.LocalName == "script" && (element.GetAttribute("src") is null || element.TextContent.Trim().Length > 0))
+            if (element.LocalName == "script" && (element.GetAttribute("src") is null || element.TextContent.Trim().Length > 0)
+                && !IsEventData(element))
                 return $"an inline script: {Cut(element.OuterHtml)}";
             foreach (var attribute in element.Attributes)
             {

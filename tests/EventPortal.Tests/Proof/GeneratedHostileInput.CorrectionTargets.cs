@@ -24,5 +24,18 @@ public sealed partial class GeneratedHostileInput
             (w, v) => w.Form($"/admin/events/{Segment(v)}/registrations/{s.RegistrationId}/edit", fields));
         yield return new("correction GET id", $"{Page} GET ",
             (_, v) => Get($"/admin/events/{s.Slug}/registrations/{Segment(v)}/edit"), ReadOnly: true);
+
+        // The admin API's writes to one registration: a correction (each field, the raw body, the id) and a cancellation.
+        var api = $"/api/admin/events/{s.Slug}/registrations";
+        const string Patch = "PATCH /api/admin/events/{slug}/registrations/{id:long}";
+        foreach (var field in new[] { "familyName", "reading", "email", "organization", "category", "answers" })
+            yield return new($"api correction {field}", Patch, (_, v) => ApiRaw(HttpMethod.Patch, $"{api}/{s.RegistrationId}",
+                System.Text.Encoding.UTF8.GetBytes($"{{\"{field}\":{JsonLiteral(v)}}}")), Allowed: field == "category" ? CategoryOrAny : null);
+        yield return new("api correction body", Patch,
+            (_, v) => ApiRaw(HttpMethod.Patch, $"{api}/{s.RegistrationId}", System.Text.Encoding.UTF8.GetBytes(v)));
+        yield return new("api correction id", Patch, (_, v) => ApiRaw(HttpMethod.Patch, $"{api}/{Segment(v)}",
+            System.Text.Encoding.UTF8.GetBytes("{\"organization\":\"テスト市役所\"}")), Allowed: Id(s.RegistrationId));
+        yield return new("api cancel id", "POST /api/admin/events/{slug}/registrations/{id:long}/cancel",
+            (_, v) => ApiRaw(HttpMethod.Post, $"{api}/{Segment(v)}/cancel", []), Allowed: Id(s.RegistrationId));
     }
 }

@@ -27,7 +27,15 @@ public sealed partial class GeneratedHostileInput
     static readonly string[] FormFields =
     [
         "familyName", "givenName", "reading", "email", "emailConfirmation", "organization", "category", "ticketType", "accessibility",
-        "questions", "consent", "q-q1", "formStarted", "website",
+        "questions", "consent", "q-q1", "q-q2", "q-q3", "q-q4", "q-q5", "q-q6", "q-q7", "formStarted", "website",
+    ];
+
+    /// <summary>The scene's typed questions: code, kind, options (JSON).</summary>
+    static readonly (string Code, string Kind, string Options)[] TypedQuestions =
+    [
+        ("q2", "single", """[{"ja":"はい","en":"Yes"},{"ja":"いいえ","en":"No"}]"""),
+        ("q3", "multiple", """[{"ja":"福祉","en":"Welfare"},{"ja":"教育","en":"Education"}]"""),
+        ("q4", "checkbox", "[]"), ("q5", "number", "[]"), ("q6", "date", "[]"), ("q7", "longtext", "[]"),
     ];
     static readonly string[] ApiFields =
     [
@@ -50,6 +58,13 @@ public sealed partial class GeneratedHostileInput
         targets.Add(new("api consent", (w, v) => Api(w, Json(w, body => body["consent"] = v))));
         targets.Add(new("api answers value", (w, v) => Api(w, Json(w, body => body["answers"] = new JsonObject { ["q1"] = v })),
             Stores: true));
+        foreach (var (code, _, _) in TypedQuestions)
+            targets.Add(new($"api answers {code}", (w, v) => Api(w, Json(w, body => body["answers"] = new JsonObject { [code] = v })),
+                Stores: true));
+        targets.Add(new("api answers list", (w, v) => Api(w, Json(w, body => body["answers"] = new JsonObject
+            {
+                ["q3"] = new JsonArray("福祉", v),
+            })), Stores: true));
         targets.Add(new("api answers key", (w, v) => Api(w, Json(w, body => body["answers"] = new JsonObject { [v] = "x" }))));
         targets.Add(new("api wrong type", (w, v) => Api(w, WrongType(w, v))));
         targets.Add(new("api raw bytes", (w, v) => Api(w, RawJson(w, v))));

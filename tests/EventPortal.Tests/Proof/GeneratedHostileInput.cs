@@ -49,6 +49,12 @@ public sealed partial class GeneratedHostileInput(ITestOutputHelper output)
             "INSERT INTO event_questions (event_id, code, label_ja, label_en, required, position) " +
             "SELECT id, 'q1', '参加経験', 'Experience', false, 1 FROM events WHERE slug = @slug",
             new { slug });
+        // One question of each other type (Events/Questions.cs), so typed answers meet the corpus too.
+        foreach (var (code, kind, options) in TypedQuestions)
+            await app.ExecuteAsync(
+                "INSERT INTO event_questions (event_id, code, kind, label_ja, options, min_value, max_value, position) " +
+                "SELECT id, @code, @kind, @code, @options, @min, @max, 2 FROM events WHERE slug = @slug",
+                new { slug, code, kind, options, min = kind == "number" ? 1 : (int?)null, max = kind == "number" ? 5 : (int?)null });
         using (var client = app.Client()) _managePath = await client.RegisteredAsync(slug, "owner-of-the-page@example.jp");
         _slug = slug;
 

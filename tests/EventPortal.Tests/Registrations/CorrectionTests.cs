@@ -133,6 +133,20 @@ public abstract class CorrectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_long_text_ending_in_an_emoji_is_audited_without_splitting_it()
+    {
+        var (manage, id) = await RegisteredAsync("long@example.jp");
+        using var browser = _app.Browser();
+        var details = Details();
+        details["accessibility"] = new string('あ', 199) + "🇯🇵" + new string('い', 1797);   // 2,000 UTF-16 units
+
+        Assert.Equal(HttpStatusCode.SeeOther, (await browser.SubmitAsync($"{manage}/details", $"{manage}/details", details)).StatusCode);
+        var detail = await _app.QueryOneAsync<string>("SELECT detail FROM audit_log WHERE action = 'registration.correct'");
+        Assert.Contains("accessibility:  → " + new string('あ', 199) + "…", detail);   // not half of the flag's first pair
+        Assert.Equal(2000, (await _app.QueryOneAsync<string>("SELECT accessibility FROM registrations WHERE id = @id", new { id })).Length);
+    }
+
+    [Fact]
     public async Task Staff_correct_the_address_and_the_invite_goes_to_the_new_one()
     {
         var (_, id) = await RegisteredAsync("typo@exmaple.jp");
