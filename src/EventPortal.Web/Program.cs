@@ -1,5 +1,6 @@
 using EventPortal.Web;
 using EventPortal.Web.Admin;
+using EventPortal.Web.ApiDocs;
 using EventPortal.Web.Attendance;
 using EventPortal.Web.Calendar;
 using EventPortal.Web.Data;
@@ -107,6 +108,7 @@ public partial class Program
         });
         builder.Services.AddPageGuards();       // no 500 for a request no page handler takes (Shared/PageGuards.cs)
         builder.Services.AddProblemDetails();
+        builder.Services.AddApiDocs();          // the OpenAPI document of /api/… (ApiDocs/)
 
         // Abuse limits per client address: named policies (register, resend, sign-in) that the endpoints they protect name;
         // and which proxies to believe about that address.
@@ -147,6 +149,7 @@ public partial class Program
         adminApi.MapRegistrationsAdminApi();  // /api/admin/events/{slug}/registrations(.csv)
         adminApi.MapRemindersApi();           // /api/admin/events/{slug}/reminders, …/recording
         app.MapBenchBaseline(app.Configuration);  // POST /bench/baseline, only for bench/
+        app.MapApiDocs();                     // GET /openapi/v1.json and the reference page /api-reference (ApiDocs/)
 
         await PrepareAsync(app);
         return app;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Dapper;
+using EventPortal.Web.ApiDocs;
 using EventPortal.Web.Data;
 using EventPortal.Web.Events;
 using EventPortal.Web.Registrations;
@@ -19,20 +20,28 @@ public static class EventsAdminApi
 
     public static void MapEventsAdminApi(this RouteGroupBuilder api)
     {
-        var events = api.MapGroup("/events");
-        events.MapGet("/", ListAsync);
+        var events = api.MapGroup("/events").WithTags("Admin: events");
+        events.MapGet("/", ListAsync).WithName("AdminListEvents").WithSummary("Every event, drafts and cancelled ones too")
+            .Produces<IReadOnlyList<AdminEventListItem>>();
         events.MapGet("/{slug}", async (string slug, Db db, Links links, HttpContext context, CancellationToken ct) =>
             await EventSpec.LoadAsync(db, slug, ct) is { } e
                 ? Results.Ok(ToJson(e, links.Event(context, e.Slug)))
-                : Problems.Status(404, "error.eventNotFound"));
-        events.MapPost("/", CreateAsync);
-        events.MapPatch("/{slug}", UpdateAsync);
+                : Problems.Status(404, "error.eventNotFound"))
+            .WithName("AdminGetEvent").WithSummary("An event with everything, the meeting link included").Produces<AdminEvent>().OfEvent();
+        events.MapPost("/", CreateAsync).WithName("AdminCreateEvent").WithSummary("Create a draft event")
+            .ReadsJson<AdminEventRequest>().Produces<AdminEvent>(StatusCodes.Status201Created).Refusals();
+        events.MapPatch("/{slug}", UpdateAsync).WithName("AdminUpdateEvent")
+            .WithSummary("Change an event; a new time or place raises its sequence and tells registrants")
+            .ReadsJson<AdminEventRequest>().Produces<AdminEvent>().OfEvent().Refusals();
         events.MapPost("/{slug}/publish",
             (string slug, HttpContext context, Db db, Links links, TimeProvider clock, CancellationToken ct) =>
                 ActAsync(slug, context, db, links, clock,
-                    (now, audit) => EventChanges.SetPublishedAsync(db, slug, publish: true, now, audit, ct), ct));
+                    (now, audit) => EventChanges.SetPublishedAsync(db, slug, publish: true, now, audit, ct), ct))
+            .WithName("AdminPublishEvent").WithSummary("Publish a draft").Produces<AdminEvent>().OfEvent().Refusals();
         events.MapPost("/{slug}/cancel", (string slug, HttpContext context, Db db, Links links, TimeProvider clock, CancellationToken ct) =>
-            ActAsync(slug, context, db, links, clock, (now, audit) => EventChanges.CancelAsync(db, slug, now, audit, ct), ct));
+            ActAsync(slug, context, db, links, clock, (now, audit) => EventChanges.CancelAsync(db, slug, now, audit, ct), ct))
+            .WithName("AdminCancelEvent").WithSummary("Cancel an event and tell its registrants")
+            .Produces<AdminEvent>().OfEvent().Refusals();
     }
 
     static async Task<IResult> ListAsync(Db db, Links links, HttpContext context, CancellationToken ct)
@@ -95,6 +104,11 @@ public static class EventsAdminApi
         if (!result.Ok) return Refused(result);
         return Results.Ok(ToJson((await EventSpec.LoadAsync(db, slug, ct))!, links.Event(context, slug)));
     }
+
+    /// <summary>The answers of <see cref="Refused"/> beyond 404, for the OpenAPI document.</summary>
+    static RouteHandlerBuilder Refusals(this RouteHandlerBuilder endpoint) =>
+        endpoint.ProducesValidationProblem(StatusCodes.Status409Conflict)
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity);
 
     /// <summary>404 unknown event, 409 for a taken slug or a state that forbids the change, else 422 naming the fields.</summary>
     static IResult Refused(ChangeResult result)

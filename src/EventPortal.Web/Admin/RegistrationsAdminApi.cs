@@ -1,4 +1,5 @@
 using System.Text.Json;
+using EventPortal.Web.ApiDocs;
 using EventPortal.Web.Attendance;
 using EventPortal.Web.Data;
 using EventPortal.Web.Registrations;
@@ -16,11 +17,22 @@ public static class RegistrationsAdminApi
 {
     public static void MapRegistrationsAdminApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/events/{slug}/registrations", ListAsync);
-        api.MapGet("/events/{slug}/registrations.csv", CsvAsync);
-        api.MapPut("/events/{slug}/attendance", MarkAttendanceAsync);
-        api.MapPost("/events/{slug}/registrations/{id:long}/cancel", CancelAsync);
-        api.MapPatch("/events/{slug}/registrations/{id:long}", CorrectAsync);
+        api.MapGet("/events/{slug}/registrations", ListAsync).WithTags("Admin: registrations").WithName("AdminListRegistrations")
+            .WithSummary("An event's registrations, filtered like the console's list")
+            .Produces<IReadOnlyList<AdminRegistration>>().OfEvent().WithQuery(Filters);
+        api.MapGet("/events/{slug}/registrations.csv", CsvAsync).WithTags("Admin: registrations").WithName("AdminRegistrationsCsv")
+            .WithSummary("The same registrations as CSV (UTF-8 with BOM), safe to open in a spreadsheet")
+            .Produces<string>(StatusCodes.Status200OK, "text/csv").OfEvent().WithQuery(Filters);
+        api.MapPut("/events/{slug}/attendance", MarkAttendanceAsync).WithTags("Admin: registrations").WithName("AdminMarkAttendance")
+            .WithSummary("Mark who attended, as staff do in the console; one bad entry refuses the whole request")
+            .ReadsJson<IReadOnlyList<AttendanceMark>>().Produces<AttendanceResult>().OfEvent();
+        api.MapPost("/events/{slug}/registrations/{id:long}/cancel", CancelAsync).WithTags("Admin: registrations")
+            .WithName("AdminCancelRegistration").WithSummary("Cancel on the registrant's behalf, as the console does")
+            .Produces<RegistrationCancelled>().OfEvent().ProducesProblem(StatusCodes.Status409Conflict);
+        api.MapPatch("/events/{slug}/registrations/{id:long}", CorrectAsync).WithTags("Admin: registrations")
+            .WithName("AdminCorrectRegistration").WithSummary("Correct a registration with the console's checks and audit")
+            .ReadsJson<RegistrationCorrection>().Produces<RegistrationCorrected>().OfEvent()
+            .ProducesValidationProblem(StatusCodes.Status409Conflict);
     }
 
     /// <summary>Cancels on the registrant's behalf, as the console does (the seat to the oldest waitlisted, a mail, an audit row).</summary>
@@ -66,6 +78,14 @@ public static class RegistrationsAdminApi
             var outcome => TypedResults.Ok(new { id, changed = outcome == Corrections.Outcome.Done }),
         };
     }
+
+    /// <summary>The console's filters (<see cref="RegistrationFilter.From"/>), for the OpenAPI document.</summary>
+    static readonly (string, string)[] Filters =
+    [
+        ("q", "Part of a name, reading, address or organisation."), ("ticket", "A ticket type code."),
+        ("status", "active (not cancelled), " + string.Join(", ", RegistrationStatus.All) + "."), ("category", "A category code."),
+        ("attendance", "yes, no or unknown."),
+    ];
 
     public const int MaxMarks = 5000;
 

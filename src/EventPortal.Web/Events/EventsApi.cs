@@ -1,3 +1,4 @@
+using EventPortal.Web.ApiDocs;
 using EventPortal.Web.Data;
 using EventPortal.Web.Localization;
 using EventPortal.Web.Shared;
@@ -9,7 +10,7 @@ public static class EventsApi
 {
     public static void MapEventsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/events");
+        var api = app.MapGroup("/api/events").WithTags("Events");
 
         api.MapGet("/", async (Db db, TimeProvider clock, Links links, HttpContext context, CancellationToken ct) =>
         {
@@ -19,7 +20,8 @@ public static class EventsApi
                 e.Slug, e.Title, e.Summary, startsAt = Utc(e.StartsAt), endsAt = Utc(e.EndsAt), e.TimeZone,
                 e.Status, url = links.Event(context, e.Slug),
             }));
-        });
+        }).WithName("ListEvents").WithSummary("Published events that have not ended, soonest first")
+            .Produces<IReadOnlyList<EventListItem>>();
 
         api.MapGet("/{slug}", async (string slug, Db db, TimeProvider clock, Links links, HttpContext context, CancellationToken ct) =>
         {
@@ -39,7 +41,8 @@ public static class EventsApi
                 }),
                 categories = details.Categories.Select(c => new { c.Code, name = c.Name(language) }),
             });
-        });
+        }).WithName("GetEvent").WithSummary("A published event with its tickets, seats left and categories")
+            .Produces<PublicEvent>().OfEvent();
     }
 
     static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));

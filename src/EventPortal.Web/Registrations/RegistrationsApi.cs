@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Caching.Memory;
+using EventPortal.Web.ApiDocs;
 using EventPortal.Web.Data;
 using EventPortal.Web.Events;
 using EventPortal.Web.Localization;
@@ -21,7 +22,17 @@ public static class RegistrationsApi
     ];
 
     public static void MapRegistrationsApi(this IEndpointRouteBuilder app) =>
-        app.MapPost("/api/events/{slug}/registrations", RegisterAsync).DisableAntiforgery().RequireRateLimiting(RateLimits.Register);
+        app.MapPost("/api/events/{slug}/registrations", RegisterAsync).DisableAntiforgery().RequireRateLimiting(RateLimits.Register)
+            .WithTags("Registrations").WithName("Register").WithSummary("Register for a published event")
+            .WithDescription("201 registered (confirmed or waitlisted); 202 the seat is held until the address is confirmed by "
+                + "mail; 200 the address was already registered (its confirmation is mailed again); 409 sold out or not on sale; "
+                + "429 too many held seats from one network.")
+            .ReadsJson<RegistrationRequest>().OfEvent()
+            .Produces<RegistrationCreated>(StatusCodes.Status201Created)
+            .Produces<RegistrationPending>(StatusCodes.Status202Accepted)
+            .Produces<RegistrationExisting>()
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
     static async Task<IResult> RegisterAsync(string slug, HttpContext context, Db db, IMemoryCache cache, Registrar registrar, Links links,
         CancellationToken ct)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dapper;
 using EventPortal.Web.Admin;
+using EventPortal.Web.ApiDocs;
 using EventPortal.Web.Data;
 using EventPortal.Web.Registrations;
 using EventPortal.Web.Shared;
@@ -25,7 +26,8 @@ public static class RemindersApi
             return id is null
                 ? Problems.Status(404, "error.eventNotFound")
                 : Results.Ok(await ReminderRules.LoadAsync(c, null, id.Value, ct));
-        });
+        }).WithTags("Admin: mail").WithName("AdminGetReminders").WithSummary("An event's mail rules")
+            .Produces<IReadOnlyList<ReminderRule>>().OfEvent();
 
         api.MapPut("/events/{slug}/reminders", async (string slug, HttpContext context, Db db, TimeProvider clock, CancellationToken ct) =>
         {
@@ -53,7 +55,9 @@ public static class RemindersApi
                 return await ReminderRules.LoadAsync(c, tx, id, ct);
             }, ct);
             return saved is null ? Problems.Status(404, "error.eventNotFound") : Results.Ok(saved);
-        });
+        }).WithTags("Admin: mail").WithName("AdminSetReminders")
+            .WithSummary("Replace an event's mail rules; mail not yet sent is planned again")
+            .ReadsJson<IReadOnlyList<ReminderRuleRequest>>().Produces<IReadOnlyList<ReminderRule>>().OfEvent();
 
         api.MapPut("/events/{slug}/recording", async (string slug, HttpContext context, Db db, TimeProvider clock, CancellationToken ct) =>
         {
@@ -65,7 +69,8 @@ public static class RemindersApi
             var recipients = await db.WriteAsync((c, tx) => Recording.SetAsync(c, tx, context, slug, recording, now, ct), ct);
             if (recipients is null) return Problems.Status(404, "error.eventNotFound");
             return Results.Ok(new { recipients });
-        });
+        }).WithTags("Admin: mail").WithName("AdminSetRecording").WithSummary("Set the recording's URL and mail it to its audience")
+            .ReadsJson<RecordingRequest>().Produces<RecordingResult>().OfEvent();
     }
 
     /// <summary>

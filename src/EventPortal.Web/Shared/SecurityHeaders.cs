@@ -2,6 +2,16 @@ namespace EventPortal.Web.Shared;
 
 public static class SecurityHeaders
 {
+    public const string Policy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; " +
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+    /// <summary>
+    /// The <c>HttpContext.Items</c> key under which an endpoint may put a policy of its own for its answer. Only the API
+    /// reference page does (ApiDocs/ApiDocs.cs): a third-party page that needs its own inline script and styles.
+    /// </summary>
+    public const string PolicyOverride = "EventPortal.ContentSecurityPolicy";
+
     /// <summary>
     /// Headers on every answer: a Content-Security-Policy that allows no inline script or style
     /// and nothing from other origins (the pages need none), no framing (clickjacking), no
@@ -14,9 +24,7 @@ public static class SecurityHeaders
             context.Response.OnStarting(() =>
             {
                 var headers = context.Response.Headers;
-                headers.ContentSecurityPolicy =
-                    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; " +
-                    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+                headers.ContentSecurityPolicy = context.Items[PolicyOverride] as string ?? Policy;
                 headers.XContentTypeOptions = "nosniff";
                 headers.XFrameOptions = "DENY";
                 if (!headers.ContainsKey("Referrer-Policy")) headers["Referrer-Policy"] = "strict-origin-when-cross-origin";
