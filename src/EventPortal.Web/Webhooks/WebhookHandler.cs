@@ -93,7 +93,9 @@ public sealed class WebhookHandler(Db db, IHttpClientFactory http, WebhookSecret
     }
 
     /// <summary>Stable across retries, so a receiver can drop a delivery it has seen (the answer may have been lost).</summary>
-    public static string DeliveryId(OutboxRow row) => "whd_" + row.Id.ToString(CultureInfo.InvariantCulture);
+    public static string DeliveryId(OutboxRow row) => DeliveryId(row.Id);
+
+    public static string DeliveryId(long outboxId) => "whd_" + outboxId.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>
     /// <c>{"id", "type", "createdAt", "data": {registrationId, event, status, ticket, and with the hook's consent familyName,
