@@ -30,6 +30,10 @@ public static class WebhookTargets
             // Not resolvable now (no DNS here, a name set up later): every delivery checks again before connecting.
             return null;
         }
+        catch (ArgumentException)
+        {
+            return "webhooks.error.url"; // a name no resolver takes (too long, say)
+        }
     }
 
     /// <summary>The checks that need no lookup: a well-formed absolute https URL without credentials.</summary>

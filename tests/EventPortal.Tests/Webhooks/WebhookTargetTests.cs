@@ -1,4 +1,6 @@
+using System.Net;
 using EventPortal.Tests.Infrastructure;
+using EventPortal.Web.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using static EventPortal.Tests.Webhooks.WebhookKit;
@@ -11,6 +13,16 @@ namespace EventPortal.Tests.Webhooks;
 /// </summary>
 public sealed class WebhookTargetTests
 {
+    [Theory]
+    [InlineData("127.0.0.1", false), InlineData("127.8.9.10", false), InlineData("10.0.0.1", false), InlineData("172.16.0.1", false)]
+    [InlineData("172.31.255.255", false), InlineData("192.168.1.1", false), InlineData("169.254.169.254", false)]
+    [InlineData("100.64.0.1", false), InlineData("0.0.0.0", false), InlineData("224.0.0.1", false), InlineData("::1", false)]
+    [InlineData("::", false), InlineData("fe80::1", false), InlineData("fd12:3456::1", false), InlineData("::ffff:10.0.0.1", false)]
+    [InlineData("::ffff:127.0.0.1", false), InlineData("2001:db8::1", false)]
+    [InlineData("8.8.8.8", true), InlineData("172.32.0.1", true), InlineData("203.0.113.9", true), InlineData("2606:4700::1111", true)]
+    public void Only_public_addresses_are_webhook_targets(string address, bool isPublic) =>
+        Assert.Equal(isPublic, WebhookTargets.IsPublic(IPAddress.Parse(address)));
+
     [Theory]
     [InlineData("sqlite")]
     [InlineData("postgres")]
