@@ -16,8 +16,8 @@ public enum SeatChange { Registered, Promoted, Switched, Cancelled, Erased, Even
 
 /// <summary>
 /// Everything a registration is owed once its seat changed, written in the same transaction:
-/// its mail, its webhook deliveries (created, confirmed, cancelled), its reminder plan (planned, or dropped), and on a Zoom event with per-registrant
-/// links its Zoom registrant (added, or withdrawn). Every path that registers, promotes,
+/// its mail, its webhook deliveries (created, confirmed, cancelled), its reminder plan (planned, or dropped), and on a
+/// Zoom event with per-registrant links its Zoom registrant (added, or withdrawn). Every path that registers, promotes,
 /// switches, cancels or erases comes through here, whoever started it (the registrant, the API,
 /// an organiser, a capacity raise, an event cancellation, the retention purge), so each owes
 /// the same.

@@ -59,7 +59,7 @@ public static class WebhookEvents
         ORDER BY w.id
         """;
 
-    /// <summary>Queues <paramref name="type"/> for <paramref name="registrationId"/> to every hook that wants it, in <paramref name="tx"/>.</summary>
+    /// <summary>Queues <paramref name="type"/> for the registration to every hook that wants it, in the transaction.</summary>
     public static async Task EmitAsync(DbConnection c, DbTransaction tx, long registrationId, string type, DateTime now,
         CancellationToken ct)
     {

@@ -62,7 +62,10 @@ public sealed class WebhookHandler(Db db, IHttpClientFactory http, WebhookSecret
         if (WebhookTargets.ShapeProblem(hook.Url, o.AllowPrivateTargets, out var uri) is { } problem)
             throw Refused(row, hook.Url, problem);
         var timestamp = clock.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        using var request = new HttpRequestMessage(HttpMethod.Post, uri)
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+        };
         request.Headers.Add("EventPortal-Signature", $"t={timestamp},v1={Sign(secrets.Unseal(hook.Secret), timestamp, body)}");
         request.Headers.Add("EventPortal-Delivery", DeliveryId(row));
         request.Headers.Add("EventPortal-Event", queued.Type);
@@ -124,7 +127,7 @@ public sealed class WebhookHandler(Db db, IHttpClientFactory http, WebhookSecret
         }.ToJsonString();
     }
 
-    /// <summary>Hex HMAC-SHA256 of <c>{timestamp}.{body}</c>: the timestamp is signed too, so an old delivery cannot be replayed as new.</summary>
+    /// <summary>Hex HMAC-SHA256 of <c>{timestamp}.{body}</c>: the timestamp is signed too, so an old delivery cannot pass as new.</summary>
     public static string Sign(string secret, string timestamp, string body) =>
         Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes($"{timestamp}.{body}")));
 
@@ -153,6 +156,6 @@ public sealed class WebhookHandler(Db db, IHttpClientFactory http, WebhookSecret
     Task NoteAsync(OutboxRow row, int? status, string? response, CancellationToken ct) =>
         db.WriteAsync((c, tx) => c.ExecuteAsync(new CommandDefinition("""
             UPDATE webhook_deliveries SET http_status = @status, response = @response, attempted_at = @now WHERE outbox_id = @Id
-            """, new { row.Id, status, response = response?.Length > 200 ? response[..200] : response, now = clock.GetUtcNow().UtcDateTime },
-            tx, cancellationToken: ct)), ct);
+            """, new { row.Id, status, response = response?.Length > 200 ? response[..200] : response,
+                now = clock.GetUtcNow().UtcDateTime }, tx, cancellationToken: ct)), ct);
 }

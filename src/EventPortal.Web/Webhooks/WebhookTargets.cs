@@ -51,7 +51,7 @@ public static class WebhookTargets
     static bool IsLocalName(string host) =>
         host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Whether an address is on the public internet: not loopback, private, link-local (cloud metadata), ULA, CGNAT, multicast.</summary>
+    /// <summary>Whether an address is public: not loopback, private, link-local (cloud metadata), ULA, CGNAT, multicast.</summary>
     public static bool IsPublic(IPAddress address)
     {
         if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();

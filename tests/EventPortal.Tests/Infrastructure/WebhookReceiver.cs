@@ -77,7 +77,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
         if (!parts.TryGetValue("t", out var t) || !parts.TryGetValue("v1", out var v1)) return false;
         using var hmac = new HMACSHA256(Encoding.UTF8.GetBytes(secret));
         var expected = Convert.ToHexString(hmac.ComputeHash(Encoding.UTF8.GetBytes(t + "." + d.Body))).ToLowerInvariant();
-        var fresh = Math.Abs(DateTimeOffset.UtcNow.ToUnixTimeSeconds() - long.Parse(t, System.Globalization.CultureInfo.InvariantCulture)) < 300;
+        var sent = long.Parse(t, System.Globalization.CultureInfo.InvariantCulture);
+        var fresh = Math.Abs(DateTimeOffset.UtcNow.ToUnixTimeSeconds() - sent) < 300;
         return fresh && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(v1));
     }
 

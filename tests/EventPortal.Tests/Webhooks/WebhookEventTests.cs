@@ -23,14 +23,15 @@ public sealed class WebhookEventTests
         var waiting = await app.RegisterPersonAsync(slug, "waiting@example.jp");
 
         var before = await receiver.WaitForAsync(3);
-        var created = Assert.Single(before, d => d.Type == "registration.created" && d.Data.GetProperty("registrationId").GetInt64() == waiting);
+        bool Of(WebhookReceiver.Delivery d, long id) => d.Data.GetProperty("registrationId").GetInt64() == id;
+        var created = Assert.Single(before, d => d.Type == "registration.created" && Of(d, waiting));
         Assert.Equal("waitlisted", created.Data.GetProperty("status").GetString());
-        Assert.DoesNotContain(before, d => d.Type == "registration.confirmed" && d.Data.GetProperty("registrationId").GetInt64() == waiting);
+        Assert.DoesNotContain(before, d => d.Type == "registration.confirmed" && Of(d, waiting));
 
         await browser.CancelAsync(seated);
         var after = await receiver.WaitForAsync(5);
         Assert.Equal(5, after.Count);
-        var promoted = Assert.Single(after, d => d.Type == "registration.confirmed" && d.Data.GetProperty("registrationId").GetInt64() == waiting);
+        var promoted = Assert.Single(after, d => d.Type == "registration.confirmed" && Of(d, waiting));
         Assert.Equal("confirmed", promoted.Data.GetProperty("status").GetString());
         Assert.Single(after, d => d.Type == "registration.cancelled");
     }
@@ -42,9 +43,11 @@ public sealed class WebhookEventTests
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         var clock = new TestClock(AttendanceKit.Before);
-        await using var app = await AttendanceKit.StartAsync(engine, new() { ["EventPortal:Webhooks:AllowPrivateTargets"] = "true" }, clock);
+        await using var app = await AttendanceKit.StartAsync(engine,
+            new() { ["EventPortal:Webhooks:AllowPrivateTargets"] = "true" }, clock);
         var (slug, _) = await app.PublishedAsync("Manual");
-        using (var api = app.Api()) await api.PatchEventAsync(slug, new JsonObject { ["meetingUrl"] = "https://meet.example/room/hook" });
+        using (var api = app.Api())
+            await api.PatchEventAsync(slug, new JsonObject { ["meetingUrl"] = "https://meet.example/room/hook" });
         using (var owner = await app.SignedInAsync()) await owner.AddWebhookAsync(receiver.Url, ["registration.attended"]);
         var ids = await app.RegisterAsync(slug, ["alice@example.jp"]);
         var join = await app.JoinPathAsync(ids["alice@example.jp"]);
