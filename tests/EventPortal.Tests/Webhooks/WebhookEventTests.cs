@@ -6,7 +6,7 @@ using static EventPortal.Tests.Webhooks.WebhookKit;
 
 namespace EventPortal.Tests.Webhooks;
 
-/// <summary>Which changes are which webhook events, wherever they start: the waitlist's promotion, the join link.</summary>
+/// <summary>Which changes are which webhook events, wherever they start: the waitlist's promotion, the join link, an erasure.</summary>
 public sealed class WebhookEventTests
 {
     [Theory]
@@ -63,5 +63,28 @@ public sealed class WebhookEventTests
         var d = Assert.Single(await receiver.WaitForAsync(1, settle: TimeSpan.FromSeconds(2)));
         Assert.Equal("registration.attended", d.Type);
         Assert.Equal(ids["alice@example.jp"], d.Data.GetProperty("registrationId").GetInt64());
+    }
+
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task Erasing_an_active_registration_sends_its_cancellation_without_personal_data(string engine)
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = await StartAsync(engine, Settings(loopback: true));
+        var slug = await app.CreateEventAsync(liveSeats: 10);
+        using var owner = await app.SignedInAsync();
+        await owner.AddWebhookAsync(receiver.Url, ["registration.cancelled"], personal: true);
+        var id = await app.RegisterPersonAsync(slug, "forget-me@example.jp");
+
+        var detail = $"/admin/events/{slug}/registrations/{id}";
+        var erased = await owner.SubmitAsync(detail + "/erase", detail + "/erase", new Dictionary<string, string>());
+        Assert.Equal(HttpStatusCode.SeeOther, erased.StatusCode);
+
+        var d = Assert.Single(await receiver.WaitForAsync(1));
+        Assert.Equal("registration.cancelled", d.Type);
+        Assert.Equal(id, d.Data.GetProperty("registrationId").GetInt64());
+        Assert.False(d.Data.TryGetProperty("email", out _));
+        Assert.DoesNotContain("forget-me", d.Body);
     }
 }
