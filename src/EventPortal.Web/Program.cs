@@ -13,6 +13,7 @@ using EventPortal.Web.Privacy;
 using EventPortal.Web.Registrations;
 using EventPortal.Web.Reminders;
 using EventPortal.Web.Shared;
+using EventPortal.Web.Webhooks;
 using System.Text.Encodings.Web;
 using System.Text.Unicode;
 using Microsoft.AspNetCore.Http.Features;
@@ -69,7 +70,9 @@ public partial class Program
         builder.Services.AddOutbox()
             .Handle<MailHandler>()        // mail.*: compose from the current state and send (Mail/)
             .Handle<MeetingHandler>()     // meeting.*: make, change, remove Teams and Zoom meetings (Meetings/)
-            .Handle<AttendanceReports>(); // attendance.*: who came, from the Zoom or Teams report after the end (Attendance/)
+            .Handle<AttendanceReports>()  // attendance.*: who came, from the Zoom or Teams report after the end (Attendance/)
+            .Handle<WebhookHandler>();    // webhook.*: signed POSTs to the owners' hooks (Webhooks/, EventPortal:Webhooks)
+        builder.Services.AddWebhooks();
         builder.Services.AddSingleton<TeamsAttendance>();
         // Mail: the templates, and one transport chosen by configuration (Mail/, EventPortal:Mail).
         builder.Services.AddSettings<MailOptions>(MailOptions.Section, MailOptions.Validate);

@@ -2,6 +2,7 @@ using System.Data.Common;
 using Dapper;
 using EventPortal.Web.Data;
 using EventPortal.Web.Registrations;
+using EventPortal.Web.Webhooks;
 
 namespace EventPortal.Web.Attendance;
 
@@ -26,7 +27,8 @@ public static class AttendanceSource
 /// Writes attendance marks. Staff marks (console, import, API) win over a provider's report,
 /// and a report wins over a join: a click on the join link says someone opened the door, the
 /// report says how long they stayed, and staff know best of all. Marking "unknown" clears the
-/// source, so a later report may fill it again. Each write is one statement in the caller's transaction.
+/// source, so a later report may fill it again. Each write is one statement in the caller's transaction, with the
+/// <c>registration.attended</c> webhook deliveries of whoever is now attended (once per registration and hook).
 /// </summary>
 public static class AttendanceMarks
 {
@@ -37,13 +39,17 @@ public static class AttendanceMarks
 
     /// <summary>Staff mark one registration of the event; false when the event has no such registration.</summary>
     public static async Task<bool> MarkAsync(DbConnection c, DbTransaction tx, long eventId, long id, bool? attended, string source,
-        DateTime now, CancellationToken ct) =>
-        await c.ExecuteAsync(new CommandDefinition(Staff, new
+        DateTime now, CancellationToken ct)
+    {
+        var marked = await c.ExecuteAsync(new CommandDefinition(Staff, new
         {
             eventId, id, attended, now,
             source = attended is null ? null : source,
             markedAt = attended is null ? (DateTime?)null : now,
         }, tx, cancellationToken: ct)) == 1;
+        if (marked && attended == true) await WebhookEvents.AttendedAsync(c, tx, eventId, id, now, ct);
+        return marked;
+    }
 
     const string Joined = """
         UPDATE registrations SET joined_at = @now,
@@ -55,8 +61,17 @@ public static class AttendanceMarks
 
     /// <summary>The first join redirect of a registration: noted, and counted as attended unless someone already said otherwise.</summary>
     public static Task RecordJoinAsync(Db db, long registrationId, DateTime now) =>
-        db.WriteAsync((c, tx) => c.ExecuteAsync(new CommandDefinition(Joined,
-            new { id = registrationId, now, yes = true, source = AttendanceSource.Join }, tx)), CancellationToken.None);
+        db.WriteAsync(async (c, tx) =>
+        {
+            var joined = await c.ExecuteAsync(new CommandDefinition(Joined,
+                new { id = registrationId, now, yes = true, source = AttendanceSource.Join }, tx)) == 1;
+            // Attended unless staff had already said otherwise: only then is it news for the hooks.
+            var eventId = joined ? await c.ExecuteScalarAsync<long>(new CommandDefinition(
+                "SELECT event_id FROM registrations WHERE id = @registrationId AND attended = @yes",
+                new { registrationId, yes = true }, tx)) : 0;
+            if (eventId > 0) await WebhookEvents.AttendedAsync(c, tx, eventId, registrationId, now, CancellationToken.None);
+            return 0;
+        }, CancellationToken.None);
 
     const string ReportAbsent = $"""
         UPDATE registrations SET attended = @no, attended_minutes = 0, attended_source = @source, attended_at = @now
@@ -87,5 +102,6 @@ public static class AttendanceMarks
             {
                 eventId, id = m.Key, minutes = m.Value, attended = m.Value >= threshold, source, now,
             }), tx));
+        await WebhookEvents.AttendedAsync(c, tx, eventId, null, now, CancellationToken.None);
     }
 }

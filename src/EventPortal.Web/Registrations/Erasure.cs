@@ -31,10 +31,13 @@ public static class Erasure
         """;
 
     // Mail not yet sent would go to the placeholder: skipped. Meeting rows stay (withdrawing the
-    // Zoom registrant is part of the deletion). A failed mail's error may quote the address.
+    // Zoom registrant is part of the deletion). A failed mail's error may quote the address. Webhook
+    // rows stay too: they hold no personal data and read none of an erased registration when they go,
+    // and the integration must still learn that the registration was cancelled.
     const string SkipMail = $"""
         UPDATE outbox SET status = '{OutboxStatus.Skipped}', last_error = @reason, sent_at = @now
         WHERE status IN ({OutboxStatus.Waiting}) AND kind NOT LIKE '{MeetingSync.KindPrefix}%'
+          AND kind NOT LIKE '{Webhooks.WebhookEvents.KindPrefix}%'
         """;
 
     // A correction's audit row quotes the values before and after: the record of the change stays, the values go.

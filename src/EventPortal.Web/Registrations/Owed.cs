@@ -7,6 +7,7 @@ using EventPortal.Web.Meetings;
 using EventPortal.Web.Reminders;
 using static EventPortal.Web.Registrations.RegistrationStatus;
 using EventPortal.Web.Outbox;
+using EventPortal.Web.Webhooks;
 
 namespace EventPortal.Web.Registrations;
 
@@ -15,8 +16,8 @@ public enum SeatChange { Registered, Promoted, Switched, Cancelled, Erased, Even
 
 /// <summary>
 /// Everything a registration is owed once its seat changed, written in the same transaction:
-/// its mail, its reminder plan (planned, or dropped), and on a Zoom event with per-registrant
-/// links its Zoom registrant (added, or withdrawn). Every path that registers, promotes,
+/// its mail, its webhook deliveries (created, confirmed, cancelled), its reminder plan (planned, or dropped), and on a
+/// Zoom event with per-registrant links its Zoom registrant (added, or withdrawn). Every path that registers, promotes,
 /// switches, cancels or erases comes through here, whoever started it (the registrant, the API,
 /// an organiser, a capacity raise, an event cancellation, the retention purge), so each owes
 /// the same.
@@ -31,6 +32,7 @@ public static class Owed
     {
         var mailed = MailFor(r, change, now) is var (kind, key)
             && await OutboxRows.EnqueueAsync(c, tx, kind, key, r.EventId, r.Id, now, ct);
+        foreach (var type in WebhookEvents.For(r, change)) await WebhookEvents.EmitAsync(c, tx, r.Id, type, now, ct);
         if (r.Status == Cancelled || change is SeatChange.EventCancelled or SeatChange.Erased or SeatChange.Lapsed)
         {
             await ReminderRules.DropForRegistrationAsync(c, tx, r.Id, ct);

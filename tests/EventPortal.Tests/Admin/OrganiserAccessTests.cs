@@ -136,7 +136,7 @@ public sealed class OrganiserAccessTests : IAsyncLifetime
 
         using var staff = await app.SignedInAsync("staff@example.jp", "another long password");
         Assert.Equal(HttpStatusCode.OK, (await staff.GetAsync("/admin/outbox")).StatusCode);
-        foreach (var ownersOnly in new[] { "/admin/audit", "/admin/accounts" })
+        foreach (var ownersOnly in new[] { "/admin/audit", "/admin/accounts", "/admin/webhooks" })
         {
             var response = await staff.GetAsync(ownersOnly);
             Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);

@@ -169,6 +169,7 @@ public sealed partial class GeneratedHostileInput
         t.AddRange(AdminApiTargets(s));
         t.AddRange(FollowUpTargets(s));
         t.AddRange(CorrectionTargets(s));
+        t.AddRange(WebhookTargets(s));
         return t;
     }
 
