@@ -1,0 +1,169 @@
+using System.Net;
+using EventPortal.Tests.Infrastructure;
+using EventPortal.Web.Meetings;
+
+namespace EventPortal.Tests.Meetings;
+
+/// <summary>
+/// Linked Teams webinars (<c>Teams:Mode=Webinar</c>) against <see cref="FakeGraph"/>, driven by the real outbox: the organiser
+/// links an existing webinar by its link or id, each confirmed live registrant is registered to it, and cancelled when the seat goes.
+/// </summary>
+public sealed class TeamsWebinarTests
+{
+    static async Task<PortalApp> StartAsync(FakeGraph graph, string engine = "sqlite")
+    {
+        var settings = MeetingKit.Quick(graph.MeetingSettings());
+        settings["EventPortal:Meetings:Teams:Mode"] = "Webinar";
+        return engine == "postgres"
+            ? await PortalApp.StartPostgresAsync(settings: settings, services: graph.ConfigureMeetingServices)
+            : await PortalApp.StartSqliteAsync(settings: settings, services: graph.ConfigureMeetingServices);
+    }
+
+    /// <summary>A published Teams event linked to <paramref name="link"/>, starting in two minutes (doors open: /j/ leads on).</summary>
+    static async Task<(string Slug, long Id)> LinkedEventAsync(PortalApp app, string link)
+    {
+        var (slug, id) = await app.ProviderEventAsync("Teams", startsAt: DateTime.UtcNow.AddMinutes(2));
+        using var api = app.Api();
+        await api.PatchEventAsync(slug, new System.Text.Json.Nodes.JsonObject { ["meetingUrl"] = link });
+        await app.PublishAsync(slug);
+        await app.SettledAsync();
+        return (slug, id);
+    }
+
+    static async Task<string> JoinTargetAsync(PortalApp app, HttpClient client, string manage)
+    {
+        var seed = await app.QueryOneAsync<string>("SELECT token_seed FROM registrations WHERE manage_token_hash = @hash",
+            new { hash = EventPortal.Web.Registrations.Tokens.Hash(manage[3..]) });
+        var join = await client.GetAsync($"/j/{app.Tokens.Join(seed)}");
+        Assert.Equal(HttpStatusCode.Found, join.StatusCode);
+        return join.Headers.Location!.OriginalString;
+    }
+
+    static async Task<T> WaitAsync<T>(Func<T?> probe, PortalApp app)
+    {
+        var deadline = DateTime.UtcNow + MeetingKit.Wait;
+        while (true)
+        {
+            if (probe() is { } found && (await app.MeetingRowsAsync()).All(r => r.Status is "sent" or "skipped" or "failed")) return found;
+            Assert.True(DateTime.UtcNow < deadline, string.Join("\n", await app.MeetingRowsAsync()));
+            await Task.Delay(100);
+        }
+    }
+
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task A_webinar_linked_by_its_link_registers_each_registrant_serves_their_own_link_and_cancels_lost_seats(string engine)
+    {
+        await using var graph = await FakeGraph.StartAsync();
+        await using var app = await StartAsync(graph, engine);
+        var webinarId = graph.AddWebinar();
+        var (slug, id) = await LinkedEventAsync(app, FakeGraph.RegistrationWebUrl(webinarId));
+        var stored = await app.MeetingAsync(id);
+        Assert.Equal(("ready", webinarId), (stored.MeetingState, stored.MeetingExternalId));
+
+        using var client = app.Client();
+        var manage = await client.RegisteredAsync(slug, "hanako@example.jp");
+        var registration = await WaitAsync(() => graph.WebinarRegistrations.SingleOrDefault(), app);
+        Assert.Equal((webinarId, "hanako@example.jp", "registered"), (registration.WebinarId, registration.Email, registration.Status));
+        Assert.Equal(("Tokyo Standard Time", "ja-jp"), (registration.PreferredTimezone, registration.PreferredLanguage));
+        Assert.Equal(registration.JoinWebUrl, await JoinTargetAsync(app, client, manage));
+
+        using var browser = app.Browser();
+        Assert.Equal(HttpStatusCode.SeeOther, (await browser.CancelAsync(manage)).StatusCode);
+        await WaitAsync(() => graph.WebinarRegistrations.SingleOrDefault(r => r.Status == "canceled"), app);
+        Assert.Contains($"POST /v1.0/solutions/virtualEvents/webinars/{webinarId}/registrations/{registration.Id}/cancel",
+            graph.Requests.Select(Uri.UnescapeDataString));
+
+        // The event is cancelled: everyone still registered is cancelled too; the webinar stays the organiser's.
+        await client.RegisteredAsync(slug, "taro@example.jp");
+        await WaitAsync(() => graph.WebinarRegistrations.SingleOrDefault(r => r.Email == "taro@example.jp"), app);
+        await app.CancelEventAsync(slug);
+        Assert.All(await app.SettledAsync(), r => Assert.Contains(r.Status, new[] { "sent", "skipped" }));
+        Assert.All(graph.WebinarRegistrations, r => Assert.Equal("canceled", r.Status));
+        Assert.Equal("deleted", (await app.MeetingAsync(id)).MeetingState);
+    }
+
+    [Fact]
+    public async Task A_webinar_linked_by_its_bare_id_registers_confirmed_registrants_from_before_the_link()
+    {
+        await using var graph = await FakeGraph.StartAsync();
+        await using var app = await StartAsync(graph);
+        var webinarId = graph.AddWebinar();
+        var (slug, id) = await app.ProviderEventAsync("Teams", startsAt: DateTime.UtcNow.AddMinutes(2));
+        await app.PublishAsync(slug);
+        await app.SettledAsync(); // no link yet: the first sync fails and says why
+        using var client = app.Client();
+        await client.RegisteredAsync(slug, "hanako@example.jp");
+
+        using var api = app.Api();
+        await api.PatchEventAsync(slug, new System.Text.Json.Nodes.JsonObject { ["meetingUrl"] = webinarId.ToUpperInvariant() });
+        await app.RunDirectlyAsync(id, MeetingSync.Create);
+        var registration = await WaitAsync(() => graph.WebinarRegistrations.SingleOrDefault(), app);
+        Assert.Equal("hanako@example.jp", registration.Email);
+        Assert.Equal(webinarId, (await app.MeetingAsync(id)).MeetingExternalId);
+    }
+
+    [Fact]
+    public async Task A_register_whose_answer_was_lost_is_retried_without_a_second_registration()
+    {
+        await using var graph = await FakeGraph.StartAsync();
+        await using var app = await StartAsync(graph);
+        var webinarId = graph.AddWebinar();
+        var (slug, _) = await LinkedEventAsync(app, webinarId);
+        graph.FailAfterRegistering();
+
+        using var client = app.Client();
+        var manage = await client.RegisteredAsync(slug, "hanako@example.jp");
+        var rows = await app.SettledAsync();
+        Assert.Contains(rows, r => r.Kind == "meeting.registrant" && r.Status == "sent" && r.Attempts == 2);
+        var registration = Assert.Single(graph.WebinarRegistrations);
+        Assert.Equal(registration.JoinWebUrl, await JoinTargetAsync(app, client, manage));
+    }
+
+    [Fact]
+    public async Task An_address_already_registered_at_Teams_is_reused_not_registered_twice()
+    {
+        await using var graph = await FakeGraph.StartAsync();
+        await using var app = await StartAsync(graph);
+        var webinarId = graph.AddWebinar();
+        var (slug, _) = await LinkedEventAsync(app, webinarId);
+        using var client = app.Client();
+        await client.RegisteredAsync(slug, "hanako@example.jp");
+        var first = await WaitAsync(() => graph.WebinarRegistrations.SingleOrDefault(), app);
+
+        // As if our commit had been lost: the registration has no link, and its row runs again.
+        var registrationId = await app.QueryOneAsync<long>("SELECT id FROM registrations WHERE email = 'hanako@example.jp'");
+        await app.ExecuteAsync(
+            "UPDATE registrations SET provider_join_url = NULL, provider_registrant_id = NULL WHERE id = @registrationId",
+            new { registrationId });
+        var eventId = await app.QueryOneAsync<long>("SELECT id FROM events WHERE slug = @slug", new { slug });
+        await app.Handler().HandleAsync(new EventPortal.Web.Outbox.OutboxRow
+        {
+            Id = 0, Kind = MeetingSync.KindPrefix + MeetingSync.Registrant, EventId = eventId, RegistrationId = registrationId,
+            Attempts = 1,
+        }, CancellationToken.None);
+
+        Assert.Equal(first.Id, Assert.Single(graph.WebinarRegistrations).Id);
+        Assert.Equal(first.Id, await app.QueryOneAsync<string>(
+            "SELECT provider_registrant_id FROM registrations WHERE id = @registrationId", new { registrationId }));
+    }
+
+    [Fact]
+    public async Task A_link_that_names_no_webinar_fails_with_a_clear_console_error_and_changes_nothing()
+    {
+        await using var graph = await FakeGraph.StartAsync();
+        await using var app = await StartAsync(graph);
+        var (slug, id) = await LinkedEventAsync(app, "https://example.com/event/not-a-webinar");
+
+        var row = Assert.Single(await app.SettledAsync());
+        Assert.Equal(("failed", 1), (row.Status, row.Attempts));
+        var stored = await app.MeetingAsync(id);
+        Assert.Equal(("failed", null), (stored.MeetingState, stored.MeetingExternalId));
+        Assert.Contains("not a Teams webinar link or id", stored.MeetingError);
+        Assert.DoesNotContain(graph.Requests, r => r.Contains("/solutions/", StringComparison.Ordinal));
+
+        using var organiser = await app.SignedInAsync();
+        Assert.Contains("not a Teams webinar link or id", await organiser.GetStringAsync("/admin/events"));
+    }
+}
