@@ -27,7 +27,7 @@ public sealed partial class FakeGraph
 {
     readonly HashSet<string> _webinars = new(StringComparer.OrdinalIgnoreCase);
     readonly List<FakeWebinarRegistration> _registrations = [];
-    int _failAfterRegistering;
+    int _failAfterRegistering, _lookupsLagging;
 
     /// <summary>A webinar the organiser made in Teams; its id as Graph writes it (<c>{guid}@{tenant id}</c>).</summary>
     public string AddWebinar()
@@ -46,6 +46,12 @@ public sealed partial class FakeGraph
     public void FailAfterRegistering(int times = 1)
     {
         lock (_gate) _failAfterRegistering += times;
+    }
+
+    /// <summary>The next look-ups by address answer 404, as if a registration made a moment ago were not visible yet.</summary>
+    public void LagLookups(int times = 1)
+    {
+        lock (_gate) _lookupsLagging += times;
     }
 
     async Task WebinarRegistrationsAsync(HttpContext context, string webinarId, string? email, string? registrationId, bool cancel)
@@ -111,7 +117,7 @@ public sealed partial class FakeGraph
     {
         FakeWebinarRegistration? found;
         lock (_gate)
-            found = _registrations.Where(r => r.WebinarId == webinarId && string.Equals(r.Email, email, StringComparison.OrdinalIgnoreCase))
+            found = _lookupsLagging > 0 && _lookupsLagging-- > 0 ? null : _registrations.Where(r => r.WebinarId == webinarId && string.Equals(r.Email, email, StringComparison.OrdinalIgnoreCase))
                 .OrderBy(r => r.CanceledAt is null ? 0 : 1).ThenByDescending(r => r.RegisteredAt).FirstOrDefault();
         if (found is null) await GraphErrorAsync(context, 404, "NotFound", "The registration was not found.");
         else await WriteJsonAsync(context, 200, RegistrationJson(found));

@@ -122,6 +122,47 @@ public sealed class TeamsWebinarTests
     }
 
     [Fact]
+    public async Task A_conflict_for_an_address_registered_meanwhile_is_read_back_not_registered_again()
+    {
+        await using var graph = await FakeGraph.StartAsync();
+        await using var app = await StartAsync(graph);
+        var (slug, _) = await LinkedEventAsync(app, graph.AddWebinar());
+        graph.FailAfterRegistering();
+        graph.LagLookups(2); // the retry's look-up misses the registration, so its create meets Graph's 409
+
+        using var client = app.Client();
+        var manage = await client.RegisteredAsync(slug, "hanako@example.jp");
+        await app.SettledAsync();
+        var registration = Assert.Single(graph.WebinarRegistrations);
+        Assert.Equal(2, graph.Requests.Count(r => r.StartsWith("POST ", StringComparison.Ordinal) && r.EndsWith("/registrations")));
+        Assert.Equal(registration.JoinWebUrl, await JoinTargetAsync(app, client, manage));
+    }
+
+    [Fact]
+    public async Task Switching_to_the_recording_and_erasure_cancel_the_registration_at_Teams()
+    {
+        await using var graph = await FakeGraph.StartAsync();
+        await using var app = await StartAsync(graph);
+        var (slug, _) = await LinkedEventAsync(app, graph.AddWebinar());
+        using var client = app.Client();
+        var switching = await client.RegisteredAsync(slug, "hanako@example.jp");
+        await client.RegisteredAsync(slug, "taro@example.jp");
+        await WaitAsync(() => graph.WebinarRegistrations.Count == 2 ? graph.WebinarRegistrations : null, app);
+
+        using var browser = app.Browser();
+        await browser.SwitchAsync(switching, "recording");
+        using var console = await app.SignedInAsync();
+        var taro = await app.QueryOneAsync<long>("SELECT id FROM registrations WHERE email = 'taro@example.jp'");
+        var erase = $"/admin/events/{slug}/registrations/{taro}/erase";
+        await console.SubmitAsync(erase, erase, new Dictionary<string, string>());
+
+        var cancelled = await WaitAsync(() => graph.WebinarRegistrations.All(r => r.Status == "canceled")
+            ? graph.WebinarRegistrations : null, app);
+        Assert.Equal(2, cancelled.Count);
+        Assert.Equal(0, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM registrations WHERE provider_registrant_id IS NOT NULL"));
+    }
+
+    [Fact]
     public async Task An_address_already_registered_at_Teams_is_reused_not_registered_twice()
     {
         await using var graph = await FakeGraph.StartAsync();
@@ -166,4 +207,28 @@ public sealed class TeamsWebinarTests
         using var organiser = await app.SignedInAsync();
         Assert.Contains("not a Teams webinar link or id", await organiser.GetStringAsync("/admin/events"));
     }
+}
+
+/// <summary>What an organiser may paste to link a webinar, in the shapes Graph documents.</summary>
+public sealed class TeamsWebinarLinkTests
+{
+    const string Id = "88b245ac-b0b2-f1aa-e34a-c81c27abdac2@f9448ec4-804b-46af-b810-62085248da33";
+
+    [Theory]
+    [InlineData(Id)]
+    [InlineData("  88B245AC-B0B2-F1AA-E34A-C81C27ABDAC2@F9448EC4-804B-46AF-B810-62085248DA33 ")]
+    [InlineData("https://events.teams.microsoft.com/event/" + Id)]
+    [InlineData("https://events.teams.microsoft.com/event/88b245ac-b0b2-f1aa-e34a-c81c27abdac2%40f9448ec4-804b-46af-b810-62085248da33")]
+    [InlineData("https://events.teams.microsoft.com/event/" + Id + "?lang=ja-jp")]
+    public void The_webinar_id_is_read_from_the_id_or_its_registration_link(string pasted) =>
+        Assert.Equal(Id, TeamsWebinarLink.IdFrom(pasted));
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("https://example.com/event/" + Id)]
+    [InlineData("http://events.teams.microsoft.com/event/" + Id)]
+    [InlineData("https://events.teams.microsoft.com/event/not-an-id")]
+    [InlineData("88b245ac-b0b2-f1aa-e34a-c81c27abdac2")]
+    public void Anything_else_names_no_webinar(string? pasted) => Assert.Null(TeamsWebinarLink.IdFrom(pasted));
 }
