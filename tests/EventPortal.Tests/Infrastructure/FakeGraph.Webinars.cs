@@ -115,10 +115,15 @@ public sealed partial class FakeGraph
 
     async Task RegistrationByEmailAsync(HttpContext context, string webinarId, string email)
     {
-        FakeWebinarRegistration? found;
+        FakeWebinarRegistration? found = null;
         lock (_gate)
-            found = _lookupsLagging > 0 && _lookupsLagging-- > 0 ? null : _registrations.Where(r => r.WebinarId == webinarId && string.Equals(r.Email, email, StringComparison.OrdinalIgnoreCase))
-                .OrderBy(r => r.CanceledAt is null ? 0 : 1).ThenByDescending(r => r.RegisteredAt).FirstOrDefault();
+        {
+            if (_lookupsLagging > 0) _lookupsLagging--;
+            else
+                found = _registrations
+                    .Where(r => r.WebinarId == webinarId && string.Equals(r.Email, email, StringComparison.OrdinalIgnoreCase))
+                    .OrderBy(r => r.CanceledAt is null ? 0 : 1).ThenByDescending(r => r.RegisteredAt).FirstOrDefault();
+        }
         if (found is null) await GraphErrorAsync(context, 404, "NotFound", "The registration was not found.");
         else await WriteJsonAsync(context, 200, RegistrationJson(found));
     }
