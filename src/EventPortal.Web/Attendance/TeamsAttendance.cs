@@ -22,7 +22,8 @@ public sealed class TeamsAttendance([FromKeyedServices(GraphUse.Meetings)] Graph
     {
         if (options.Value.Teams.Mode != TeamsMode.OnlineMeeting)
             throw new GraphException(400, "NotSupported",
-                "attendance reports are read for Mode=OnlineMeeting only; a calendar event's meeting is not looked up", null);
+                "attendance reports are read for Mode=OnlineMeeting only; a calendar event's meeting or a linked webinar is not looked up",
+                null);
         var meeting = graph.Users[options.Value.Teams.OrganiserUserId].OnlineMeetings[ev.MeetingExternalId];
         var reports = await GraphCalls.RunAsync(() => meeting.AttendanceReports.GetAsync(cancellationToken: ct));
         var start = new DateTimeOffset(ev.StartsAt, TimeSpan.Zero);

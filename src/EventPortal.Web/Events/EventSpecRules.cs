@@ -62,7 +62,10 @@ public static partial class EventSpecRules
         Block(errors, "consentPurpose", s.ConsentPurpose, BlockMax);
         if (!Providers.Contains(s.MeetingProvider))
             errors.Add(new("meetingProvider", "adminEvent.error.provider", string.Join(", ", Providers)));
-        if (s.MeetingUrl is { Length: > 0 } url && !IsHttpsUrl(url)) errors.Add(new("meetingUrl", "adminEvent.error.https"));
+        // A Teams event may name a linked webinar by its bare id instead of its link.
+        if (s.MeetingUrl is { Length: > 0 } url && !IsHttpsUrl(url)
+            && !(s.MeetingProvider == "Teams" && Meetings.TeamsWebinarLink.IsId(url)))
+            errors.Add(new("meetingUrl", "adminEvent.error.https"));
 
         if (s.TicketTypes.Count == 0) errors.Add(new("ticketTypes", "adminEvent.error.noTickets"));
         if (s.TicketTypes.Count > MaxTickets) errors.Add(new("ticketTypes", "error.tooMany", MaxTickets));

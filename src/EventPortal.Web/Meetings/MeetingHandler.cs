@@ -15,7 +15,8 @@ namespace EventPortal.Web.Meetings;
 /// logged or put in an error message.
 /// </summary>
 public sealed class MeetingHandler(MeetingRecord record, MeetingClaim claim, IOptions<MeetingOptions> options,
-    TeamsOnlineMeetings teamsMeetings, TeamsCalendarEvents teamsCalendar, ZoomMeetings zoomMeetings, ZoomRegistrants zoomRegistrants)
+    TeamsOnlineMeetings teamsMeetings, TeamsCalendarEvents teamsCalendar, TeamsWebinars teamsWebinars, ZoomMeetings zoomMeetings,
+    ZoomRegistrants zoomRegistrants)
     : IOutboxHandler
 {
     readonly ConcurrentDictionary<long, SemaphoreSlim> _eventGates = new();
@@ -65,6 +66,8 @@ public sealed class MeetingHandler(MeetingRecord record, MeetingClaim claim, IOp
             MeetingSync.Delete => meetings.DeleteAsync(ev, ct),
             MeetingSync.Registrant when provider == MeetingProvider.Zoom => zoomRegistrants.AddAsync(ev, row, ct),
             MeetingSync.Unregister when provider == MeetingProvider.Zoom => zoomRegistrants.CancelAsync(ev, row, ct),
+            MeetingSync.Registrant => teamsWebinars.AddAsync(ev, row, ct),
+            MeetingSync.Unregister => teamsWebinars.RemoveAsync(ev, row, ct),
             _ => throw new OutboxException($"{provider} has no meeting action '{action}'.", permanent: true),
         };
     }
@@ -73,6 +76,7 @@ public sealed class MeetingHandler(MeetingRecord record, MeetingClaim claim, IOp
     {
         MeetingProvider.Zoom => zoomMeetings,
         _ when options.Value.Teams.Mode == TeamsMode.CalendarEvent => teamsCalendar,
+        _ when teamsWebinars.Active => teamsWebinars,
         _ => teamsMeetings,
     };
 }

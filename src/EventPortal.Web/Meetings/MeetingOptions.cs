@@ -6,9 +6,11 @@ public enum MeetingProvider { Manual, Teams, Zoom }
 /// How a Teams meeting is made. <c>OnlineMeeting</c>: Graph onlineMeetings/createOrGet (permission
 /// OnlineMeetings.ReadWrite.All plus an application access policy). <c>CalendarEvent</c>: an event
 /// with a Teams meeting in the organiser's Outlook calendar (permission Calendars.ReadWrite, no
-/// access policy), which also puts the briefing in the organiser's calendar.
+/// access policy), which also puts the briefing in the organiser's calendar. <c>Webinar</c>: an existing
+/// Teams webinar the organiser links by its link or id in the event's meeting URL; each confirmed live
+/// registrant is registered to it (permission VirtualEventRegistration-Anon.ReadWrite.All).
 /// </summary>
-public enum TeamsMode { OnlineMeeting, CalendarEvent }
+public enum TeamsMode { OnlineMeeting, CalendarEvent, Webinar }
 
 /// <summary>Settings under <c>EventPortal:Meetings</c>: the default provider and each provider's credentials.</summary>
 public sealed class MeetingOptions

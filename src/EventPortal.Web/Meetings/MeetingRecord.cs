@@ -18,6 +18,9 @@ public sealed class MeetingEvent
     public string TimeZone { get; init; } = "";
     public string MeetingProvider { get; init; } = "";
     public string? MeetingExternalId { get; init; }
+    /// <summary>The join link the organiser entered, or the one the provider gave (a linked Teams webinar's link or id).</summary>
+    public string? MeetingUrl { get; init; }
+    public string Language { get; init; } = "ja";
     public string? MeetingState { get; init; }
     public DateTime? MeetingSyncedAt { get; init; }
 
@@ -41,7 +44,7 @@ public sealed class MeetingRecord(Db db, TimeProvider clock)
 {
     const string Load = """
         SELECT id, slug, title, status, starts_at, ends_at, time_zone, meeting_provider, meeting_external_id, meeting_state,
-               meeting_synced_at
+               meeting_synced_at, meeting_url, language
         FROM events WHERE id = @eventId
         """;
 

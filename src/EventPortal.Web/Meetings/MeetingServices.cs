@@ -20,6 +20,8 @@ public static class MeetingServices
         services.AddSingleton<MeetingClaim>();
         services.AddSingleton<TeamsOnlineMeetings>();
         services.AddSingleton<TeamsCalendarEvents>();
+        services.AddSingleton<TeamsWebinars>();
+        services.AddSingleton<PersonalRegistrants>();
         services.AddSingleton<ZoomMeetings>();
         services.AddSingleton<ZoomRegistrants>();
         return services;

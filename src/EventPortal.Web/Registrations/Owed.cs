@@ -47,7 +47,8 @@ public static class Owed
             await ReminderRules.PlanForRegistrationAsync(c, tx, e, r.Id, r.TicketKind, now, ct);
         else await ReminderRules.PlanAsync(c, tx, r.EventId, r.Id, now, ct);
 
-        if (r.Status == Confirmed && r.IsLive && r.MeetingProvider == nameof(MeetingProvider.Zoom))
+        // Teams too: a linked Teams webinar registers each live seat (the handler skips other Teams modes).
+        if (r.Status == Confirmed && r.IsLive && r.MeetingProvider is nameof(MeetingProvider.Zoom) or nameof(MeetingProvider.Teams))
             await QueueZoomRegistrantAsync(c, tx, r, now, ct,
                 change == SeatChange.Switched ? now.Ticks.ToString(CultureInfo.InvariantCulture) : null);
         else if (change == SeatChange.Switched && !r.IsLive)

@@ -112,7 +112,8 @@ public sealed class PersonalLinkModel(Db db, Tokens tokens, TimeProvider clock, 
             { TicketKind: not "live" } => "link.recordingTicket",
             _ when now < OpensAt => "link.notYet",
             _ when now > Link.EndsAt.AddMinutes(options.Value.JoinGraceMinutes) => "link.ended",
-            _ when !IsWebUrl(Link.MeetingUrl) => "link.notReady",
+            // A personal link is enough: a linked Teams webinar may be named by its bare id, which is no link.
+            _ when !IsWebUrl(Link.MeetingUrl) && !IsWebUrl(Link.ProviderJoinUrl) => "link.notReady",
             _ => "",
         };
         return ReasonKey == "" ? (IsWebUrl(Link.ProviderJoinUrl) ? Link.ProviderJoinUrl : Link.MeetingUrl) : null;

@@ -25,6 +25,7 @@ namespace EventPortal.Tests.Infrastructure;
 /// <item>FakeGraph.Meetings.cs: Teams online meetings (<c>/v1.0/users/{id}/onlineMeetings</c>).</item>
 /// <item>FakeGraph.Attendance.cs: the meetings' attendance reports and their records, paged.</item>
 /// <item>FakeGraph.CalendarEvents.cs: calendar events with a Teams meeting (<c>/v1.0/users/{id}/events</c>).</item>
+/// <item>FakeGraph.Webinars.cs: registrations of Teams webinars (<c>/v1.0/solutions/virtualEvents/webinars/{id}/registrations</c>).</item>
 /// </list>
 /// </summary>
 public sealed partial class FakeGraph : IAsyncDisposable
@@ -122,6 +123,9 @@ public sealed partial class FakeGraph : IAsyncDisposable
         else if ((m = CalendarEventsPath().Match(path)).Success)
             await CalendarEventsAsync(context, Uri.UnescapeDataString(m.Groups[1].Value),
                 m.Groups[2].Success ? Uri.UnescapeDataString(m.Groups[2].Value) : null);
+        else if ((m = WebinarRegistrationsPath().Match(path)).Success)
+            await WebinarRegistrationsAsync(context, m.Groups[1].Value, m.Groups[2].Success ? m.Groups[2].Value : null,
+                m.Groups[3].Success ? m.Groups[3].Value : null, m.Groups[4].Success);
         else if (path.StartsWith("/v1.0/", StringComparison.Ordinal))
             await GraphErrorAsync(context, 400, "BadRequest", $"Resource not found for the segment '{path.Split('/').Last()}'.");
         else

@@ -93,6 +93,18 @@ public static class MeetingKit
         }
     }
 
+    /// <summary>Polls until <paramref name="probe"/> finds something and every meeting outbox row is finished.</summary>
+    public static async Task<T> WaitAsync<T>(Func<T?> probe, PortalApp app)
+    {
+        var deadline = DateTime.UtcNow + Wait;
+        while (true)
+        {
+            if (probe() is { } found && (await app.MeetingRowsAsync()).All(r => r.Status is "sent" or "skipped" or "failed")) return found;
+            Assert.True(DateTime.UtcNow < deadline, string.Join("\n", await app.MeetingRowsAsync()));
+            await Task.Delay(100);
+        }
+    }
+
     public static MeetingHandler Handler(this PortalApp app) =>
         app.Services.GetServices<IOutboxHandler>().OfType<MeetingHandler>().Single();
 

@@ -38,7 +38,7 @@ public sealed partial class ZoomMeetingTests
 
         using var client = app.Client();
         var manage = await client.RegisteredAsync(slug, "hanako@example.jp");
-        var registrant = await WaitAsync(() => zoom.Registrants.SingleOrDefault(r => r.Status == "approved"), app);
+        var registrant = await MeetingKit.WaitAsync(() => zoom.Registrants.SingleOrDefault(r => r.Status == "approved"), app);
         Assert.Equal(("hanako@example.jp", webinar.Id), (registrant.Email, registrant.MeetingId));
         var seed = await app.QueryOneAsync<string>("SELECT token_seed FROM registrations WHERE manage_token_hash = @hash",
             new { hash = EventPortal.Web.Registrations.Tokens.Hash(manage[3..]) });
@@ -48,7 +48,7 @@ public sealed partial class ZoomMeetingTests
 
         using var browser = app.Browser();
         Assert.Equal(HttpStatusCode.SeeOther, (await browser.CancelAsync(manage)).StatusCode);
-        await WaitAsync(() => zoom.Registrants.SingleOrDefault(r => r.Status == "cancelled"), app);
+        await MeetingKit.WaitAsync(() => zoom.Registrants.SingleOrDefault(r => r.Status == "cancelled"), app);
         Assert.All(zoom.Requests.Where(r => r.Contains("/registrants", StringComparison.Ordinal)),
             r => Assert.Contains("/v2/webinars/", r));
 

@@ -203,20 +203,21 @@ public sealed partial class ZoomMeetingTests
         using var client = app.Client();
         var hanako = await client.RegisteredAsync(slug, "hanako@example.jp");
         var taro = await client.RegisteredAsync(slug, "taro@example.jp");
-        await WaitAsync(() => zoom.Registrants.Count == 2 ? true : (bool?)null, app);
+        await MeetingKit.WaitAsync(() => zoom.Registrants.Count == 2 ? true : (bool?)null, app);
 
         using var browser = app.Browser();
         Assert.Equal(HttpStatusCode.SeeOther, (await browser.CancelAsync(hanako)).StatusCode);
-        var cancelled = await WaitAsync(
+        var cancelled = await MeetingKit.WaitAsync(
             () => zoom.Registrants.SingleOrDefault(r => r.Email == "hanako@example.jp" && r.Status == "cancelled"), app);
         Assert.Null(await app.QueryOneAsync<string?>("SELECT provider_join_url FROM registrations WHERE email = 'hanako@example.jp'"));
 
         Assert.Equal(HttpStatusCode.SeeOther, (await browser.SwitchAsync(taro, "recording")).StatusCode);
-        await WaitAsync(() => zoom.Registrants.SingleOrDefault(r => r.Email == "taro@example.jp" && r.Status == "cancelled"), app);
+        await MeetingKit.WaitAsync(
+            () => zoom.Registrants.SingleOrDefault(r => r.Email == "taro@example.jp" && r.Status == "cancelled"), app);
         Assert.Null(await app.QueryOneAsync<string?>("SELECT provider_registrant_id FROM registrations WHERE email = 'taro@example.jp'"));
 
         Assert.Equal(HttpStatusCode.SeeOther, (await browser.SwitchAsync(taro, "live")).StatusCode);
-        var again = await WaitAsync(
+        var again = await MeetingKit.WaitAsync(
             () => zoom.Registrants.SingleOrDefault(r => r.Email == "taro@example.jp" && r.Status == "approved"), app);
         Assert.Equal(
             again.JoinUrl,
@@ -224,17 +225,6 @@ public sealed partial class ZoomMeetingTests
         Assert.Equal(3, zoom.Registrants.Count);
         Assert.Contains(zoom.Requests, r => r.StartsWith("PUT /v2/meetings/", StringComparison.Ordinal)
             && r.EndsWith("/registrants/status", StringComparison.Ordinal));
-    }
-
-    static async Task<T> WaitAsync<T>(Func<T?> probe, PortalApp app)
-    {
-        var deadline = DateTime.UtcNow + MeetingKit.Wait;
-        while (true)
-        {
-            if (probe() is { } found && (await app.MeetingRowsAsync()).All(r => r.Status is "sent" or "skipped" or "failed")) return found;
-            Assert.True(DateTime.UtcNow < deadline, string.Join("\n", await app.MeetingRowsAsync()));
-            await Task.Delay(100);
-        }
     }
 
     [Fact]
@@ -250,7 +240,7 @@ public sealed partial class ZoomMeetingTests
             "UPDATE registrations SET status = 'cancelled' WHERE email = 'late@example.jp'");
         using var client = app.Client();
         await client.RegisteredAsync(slug, "late@example.jp");
-        var withdrawn = await WaitAsync(() => zoom.Registrants.SingleOrDefault(r => r.Status == "cancelled"), app);
+        var withdrawn = await MeetingKit.WaitAsync(() => zoom.Registrants.SingleOrDefault(r => r.Status == "cancelled"), app);
         Assert.Equal("late@example.jp", withdrawn.Email);
         Assert.Null(await app.QueryOneAsync<string?>("SELECT provider_registrant_id FROM registrations WHERE email = 'late@example.jp'"));
     }
