@@ -33,7 +33,8 @@ public sealed class ZoomRegistrants(ZoomClient zoom, IOptions<MeetingOptions> op
         await using var connection = await db.OpenAsync(ct);
         var person = await connection.QuerySingleOrDefaultAsync<(string Email, string GivenName, string FamilyName, string Status,
             string Kind, string? ProviderJoinUrl)>(new CommandDefinition(Person, new { registrationId }, cancellationToken: ct));
-        if (person.Email is null || person.Status != RegistrationStatus.Confirmed || person.Kind != "live"
+        // No address (entered by staff without one): Zoom cannot register them; they use the event's own link through /j/.
+        if (string.IsNullOrEmpty(person.Email) || person.Status != RegistrationStatus.Confirmed || person.Kind != "live"
             || person.ProviderJoinUrl is not null)
             return OutboxResult.Skipped;
         var registrant = await zoom.AddRegistrantAsync(
