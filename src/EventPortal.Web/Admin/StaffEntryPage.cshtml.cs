@@ -25,6 +25,8 @@ public sealed class StaffEntryPageModel(Db db, Registrar registrar, Tokens token
     public string? NoticeKey { get; private set; }
     public DateTime Now { get; private set; }
     public Entered? Result { get; private set; }
+    /// <summary>This form's one-time key: sent twice (a reload of the result, a double click), it registers the person once.</summary>
+    public string EntryKey { get; private set; } = NewKey();
 
     /// <summary>What was done; the links only for a person without an address (the others get them by mail).</summary>
     public sealed record Entered(RegisterOutcome Outcome, long Id, string Name, bool Mailed, string? ManageUrl, string? JoinUrl,
@@ -47,6 +49,14 @@ public sealed class StaffEntryPageModel(Db db, Registrar registrar, Tokens token
         };
         Channel = form["channel"].ToString();
         Language = form["language"].ToString();
+        if (form["entryKey"].ToString() is { Length: 32 } key && key.All(char.IsAsciiHexDigitLower)) EntryKey = key;
+        else
+        {
+            // Not a key this page gave out: shown again (as typed) with a fresh one, so sending it again registers the person once.
+            NoticeKey = "staffEntry.expired";
+            Response.StatusCode = StatusCodes.Status422UnprocessableEntity;
+            return Page();
+        }
         var (valid, errors) = RegistrationValidator.Validate(Input, Details, fromForm: true, byStaff: true);
         if (!RegistrationChannel.ByStaff.Contains(Channel)) errors.Add(new("channel", "error.required"));
         if (!Text.Languages.Contains(Language)) errors.Add(new("language", "error.required"));
@@ -58,20 +68,24 @@ public sealed class StaffEntryPageModel(Db db, Registrar registrar, Tokens token
         }
 
         var actor = User.Identity?.Name ?? "";
-        var result = await registrar.WriteByStaffAsync(async (c, tx) =>
+        var (result, sentBefore) = await registrar.WriteByStaffAsync(async (c, tx) =>
         {
             var now = clock.GetUtcNow().UtcDateTime;
-            var r = await registrar.RegisterByStaffAsync(c, tx, Details.Event, valid, Language, Channel, actor, now, ct);
+            if (await Registrar.EnteredAsync(c, tx, Details.Event.Id, EntryKey, ct) is { } id)
+                return (new RegisterResult(RegisterOutcome.AlreadyRegistered, id), true);
+            var r = await registrar.RegisterByStaffAsync(c, tx, Details.Event, valid, Language, Channel, actor, now, ct, EntryKey);
             if (r.Outcome is RegisterOutcome.Confirmed or RegisterOutcome.Waitlisted)
                 await Audit.WriteAsync(c, tx, HttpContext, "registration.staff_entry", $"registration:{r.RegistrationId}",
                     $"{Channel}, {r.Status}{(valid.Email.Length == 0 ? ", no address" : "")}", now, ct);
-            return r;
+            return (r, false);
         }, ct);
         if (result.Outcome is not (RegisterOutcome.Confirmed or RegisterOutcome.Waitlisted))
         {
             await LoadAsync(slug, ct);   // seats changed meanwhile: show the fresh counts
             NoticeKey = result.Outcome switch
             {
+                // This very form was sent before (a reload, a double click): the person is registered already.
+                _ when sentBefore => "staffEntry.alreadyEntered",
                 RegisterOutcome.AlreadyRegistered => "staffEntry.already",
                 RegisterOutcome.SoldOut => "error.soldOut",
                 _ => "error.notOnSale",
@@ -98,6 +112,8 @@ public sealed class StaffEntryPageModel(Db db, Registrar registrar, Tokens token
         Details = details;
         return true;
     }
+
+    static string NewKey() => Guid.NewGuid().ToString("N");
 
     public string? ErrorFor(string field) => Errors.FirstOrDefault(e => e.Field == field) is { } e ? Problems.Message(e) : null;
 }

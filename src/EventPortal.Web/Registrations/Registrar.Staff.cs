@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Dapper;
 using EventPortal.Web.Data;
 using EventPortal.Web.Events;
 
@@ -15,8 +16,11 @@ public static class RegistrationChannel
 
 public sealed partial class Registrar
 {
-    /// <summary>Who made a registration: the person (from a client network), or an organiser on their behalf.</summary>
-    sealed record Entry(string Channel, string? EnteredBy, string ClientNetwork)
+    /// <summary>
+    /// Who made a registration: the person (from a client network), or an organiser on their behalf (with the entry form's
+    /// one-time key when it came from one).
+    /// </summary>
+    sealed record Entry(string Channel, string? EnteredBy, string? EntryKey, string ClientNetwork)
     {
         public bool ByStaff => EnteredBy is not null;
     }
@@ -29,15 +33,22 @@ public sealed partial class Registrar
     /// with one that is already registered, the outcome says so and nothing changes.
     /// </summary>
     public async Task<RegisterResult> RegisterByStaffAsync(DbConnection connection, DbTransaction tx, EventRecord e,
-        ValidRegistration r, string language, string channel, string enteredBy, DateTime now, CancellationToken ct)
+        ValidRegistration r, string language, string channel, string enteredBy, DateTime now, CancellationToken ct,
+        string? entryKey = null)
     {
         if (!r.Ticket.IsOnSale(now, e)) return new(RegisterOutcome.NotOnSale);
         var n = new NewRow(tokens.Issue(), r.Answers.ToJsonString(Json.Stored));
         // Look first: in a transaction of many rows, a unique violation would undo all of them (on PostgreSQL the
         // transaction is spoilt), and staff expect to be told about a repeat rather than have it mailed again.
-        return await RegisterInTransactionAsync(connection, tx, e, r, language, new Entry(channel, enteredBy, ""), n, now,
-            lookFirst: r.EmailNormalized.Length > 0, ct);
+        var entry = new Entry(channel, enteredBy, entryKey, "");
+        return await RegisterInTransactionAsync(connection, tx, e, r, language, entry, n, now, lookFirst: r.EmailNormalized.Length > 0, ct);
     }
+
+    /// <summary>The registration an entry form with this one-time key made already (sent twice, or reloaded), if any.</summary>
+    public static Task<long?> EnteredAsync(DbConnection connection, DbTransaction tx, long eventId, string entryKey, CancellationToken ct) =>
+        connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(FindEntered, new { eventId, entryKey }, tx, cancellationToken: ct));
+
+    const string FindEntered = "SELECT id FROM registrations WHERE event_id = @eventId AND entry_key = @entryKey";
 
     /// <summary>
     /// Runs <paramref name="work"/> (staff registrations and their audit rows) in one transaction; when a concurrent

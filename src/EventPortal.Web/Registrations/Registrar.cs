@@ -38,11 +38,11 @@ public sealed partial class Registrar(Db db, Tokens tokens, TimeProvider clock, 
         INSERT INTO registrations (event_id, ticket_type_id, status, family_name, given_name, reading, email,
             email_normalized, organization, category_code, accessibility, questions, answers, language,
             token_seed, manage_token_hash, join_token_hash, watch_token_hash, consent_at, created_at, updated_at,
-            address_confirmed_at, hold_until, client_network, channel, entered_by)
+            address_confirmed_at, hold_until, client_network, channel, entered_by, entry_key)
         SELECT @EventId, @TicketTypeId, @Status, @FamilyName, @GivenName, @Reading, @Email,
             @EmailNormalized, @Organization, @Category, @Accessibility, @Questions, @Answers, @Language,
             @Seed, @ManageHash, @JoinHash, @WatchHash, @Now, @Now, @Now, @AddressConfirmedAt, @HoldUntil, @ClientNetwork,
-            @Channel, @EnteredBy
+            @Channel, @EnteredBy, @EntryKey
         FROM ticket_types WHERE id = @TicketTypeId AND (capacity IS NULL) = @Unlimited
         RETURNING id
         """;
@@ -61,7 +61,7 @@ public sealed partial class Registrar(Db db, Tokens tokens, TimeProvider clock, 
     public async Task<RegisterResult> RegisterAsync(EventRecord e, ValidRegistration r, string language, string clientNetwork,
         CancellationToken ct, string channel = RegistrationChannel.Web)
     {
-        var entry = new Entry(channel, null, clientNetwork);
+        var entry = new Entry(channel, null, null, clientNetwork);
         var now = clock.GetUtcNow().UtcDateTime;
         if (!r.Ticket.IsOnSale(now, e)) return new(RegisterOutcome.NotOnSale);
         // Everything that needs no database is done before the write: on SQLite the writer is one thread for all.
@@ -113,7 +113,7 @@ public sealed partial class Registrar(Db db, Tokens tokens, TimeProvider clock, 
             n.Links.Seed, n.Links.ManageHash, n.Links.JoinHash, n.Links.WatchHash, Now = now,
             AddressConfirmedAt = confirmAddress ? (DateTime?)null : now,
             HoldUntil = confirmAddress ? now + options.Value.Hold : (DateTime?)null, ClientNetwork = confirmAddress ? clientNetwork : null,
-            Unlimited = r.Ticket.Capacity is null, entry.Channel, entry.EnteredBy,
+            Unlimited = r.Ticket.Capacity is null, entry.Channel, entry.EnteredBy, entry.EntryKey,
         };
         var capped = !row.Unlimited;
         if (await connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(InsertRegistration, row, tx, cancellationToken: ct))

@@ -27,7 +27,9 @@ public abstract class StaffEntryConsole
     {
         var path = $"/admin/events/{slug}/registrations/new";
         var page = await browser.GetStringAsync(path);
-        var response = await browser.PostAsync(path, new FormUrlEncodedContent(Journeys.WithHiddenFields(page, path, fields)));
+        var all = Journeys.WithHiddenFields(page, path, fields);
+        all.TryAdd("entryKey", new HtmlParser().ParseDocument(page).QuerySelector("input[name=entryKey]")!.GetAttribute("value")!);
+        var response = await browser.PostAsync(path, new FormUrlEncodedContent(all));
         return (response, await response.Content.ReadAsStringAsync());
     }
 
@@ -172,7 +174,36 @@ public abstract class StaffEntryConsole
         Assert.Equal(0, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM registrations"));
         Assert.Equal(0, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM audit_log WHERE action = 'registration.staff_entry'"));
 
+        // A key this page did not give out is not taken for a fresh one.
+        var forged = Person("偽造");
+        forged["entryKey"] = "../../etc";
+        var (refused, refusedHtml) = await EnterAsync(browser, slug, forged);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        Assert.Contains("value=\"偽造\"", refusedHtml);
+        Assert.Equal(0, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM registrations"));
+
         Assert.Equal(HttpStatusCode.NotFound, (await browser.GetAsync("/admin/events/no-such/registrations/new")).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_same_entry_form_sent_twice_registers_the_person_once()
+    {
+        await using var app = await StartAsync();
+        var slug = await app.CreateEventAsync();
+        using var browser = await app.SignedInAsync();
+        var path = $"/admin/events/{slug}/registrations/new";
+        var page = await browser.GetStringAsync(path);
+        var fields = Journeys.WithHiddenFields(page, path, Person("再送"));
+        fields["entryKey"] = new HtmlParser().ParseDocument(page).QuerySelector("input[name=entryKey]")!.GetAttribute("value")!;
+
+        // A reload of the result page, or a double click: both sends carry the form's one key.
+        var answers = await Task.WhenAll(browser.PostAsync(path, new FormUrlEncodedContent(fields)),
+            browser.PostAsync(path, new FormUrlEncodedContent(fields)));
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.Conflict], answers.Select(a => a.StatusCode).Order());
+        var again = answers.Single(a => a.StatusCode == HttpStatusCode.Conflict);
+        Assert.Contains("二度送信されました", await again.Content.ReadAsStringAsync());
+        Assert.Equal(1, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM registrations"));
+        Assert.Equal(1, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM audit_log WHERE action = 'registration.staff_entry'"));
     }
 }
 

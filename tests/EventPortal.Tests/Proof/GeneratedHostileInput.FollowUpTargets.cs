@@ -100,8 +100,9 @@ public sealed partial class GeneratedHostileInput
             { ("channel", OneOf("phone", "fax", "counter", "other")), ("familyName", null), ("givenName", null), ("reading", null),
               ("email", null), ("organization", null), ("category", CategoryOrAny), ("ticketType", OneOf("live", "recording")),
               ("accessibility", null), ("questions", null), ("q-q1", null), ("language", OneOf("ja", "en")), ("consent", OneOf("yes")) })
-            yield return new($"staff entry {field}", $"{Entry} POST ", (w, v) => w.Form($"{ev}/registrations/new", With(entry, field, v)),
-                Allowed: allowed);
+            yield return new($"staff entry {field}", $"{Entry} POST ", (w, v) => w.Form($"{ev}/registrations/new",
+                With(With(entry, "entryKey", Guid.NewGuid().ToString("N")), field, v)), Allowed: allowed);
+        yield return new("staff entry key", $"{Entry} POST ", (w, v) => w.Form($"{ev}/registrations/new", With(entry, "entryKey", v)));
         yield return new("staff entry slug", $"{Entry} GET ", (_, v) => Get($"/admin/events/{Segment(v)}/registrations/new"),
             ReadOnly: true);
 
