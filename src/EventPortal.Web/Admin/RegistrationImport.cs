@@ -53,11 +53,11 @@ public static class RegistrationImport
         if (columns["ticketType"] < 0 && details.Tickets.Count != 1) missing.Add("ticketType");
         if (missing.Count > 0)
             return (lines, [File("staffImport.errorHeader", string.Join("、", missing.Select(f => Text.Get("field." + f, Text.Current))))]);
-        string ColumnName(string field) =>
-            columns.TryGetValue(field, out var i) && i >= 0 ? header[i].Trim().TrimStart('\uFEFF')
-            : questions.FirstOrDefault(q => RegistrationValidator.AnswerField(q.Question.Code, fromForm: true) == field) is
-                { Question: not null } found ? header[found.Column].Trim()
-            : Text.Get("field." + field, Text.Current);
+        // A problem names its column as the file does; a column it lacks (the reading, say) by the form's label.
+        var named = columns.Where(c => c.Value >= 0).Select(c => (Field: c.Key, c.Value))
+            .Concat(questions.Select(q => (Field: RegistrationValidator.AnswerField(q.Question.Code, fromForm: true), Value: q.Column)))
+            .ToDictionary(c => c.Field, c => header[c.Value].Trim().TrimStart('\uFEFF'));
+        string ColumnName(string field) => named.GetValueOrDefault(field) ?? Text.Get("field." + field, Text.Current);
 
         var addresses = new Dictionary<string, int>(StringComparer.Ordinal);
         while (parser.Read())
@@ -90,7 +90,7 @@ public static class RegistrationImport
 
     static ImportProblem File(string key, params object[] args) => new(0, "", new FieldError("", key, args));
 
-    /// <summary>A category's or a ticket's code, from its code or either of its names; anything else as it is (the rules refuse it).</summary>
+    /// <summary>A category's or a ticket's code, from its code or either of its names; anything else as it is (refused by the rules).</summary>
     static string Code(string value, IEnumerable<(string Code, string Ja, string En)> known) =>
         known.FirstOrDefault(k => new[] { k.Code, k.Ja, k.En }.Any(n => n.Length > 0 && string.Equals(n, value,
             StringComparison.OrdinalIgnoreCase))).Code ?? value;

@@ -29,8 +29,12 @@ public sealed class StaffEntryPageModel(Db db, Registrar registrar, Tokens token
     public string EntryKey { get; private set; } = NewKey();
 
     /// <summary>What was done; the links only for a person without an address (the others get them by mail).</summary>
-    public sealed record Entered(RegisterOutcome Outcome, long Id, string Name, bool Mailed, string? ManageUrl, string? JoinUrl,
-        string? WatchUrl);
+    public sealed record Entered(RegisterOutcome Outcome, long Id, string Name, bool Mailed)
+    {
+        public string? ManageUrl { get; init; }
+        public string? JoinUrl { get; init; }
+        public string? WatchUrl { get; init; }
+    }
 
     public async Task<IActionResult> OnGetAsync(string slug, CancellationToken ct) =>
         await LoadAsync(slug, ct) ? Page() : NotFound();
@@ -38,19 +42,7 @@ public sealed class StaffEntryPageModel(Db db, Registrar registrar, Tokens token
     public async Task<IActionResult> OnPostAsync(string slug, CancellationToken ct)
     {
         if (!await LoadAsync(slug, ct)) return NotFound();
-        var form = Request.Form;
-        Input = new RegistrationInput
-        {
-            FamilyName = form["familyName"], GivenName = form["givenName"], Reading = form["reading"], Email = form["email"],
-            Organization = form["organization"], Category = form["category"], TicketType = form["ticketType"],
-            Accessibility = form["accessibility"], Questions = form["questions"], Consent = form["consent"] == "yes",
-            Answers = Details.Questions.ToDictionary(q => q.Code, IReadOnlyList<string> (q) =>
-                form[RegistrationValidator.AnswerField(q.Code, fromForm: true)].Select(v => v ?? "").ToList()),
-        };
-        Channel = form["channel"].ToString();
-        Language = form["language"].ToString();
-        if (form["entryKey"].ToString() is { Length: 32 } key && key.All(char.IsAsciiHexDigitLower)) EntryKey = key;
-        else
+        if (!ReadForm())
         {
             // Not a key this page gave out: shown again (as typed) with a fresh one, so sending it again registers the person once.
             NoticeKey = "staffEntry.expired";
@@ -79,27 +71,52 @@ public sealed class StaffEntryPageModel(Db db, Registrar registrar, Tokens token
                     $"{Channel}, {r.Status}{(valid.Email.Length == 0 ? ", no address" : "")}", now, ct);
             return (r, false);
         }, ct);
-        if (result.Outcome is not (RegisterOutcome.Confirmed or RegisterOutcome.Waitlisted))
+        if (result.Outcome is RegisterOutcome.Confirmed or RegisterOutcome.Waitlisted) return Registered(valid, result);
+        await LoadAsync(slug, ct);   // seats changed meanwhile: show the fresh counts
+        NoticeKey = result.Outcome switch
         {
-            await LoadAsync(slug, ct);   // seats changed meanwhile: show the fresh counts
-            NoticeKey = result.Outcome switch
-            {
-                // This very form was sent before (a reload, a double click): the person is registered already.
-                _ when sentBefore => "staffEntry.alreadyEntered",
-                RegisterOutcome.AlreadyRegistered => "staffEntry.already",
-                RegisterOutcome.SoldOut => "error.soldOut",
-                _ => "error.notOnSale",
-            };
-            Response.StatusCode = StatusCodes.Status409Conflict;
-            if (result.Outcome == RegisterOutcome.AlreadyRegistered) Result = new(result.Outcome, result.RegistrationId, "", false, null, null, null);
-            return Page();
-        }
+            // This very form was sent before (a reload, a double click): the person is registered already.
+            _ when sentBefore => "staffEntry.alreadyEntered",
+            RegisterOutcome.AlreadyRegistered => "staffEntry.already",
+            RegisterOutcome.SoldOut => "error.soldOut",
+            _ => "error.notOnSale",
+        };
+        if (result.Outcome == RegisterOutcome.AlreadyRegistered) Result = new(result.Outcome, result.RegistrationId, "", false);
+        Response.StatusCode = StatusCodes.Status409Conflict;
+        return Page();
+    }
+
+    /// <summary>The form as sent; false when its one-time key is not one this page gives out.</summary>
+    bool ReadForm()
+    {
+        var form = Request.Form;
+        Input = new RegistrationInput
+        {
+            FamilyName = form["familyName"], GivenName = form["givenName"], Reading = form["reading"], Email = form["email"],
+            Organization = form["organization"], Category = form["category"], TicketType = form["ticketType"],
+            Accessibility = form["accessibility"], Questions = form["questions"], Consent = form["consent"] == "yes",
+            Answers = Details.Questions.ToDictionary(q => q.Code, IReadOnlyList<string> (q) =>
+                form[RegistrationValidator.AnswerField(q.Code, fromForm: true)].Select(v => v ?? "").ToList()),
+        };
+        Channel = form["channel"].ToString();
+        Language = form["language"].ToString();
+        if (form["entryKey"].ToString() is not { Length: 32 } key || !key.All(char.IsAsciiHexDigitLower)) return false;
+        EntryKey = key;
+        return true;
+    }
+
+    /// <summary>The outcome, with the person's links when they have no address to be mailed them.</summary>
+    IActionResult Registered(ValidRegistration valid, RegisterResult result)
+    {
         var noAddress = valid.Email.Length == 0;
         var seed = result.TokenSeed!;
-        Result = new(result.Outcome, result.RegistrationId, $"{valid.FamilyName} {valid.GivenName}", !noAddress,
-            noAddress ? links.Manage(HttpContext, result.ManageToken!) : null,
-            noAddress && valid.Ticket.Kind == TicketKind.Live ? $"{links.Base(HttpContext)}/j/{tokens.Join(seed)}" : null,
-            noAddress && valid.Ticket.Kind != TicketKind.Live ? $"{links.Base(HttpContext)}/w/{tokens.Watch(seed)}" : null);
+        var live = valid.Ticket.Kind == TicketKind.Live;
+        Result = new(result.Outcome, result.RegistrationId, $"{valid.FamilyName} {valid.GivenName}", !noAddress)
+        {
+            ManageUrl = noAddress ? links.Manage(HttpContext, result.ManageToken!) : null,
+            JoinUrl = noAddress && live ? $"{links.Base(HttpContext)}/j/{tokens.Join(seed)}" : null,
+            WatchUrl = noAddress && !live ? $"{links.Base(HttpContext)}/w/{tokens.Watch(seed)}" : null,
+        };
         // The links are shown once: keep them out of caches and of the browser's back-forward store.
         Response.Headers.CacheControl = "no-store";
         return Page();

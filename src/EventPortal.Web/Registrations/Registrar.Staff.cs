@@ -45,8 +45,10 @@ public sealed partial class Registrar
     }
 
     /// <summary>The registration an entry form with this one-time key made already (sent twice, or reloaded), if any.</summary>
-    public static Task<long?> EnteredAsync(DbConnection connection, DbTransaction tx, long eventId, string entryKey, CancellationToken ct) =>
-        connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(FindEntered, new { eventId, entryKey }, tx, cancellationToken: ct));
+    public static Task<long?> EnteredAsync(DbConnection connection, DbTransaction tx, long eventId, string entryKey,
+        CancellationToken ct) =>
+        connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(FindEntered, new { eventId, entryKey }, tx,
+            cancellationToken: ct));
 
     const string FindEntered = "SELECT id FROM registrations WHERE event_id = @eventId AND entry_key = @entryKey";
 

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using AngleSharp.Html.Parser;
 using EventPortal.Tests.Infrastructure;
@@ -20,13 +19,8 @@ public abstract class RegistrationImportConsole
     static async Task<(HttpResponseMessage Response, string Html)> CheckAsync(HttpClient browser, string slug, byte[] file)
     {
         var page = await browser.GetStringAsync($"/admin/events/{slug}/registrations/import");
-        var form = new MultipartFormDataContent();
-        foreach (var (name, value) in Journeys.WithHiddenFields(page, "import", new Dictionary<string, string>()))
-            form.Add(new StringContent(value), name);
-        var content = new ByteArrayContent(file);
-        content.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
-        form.Add(content, "file", "招待者.csv");
-        var response = await browser.PostAsync($"/admin/events/{slug}/registrations/import/check", form);
+        var response = await browser.PostAsync($"/admin/events/{slug}/registrations/import/check",
+            Journeys.Upload(page, "import", file, "招待者.csv"));
         return (response, await response.Content.ReadAsStringAsync());
     }
 
@@ -115,7 +109,8 @@ public abstract class RegistrationImportConsole
         var slug = await app.CreateEventAsync();
         using var browser = await app.SignedInAsync();
         var file = Encoding.UTF8.GetPreamble().Concat(Encoding.UTF8.GetBytes(
-            "Family name,Given name,E-mail,Organization,Category,Ticket\r\nSmith,Anna,anna@example.jp,City of Sapporo,Municipal staff,Live\r\n"))
+            "Family name,Given name,E-mail,Organization,Category,Ticket\r\n" +
+            "Smith,Anna,anna@example.jp,City of Sapporo,Municipal staff,Live\r\n"))
             .ToArray();
 
         var (check, html) = await CheckAsync(browser, slug, file);
