@@ -115,7 +115,7 @@ public sealed class AttendancePageModel(Db db, TimeProvider clock) : PageModel
             var known = (await connection.QueryAsync<KnownRegistration>(new CommandDefinition(
                 "SELECT id AS Id, email AS Email FROM registrations WHERE event_id = @Id", new { Event.Id },
                 cancellationToken: ct))).AsList();
-            (Preview, Errors) = AttendanceCsv.Read(AttendanceCsv.Decode(buffer.ToArray()), known);
+            (Preview, Errors) = AttendanceCsv.Read(Shared.CsvFile.Decode(buffer.ToArray()), known);
         }
         Response.StatusCode = Errors.Count > 0 ? StatusCodes.Status422UnprocessableEntity : StatusCodes.Status200OK;
         return Page();

@@ -31,7 +31,7 @@ public sealed class RegistrationEditPageModel(Db db, TimeProvider clock) : PageM
         if (!await LoadAsync(slug, id, ct)) return NotFound();
         Input = DetailsFields.From(Request.Form, Details);
         if (!Active) { Response.StatusCode = StatusCodes.Status409Conflict; return Page(); }
-        var (valid, errors) = Corrections.Check(Input, Stored, Details, EmailAddress.Clean(Input.Email ?? ""));
+        var (valid, errors) = Corrections.Check(Input, Stored, Details, EmailAddress.Clean(Input.Email ?? ""), byStaff: true);
         if (valid is null)
         {
             Errors.AddRange(errors.DistinctBy(e => e.Field));

@@ -10,7 +10,7 @@ public static class RegistrationListQueries
         r.id, r.status, r.ticket_type_id, t.code AS ticket_code, r.family_name, r.given_name, r.reading, r.email,
         r.organization, r.category_code, r.accessibility, r.questions, r.answers, r.language,
         r.consent_at, r.created_at, r.updated_at, r.promoted_at, r.cancelled_at, r.attended, r.attended_source, r.attended_at,
-        r.attended_minutes, r.joined_at
+        r.attended_minutes, r.joined_at, r.channel, r.entered_by
         """;
 
     const string From = "FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id";
@@ -135,6 +135,9 @@ public sealed class RegistrationRow
     public int? AttendedMinutes { get; init; }
     /// <summary>The first join redirect.</summary>
     public DateTime? JoinedAt { get; init; }
+    /// <summary>How the person applied (<see cref="Registrations.RegistrationChannel"/>), and the organiser who entered it.</summary>
+    public string Channel { get; init; } = Registrations.RegistrationChannel.Web;
+    public string? EnteredBy { get; init; }
 
     public bool IsErased => Registrations.Erasure.IsErased(Email);
 }

@@ -69,7 +69,7 @@ public static class RegistrationsAdminApi
             Questions = sent.Questions ?? kept.Questions, Answers = sent.Answers ?? kept.Answers,
         };
         var (valid, errors) = Corrections.Check(merged, stored, details, sent.Email is { } email ? EmailAddress.Clean(email) : null,
-            fromForm: false);
+            fromForm: false, byStaff: true);
         if (valid is null) return Problems.Validation(errors.DistinctBy(e => e.Field));
         return await Corrections.ApplyAsync(db, http, id, valid, clock.GetUtcNow().UtcDateTime, ct) switch
         {

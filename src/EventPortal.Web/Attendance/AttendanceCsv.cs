@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Text;
-using CsvHelper;
-using CsvHelper.Configuration;
 using EventPortal.Web.Localization;
+using EventPortal.Web.Shared;
 
 namespace EventPortal.Web.Attendance;
 
@@ -20,7 +19,7 @@ public sealed record KnownRegistration(long Id, string Email);
 /// sheet with a header row naming the registration number (申込番号 / ID) or the e-mail address,
 /// and 出欠 / Attendance. Excel in Japan saves Shift_JIS; UTF-8 with or without a BOM is read too.
 /// Marks: 出席 / 欠席 / 未記録 (and ○ × 1 0 yes no, in either language); an empty mark leaves the row
-/// out. Every row's problem is listed; nothing is applied while there is one.
+/// out. Every row's problem is listed; nothing is applied while there is one. Decoding: <see cref="CsvFile.Decode"/>.
 /// </summary>
 public static class AttendanceCsv
 {
@@ -30,20 +29,6 @@ public static class AttendanceCsv
     static readonly string[] EmailHeaders = ["メールアドレス", "メール", "email", "e-mail", "mail"];
     static readonly string[] MarkHeaders = ["出欠", "出席", "attendance", "attended"];
 
-    /// <summary>UTF-8 (a BOM, or bytes that are valid UTF-8), else Shift_JIS (code page 932).</summary>
-    public static string Decode(byte[] bytes)
-    {
-        if (bytes.AsSpan().StartsWith(Encoding.UTF8.Preamble)) return Encoding.UTF8.GetString(bytes, 3, bytes.Length - 3);
-        try
-        {
-            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes);
-        }
-        catch (DecoderFallbackException)
-        {
-            return CodePagesEncodingProvider.Instance.GetEncoding(932)!.GetString(bytes);
-        }
-    }
-
     public static (List<AttendanceLine> Lines, List<AttendanceLineError> Errors) Read(string text, IReadOnlyList<KnownRegistration> known)
     {
         var lines = new List<AttendanceLine>();
@@ -51,13 +36,11 @@ public static class AttendanceCsv
         var ids = known.Select(k => k.Id).ToHashSet();
         var byEmail = known.GroupBy(k => k.Email.Trim(), StringComparer.OrdinalIgnoreCase)
             .ToDictionary(g => g.Key, g => g.Select(k => k.Id).ToList(), StringComparer.OrdinalIgnoreCase);
-        using var parser = new CsvParser(new StringReader(text), new CsvConfiguration(CultureInfo.InvariantCulture)
-        {
-            HasHeaderRecord = false, DetectColumnCountChanges = false, BadDataFound = null, IgnoreBlankLines = true,
-        });
+        using var parser = CsvFile.Parser(text);
         if (!parser.Read() || parser.Record is not { } header)
             return (lines, [new AttendanceLineError(0, "attendanceImport.errorEmpty")]);
-        int idColumn = Column(header, IdHeaders), emailColumn = Column(header, EmailHeaders), markColumn = Column(header, MarkHeaders);
+        int idColumn = CsvFile.Column(header, IdHeaders), emailColumn = CsvFile.Column(header, EmailHeaders);
+        var markColumn = CsvFile.Column(header, MarkHeaders);
         if (markColumn < 0 || (idColumn < 0 && emailColumn < 0))
             return (lines, [new AttendanceLineError(1, "attendanceImport.errorHeader")]);
         var seen = new Dictionary<long, (int Row, bool? Mark)>();
@@ -124,16 +107,6 @@ public static class AttendanceCsv
             marks.Add((id, parts[1] == "-" ? null : parts[1] == "1"));
         }
         return marks;
-    }
-
-    static int Column(string[] header, string[] names)
-    {
-        for (var i = 0; i < header.Length; i++)
-        {
-            var h = header[i].Trim().TrimStart('\uFEFF');
-            if (names.Any(n => string.Equals(h, n, StringComparison.OrdinalIgnoreCase))) return i;
-        }
-        return -1;
     }
 
     /// <summary>出席 / 欠席 / 未記録 in either language (the export's own words), and the usual shorthands.</summary>

@@ -34,8 +34,9 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
         if (row.RegistrationId is not { } id) throw new OutboxException($"Mail row {row.Id} names no registration.", permanent: true);
         var r = await RegistrationQueries.FindAsync(db, id, ct);
         var parts = r is null ? null : await eventParts.ForAsync(r, ct);
-        // Personal data deleted (perhaps while this row waited in a claimed batch), or the event withdrawn.
-        if (r is null || parts is null || Erasure.IsErased(r.Email)) return null;
+        // Personal data deleted (perhaps while this row waited in a claimed batch), the event withdrawn, or a person
+        // staff registered without an address (nothing should be queued for them; skipped, never retried, if it was).
+        if (r is null || parts is null || Erasure.IsErased(r.Email) || r.Email.Length == 0) return null;
         var (template, withInvite) = Choose(row.Kind, r.Status, r.AddressConfirmed);
         var rule = preview;
         if (rule is null && row.Kind == OutboxRows.Kinds.Reminder && MailRuleText.RuleId(row.Payload) is { } ruleId)

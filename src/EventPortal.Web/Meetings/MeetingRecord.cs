@@ -66,6 +66,7 @@ public sealed class MeetingRecord(Db db, TimeProvider clock)
     const string ConfirmedWithoutLink = $"""
         SELECT r.id FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id
         WHERE r.event_id = @eventId AND r.status = '{RegistrationStatus.Confirmed}' AND t.kind = 'live' AND r.provider_join_url IS NULL
+          AND r.email <> ''
         """;
 
     /// <summary>

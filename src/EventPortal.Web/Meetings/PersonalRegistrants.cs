@@ -40,7 +40,8 @@ public sealed class PersonalRegistrants(Db db)
         await using var connection = await db.OpenAsync(ct);
         var person = await connection.QuerySingleOrDefaultAsync<(string Email, string GivenName, string FamilyName, string Status,
             string Kind, string? ProviderJoinUrl)>(new CommandDefinition(Person, new { registrationId }, cancellationToken: ct));
-        if (person.Email is null || person.Status != RegistrationStatus.Confirmed || person.Kind != "live"
+        // No address (entered by staff without one): the provider cannot register them; they use the event's own link via /j/.
+        if (string.IsNullOrEmpty(person.Email) || person.Status != RegistrationStatus.Confirmed || person.Kind != "live"
             || person.ProviderJoinUrl is not null || Erasure.IsErased(person.Email))
             return OutboxResult.Skipped;
         var registrant = await add(new RegistrantPerson(person.Email, person.GivenName, person.FamilyName));

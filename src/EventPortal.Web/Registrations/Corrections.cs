@@ -63,14 +63,15 @@ public static class Corrections
     /// staff, the same address): errors name the form's fields.
     /// </summary>
     /// <param name="fromForm">The forms' rules and field names (<c>q-{code}</c>); false: the API's (<c>answers.{code}</c>).</param>
+    /// <param name="byStaff">Staff's rules (address, reading and category optional, as for a staff entry).</param>
     public static (ValidRegistration? Valid, List<FieldError> Errors) Check(RegistrationInput sent, Stored before, EventDetails details,
-        string? email, bool fromForm = true)
+        string? email, bool fromForm = true, bool byStaff = false)
     {
         var input = sent with
         {
             Email = email ?? before.Email, EmailConfirmation = email ?? before.Email, TicketType = before.TicketCode, Consent = true,
         };
-        var (valid, errors) = RegistrationValidator.Validate(input, details, fromForm);
+        var (valid, errors) = RegistrationValidator.Validate(input, details, fromForm, byStaff);
         errors.RemoveAll(e => e.Field == "emailConfirmation");   // the address is typed once here
         return (valid, errors);
     }

@@ -30,7 +30,9 @@ public static class Owed
     public static async Task<bool> AfterAsync(DbConnection c, DbTransaction tx, SeatHolder r, SeatChange change, DateTime now,
         CancellationToken ct, EventRecord? e = null)
     {
-        var mailed = MailFor(r, change, now) is var (kind, key)
+        // Someone staff registered without an address is owed no mail, no reminders and no Zoom registrant (Zoom needs an
+        // address): staff handed them their links.
+        var mailed = r.HasAddress && MailFor(r, change, now) is var (kind, key)
             && await OutboxRows.EnqueueAsync(c, tx, kind, key, r.EventId, r.Id, now, ct);
         foreach (var type in WebhookEvents.For(r, change)) await WebhookEvents.EmitAsync(c, tx, r.Id, type, now, ct);
         if (r.Status == Cancelled || change is SeatChange.EventCancelled or SeatChange.Erased or SeatChange.Lapsed)
@@ -43,6 +45,7 @@ public static class Owed
         // Waitlisted registrations get their reminders planned too: sent only if promoted by then.
         // A switch drops what the old ticket was owed first (the live ticket's join-link reminder).
         if (change == SeatChange.Switched) await ReminderRules.DropForRegistrationAsync(c, tx, r.Id, ct);
+        if (!r.HasAddress) return mailed;
         if (change == SeatChange.Registered && e is not null)
             await ReminderRules.PlanForRegistrationAsync(c, tx, e, r.Id, r.TicketKind, now, ct);
         else await ReminderRules.PlanAsync(c, tx, r.EventId, r.Id, now, ct);

@@ -16,15 +16,16 @@ namespace EventPortal.Web.Registrations;
 /// </summary>
 public enum RegisterOutcome { Confirmed, Waitlisted, CheckMail, AlreadyRegistered, SoldOut, NotOnSale, TooManyHolds }
 
+/// <param name="TokenSeed">The new registration's seed, from which its join and recording links derive (<see cref="Tokens"/>).</param>
 public sealed record RegisterResult(RegisterOutcome Outcome, long RegistrationId = 0, string Status = "", string? ManageToken = null,
-    DateTime? HoldUntil = null);
+    DateTime? HoldUntil = null, string? TokenSeed = null);
 
 /// <summary>
 /// What a registrant does, from the public page, the personal page or the API: register,
 /// ask for the mail again, cancel, switch ticket. Each is one transaction; the seat rules
 /// themselves live in <see cref="Seats"/> and what each change owes in <see cref="Owed"/>.
 /// </summary>
-public sealed class Registrar(Db db, Tokens tokens, TimeProvider clock, IOptions<RegistrationOptions> options)
+public sealed partial class Registrar(Db db, Tokens tokens, TimeProvider clock, IOptions<RegistrationOptions> options)
 {
     const string FindActive = $"""
         SELECT id, status FROM registrations
@@ -37,10 +38,11 @@ public sealed class Registrar(Db db, Tokens tokens, TimeProvider clock, IOptions
         INSERT INTO registrations (event_id, ticket_type_id, status, family_name, given_name, reading, email,
             email_normalized, organization, category_code, accessibility, questions, answers, language,
             token_seed, manage_token_hash, join_token_hash, watch_token_hash, consent_at, created_at, updated_at,
-            address_confirmed_at, hold_until, client_network)
+            address_confirmed_at, hold_until, client_network, channel, entered_by, entry_key)
         SELECT @EventId, @TicketTypeId, @Status, @FamilyName, @GivenName, @Reading, @Email,
             @EmailNormalized, @Organization, @Category, @Accessibility, @Questions, @Answers, @Language,
-            @Seed, @ManageHash, @JoinHash, @WatchHash, @Now, @Now, @Now, @AddressConfirmedAt, @HoldUntil, @ClientNetwork
+            @Seed, @ManageHash, @JoinHash, @WatchHash, @Now, @Now, @Now, @AddressConfirmedAt, @HoldUntil, @ClientNetwork,
+            @Channel, @EnteredBy, @EntryKey
         FROM ticket_types WHERE id = @TicketTypeId AND (capacity IS NULL) = @Unlimited
         RETURNING id
         """;
@@ -55,9 +57,11 @@ public sealed class Registrar(Db db, Tokens tokens, TimeProvider clock, IOptions
     const int HoldLockClass = 0x486f6c64;   // "Hold"
 
     /// <param name="clientNetwork">The network the request came from (<see cref="Shared.RateLimits.ClientKey"/>).</param>
+    /// <param name="channel">The public form (<see cref="RegistrationChannel.Web"/>) or the API.</param>
     public async Task<RegisterResult> RegisterAsync(EventRecord e, ValidRegistration r, string language, string clientNetwork,
-        CancellationToken ct)
+        CancellationToken ct, string channel = RegistrationChannel.Web)
     {
+        var entry = new Entry(channel, null, null, clientNetwork);
         var now = clock.GetUtcNow().UtcDateTime;
         if (!r.Ticket.IsOnSale(now, e)) return new(RegisterOutcome.NotOnSale);
         // Everything that needs no database is done before the write: on SQLite the writer is one thread for all.
@@ -70,33 +74,35 @@ public sealed class Registrar(Db db, Tokens tokens, TimeProvider clock, IOptions
         try
         {
             result = await db.WriteAsync((connection, tx) =>
-                RegisterInTransactionAsync(connection, tx, e, r, language, clientNetwork, n, now, lookFirst: false, ct),
+                RegisterInTransactionAsync(connection, tx, e, r, language, entry, n, now, lookFirst: false, ct),
                 ct);
         }
         catch (Exception ex) when (Db.IsUniqueViolation(ex))
         {
             result = await db.WriteAsync((connection, tx) =>
-                RegisterInTransactionAsync(connection, tx, e, r, language, clientNetwork, n, now, lookFirst: true, ct), ct);
+                RegisterInTransactionAsync(connection, tx, e, r, language, entry, n, now, lookFirst: true, ct), ct);
         }
         return result;
     }
 
     async Task<RegisterResult> RegisterInTransactionAsync(DbConnection connection, DbTransaction tx, EventRecord e,
-        ValidRegistration r, string language, string clientNetwork, NewRow n, DateTime now, bool lookFirst,
+        ValidRegistration r, string language, Entry entry, NewRow n, DateTime now, bool lookFirst,
         CancellationToken ct)
     {
+        var clientNetwork = entry.ClientNetwork;
         var found = lookFirst
             ? await connection.QuerySingleOrDefaultAsync<SeatHolder>(new CommandDefinition(
                 FindActive, new { EventId = e.Id, r.EmailNormalized }, tx, cancellationToken: ct))
             : null;
         if (found is not null)
         {
-            // Re-send the confirmation instead of creating a duplicate.
-            await QueueResendAsync(connection, tx, e.Id, found.Id, now, ct);
+            // Re-send the confirmation instead of creating a duplicate; staff are told instead (they asked, not the person).
+            if (!entry.ByStaff) await QueueResendAsync(connection, tx, e.Id, found.Id, now, ct);
             return new(RegisterOutcome.AlreadyRegistered, found.Id, found.Status);
         }
 
-        var confirmAddress = r.Ticket.ConfirmAddress;
+        // Staff vouch for the person and the address they give, so a staff entry confirms at once.
+        var confirmAddress = r.Ticket.ConfirmAddress && !entry.ByStaff;
         if (confirmAddress && await NetworkHoldsAsync(connection, tx, e.Id, clientNetwork, ct) >= options.Value.HoldsPerNetwork)
             return new(RegisterOutcome.TooManyHolds);
         var held = confirmAddress ? RegistrationStatus.Pending : RegistrationStatus.Confirmed;
@@ -107,7 +113,7 @@ public sealed class Registrar(Db db, Tokens tokens, TimeProvider clock, IOptions
             n.Links.Seed, n.Links.ManageHash, n.Links.JoinHash, n.Links.WatchHash, Now = now,
             AddressConfirmedAt = confirmAddress ? (DateTime?)null : now,
             HoldUntil = confirmAddress ? now + options.Value.Hold : (DateTime?)null, ClientNetwork = confirmAddress ? clientNetwork : null,
-            Unlimited = r.Ticket.Capacity is null,
+            Unlimited = r.Ticket.Capacity is null, entry.Channel, entry.EnteredBy, entry.EntryKey,
         };
         var capped = !row.Unlimited;
         if (await connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(InsertRegistration, row, tx, cancellationToken: ct))
@@ -127,12 +133,12 @@ public sealed class Registrar(Db db, Tokens tokens, TimeProvider clock, IOptions
         var holder = new SeatHolder
         {
             Id = id, EventId = e.Id, TicketTypeId = r.Ticket.Id, Status = status, TicketKind = r.Ticket.Kind,
-            MeetingProvider = e.MeetingProvider, AddressConfirmedAt = confirmAddress ? null : now,
+            MeetingProvider = e.MeetingProvider, AddressConfirmedAt = confirmAddress ? null : now, Email = r.Email,
         };
         await Owed.AfterAsync(connection, tx, holder, SeatChange.Registered, now, ct, e);
         var outcome = confirmAddress ? RegisterOutcome.CheckMail
             : status == RegistrationStatus.Confirmed ? RegisterOutcome.Confirmed : RegisterOutcome.Waitlisted;
-        return new(outcome, id, status, n.Links.Manage, holdUntil);
+        return new(outcome, id, status, n.Links.Manage, holdUntil, n.Links.Seed);
     }
 
     /// <summary>A new registration's links and answers, made before its write.</summary>

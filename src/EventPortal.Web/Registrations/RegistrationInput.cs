@@ -33,27 +33,31 @@ public sealed record FieldError(string Field, string Key, params object[] Args);
 
 /// <summary>
 /// The rules for a registration, shared by the form and the API. The form asks for more
-/// (reading, e-mail twice, category); the API keeps its published body small.
+/// (reading, e-mail twice, category); the API keeps its published body small. Staff entering
+/// someone from the console or an import (<c>byStaff</c>) may leave out the address, the reading
+/// and the category (a person who applied by phone or FAX may have none to give), and give the
+/// address once; consent is still required (staff confirm the person agreed).
 /// </summary>
 public static class RegistrationValidator
 {
     public const int NameMax = 50, ReadingMax = 100, OrganizationMax = 100, LongTextMax = 2000, AnswersMax = 20;
 
-    public static (ValidRegistration? Valid, List<FieldError> Errors) Validate(RegistrationInput input, EventDetails details, bool fromForm)
+    public static (ValidRegistration? Valid, List<FieldError> Errors) Validate(RegistrationInput input, EventDetails details, bool fromForm,
+        bool byStaff = false)
     {
         // Checked in the order the form shows the fields, so the error summary reads top to bottom.
         var errors = new List<FieldError>();
         var familyName = Line(input.FamilyName, "familyName", NameMax, required: true, errors);
         var givenName = Line(input.GivenName, "givenName", NameMax, required: true, errors);
 
-        var reading = Kana.ToKatakana(Line(input.Reading, "reading", ReadingMax, required: fromForm, errors));
+        var reading = Kana.ToKatakana(Line(input.Reading, "reading", ReadingMax, required: fromForm && !byStaff, errors));
         if (reading.Length > 0 && !errors.Any(e => e.Field == "reading") && !Kana.IsKatakana(reading))
             errors.Add(new("reading", "error.katakana"));
 
-        var email = EmailAddress.Clean(Line(input.Email, "email", 254, required: true, errors));
+        var email = EmailAddress.Clean(Line(input.Email, "email", 254, required: !byStaff, errors));
         if (email.Length > 0 && !errors.Any(e => e.Field == "email") && !EmailAddress.IsValid(email))
             errors.Add(new("email", "error.email"));
-        if (fromForm || input.EmailConfirmation is not null)
+        if ((fromForm && !byStaff) || input.EmailConfirmation is not null)
         {
             var confirmation = EmailAddress.Clean(input.EmailConfirmation ?? "");
             if (confirmation.Length == 0) errors.Add(new("emailConfirmation", "error.required"));
@@ -68,7 +72,7 @@ public static class RegistrationValidator
         if (string.IsNullOrEmpty(category))
         {
             category = null;
-            if (fromForm && details.Categories.Count > 0) errors.Add(new("category", "error.required"));
+            if (fromForm && !byStaff && details.Categories.Count > 0) errors.Add(new("category", "error.required"));
         }
         else if (!details.Categories.Any(c => c.Code == category))
             errors.Add(new("category", "error.unknownCategory"));

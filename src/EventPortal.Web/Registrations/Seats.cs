@@ -16,6 +16,9 @@ public sealed class SeatHolder
     public string MeetingProvider { get; init; } = "";
     /// <summary>When the owner proved the address by the mailed link; null: not yet (pending, or waitlisted unconfirmed).</summary>
     public DateTime? AddressConfirmedAt { get; init; }
+    /// <summary>The address as stored; '' for a person staff registered without one (null: not read, taken as present).</summary>
+    public string? Email { get; init; }
+    public bool HasAddress => Email != "";
     public bool IsLive => TicketKind == Events.TicketKind.Live;
     public bool AddressConfirmed => AddressConfirmedAt is not null;
     public SeatHolder With(string status, long? ticketTypeId = null, string? ticketKind = null, DateTime? addressConfirmedAt = null) =>
@@ -23,7 +26,7 @@ public sealed class SeatHolder
     {
         Id = Id, EventId = EventId, TicketTypeId = ticketTypeId ?? TicketTypeId, Status = status,
         TicketKind = ticketKind ?? TicketKind, MeetingProvider = MeetingProvider,
-        AddressConfirmedAt = addressConfirmedAt ?? AddressConfirmedAt,
+        AddressConfirmedAt = addressConfirmedAt ?? AddressConfirmedAt, Email = Email,
     };
 }
 
@@ -41,7 +44,8 @@ public static partial class Seats
 {
     /// <summary>Registrations as <see cref="SeatHolder"/>s; the caller adds the WHERE clause.</summary>
     public const string SelectHolders = """
-        SELECT r.id, r.event_id, r.ticket_type_id, r.status, t.kind AS ticket_kind, e.meeting_provider, r.address_confirmed_at
+        SELECT r.id, r.event_id, r.ticket_type_id, r.status, t.kind AS ticket_kind, e.meeting_provider, r.address_confirmed_at,
+            r.email
         FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id JOIN events e ON e.id = r.event_id
         """;
 

@@ -33,7 +33,7 @@ public static class OrganiserMessages
     public static async Task<int> CountAsync(DbConnection c, long eventId, Audience audience, CancellationToken ct) =>
         await c.ExecuteScalarAsync<int>(new CommandDefinition($"""
             SELECT COUNT(*) FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id
-            WHERE r.event_id = @eventId{audience.Where}
+            WHERE r.event_id = @eventId AND r.email <> ''{audience.Where}
             """, new { eventId, audience.Ticket, audience.Status, audience.Category }, cancellationToken: ct));
 
     /// <summary>Stores the message and queues it for every registration in the audience; returns the recipient count.</summary>
@@ -48,7 +48,7 @@ public static class OrganiserMessages
         var recipients = await OutboxRows.EnqueueForRegistrationsAsync(c, tx, OutboxRows.Kinds.OrganiserMessage, $"message:{id}:",
             $"{{\"messageId\":{id}}}", $"""
             FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id
-            WHERE r.event_id = @eventId{audience.Where}
+            WHERE r.event_id = @eventId AND r.email <> ''{audience.Where}
             """, new { eventId, audience.Ticket, audience.Status, audience.Category }, now, ct, sendAt);
         await Audit.WriteAsync(c, tx, context, "event.message", slug,
             $"message {id} to {recipients}{(sendAt is { } at ? $" at {at:yyyy-MM-dd'T'HH:mm'Z'}" : "")}", now, ct);

@@ -236,7 +236,7 @@ public static class ReminderRules
                 INSERT INTO outbox (kind, dedupe_key, event_id, registration_id, payload, status, due_at, created_at)
                 SELECT @kind, @prefix || CAST(r.id AS TEXT), r.event_id, r.id, @payload, '{OutboxStatus.Queued}', @due, @now
                 FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id
-                WHERE r.event_id = @eventId AND r.status <> '{RegistrationStatus.Cancelled}'
+                WHERE r.event_id = @eventId AND r.status <> '{RegistrationStatus.Cancelled}' AND r.email <> ''
                   AND (@audience = 'all' OR t.kind = @audience OR 't:' || t.code = @audience)
                 {(registrationId is null ? "" : "AND r.id = @registrationId")}
                 {(registrationId is not null && due == now ? RequeueSkipped : "ON CONFLICT (dedupe_key) DO NOTHING")}

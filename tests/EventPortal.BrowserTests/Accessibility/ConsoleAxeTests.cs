@@ -46,6 +46,8 @@ public sealed class ConsoleAxeTests(BrowserFixture browser)
         ["/Admin/RegistrationPage GET "] =
             [$"/admin/events/{slug}/registrations/{id}", $"/admin/events/{slug}/registrations/{id}?done=resent"],
         ["/Admin/RegistrationEditPage GET "] = [$"/admin/events/{slug}/registrations/{id}/edit"],
+        ["/Admin/StaffEntryPage GET "] = [$"/admin/events/{slug}/registrations/new"],
+        ["/Admin/RegistrationImportPage GET "] = [$"/admin/events/{slug}/registrations/import"],
         ["/Admin/RegistrationPage GET cancel"] = [$"/admin/events/{slug}/registrations/{id}/cancel"],
         ["/Admin/RegistrationPage GET erase"] = [$"/admin/events/{slug}/registrations/{id}/erase"],
         ["/Admin/AccountsPage GET "] = ["/admin/accounts"],
@@ -115,11 +117,32 @@ public sealed class ConsoleAxeTests(BrowserFixture browser)
         await organiser.Page.Locator("#f-url").PressAsync("Enter");
         await Assertions.Expect(organiser.Page.Locator("#new-secret")).ToBeVisibleAsync();
         findings.AddRange(await Axe.AuditAsync(browser, organiser, "console: new webhook", language));
-        audited += 3 + await SignedOutAsync(language, width, findings);
+        audited += 3 + await StaffEntryAsync(organiser, slug, language, findings);
+        audited += await SignedOutAsync(language, width, findings);
 
         browser.Print($"axe console [{language}, {width}px]: {audited} pages, {findings.Count} serious or critical findings");
         Assert.True(findings.Count == 0, "serious or critical axe violations:\n" + string.Join("\n", findings));
         organiser.AssertOwnOriginOnlyAndNoErrors();
+    }
+
+    /// <summary>A staff entry refused with its errors, then made without an address: the personal links shown once.</summary>
+    async Task<int> StaffEntryAsync(Visitor organiser, string slug, string language, List<string> findings)
+    {
+        var page = organiser.Page;
+        await organiser.GoAsync($"/admin/events/{slug}/registrations/new");
+        var submit = page.GetByRole(AriaRole.Button, new() { Name = T("staffEntry.submit", language), Exact = true });
+        await submit.ClickAsync();
+        await Assertions.Expect(page.Locator(".error-summary")).ToBeVisibleAsync();
+        findings.AddRange(await Axe.AuditAsync(browser, organiser, "console: staff entry with errors", language));
+        await page.Locator("#f-familyName").FillAsync("窓口");
+        await page.Locator("#f-givenName").FillAsync("花子");
+        await page.Locator("#f-organization").FillAsync("○○町 福祉課");
+        await page.Locator("input[name=ticketType][value=recording]").CheckAsync();
+        await page.Locator("#f-consent").CheckAsync();
+        await submit.ClickAsync();
+        await Assertions.Expect(page.Locator(".personal-links")).ToBeVisibleAsync();
+        findings.AddRange(await Axe.AuditAsync(browser, organiser, "console: staff entry with the links", language));
+        return 2;
     }
 
     /// <summary>The sign-in page with its error, and the setup page (on an install with no organiser) with its errors.</summary>

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using AngleSharp.Html.Parser;
 using EventPortal.Tests.Infrastructure;
@@ -76,21 +75,11 @@ public abstract class AttendanceConsole
         Assert.Contains("1件の出欠を記録しました", html);
     }
 
-    static MultipartFormDataContent Upload(string page, byte[] file)
-    {
-        var form = new MultipartFormDataContent();
-        foreach (var (name, value) in Journeys.WithHiddenFields(page, "attendance", new Dictionary<string, string>()))
-            form.Add(new StringContent(value), name);
-        var content = new ByteArrayContent(file);
-        content.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
-        form.Add(content, "file", "出欠.csv");
-        return form;
-    }
-
     static async Task<(HttpResponseMessage Response, string Html)> CheckAsync(HttpClient browser, string slug, byte[] file)
     {
         var page = await browser.GetStringAsync($"/admin/events/{slug}/attendance");
-        var response = await browser.PostAsync($"/admin/events/{slug}/attendance/import", Upload(page, file));
+        var response = await browser.PostAsync($"/admin/events/{slug}/attendance/import",
+            Journeys.Upload(page, "attendance", file, "出欠.csv"));
         return (response, await response.Content.ReadAsStringAsync());
     }
 

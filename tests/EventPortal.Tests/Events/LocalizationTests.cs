@@ -39,7 +39,8 @@ public sealed partial class LocalizationTests
     // "error.required", T["event.when"], "manage.cancelledNow"… : dotted lower-camel keys in string literals.
     [GeneratedRegex(
         "\"((?:site|language|layout|index|event|seats|register|form|field|hint|consent|status|manage|error|tz|link|calendar|resend|mail|" +
-        "admin|adminOutbox|adminAudit|adminAccounts|adminRegistrations|adminEvent|adminMail|speakerQuestions|webhooks)\\.[A-Za-z/.]+)\"")]
+        "admin|adminOutbox|adminAudit|adminAccounts|adminRegistrations|adminEvent|adminMail|speakerQuestions|webhooks|" +
+        "staffEntry|staffImport|channel)\\.[A-Za-z/.]+)\"")]
     private static partial Regex KeyLiteral();
 }
 

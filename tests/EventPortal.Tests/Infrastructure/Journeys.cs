@@ -51,6 +51,19 @@ public static partial class Journeys
         return all;
     }
 
+    /// <summary>A file form as a browser sends it (multipart): the fields, the page's hidden ones, and the file as CSV.</summary>
+    public static MultipartFormDataContent Upload(string page, string pagePath, byte[] file, string fileName,
+        IDictionary<string, string>? fields = null)
+    {
+        var form = new MultipartFormDataContent();
+        foreach (var (name, value) in WithHiddenFields(page, pagePath, fields ?? new Dictionary<string, string>()))
+            form.Add(new StringContent(value), name);
+        var content = new ByteArrayContent(file);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/csv");
+        form.Add(content, "file", fileName);
+        return form;
+    }
+
     /// <summary>The same form sent twice at once, as from a double click or two tabs.</summary>
     public static async Task<HttpResponseMessage[]> SubmitTwiceAsync(
         this HttpClient browser, string pagePath, string actionPath, IDictionary<string, string> fields)

@@ -88,6 +88,40 @@ public sealed partial class GeneratedHostileInput
         yield return new("survey results csv", "/Admin/SurveyResultsPage GET csv",
             (_, v) => Get($"/admin/events/{Segment(v)}/survey-results/csv"), ReadOnly: true, Audited: true);
 
+        // Staff entries: every field of the form (a closed set refused outside it), the slug.
+        const string Entry = "/Admin/StaffEntryPage";
+        var entry = new Dictionary<string, string>
+        {
+            ["channel"] = "phone", ["familyName"] = "電話", ["givenName"] = "花子", ["reading"] = "", ["email"] = "",
+            ["organization"] = "窓口課", ["category"] = "", ["ticketType"] = "live", ["accessibility"] = "", ["questions"] = "",
+            ["q-q1"] = "", ["language"] = "ja", ["consent"] = "yes",
+        };
+        foreach (var (field, allowed) in new (string, Func<string, bool>?)[]
+            { ("channel", OneOf("phone", "fax", "counter", "other")), ("familyName", null), ("givenName", null), ("reading", null),
+              ("email", null), ("organization", null), ("category", CategoryOrAny), ("ticketType", OneOf("live", "recording")),
+              ("accessibility", null), ("questions", null), ("q-q1", null), ("language", OneOf("ja", "en")), ("consent", OneOf("yes")) })
+            yield return new($"staff entry {field}", $"{Entry} POST ", (w, v) => w.Form($"{ev}/registrations/new",
+                With(With(entry, "entryKey", Guid.NewGuid().ToString("N")), field, v)), Allowed: allowed);
+        yield return new("staff entry key", $"{Entry} POST ", (w, v) => w.Form($"{ev}/registrations/new", With(entry, "entryKey", v)));
+        yield return new("staff entry slug", $"{Entry} GET ", (_, v) => Get($"/admin/events/{Segment(v)}/registrations/new"),
+            ReadOnly: true);
+
+        // The registration import: the file's text in a row, as the whole file, and the apply step's own fields.
+        const string Import = "/Admin/RegistrationImportPage";
+        string Csv(string v) => $"姓,名,所属,チケット,参加経験\r\n{v},花子,{v},live,{v}\r\n";
+        yield return new("import check row", $"{Import} POST check", (w, v) => Upload(w, $"{ev}/registrations/import/check", Csv(v)),
+            ReadOnly: true);
+        yield return new("import check file", $"{Import} POST check", (w, v) => Upload(w, $"{ev}/registrations/import/check", v),
+            ReadOnly: true);
+        yield return new("import apply row", $"{Import} POST apply",
+            (w, v) => w.Form($"{ev}/registrations/import/apply", new() { ["csv"] = Csv(v), ["consent"] = "yes" }));
+        yield return new("import apply file", $"{Import} POST apply",
+            (w, v) => w.Form($"{ev}/registrations/import/apply", new() { ["csv"] = v, ["consent"] = "yes" }));
+        yield return new("import apply consent", $"{Import} POST apply", (w, v) => w.Form($"{ev}/registrations/import/apply",
+            new() { ["csv"] = Csv("輸入"), ["consent"] = v }), Allowed: OneOf("yes"));
+        yield return new("import slug", $"{Import} GET ", (_, v) => Get($"/admin/events/{Segment(v)}/registrations/import"),
+            ReadOnly: true);
+
         // The moderator's questions for the speakers: its filter, its two switches, the slug.
         const string Questions = "/Admin/SpeakerQuestionsPage GET ";
         yield return new("speaker questions slug", Questions, (_, v) => Get($"/admin/events/{Segment(v)}/questions"), ReadOnly: true);
@@ -95,4 +129,14 @@ public sealed partial class GeneratedHostileInput
         yield return new("speaker questions switches", Questions,
             (_, v) => Get($"{ev}/questions?anonymous={Query(v)}&print={Query(v)}"), ReadOnly: true);
     }
+
+    /// <summary>A file upload as the browser sends it (multipart, with the worker's anti-forgery token).</summary>
+    static HttpRequestMessage Upload(Worker w, string path, string file) => new(HttpMethod.Post, path)
+    {
+        Content = new MultipartFormDataContent
+        {
+            { new StringContent(w.Token), "__RequestVerificationToken" },
+            { new ByteArrayContent(Encoding.UTF8.GetBytes(file)), "file", "invitees.csv" },
+        },
+    };
 }
