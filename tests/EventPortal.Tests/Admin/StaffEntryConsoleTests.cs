@@ -16,13 +16,13 @@ public abstract class StaffEntryConsole
 
     Task<PortalApp> StartAsync() => StartAsync(Organisers.Bootstrap());
 
-    static Dictionary<string, string> Person(string family, string email = "", string ticket = "live", string channel = "phone") => new()
+    internal static Dictionary<string, string> Person(string family, string email = "", string ticket = "live", string channel = "phone") => new()
     {
         ["channel"] = channel, ["familyName"] = family, ["givenName"] = "花子", ["reading"] = "", ["email"] = email,
         ["organization"] = "○○町 福祉課", ["category"] = "", ["ticketType"] = ticket, ["language"] = "ja", ["consent"] = "yes",
     };
 
-    static async Task<(HttpResponseMessage Response, string Html)> EnterAsync(HttpClient browser, string slug,
+    internal static async Task<(HttpResponseMessage Response, string Html)> EnterAsync(HttpClient browser, string slug,
         Dictionary<string, string> fields)
     {
         var path = $"/admin/events/{slug}/registrations/new";

@@ -30,10 +30,12 @@ public static class ConsoleForms
         return await browser.SubmitAsync($"/admin/events/{slug}/edit", $"/admin/events/{slug}/save", fields);
     }
 
-    public static async Task<Dictionary<string, string>> FormFieldsAsync(HttpClient browser, string path)
+    /// <summary>Every field of the page's form as a browser would send it (<paramref name="selector"/>: which form).</summary>
+    public static async Task<Dictionary<string, string>> FormFieldsAsync(HttpClient browser, string path,
+        string selector = "form.event-form")
     {
         var document = new HtmlParser().ParseDocument(await browser.GetStringAsync(path));
-        var form = Assert.IsAssignableFrom<IHtmlFormElement>(document.QuerySelector("form.event-form"));
+        var form = Assert.IsAssignableFrom<IHtmlFormElement>(document.QuerySelector(selector));
         var fields = new Dictionary<string, string>();
         foreach (var element in form.Elements)
         {

@@ -169,6 +169,23 @@ public abstract class CorrectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Staff_add_an_address_to_someone_entered_without_one_and_the_confirmation_goes_there()
+    {
+        using var organiser = await _app.SignedInAsync();
+        await Admin.StaffEntryConsole.EnterAsync(organiser, _slug, Admin.StaffEntryConsole.Person("窓口"));
+        var id = await _app.QueryOneAsync<long>("SELECT id FROM registrations WHERE family_name = '窓口'");
+        var edit = $"/admin/events/{_slug}/registrations/{id}/edit";
+        var fields = await ConsoleForms.FormFieldsAsync(organiser, edit, "form.registration-form");
+        Assert.Equal("", fields["email"]);
+        fields["email"] = "later@example.jp";
+
+        Assert.Equal(HttpStatusCode.SeeOther, (await organiser.SubmitAsync(edit, edit, fields)).StatusCode);
+        Assert.Single(await _smtp.MailToAsync("later@example.jp"));
+        Assert.Contains("email:  → later@example.jp",
+            await _app.QueryOneAsync<string>("SELECT detail FROM audit_log WHERE action = 'registration.correct'"));
+    }
+
+    [Fact]
     public async Task Staff_cannot_give_one_registration_the_address_of_another()
     {
         await RegisteredAsync("first@example.jp");
