@@ -90,7 +90,8 @@ public static class RegistrationImport
 
     static ImportProblem File(string key, params object[] args) => new(0, "", new FieldError("", key, args));
 
-    /// <summary>A category's or a ticket's code, from its code or either of its names; anything else as it is (refused by the rules).</summary>
+    /// <summary>A category's or a ticket's code, from its code or either of its names; anything else as it is (refused by the
+    /// rules).</summary>
     static string Code(string value, IEnumerable<(string Code, string Ja, string En)> known) =>
         known.FirstOrDefault(k => new[] { k.Code, k.Ja, k.En }.Any(n => n.Length > 0 && string.Equals(n, value,
             StringComparison.OrdinalIgnoreCase))).Code ?? value;

@@ -35,10 +35,12 @@ public static class RegistrationsAdminApi
             .ProducesValidationProblem(StatusCodes.Status409Conflict);
     }
 
-    /// <summary>Cancels on the registrant's behalf, as the console does (the seat to the oldest waitlisted, a mail, an audit row).</summary>
+    /// <summary>Cancels on the registrant's behalf, as the console does (the seat to the oldest waitlisted, a mail, an audit
+    /// row).</summary>
     static async Task<IResult> CancelAsync(string slug, long id, HttpContext http, Db db, TimeProvider clock, CancellationToken ct)
     {
-        if (await EventSpec.LoadAsync(db, slug, ct) is not { } e) return Problems.Status(StatusCodes.Status404NotFound, "error.eventNotFound");
+        if (await EventSpec.LoadAsync(db, slug, ct) is not { } e)
+            return Problems.Status(StatusCodes.Status404NotFound, "error.eventNotFound");
         var outcome = await RegistrationActions.CancelAsync(db, http, e.Id, id, clock.GetUtcNow().UtcDateTime, ct);
         if (outcome == ActionOutcome.Done) return TypedResults.Ok(new { id, status = RegistrationStatus.Cancelled });
         return await Corrections.FindAsync(db, id, ct) is { } r && r.EventId == e.Id

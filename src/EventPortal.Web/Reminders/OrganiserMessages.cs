@@ -61,7 +61,8 @@ public static class OrganiserMessages
         public string Body { get; init; } = "";
         public string Audience { get; init; } = "{}";
 
-        /// <summary>Whether the message is still for a registration in <paramref name="status"/> (cancelled only if it was written for those).</summary>
+        /// <summary>Whether the message is still for a registration in <paramref name="status"/> (cancelled only if it was
+        /// written for those).</summary>
         public bool StillFor(string status) => status != RegistrationStatus.Cancelled
             || JsonSerializer.Deserialize<Audience>(Audience)?.Status == RegistrationStatus.Cancelled;
     }

@@ -16,7 +16,8 @@ public abstract class StaffEntryConsole
 
     Task<PortalApp> StartAsync() => StartAsync(Organisers.Bootstrap());
 
-    internal static Dictionary<string, string> Person(string family, string email = "", string ticket = "live", string channel = "phone") => new()
+    internal static Dictionary<string, string> Person(
+        string family, string email = "", string ticket = "live", string channel = "phone") => new()
     {
         ["channel"] = channel, ["familyName"] = family, ["givenName"] = "花子", ["reading"] = "", ["email"] = email,
         ["organization"] = "○○町 福祉課", ["category"] = "", ["ticketType"] = ticket, ["language"] = "ja", ["consent"] = "yes",

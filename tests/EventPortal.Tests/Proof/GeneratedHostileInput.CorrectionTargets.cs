@@ -30,7 +30,8 @@ public sealed partial class GeneratedHostileInput
         const string Patch = "PATCH /api/admin/events/{slug}/registrations/{id:long}";
         foreach (var field in new[] { "familyName", "reading", "email", "organization", "category", "answers" })
             yield return new($"api correction {field}", Patch, (_, v) => ApiRaw(HttpMethod.Patch, $"{api}/{s.RegistrationId}",
-                System.Text.Encoding.UTF8.GetBytes($"{{\"{field}\":{JsonLiteral(v)}}}")), Allowed: field == "category" ? CategoryOrAny : null);
+                System.Text.Encoding.UTF8.GetBytes($"{{\"{field}\":{JsonLiteral(v)}}}")),
+                Allowed: field == "category" ? CategoryOrAny : null);
         yield return new("api correction body", Patch,
             (_, v) => ApiRaw(HttpMethod.Patch, $"{api}/{s.RegistrationId}", System.Text.Encoding.UTF8.GetBytes(v)));
         yield return new("api correction id", Patch, (_, v) => ApiRaw(HttpMethod.Patch, $"{api}/{Segment(v)}",
