@@ -96,7 +96,8 @@ public static class EventChanges
                         venue = @Venue, organiser_name = @OrganiserName, organiser_email = @OrganiserEmail, contact = @Contact,
                         consent_purpose = @ConsentPurpose, meeting_provider = @MeetingProvider, meeting_url = @MeetingUrl,
                         programme = @ProgrammeJson, speakers = @SpeakersJson, updated_at = @now, previous_starts_at = CASE WHEN
-                        starts_at <> @StartsAt AND status = 'published' THEN COALESCE(previous_starts_at, starts_at) ELSE previous_starts_at END
+                        starts_at <> @StartsAt AND status = 'published' THEN COALESCE(previous_starts_at, starts_at)
+                        ELSE previous_starts_at END
                     WHERE id = @Id
                     """, new
                 {
