@@ -13,7 +13,7 @@ namespace EventPortal.Web.Admin;
 /// set once on the group in Program.cs). Filters are the console's query string:
 /// <c>q</c>, <c>ticket</c>, <c>status</c>, <c>category</c>, <c>attendance</c>.
 /// </summary>
-public static class RegistrationsAdminApi
+public static partial class RegistrationsAdminApi
 {
     public static void MapRegistrationsAdminApi(this RouteGroupBuilder api)
     {
@@ -26,6 +26,10 @@ public static class RegistrationsAdminApi
         api.MapPut("/events/{slug}/attendance", MarkAttendanceAsync).WithTags("Admin: registrations").WithName("AdminMarkAttendance")
             .WithSummary("Mark who attended, as staff do in the console; one bad entry refuses the whole request")
             .ReadsJson<IReadOnlyList<AttendanceMark>>().Produces<AttendanceResult>().OfEvent();
+        api.MapPost("/events/{slug}/registrations", AddAsync).WithTags("Admin: registrations")
+            .WithName("AdminAddRegistration").WithSummary("Register someone who applied by phone, FAX, at the counter or elsewhere")
+            .ReadsJson<StaffRegistrationRequest>().Produces<StaffRegistrationAdded>(StatusCodes.Status201Created)
+            .Produces<StaffRegistrationAdded>().OfEvent().ProducesProblem(StatusCodes.Status409Conflict);
         api.MapPost("/events/{slug}/registrations/{id:long}/cancel", CancelAsync).WithTags("Admin: registrations")
             .WithName("AdminCancelRegistration").WithSummary("Cancel on the registrant's behalf, as the console does")
             .Produces<RegistrationCancelled>().OfEvent().ProducesProblem(StatusCodes.Status409Conflict);

@@ -121,3 +121,17 @@ public sealed record RegistrationCorrection(
 public sealed record RegistrationCorrected(long Id, [property: Description("False when nothing differed.")] bool Changed);
 
 public sealed record RegistrationCancelled(long Id, string Status);
+
+/// <summary><c>POST /api/admin/events/{slug}/registrations</c>: the registration API's fields, with staff's rules.</summary>
+public sealed record StaffRegistrationRequest(
+    string? FamilyName, string? GivenName, string? Reading,
+    [property: Description("Optional: without one nothing is mailed, and the answer carries the personal link.")] string? Email,
+    string? Organization, string? Category, string? TicketType, string? Accessibility, string? Questions,
+    [property: Description("The person consented to the event's stated purpose (staff confirm it); required.")] bool? Consent,
+    IReadOnlyDictionary<string, JsonElement>? Answers,
+    [property: Description("phone, fax, counter or other (default other).")] string? Channel,
+    [property: Description("ja or en: the language of the person's mail and pages (default the event's).")] string? Language);
+
+/// <summary>201 for a new registration; 200 when the same Idempotency-Key was sent before (repeated: true).</summary>
+public sealed record StaffRegistrationAdded(long Id, string Status,
+    [property: Description("The personal page, only when there is no address to mail it to.")] string? ManageUrl, bool Repeated);

@@ -76,6 +76,17 @@ public sealed class ApiShapeTests
         await CallAsync(HttpMethod.Post, registration + "/cancel", $"{events}/shape/registrations/{alice}/cancel", null, HttpStatusCode.OK);
         await CallAsync(HttpMethod.Post, registration + "/cancel", $"{events}/shape/registrations/{alice}/cancel", null,
             HttpStatusCode.Conflict);
+        // Staff entries: without an address (the personal link in the answer), a repeat address, a refused body.
+        var entry = new JsonObject
+        {
+            ["familyName"] = "電話", ["givenName"] = "花子", ["organization"] = "町役場", ["ticketType"] = "live", ["consent"] = true,
+            ["channel"] = "phone", ["language"] = "ja", ["answers"] = new JsonObject { ["dept"] = "福祉課" },
+        };
+        await CallAsync(HttpMethod.Post, one + "/registrations", events + "/shape/registrations", entry, HttpStatusCode.Created);
+        entry["email"] = "bob@example.jp";   // held, so still active
+        await CallAsync(HttpMethod.Post, one + "/registrations", events + "/shape/registrations", entry, HttpStatusCode.Conflict);
+        await CallAsync(HttpMethod.Post, one + "/registrations", events + "/shape/registrations", new JsonObject { ["channel"] = "mail" },
+            HttpStatusCode.UnprocessableEntity);
         await CallAsync(HttpMethod.Get, one + "/reminders", events + "/shape/reminders", null, HttpStatusCode.OK);
         await CallAsync(HttpMethod.Put, one + "/reminders", events + "/shape/reminders", new JsonArray(new JsonObject
         {

@@ -10,6 +10,10 @@ public sealed partial class GeneratedHostileInput
         ["category"] = "municipal", ["accessibility"] = "", ["questions"] = "",
     };
 
+    /// <summary>A staff entry's body, open for one more property and its closing brace.</summary>
+    const string StaffEntry =
+        """{"familyName":"電話","givenName":"花子","organization":"町","ticketType":"recording","consent":true,""";
+
     static IEnumerable<ConsoleTarget> CorrectionTargets(ConsoleScene s)
     {
         const string Page = "/Admin/RegistrationEditPage";
@@ -36,6 +40,12 @@ public sealed partial class GeneratedHostileInput
             (_, v) => ApiRaw(HttpMethod.Patch, $"{api}/{s.RegistrationId}", System.Text.Encoding.UTF8.GetBytes(v)));
         yield return new("api correction id", Patch, (_, v) => ApiRaw(HttpMethod.Patch, $"{api}/{Segment(v)}",
             System.Text.Encoding.UTF8.GetBytes("{\"organization\":\"テスト市役所\"}")), Allowed: Id(s.RegistrationId));
+        const string Add = "POST /api/admin/events/{slug}/registrations";
+        foreach (var (field, allowed) in new (string, Func<string, bool>?)[]
+            { ("familyName", null), ("email", null), ("ticketType", OneOf("live", "recording")), ("answers", null),
+              ("channel", OneOf("phone", "fax", "counter", "other")), ("language", OneOf("ja", "en")) })
+            yield return new($"api staff entry {field}", Add, (_, v) => ApiRaw(HttpMethod.Post, api,
+                System.Text.Encoding.UTF8.GetBytes(StaffEntry + $"\"{field}\":{JsonLiteral(v)}}}")), Allowed: allowed);
         yield return new("api cancel id", "POST /api/admin/events/{slug}/registrations/{id:long}/cancel",
             (_, v) => ApiRaw(HttpMethod.Post, $"{api}/{Segment(v)}/cancel", []), Allowed: Id(s.RegistrationId));
     }
