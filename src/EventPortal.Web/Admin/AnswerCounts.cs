@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Dapper;
 using EventPortal.Web.Data;
 using EventPortal.Web.Events;
@@ -33,13 +32,7 @@ public static class AnswerCounts
             {
                 if (answers.Get(q.Code) is not { } a) continue;
                 answered[q.Code]++;
-                var chosen = a.ValueKind switch
-                {
-                    JsonValueKind.Array => a.EnumerateArray().Select(x => x.ToString()),
-                    JsonValueKind.True => ["yes"],
-                    _ => [a.ToString()],
-                };
-                foreach (var c in chosen) counts[q.Code][c] = counts[q.Code].GetValueOrDefault(c) + 1;
+                foreach (var c in RegistrationAnswers.Values(a)) counts[q.Code][c] = counts[q.Code].GetValueOrDefault(c) + 1;
             }
         }
         return counted.Select(q =>

@@ -29,7 +29,7 @@ public sealed class RegistrationEditPageModel(Db db, TimeProvider clock) : PageM
     public async Task<IActionResult> OnPostAsync(string slug, long id, CancellationToken ct)
     {
         if (!await LoadAsync(slug, id, ct)) return NotFound();
-        Input = DetailsFields.From(Request.Form, Details);
+        Input = RegistrationInput.FromForm(Request.Form, Details.Questions);
         if (!Active) { Response.StatusCode = StatusCodes.Status409Conflict; return Page(); }
         var (valid, errors) = Corrections.Check(Input, Stored, Details, EmailAddress.Clean(Input.Email ?? ""), byStaff: true);
         if (valid is null)

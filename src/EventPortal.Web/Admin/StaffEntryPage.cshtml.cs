@@ -90,14 +90,7 @@ public sealed class StaffEntryPageModel(Db db, Registrar registrar, Tokens token
     bool ReadForm()
     {
         var form = Request.Form;
-        Input = new RegistrationInput
-        {
-            FamilyName = form["familyName"], GivenName = form["givenName"], Reading = form["reading"], Email = form["email"],
-            Organization = form["organization"], Category = form["category"], TicketType = form["ticketType"],
-            Accessibility = form["accessibility"], Questions = form["questions"], Consent = form["consent"] == "yes",
-            Answers = Details.Questions.ToDictionary(q => q.Code, IReadOnlyList<string> (q) =>
-                form[RegistrationValidator.AnswerField(q.Code, fromForm: true)].Select(v => v ?? "").ToList()),
-        };
+        Input = RegistrationInput.FromForm(form, Details.Questions);
         Channel = form["channel"].ToString();
         Language = form["language"].ToString();
         if (form["entryKey"].ToString() is not { Length: 32 } key || !key.All(char.IsAsciiHexDigitLower)) return false;

@@ -37,15 +37,7 @@ public sealed class EventPageModel(Db db, Registrar registrar, FormTiming timing
     {
         if (!await LoadAsync(slug, ct)) return NotFound();
         var form = Request.Form;
-        Input = new RegistrationInput
-        {
-            FamilyName = form["familyName"], GivenName = form["givenName"], Reading = form["reading"],
-            Email = form["email"], EmailConfirmation = form["emailConfirmation"], Organization = form["organization"],
-            Category = form["category"], TicketType = form["ticketType"], Accessibility = form["accessibility"],
-            Questions = form["questions"], Consent = form["consent"] == "yes",
-            Answers = Details.Questions.ToDictionary(q => q.Code, IReadOnlyList<string> (q) =>
-                form[RegistrationValidator.AnswerField(q.Code, fromForm: true)].Select(v => v ?? "").ToList()),
-        };
+        Input = RegistrationInput.FromForm(form, Details.Questions);
         var checkMail = $"/events/{Uri.EscapeDataString(slug)}/check-mail";
         if (!string.IsNullOrEmpty(form[FormTiming.Honeypot]))
         {

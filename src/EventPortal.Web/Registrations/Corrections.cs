@@ -168,14 +168,4 @@ public sealed record DetailsFields(RegistrationInput Input, EventDetails Details
         Category = r.CategoryCode, Accessibility = r.Accessibility, Questions = r.Questions,
         Answers = RegistrationAnswers.Parse(r.Answers).ToDictionary(a => a.Key, a => RegistrationAnswers.Values(a.Value)),
     };
-
-    /// <summary>The form as sent.</summary>
-    public static RegistrationInput From(IFormCollection form, EventDetails details) => new()
-    {
-        FamilyName = form["familyName"], GivenName = form["givenName"], Reading = form["reading"], Email = form["email"],
-        Organization = form["organization"], Category = form["category"], Accessibility = form["accessibility"],
-        Questions = form["questions"],
-        Answers = details.Questions.ToDictionary(q => q.Code, IReadOnlyList<string> (q) =>
-            form[RegistrationValidator.AnswerField(q.Code, fromForm: true)].Select(v => v ?? "").ToList()),
-    };
 }

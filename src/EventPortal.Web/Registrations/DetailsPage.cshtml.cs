@@ -30,7 +30,7 @@ public sealed class DetailsPageModel(Db db, TimeProvider clock) : PageModel
     public async Task<IActionResult> OnPostAsync(string token, CancellationToken ct)
     {
         if (!await LoadAsync(token, ct)) return NotFound();
-        Input = DetailsFields.From(Request.Form, Details);
+        Input = RegistrationInput.FromForm(Request.Form, Details.Questions);
         if (!Open) { Response.StatusCode = StatusCodes.Status409Conflict; return Page(); }
         var (valid, errors) = Corrections.Check(Input, Stored, Details, email: null);
         if (valid is null)

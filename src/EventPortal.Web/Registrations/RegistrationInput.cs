@@ -20,6 +20,20 @@ public sealed record RegistrationInput
     public bool Consent { get; init; }
     /// <summary>Custom questions' answers by question code: one value, several for a multiple choice.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>>? Answers { get; init; }
+
+    /// <summary>
+    /// A registration form as a browser sent it: the public form, the personal page's corrections and the console's
+    /// staff entry all name their fields alike (an absent field is null; answers under <c>q-{code}</c>).
+    /// </summary>
+    public static RegistrationInput FromForm(IFormCollection form, IReadOnlyList<QuestionRecord> questions) => new()
+    {
+        FamilyName = form["familyName"], GivenName = form["givenName"], Reading = form["reading"],
+        Email = form["email"], EmailConfirmation = form["emailConfirmation"], Organization = form["organization"],
+        Category = form["category"], TicketType = form["ticketType"], Accessibility = form["accessibility"],
+        Questions = form["questions"], Consent = form["consent"] == "yes",
+        Answers = questions.ToDictionary(q => q.Code, IReadOnlyList<string> (q) =>
+            form[RegistrationValidator.AnswerField(q.Code, fromForm: true)].Select(v => v ?? "").ToList()),
+    };
 }
 
 /// <summary>A registration that passed every check, with its text cleaned.</summary>
