@@ -172,7 +172,7 @@ public static class IcsWriter
         return model.ToUtc(local) == utc && !model.IsRepeated(local) ? new CalDateTime(local, tzid) : new CalDateTime(utc);
     }
 
-    private static DateTime AsUtc(DateTime value, string name)
+    internal static DateTime AsUtc(DateTime value, string name)
     {
         if (value.Kind == DateTimeKind.Local)
         {
@@ -213,7 +213,7 @@ public static class IcsWriter
     /// international domain in its ASCII (punycode) form, the one mail servers use and the only
     /// one <see cref="Uri"/> (which Ical.Net takes) accepts as a host.
     /// </summary>
-    private static Uri MailtoUri(string email, string paramName)
+    internal static Uri MailtoUri(string email, string paramName)
     {
         string address = (email ?? "").Trim();
         int at = address.LastIndexOf('@');

@@ -61,5 +61,5 @@ internal sealed class Rfc6868ParameterSerializer(SerializationContext ctx) : Par
     }
 
     // RFC 5545 §3.2: a value holding ":", ";" or "," must be a quoted-string.
-    private static string Quoted(string encoded) => encoded.AsSpan().IndexOfAny(":;,") >= 0 ? "\"" + encoded + "\"" : encoded;
+    internal static string Quoted(string encoded) => encoded.AsSpan().IndexOfAny(":;,") >= 0 ? "\"" + encoded + "\"" : encoded;
 }

@@ -34,9 +34,8 @@ public static class CalendarEndpoints
             var r = await RegistrationQueries.FindByManageTokenAsync(db, token, ct);
             var details = r is null ? null : await EventQueries.FindAsync(db, r.Slug, ct);
             if (r is null || details is null) return Results.NotFound();
-            var (method, entry) = invites.ForRegistration(
-                r, details.Event, links.Base(context), Text.Current, clock.GetUtcNow().UtcDateTime);
-            return Calendar(context, IcsWriter.Write(method, entry), "invite.ics", details.Event.Title + ".ics",
+            var invite = invites.ForRegistration(r, details.Event, links.Base(context), Text.Current, clock.GetUtcNow().UtcDateTime);
+            return Calendar(context, Invites.IcsText(invite), "invite.ics", details.Event.Title + ".ics",
                 cache: "private, no-store");
         });
 

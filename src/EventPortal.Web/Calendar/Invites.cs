@@ -27,9 +27,12 @@ public sealed class Invites(IOptions<CalendarOptions> calendar, IOptions<PortalO
         Cancelled = e.Status == EventStatus.Cancelled,
     };
 
-    /// <summary>REQUEST while the registration and the event stand; CANCEL once either is cancelled.</summary>
-    public (CalendarMethod Method, CalendarEvent Entry) ForRegistration(PersonalRegistration r, EventRecord e, string baseUrl,
-        string language, DateTime now)
+    /// <summary>
+    /// REQUEST while the registration and the event stand; CANCEL once either is cancelled. <c>Personal</c> names the
+    /// values that make it this person's (UID, join and manage links), for <see cref="IcsText"/>.
+    /// </summary>
+    public (CalendarMethod Method, CalendarEvent Entry, string[] Personal) ForRegistration(PersonalRegistration r, EventRecord e,
+        string baseUrl, string language, DateTime now)
     {
         var cancelled = r.Status == RegistrationStatus.Cancelled || e.Status == EventStatus.Cancelled;
         var join = $"{baseUrl}/j/{tokens.Join(r.TokenSeed)}";
@@ -54,8 +57,12 @@ public sealed class Invites(IOptions<CalendarOptions> calendar, IOptions<PortalO
                 Text.Get("calendar.eventPage", language) + ": " + EventUrl(e, baseUrl)),
             Attendees = [new CalendarPerson(r.Email, string.Format(Text.Get("manage.nameFormat", language), r.FamilyName, r.GivenName))],
         };
-        return (cancelled ? CalendarMethod.Cancel : CalendarMethod.Request, entry);
+        return (cancelled ? CalendarMethod.Cancel : CalendarMethod.Request, entry, [entry.Uid, join, manage]);
     }
+
+    /// <summary>A registration's invite as text: the event's shared text with the person's values filled in.</summary>
+    public static string IcsText((CalendarMethod Method, CalendarEvent Entry, string[] Personal) invite) =>
+        InviteTemplates.Write(invite.Method, invite.Entry, invite.Personal);
 
     CalendarEvent Base(EventRecord e, string baseUrl, string language, DateTime now) => new()
     {

@@ -66,7 +66,8 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
         var language = Text.Languages.Contains(r.Language) ? r.Language : Text.DefaultLanguage;
         var baseUrl = links.Background();
         var now = clock.GetUtcNow().UtcDateTime;
-        var (method, invite) = invites.ForRegistration(r, e, baseUrl, language, now);
+        var personalInvite = invites.ForRegistration(r, e, baseUrl, language, now);
+        var (method, invite, _) = personalInvite;
         var model = Model(r, parts, invite, baseUrl, language, withInvite, now);
         model["reminderLead"] = row.Kind == OutboxRows.Kinds.Reminder ? Lead(e, now, language) : "";
         if (template == AddressConfirmationTemplate) AddConfirmLink(model, r, baseUrl, language, e.TimeZone);
@@ -93,7 +94,7 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
         if (!withInvite) message.Body = alternative;
         else
         {
-            var ics = IcsWriter.Write(method, invite);
+            var ics = Invites.IcsText(personalInvite);
             var calendar = Part("calendar", ics);
             calendar.ContentType.Parameters.Add("method", method.ToString().ToUpperInvariant());
             alternative.Add(calendar);
