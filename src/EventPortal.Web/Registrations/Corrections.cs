@@ -67,11 +67,14 @@ public static class Corrections
     public static (ValidRegistration? Valid, List<FieldError> Errors) Check(RegistrationInput sent, Stored before, EventDetails details,
         string? email, bool fromForm = true, bool byStaff = false)
     {
+        // The address is typed once here, and someone staff entered without one may correct the rest without giving one.
+        var address = email ?? before.Email;
         var input = sent with
         {
-            Email = email ?? before.Email, EmailConfirmation = email ?? before.Email, TicketType = before.TicketCode, Consent = true,
+            Email = address, EmailConfirmation = address.Length > 0 ? address : null, TicketType = before.TicketCode, Consent = true,
         };
-        var (valid, errors) = RegistrationValidator.Validate(input, details, fromForm, byStaff);
+        var (valid, errors) = RegistrationValidator.Validate(input, details, fromForm, byStaff,
+            addressRequired: !byStaff && before.Email.Length > 0);
         errors.RemoveAll(e => e.Field == "emailConfirmation");   // the address is typed once here
         return (valid, errors);
     }

@@ -56,9 +56,12 @@ public static class RegistrationValidator
 {
     public const int NameMax = 50, ReadingMax = 100, OrganizationMax = 100, LongTextMax = 2000, AnswersMax = 20;
 
+    /// <param name="addressRequired">Whether an address must be given; by default unless staff enter it. A correction of
+    /// someone staff entered without one needs none (<see cref="Corrections.Check"/>).</param>
     public static (ValidRegistration? Valid, List<FieldError> Errors) Validate(RegistrationInput input, EventDetails details, bool fromForm,
-        bool byStaff = false)
+        bool byStaff = false, bool? addressRequired = null)
     {
+        var needAddress = addressRequired ?? !byStaff;
         // Checked in the order the form shows the fields, so the error summary reads top to bottom.
         var errors = new List<FieldError>();
         var familyName = Line(input.FamilyName, "familyName", NameMax, required: true, errors);
@@ -68,10 +71,10 @@ public static class RegistrationValidator
         if (reading.Length > 0 && !errors.Any(e => e.Field == "reading") && !Kana.IsKatakana(reading))
             errors.Add(new("reading", "error.katakana"));
 
-        var email = EmailAddress.Clean(Line(input.Email, "email", 254, required: !byStaff, errors));
+        var email = EmailAddress.Clean(Line(input.Email, "email", 254, required: needAddress, errors));
         if (email.Length > 0 && !errors.Any(e => e.Field == "email") && !EmailAddress.IsValid(email))
             errors.Add(new("email", "error.email"));
-        if ((fromForm && !byStaff) || input.EmailConfirmation is not null)
+        if ((fromForm && !byStaff && needAddress) || input.EmailConfirmation is not null)
         {
             var confirmation = EmailAddress.Clean(input.EmailConfirmation ?? "");
             if (confirmation.Length == 0) errors.Add(new("emailConfirmation", "error.required"));

@@ -63,6 +63,36 @@ public abstract class StaffEntryApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_draft_event_is_found_by_staff_refused_as_not_on_sale_and_its_registrations_can_still_be_corrected()
+    {
+        var draft = await _app.CreateEventAsync(liveSeats: 5, status: "draft");
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/api/admin/events/{draft}/registrations")
+        {
+            Content = new StringContent(ByPhone, Encoding.UTF8, "application/json"),
+        };
+        var refused = await _api.SendAsync(request);
+        // Staff follow the sales window as the form does: the draft is found (not a 404) and the reason given.
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Equal("このチケットは現在申し込みを受け付けていません。",
+            (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
+        Assert.Equal(0, await _app.QueryOneAsync<int>("SELECT COUNT(*) FROM registrations"));
+
+        // An event taken back to draft after people registered: staff still correct their details.
+        var added = await AddAsync(ByPhone);
+        var id = (await added.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
+        await _app.ExecuteAsync("UPDATE events SET status = 'draft' WHERE slug = @slug", new { slug = _slug });
+        var patch = new HttpRequestMessage(HttpMethod.Patch, $"/api/admin/events/{_slug}/registrations/{id}")
+        {
+            Content = new StringContent("""{"organization":"町役場 福祉課"}""", Encoding.UTF8, "application/json"),
+        };
+        var corrected = await _api.SendAsync(patch);
+        Assert.True(corrected.StatusCode == HttpStatusCode.OK, await corrected.Content.ReadAsStringAsync());
+        Assert.Equal("町役場 福祉課", await _app.QueryOneAsync<string>("SELECT organization FROM registrations WHERE id = @id", new { id }));
+        using var visitor = _app.Client();
+        Assert.Equal(HttpStatusCode.NotFound, (await visitor.GetAsync($"/events/{_slug}")).StatusCode);
+    }
+
+    [Fact]
     public async Task A_retried_request_with_the_same_key_registers_the_person_once_and_the_seat_rules_hold()
     {
         var first = await AddAsync(ByPhone, key: "kintone-42");

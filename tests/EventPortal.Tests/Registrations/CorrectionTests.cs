@@ -186,6 +186,29 @@ public abstract class CorrectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Someone_entered_without_an_address_and_staff_correct_the_rest_without_giving_one()
+    {
+        using var organiser = await _app.SignedInAsync();
+        await Admin.StaffEntryConsole.EnterAsync(organiser, _slug, Admin.StaffEntryConsole.Person("窓口"));
+        var id = await _app.QueryOneAsync<long>("SELECT id FROM registrations WHERE family_name = '窓口'");
+        var edit = $"/admin/events/{_slug}/registrations/{id}/edit";
+        var fields = await ConsoleForms.FormFieldsAsync(organiser, edit, "form.registration-form");
+        fields["organization"] = "○○町 福祉課 窓口係";
+        Assert.Equal(HttpStatusCode.SeeOther, (await organiser.SubmitAsync(edit, edit, fields)).StatusCode);
+
+        // The person, from the link staff handed them: the form has no address field, and none is asked for.
+        var manage = $"/r/{await _app.ManageTokenAsync(id)}";
+        using var browser = _app.Browser();
+        var response = await browser.SubmitAsync($"{manage}/details", $"{manage}/details", Details(family: "窓口", reading: "まどぐち はなこ"));
+
+        Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
+        Assert.Equal(("テスト市役所", "マドグチ\u3000ハナコ", ""), await _app.QueryOneAsync<(string, string, string)>(
+            "SELECT organization, reading, email FROM registrations WHERE id = @id", new { id }));
+        Assert.Equal(2, await AuditRowsAsync());
+        Assert.Equal(0, await _app.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox WHERE registration_id = @id", new { id }));
+    }
+
+    [Fact]
     public async Task Staff_cannot_give_one_registration_the_address_of_another()
     {
         await RegisteredAsync("first@example.jp");
