@@ -41,7 +41,15 @@ public sealed class EventRecord
 
 public sealed record ProgrammeItem(string Title, string? Time = null, string? Detail = null);
 
+/// <summary>A speaker as the public sees them: the stored JSON's <c>email</c> is not read into it, so no page, API answer
+/// or JSON-LD built from an <see cref="EventRecord"/> can show it.</summary>
 public sealed record Speaker(string Name, string Affiliation, string? Role = null, string? Bio = null);
+
+/// <summary>
+/// A speaker as organisers edit them (<see cref="EventSpec.Speakers"/>): with an optional address, used only to make
+/// the speaker a panelist of the event's Zoom webinar; never shown publicly (the public model is <see cref="Speaker"/>).
+/// </summary>
+public sealed record SpeakerSpec(string Name, string Affiliation, string? Role = null, string? Bio = null, string? Email = null);
 
 public sealed class TicketTypeRecord
 {

@@ -90,7 +90,7 @@ public sealed record EventSpec
     /// <summary>A secret: shown to organisers only, never on a public page or in a public answer.</summary>
     public string? MeetingUrl { get; init; }
     public IReadOnlyList<ProgrammeItem> Programme { get; init; } = [];
-    public IReadOnlyList<Speaker> Speakers { get; init; } = [];
+    public IReadOnlyList<SpeakerSpec> Speakers { get; init; } = [];
     public IReadOnlyList<TicketSpec> TicketTypes { get; init; } = [];
     public IReadOnlyList<CategorySpec> Categories { get; init; } = [];
     public IReadOnlyList<QuestionSpec> Questions { get; init; } = [];
