@@ -132,7 +132,7 @@ public static class EventChanges
                 if (spec.MeetingProvider != before.MeetingProvider && before.Status == EventStatus.Published)
                     // a published event switched to Teams/Zoom
                     await MeetingSync.QueueAsync(c, tx, before.Id, MeetingSync.Create, version, now, ct);
-                else if (spec.MovesFrom(before) || spec.Title != before.Title)
+                else if (spec.MovesFrom(before) || spec.Title != before.Title || spec.PanelistsChangeFrom(before))
                     await MeetingSync.QueueAsync(c, tx, before.Id, MeetingSync.Update, version, now, ct);
                 if (promoted.Count > 0) changed.Add($"{promoted.Count} promoted from the waitlist");
                 await audit(c, tx, Action + "update", spec.Slug, changed.Count > 0 ? string.Join("; ", changed) : "no change");

@@ -106,6 +106,13 @@ public sealed record EventSpec
     public bool MovesFrom(EventSpec before) =>
         StartsAt != before.StartsAt || EndsAt != before.EndsAt || Venue != before.Venue;
 
+    /// <summary>A published event's speakers with an address changed: a Zoom webinar's panelists must follow.</summary>
+    public bool PanelistsChangeFrom(EventSpec before) => before.Status == EventStatus.Published
+        && !Panelists(Speakers).SequenceEqual(Panelists(before.Speakers));
+
+    static IEnumerable<(string, string)> Panelists(IReadOnlyList<SpeakerSpec> speakers) =>
+        speakers.Where(p => p.Email is not null).Select(p => (p.Name, p.Email!));
+
     /// <summary>Names of the top-level fields that differ from <paramref name="before"/>, for the audit log.</summary>
     public List<string> ChangedFrom(EventSpec before)
     {
