@@ -37,6 +37,12 @@ public sealed class EventRecord
     public DateTime? RecordingAvailableUntil { get; init; }
     /// <summary>The start it had before it was first moved after publishing; null when never moved.</summary>
     public DateTime? PreviousStartsAt { get; init; }
+    /// <summary>The organiser's own preview image (<see cref="PreviewImages"/>); null: the generated card.</summary>
+    public string? ImageType { get; init; }
+    public int? ImageWidth { get; init; }
+    public int? ImageHeight { get; init; }
+    /// <summary>A hash of the image's bytes, in its address: a new image gets a new address, so caches may keep each.</summary>
+    public string? ImageVersion { get; init; }
 }
 
 public sealed record ProgrammeItem(string Title, string? Time = null, string? Detail = null);
