@@ -78,6 +78,8 @@ public sealed partial class EventEditForm
         public string? Affiliation { get; set; }
         public string? Role { get; set; }
         public string? Bio { get; set; }
+        /// <summary>Optional; never shown publicly (a Zoom webinar's panelist).</summary>
+        public string? Email { get; set; }
     }
 
     public sealed class ProgrammeRow
@@ -109,7 +111,8 @@ public sealed partial class EventEditForm
             Categories = s.Categories.Select(c => new CategoryRow { Code = c.Code, Name = c.NameJa, NameEn = c.NameEn }).ToList(),
             Questions = s.Questions.Select(QuestionRow.From).ToList(),
             Speakers = s.Speakers
-                .Select(p => new SpeakerRow { Name = p.Name, Affiliation = p.Affiliation, Role = p.Role, Bio = p.Bio }).ToList(),
+                .Select(p => new SpeakerRow { Name = p.Name, Affiliation = p.Affiliation, Role = p.Role, Bio = p.Bio, Email = p.Email })
+                .ToList(),
             Programme = s.Programme.Select(p => new ProgrammeRow { Time = p.Time, Title = p.Title, Detail = p.Detail }).ToList(),
         };
         for (var i = 0; i < BlankRows; i++)
@@ -196,7 +199,8 @@ public sealed partial class EventEditForm
             Categories = Categories.Where(Kept).Select(c => new CategorySpec(Line(c.Code), Line(c.Name), Line(c.NameEn))).ToList(),
             Questions = Questions.Where(Kept).Select((q, i) => q.ToSpec($"questions[{i}].", errors)).ToList(),
             Speakers = Speakers.Where(Kept)
-                .Select(p => new Speaker(Line(p.Name), Line(p.Affiliation), OrNull(Line(p.Role)), OrNull(Block(p.Bio)))).ToList(),
+                .Select(p => new SpeakerSpec(Line(p.Name), Line(p.Affiliation), OrNull(Line(p.Role)), OrNull(Block(p.Bio)),
+                    OrNull(EmailAddress.Clean(Line(p.Email))))).ToList(),
             Programme = Programme.Where(Kept)
                 .Select(p => new ProgrammeItem(Line(p.Title), OrNull(Line(p.Time)), OrNull(Block(p.Detail)))).ToList(),
         };
@@ -207,7 +211,7 @@ public sealed partial class EventEditForm
     static bool Kept(TicketRow r) => !r.Remove && (Line(r.Code).Length > 0 || Line(r.Name).Length > 0);
     static bool Kept(CategoryRow r) => Line(r.Code).Length > 0 || Line(r.Name).Length > 0;
     static bool Kept(QuestionRow r) => Line(r.Code).Length > 0 || Line(r.Label).Length > 0;
-    static bool Kept(SpeakerRow r) => new[] { r.Name, r.Affiliation, r.Role, r.Bio }.Any(v => Line(v).Length > 0);
+    static bool Kept(SpeakerRow r) => new[] { r.Name, r.Affiliation, r.Role, r.Bio, r.Email }.Any(v => Line(v).Length > 0);
     static bool Kept(ProgrammeRow r) => new[] { r.Time, r.Title, r.Detail }.Any(v => Line(v).Length > 0);
 
     /// <summary>The form's field for a name the rules (or <see cref="ToSpec"/>) gave: the spec's n-th row is the n-th row kept.</summary>

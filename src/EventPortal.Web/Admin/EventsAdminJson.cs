@@ -49,8 +49,9 @@ public static partial class EventsAdminJson
             MeetingUrl = r.Has("meetingUrl") ? r.String("meetingUrl") : spec.MeetingUrl,
             Programme = r.List("programme", o => new ProgrammeItem(
                 o.String("title") ?? "", o.String("time"), o.String("detail", multiline: true))) ?? spec.Programme,
-            Speakers = r.List("speakers", o => new Speaker(
-                o.String("name") ?? "", o.String("affiliation") ?? "", o.String("role"), o.String("bio", multiline: true)))
+            Speakers = r.List("speakers", o => new SpeakerSpec(
+                o.String("name") ?? "", o.String("affiliation") ?? "", o.String("role"), o.String("bio", multiline: true),
+                o.String("email") is { Length: > 0 } address ? EmailAddress.Clean(address) : null))
                 ?? spec.Speakers,
             Categories = r.List("categories", o => new CategorySpec(
                 o.String("code") ?? "", o.String("name") ?? "", o.String("nameEn") ?? "", o.Prefix)) ?? spec.Categories,

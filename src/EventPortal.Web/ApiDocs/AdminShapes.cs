@@ -24,8 +24,14 @@ public sealed record AdminEvent(
     int Sequence,
     string Venue, string OrganiserName, string OrganiserEmail, string Contact, string ConsentPurpose,
     [property: Description("Manual, Teams or Zoom.")] string MeetingProvider, string? MeetingUrl, string Url,
-    IReadOnlyList<ProgrammeItem> Programme, IReadOnlyList<Speaker> Speakers, IReadOnlyList<AdminTicketType> TicketTypes,
+    IReadOnlyList<ProgrammeItem> Programme, IReadOnlyList<AdminSpeaker> Speakers, IReadOnlyList<AdminTicketType> TicketTypes,
     IReadOnlyList<AdminCategory> Categories, IReadOnlyList<AdminQuestion> Questions);
+
+/// <summary>A speaker as organisers see them. The public event (page, API, JSON-LD) has the same speaker without the address.</summary>
+public sealed record AdminSpeaker(
+    string Name, string Affiliation, string? Role, string? Bio,
+    [property: Description("Optional; never shown publicly. With a Zoom webinar the speaker is added as a panelist.")]
+    string? Email);
 
 public sealed record AdminTicketType(
     string Code, string Name, string NameEn, int? Capacity, int Taken, int Waitlisted, int? SeatsLeft, bool Waitlist,
@@ -56,7 +62,7 @@ public sealed record AdminEventRequest(
     string? Description, DateTimeOffset? StartsAt, DateTimeOffset? EndsAt, string? TimeZone, int? DoorsOpenMinutes,
     string? Language, string? Venue, string? OrganiserName, string? OrganiserEmail, string? Contact, string? ConsentPurpose,
     string? MeetingProvider, [property: Description("Null clears it.")] string? MeetingUrl,
-    IReadOnlyList<ProgrammeItem>? Programme, IReadOnlyList<Speaker>? Speakers,
+    IReadOnlyList<ProgrammeItem>? Programme, IReadOnlyList<AdminSpeaker>? Speakers,
     IReadOnlyList<AdminTicketTypeRequest>? TicketTypes, IReadOnlyList<AdminCategory>? Categories,
     IReadOnlyList<AdminQuestionRequest>? Questions);
 

@@ -47,6 +47,18 @@ public static class CalendarEndpoints
             return Results.File(EventCard.Png(slug), "image/png");
         });
 
+        // The organiser's own preview image (Events/PreviewImage.cs), from the database. Its address carries its version,
+        // so that address may be kept for a year; the bare address (or an old version's) is rechecked after five minutes.
+        app.MapGet("/events/{slug}/image", async (string slug, string? v, Db db, HttpContext context, CancellationToken ct) =>
+        {
+            if (await EventImages.FindAsync(db, slug, ct) is not { } image) return Results.NotFound();
+            var etag = $"\"{image.Version}\"";
+            context.Response.Headers.ETag = etag;
+            context.Response.Headers.CacheControl = v == image.Version ? "public, max-age=31536000, immutable" : "public, max-age=300";
+            if (context.Request.Headers.IfNoneMatch.Contains(etag)) return Results.StatusCode(StatusCodes.Status304NotModified);
+            return Results.Bytes(image.Data, image.ContentType);
+        });
+
         app.MapGet("/r/{token}/qr.png", async (string token, Db db, Links links, HttpContext context, CancellationToken ct) =>
         {
             if (await RegistrationQueries.FindByManageTokenAsync(db, token, ct) is null) return Results.NotFound();

@@ -17,6 +17,8 @@ public static class DapperSetup
         // The event's programme and speakers are JSON lists in one column each.
         SqlMapper.AddTypeHandler(new JsonListHandler<Events.ProgrammeItem>());
         SqlMapper.AddTypeHandler(new JsonListHandler<Events.Speaker>());
+        // The same column as organisers read it: with each speaker's address, which the public model above leaves out.
+        SqlMapper.AddTypeHandler(new JsonListHandler<Events.SpeakerSpec>());
         // A choice question's options, on the registration form (event_questions.options).
         SqlMapper.AddTypeHandler(new JsonListHandler<Events.ChoiceOption>());
     }

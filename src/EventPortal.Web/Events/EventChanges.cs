@@ -30,8 +30,7 @@ public sealed record ChangeResult(IReadOnlyList<FieldError> Errors, int Mailed =
 /// </summary>
 public static class EventChanges
 {
-    /// <summary>Audit actions are <c>event.create</c>, <c>event.update</c>, <c>event.publish</c>,
-    /// <c>event.unpublish</c>, <c>event.cancel</c>, <c>event.duplicate</c>.</summary>
+    /// <summary>Audit actions: <c>event.</c> and create, update, publish, unpublish, cancel or duplicate.</summary>
     const string Action = "event.";
 
     /// <summary>Refuses a change half-way through: everything written so far is rolled back.</summary>
@@ -40,8 +39,7 @@ public static class EventChanges
         public IReadOnlyList<FieldError> Errors { get; } = errors;
     }
 
-    /// <summary>Creates a draft. The slug must be free: a taken one is refused on <c>slug</c>
-    /// with <c>adminEvent.error.slugTaken</c>.</summary>
+    /// <summary>Creates a draft. The slug must be free: a taken one is refused on <c>slug</c> (adminEvent.error.slugTaken).</summary>
     /// <param name="reminders">Reminder rules; null gives the defaults.</param>
     public static async Task<ChangeResult> CreateAsync(Db db, EventSpec spec, DateTime now, AuditWriter audit, CancellationToken ct,
         string action = Action + "create", string? detail = null, IReadOnlyList<ReminderRule>? reminders = null)
@@ -132,7 +130,7 @@ public static class EventChanges
                 if (spec.MeetingProvider != before.MeetingProvider && before.Status == EventStatus.Published)
                     // a published event switched to Teams/Zoom
                     await MeetingSync.QueueAsync(c, tx, before.Id, MeetingSync.Create, version, now, ct);
-                else if (spec.MovesFrom(before) || spec.Title != before.Title)
+                else if (spec.MovesFrom(before) || spec.Title != before.Title || spec.PanelistsChangeFrom(before))
                     await MeetingSync.QueueAsync(c, tx, before.Id, MeetingSync.Update, version, now, ct);
                 if (promoted.Count > 0) changed.Add($"{promoted.Count} promoted from the waitlist");
                 await audit(c, tx, Action + "update", spec.Slug, changed.Count > 0 ? string.Join("; ", changed) : "no change");

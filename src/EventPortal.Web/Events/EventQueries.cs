@@ -13,7 +13,8 @@ public static class EventQueries
         id, slug, title, summary, description, starts_at, ends_at, time_zone, doors_open_minutes,
         language, status, venue, organiser_name, organiser_email, contact, programme, speakers,
         consent_purpose, sequence, join_opens_at, meeting_provider,
-        (recording_url IS NOT NULL) AS has_recording, recording_available_until, previous_starts_at
+        (recording_url IS NOT NULL) AS has_recording, recording_available_until, previous_starts_at,
+        image_type, image_width, image_height, image_version
         """;
 
     const string Upcoming = $"""

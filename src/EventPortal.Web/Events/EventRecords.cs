@@ -37,11 +37,25 @@ public sealed class EventRecord
     public DateTime? RecordingAvailableUntil { get; init; }
     /// <summary>The start it had before it was first moved after publishing; null when never moved.</summary>
     public DateTime? PreviousStartsAt { get; init; }
+    /// <summary>The organiser's own preview image (<see cref="PreviewImages"/>); null: the generated card.</summary>
+    public string? ImageType { get; init; }
+    public int? ImageWidth { get; init; }
+    public int? ImageHeight { get; init; }
+    /// <summary>A hash of the image's bytes, in its address: a new image gets a new address, so caches may keep each.</summary>
+    public string? ImageVersion { get; init; }
 }
 
 public sealed record ProgrammeItem(string Title, string? Time = null, string? Detail = null);
 
+/// <summary>A speaker as the public sees them: the stored JSON's <c>email</c> is not read into it, so no page, API answer
+/// or JSON-LD built from an <see cref="EventRecord"/> can show it.</summary>
 public sealed record Speaker(string Name, string Affiliation, string? Role = null, string? Bio = null);
+
+/// <summary>
+/// A speaker as organisers edit them (<see cref="EventSpec.Speakers"/>): with an optional address, used only to make
+/// the speaker a panelist of the event's Zoom webinar; never shown publicly (the public model is <see cref="Speaker"/>).
+/// </summary>
+public sealed record SpeakerSpec(string Name, string Affiliation, string? Role = null, string? Bio = null, string? Email = null);
 
 public sealed class TicketTypeRecord
 {

@@ -18,6 +18,9 @@ public sealed class EventSharing
     public required string Description { get; init; }
     public required string Url { get; init; }
     public required string ImageUrl { get; init; }
+    public required string ImageType { get; init; }
+    public required int ImageWidth { get; init; }
+    public required int ImageHeight { get; init; }
     public required string Locale { get; init; }
     public required string JsonLd { get; init; }
 
@@ -29,16 +32,27 @@ public sealed class EventSharing
         var when = EventTime.Range(e.StartsAt, e.EndsAt, e.TimeZone, language);
         var state = cancelled ? Text.Get("sharing.cancelled", language) + " " : "";
         var summary = e.Summary.Length > 0 ? e.Summary : Text.Get("sharing.defaultSummary", language);
+        var own = Own(e);
         return new EventSharing
         {
             Title = state + e.Title,
             Description = Clip($"{state}{when} — {summary}".Replace('\n', ' ')),
             Url = url,
-            ImageUrl = url + "/card.png",
+            ImageUrl = ImageOf(e, url),
+            ImageType = own ? e.ImageType! : PreviewImages.Png,
+            ImageWidth = own ? e.ImageWidth!.Value : EventCard.Width,
+            ImageHeight = own ? e.ImageHeight!.Value : EventCard.Height,
             Locale = language == "ja" ? "ja_JP" : "en_US",
             JsonLd = Event(details, url, language, now).ToJsonString(Json.Stored),
         };
     }
+
+    /// <summary>The organiser's own image (its version in the address), else the generated card.</summary>
+    static string ImageOf(EventRecord e, string url) =>
+        Own(e) ? $"{url}/image?v={Uri.EscapeDataString(e.ImageVersion!)}" : url + "/card.png";
+
+    static bool Own(EventRecord e) =>
+        e.ImageVersion is not null && e.ImageType is not null && e.ImageWidth is not null && e.ImageHeight is not null;
 
     static string Clip(string text) => text.Length <= DescriptionMax ? text : text[..(DescriptionMax - 1)] + "…";
 
@@ -63,7 +77,7 @@ public sealed class EventSharing
             ["name"] = e.Title,
             ["description"] = e.Summary.Length > 0 ? e.Summary : e.Title,
             ["url"] = url,
-            ["image"] = new JsonArray(url + "/card.png"),
+            ["image"] = new JsonArray(ImageOf(e, url)),
             ["startDate"] = Iso(e.StartsAt, e.TimeZone),
             ["endDate"] = Iso(e.EndsAt, e.TimeZone),
             ["eventStatus"] = "https://schema.org/" + status,

@@ -90,7 +90,7 @@ public sealed record EventSpec
     /// <summary>A secret: shown to organisers only, never on a public page or in a public answer.</summary>
     public string? MeetingUrl { get; init; }
     public IReadOnlyList<ProgrammeItem> Programme { get; init; } = [];
-    public IReadOnlyList<Speaker> Speakers { get; init; } = [];
+    public IReadOnlyList<SpeakerSpec> Speakers { get; init; } = [];
     public IReadOnlyList<TicketSpec> TicketTypes { get; init; } = [];
     public IReadOnlyList<CategorySpec> Categories { get; init; } = [];
     public IReadOnlyList<QuestionSpec> Questions { get; init; } = [];
@@ -105,6 +105,13 @@ public sealed record EventSpec
     /// <summary>The time or the place changed: registrants must be told and their invites replaced.</summary>
     public bool MovesFrom(EventSpec before) =>
         StartsAt != before.StartsAt || EndsAt != before.EndsAt || Venue != before.Venue;
+
+    /// <summary>A published event's speakers with an address changed: a Zoom webinar's panelists must follow.</summary>
+    public bool PanelistsChangeFrom(EventSpec before) => before.Status == EventStatus.Published
+        && !Panelists(Speakers).SequenceEqual(Panelists(before.Speakers));
+
+    static IEnumerable<(string, string)> Panelists(IReadOnlyList<SpeakerSpec> speakers) =>
+        speakers.Where(p => p.Email is not null).Select(p => (p.Name, p.Email!));
 
     /// <summary>Names of the top-level fields that differ from <paramref name="before"/>, for the audit log.</summary>
     public List<string> ChangedFrom(EventSpec before)

@@ -97,6 +97,8 @@ public static partial class EventSpecRules
             Line(errors, f + "affiliation", sp.Affiliation, LineMax);
             Line(errors, f + "role", sp.Role, 100);
             Block(errors, f + "bio", sp.Bio, BlockMax);
+            if (sp.Email is { Length: > 0 } email && !EmailAddress.IsValid(email))
+                errors.Add(new(f + "email", "adminEvent.error.speakerEmail"));
         }
         if (s.Programme.Count > MaxRows) errors.Add(new("programme", "error.tooMany", MaxRows));
         for (var i = 0; i < s.Programme.Count; i++)

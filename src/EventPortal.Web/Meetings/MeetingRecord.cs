@@ -23,6 +23,10 @@ public sealed class MeetingEvent
     public string Language { get; init; } = "ja";
     public string? MeetingState { get; init; }
     public DateTime? MeetingSyncedAt { get; init; }
+    /// <summary>The organisers' speakers (with their addresses): a Zoom webinar's panelists.</summary>
+    public IReadOnlyList<SpeakerSpec> Speakers { get; init; } = [];
+    /// <summary>JSON list of the addresses the portal made panelists of the Zoom webinar (<see cref="ZoomPanelists"/>).</summary>
+    public string? MeetingPanelists { get; init; }
 
     /// <summary>Our id for the meeting at the provider (Teams' externalId or transactionId; in a Zoom meeting's agenda).</summary>
     public string ExternalKey => $"eventportal-event-{Id}";
@@ -44,7 +48,7 @@ public sealed class MeetingRecord(Db db, TimeProvider clock)
 {
     const string Load = """
         SELECT id, slug, title, status, starts_at, ends_at, time_zone, meeting_provider, meeting_external_id, meeting_state,
-               meeting_synced_at, meeting_url, language
+               meeting_synced_at, meeting_url, language, speakers, meeting_panelists
         FROM events WHERE id = @eventId
         """;
 

@@ -24,6 +24,7 @@ public static class MeetingServices
         services.AddSingleton<PersonalRegistrants>();
         services.AddSingleton<ZoomMeetings>();
         services.AddSingleton<ZoomRegistrants>();
+        services.AddSingleton<ZoomPanelists>();
         return services;
     }
 }

@@ -13,8 +13,10 @@ namespace EventPortal.Web.Meetings;
 /// (<see cref="MeetingClaim"/>), so two instances never both make one.
 /// </summary>
 public sealed class ZoomMeetings(ZoomClient zoom, IOptions<MeetingOptions> options, Tokens tokens, MeetingRecord record, MeetingClaim claim,
-    ILogger<ZoomMeetings> logger) : IMeetingProvider
+    ZoomPanelists panelists, ILogger<ZoomMeetings> logger) : IMeetingProvider
 {
+    bool Webinar => options.Value.Zoom.Kind == ZoomKind.Webinar;
+
     public Task<OutboxResult> CreateAsync(MeetingEvent ev, CancellationToken ct) => SaveAsync(ev, ct);
 
     public Task<OutboxResult> UpdateAsync(MeetingEvent ev, CancellationToken ct) => SaveAsync(ev, ct);
@@ -27,6 +29,7 @@ public sealed class ZoomMeetings(ZoomClient zoom, IOptions<MeetingOptions> optio
         {
             await zoom.UpdateMeetingAsync(existing, request, ct);
             await record.SaveReadyAsync(ev.Id, ev.MeetingExternalId!, null);
+            if (Webinar) await panelists.SyncAsync(ev, existing, ct);
             return OutboxResult.Done;
         }
         // One instance at a time makes an event's Zoom meeting.
@@ -44,6 +47,7 @@ public sealed class ZoomMeetings(ZoomClient zoom, IOptions<MeetingOptions> optio
                 ev.Id, made.Id.ToString(CultureInfo.InvariantCulture), made.JoinUrl, claim.Instance, registrantLinks))
             logger.LogWarning("Zoom meeting for event {EventId} made after this instance's claim lapsed; " +
                 "the claim's holder adopts it by its agenda key", ev.Id);
+        else if (Webinar) await panelists.SyncAsync(ev, made.Id, ct); // a failure here is retried as an update of the stored webinar
         return OutboxResult.Done;
     }
 
@@ -72,7 +76,7 @@ public sealed class ZoomMeetings(ZoomClient zoom, IOptions<MeetingOptions> optio
     /// </summary>
     ZoomMeetingRequest Request(MeetingEvent ev, bool registrantLinks)
     {
-        var webinar = options.Value.Zoom.Kind == ZoomKind.Webinar;
+        var webinar = Webinar;
         var quiet = new ZoomEmailNotification(Enable: false);
         return new(
             ev.Title.Length > 200 ? ev.Title[..200] : ev.Title,

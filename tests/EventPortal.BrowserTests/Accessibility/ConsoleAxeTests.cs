@@ -40,6 +40,7 @@ public sealed class ConsoleAxeTests(BrowserFixture browser)
         ["/Admin/EventEditPage GET "] = ["/admin/events/new"],
         ["/Admin/EventEditPage GET edit"] = [$"/admin/events/{slug}/edit"],
         ["/Admin/EventEditPage GET cancel"] = [$"/admin/events/{slug}/cancel"],
+        ["/Admin/EventImagePage GET "] = [$"/admin/events/{slug}/image", $"/admin/events/{slug}/image?done=uploaded"],
         ["/Admin/EventMailPage GET "] = [$"/admin/events/{slug}/mail", $"/admin/events/{slug}/mail?done=message"],
         ["/Admin/RegistrationsPage GET "] =
             [$"/admin/events/{slug}/registrations", $"/admin/events/{slug}/registrations?status=waitlisted"],

@@ -124,7 +124,10 @@ public sealed class ApiShapeTests
         ["organiserEmail"] = "office@example.jp", ["contact"] = "03-0000-0000", ["consentPurpose"] = "説明会の運営のため",
         ["meetingProvider"] = "Manual", ["meetingUrl"] = "https://meet.example/room/1",
         ["programme"] = new JsonArray(new JsonObject { ["title"] = "開会", ["time"] = "12:00", ["detail"] = "挨拶" }),
-        ["speakers"] = new JsonArray(new JsonObject { ["name"] = "講師", ["affiliation"] = "市", ["role"] = "課長", ["bio"] = "略歴" }),
+        ["speakers"] = new JsonArray(new JsonObject
+        {
+            ["name"] = "講師", ["affiliation"] = "市", ["role"] = "課長", ["bio"] = "略歴", ["email"] = "speaker@example.jp",
+        }),
         ["ticketTypes"] = new JsonArray(
             new JsonObject
             {

@@ -14,6 +14,9 @@ public sealed record FakeAttendanceRecord(
 
     /// <summary>Graph's record id: the participant's Entra object id (an anonymous guest gets one per record).</summary>
     public string Id { get; } = Guid.NewGuid().ToString();
+
+    /// <summary>A webinar attendee's registration id (<c>registrationId</c>); null for a meeting or an unregistered attendee.</summary>
+    public string? RegistrationId { get; init; }
 }
 
 /// <summary>One session's attendance report of an online meeting (a meeting may have several: a rehearsal, the event).</summary>
@@ -118,7 +121,7 @@ public sealed partial class FakeGraph
         ["emailAddress"] = r.Email,
         ["totalAttendanceInSeconds"] = (int)r.Stays.Sum(s => (s.Leave - s.Join).TotalSeconds),
         ["role"] = r.Role,
-        ["registrationId"] = null,
+        ["registrationId"] = r.RegistrationId,
         ["identity"] = new Dictionary<string, object?>
         {
             ["@odata.type"] = "#microsoft.graph.communicationsUserIdentity",

@@ -123,6 +123,9 @@ public sealed partial class FakeGraph : IAsyncDisposable
         else if ((m = CalendarEventsPath().Match(path)).Success)
             await CalendarEventsAsync(context, Uri.UnescapeDataString(m.Groups[1].Value),
                 m.Groups[2].Success ? Uri.UnescapeDataString(m.Groups[2].Value) : null);
+        else if ((m = WebinarSessionsPath().Match(path)).Success)
+            await WebinarSessionsAsync(context, m.Groups[1].Value, m.Groups[2].Success ? m.Groups[2].Value : null,
+                m.Groups[3].Success ? m.Groups[3].Value : null);
         else if ((m = WebinarRegistrationsPath().Match(path)).Success)
             await WebinarRegistrationsAsync(context, m.Groups[1].Value, m.Groups[2].Success ? m.Groups[2].Value : null,
                 m.Groups[3].Success ? m.Groups[3].Value : null, m.Groups[4].Success);

@@ -20,8 +20,8 @@ public enum FakeZoomFailure { RateLimited, ServerError }
 /// Zoom's API reference (developers.zoom.us): <c>POST /oauth/token?grant_type=account_credentials&amp;account_id=…</c> with
 /// Basic auth → <c>{access_token, token_type, expires_in, scope}</c> (401 invalid_client for wrong
 /// credentials, 400 for a wrong grant or account). The API itself is in the other parts:
-/// meetings (FakeZoom.Meetings.cs), registrants (FakeZoom.Registrants.cs) and past meetings' participants reports
-/// (FakeZoom.Reports.cs).
+/// meetings (FakeZoom.Meetings.cs), registrants (FakeZoom.Registrants.cs), webinar panelists (FakeZoom.Panelists.cs) and
+/// past meetings' participants reports (FakeZoom.Reports.cs).
 /// Errors are <c>{code, message}</c>; 401 code 124
 /// without a valid token; 400 code 300 for a bad body or a body that is not JSON. <see cref="FailNext"/> programs 429/500.
 /// </summary>
@@ -109,7 +109,10 @@ public sealed partial class FakeZoom : IAsyncDisposable
             return;
         }
         Match m;
-        if ((m = ParticipantsReportPath().Match(path)).Success && HttpMethods.IsGet(request.Method))
+        if ((m = PanelistsPath().Match(path)).Success)
+            await PanelistsAsync(context, long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture),
+                m.Groups[2].Success ? m.Groups[2].Value : null);
+        else if ((m = ParticipantsReportPath().Match(path)).Success && HttpMethods.IsGet(request.Method))
             await ParticipantsReportAsync(context, m.Groups[1].Value, long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
         else if ((m = CreatePath().Match(path)).Success && HttpMethods.IsPost(request.Method))
             await CreateAsync(context, m.Groups[1].Value, m.Groups[2].Value);

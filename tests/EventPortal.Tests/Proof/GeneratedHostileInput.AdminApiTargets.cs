@@ -21,7 +21,7 @@ public sealed partial class GeneratedHostileInput
         ("ticketTypes", ["code", "name", "nameEn", "capacity", "waitlist", "kind", "salesStart", "salesEnd", "remove"]),
         ("categories", ["code", "name", "nameEn"]),
         ("questions", ["code", "label", "labelEn", "required"]),
-        ("speakers", ["name", "affiliation", "role", "bio"]),
+        ("speakers", ["name", "affiliation", "role", "bio", "email"]),
         ("programme", ["title", "time", "detail"]),
     ];
 
