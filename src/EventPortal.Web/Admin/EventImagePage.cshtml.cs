@@ -41,6 +41,10 @@ public sealed class EventImagePageModel(Db db, TimeProvider clock) : PageModel
         var data = buffer.ToArray();
         var (image, error, args) = PreviewImages.Check(data);
         if (image is null) return Refuse(error!, args);
+        // What the camera wrote about the picture (where and when it was taken, with what) is not published with it.
+        data = ImageMetadata.Strip(data, image.ContentType);
+        (image, error, args) = PreviewImages.Check(data);
+        if (image is null) return Refuse(error!, args);
         await db.WriteAsync(async (c, tx) =>
         {
             var now = clock.GetUtcNow().UtcDateTime;

@@ -10,14 +10,14 @@ namespace EventPortal.Web.Events;
 /// PNG's chunks are copied, except those (JPEG APP1 EXIF/XMP, APP3–APP13, APP15, COM, APP2 other than an ICC profile;
 /// PNG tEXt, zTXt, iTXt, eXIf, tIME). Colour (JFIF, ICC, Adobe) and pixels stay. The one fact of EXIF that changes how
 /// the picture looks, its orientation, is written back on its own, so a phone photo is not shown on its side.
-/// Input is an image the preview-image check accepted; anything it cannot walk comes back unchanged.
+/// Input is an image <see cref="PreviewImages.Check"/> accepted; anything it cannot walk comes back unchanged.
 /// </summary>
 public static class ImageMetadata
 {
     public static byte[] Strip(byte[] data, string contentType) => contentType switch
     {
-        "image/jpeg" => Jpeg(data) ?? data,
-        "image/png" => Png(data) ?? data,
+        PreviewImages.Jpeg => Jpeg(data) ?? data,
+        PreviewImages.Png => Png(data) ?? data,
         _ => data,
     };
 

@@ -10,7 +10,8 @@ public sealed record PreviewImage(string ContentType, int Width, int Height, str
 /// What an uploaded preview image must be: PNG or JPEG by its first bytes (not by its name or the browser's word), at most
 /// <see cref="MaxBytes"/>, whole (a PNG ends with its IEND chunk, a JPEG with its end-of-image marker), and between
 /// <see cref="MinSide"/> and <see cref="MaxSide"/> pixels a side, read from the header (PNG's IHDR, JPEG's start-of-frame).
-/// Nothing is decoded: the bytes are served as they came, to link previews that draw them. Pure: no HTTP, no SQL.
+/// Nothing is decoded: the bytes are served as they came (less their metadata, <see cref="ImageMetadata"/>), to link
+/// previews that draw them. Pure: no HTTP, no SQL.
 /// </summary>
 public static class PreviewImages
 {

@@ -58,8 +58,13 @@ public abstract class EventImageTests : IAsyncLifetime
         var url = $"{_app.BaseAddress.ToString().TrimEnd('/')}/events/{slug}";
         Assert.Equal(url + "/card.png", Meta(await EventPageAsync(slug), "og:image"));
 
-        var jpeg = PreviewImageTests.Jpeg(1080, 1080);
-        var uploaded = await UploadAsync(slug, jpeg, "写真.png"); // the name says PNG; the bytes decide
+        var camera = PreviewImageTests.Jpeg(1080, 1080);
+        // A phone photo: its EXIF says where it was taken; what is served must not.
+        byte[] photo = [.. camera[..2], .. ImageMetadataTests.Segment(0xE1, [.. "Exif\0\0"u8, .. ImageMetadataTests.PhoneExif()]),
+            .. camera[2..]];
+        var jpeg = ImageMetadata.Strip(photo, PreviewImages.Jpeg);
+        Assert.NotEqual(photo.Length, jpeg.Length);
+        var uploaded = await UploadAsync(slug, photo, "写真.png"); // the name says PNG; the bytes decide
         Assert.Equal(HttpStatusCode.SeeOther, uploaded.StatusCode);
         Assert.Equal($"/admin/events/{slug}/image?done=uploaded", uploaded.Headers.Location!.OriginalString);
         Assert.Contains("アップロードした画像を使っています(JPEG、1080×1080 ピクセル)", await _browser.GetStringAsync($"/admin/events/{slug}/image"));
@@ -77,7 +82,10 @@ public abstract class EventImageTests : IAsyncLifetime
         var served = await visitor.GetAsync(new Uri(image).PathAndQuery);
         Assert.Equal(HttpStatusCode.OK, served.StatusCode);
         Assert.Equal("image/jpeg", served.Content.Headers.ContentType!.MediaType);
-        Assert.Equal(jpeg, await served.Content.ReadAsByteArrayAsync());
+        var bytes = await served.Content.ReadAsByteArrayAsync();
+        Assert.Equal(jpeg, bytes);
+        Assert.Empty(ImageMetadataTests.Read(bytes).OfType<MetadataExtractor.Formats.Exif.GpsDirectory>());
+        Assert.NotEmpty(ImageMetadataTests.Read(photo).OfType<MetadataExtractor.Formats.Exif.GpsDirectory>());
         Assert.Equal("public, max-age=31536000, immutable", served.Headers.CacheControl!.ToString());
         var etag = served.Headers.ETag!;
         var bare = await visitor.GetAsync($"/events/{slug}/image");

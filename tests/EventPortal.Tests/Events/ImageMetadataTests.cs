@@ -19,7 +19,7 @@ public class ImageMetadataTests
     static readonly byte[] Pixels = Enumerable.Range(0, 300).Select(i => (byte)(i * 7 % 251)).ToArray();
 
     /// <summary>A little-endian TIFF as phones write it: make, orientation 6 (turned), and a GPS directory.</summary>
-    static byte[] PhoneExif()
+    internal static byte[] PhoneExif()
     {
         var t = new byte[120];
         "II"u8.CopyTo(t);
@@ -43,7 +43,7 @@ public class ImageMetadataTests
         BinaryPrimitives.WriteUInt32LittleEndian(t.AsSpan(at + 8), value);
     }
 
-    static byte[] Segment(byte marker, ReadOnlySpan<byte> payload)
+    internal static byte[] Segment(byte marker, ReadOnlySpan<byte> payload)
     {
         var s = new byte[4 + payload.Length];
         s[0] = 0xFF;
@@ -81,7 +81,7 @@ public class ImageMetadataTests
             .. Chunk("IDAT", Pixels), .. Chunk("IEND", [])];
     }
 
-    static IReadOnlyList<MetadataExtractor.Directory> Read(byte[] image) => ImageMetadataReader.ReadMetadata(new MemoryStream(image));
+    internal static IReadOnlyList<MetadataExtractor.Directory> Read(byte[] image) => ImageMetadataReader.ReadMetadata(new MemoryStream(image));
 
     [Fact]
     public void A_phone_JPEG_loses_its_location_device_XMP_and_comment_and_keeps_its_orientation_colour_and_pixels()
