@@ -85,6 +85,7 @@ public sealed class WebhooksPageModel(Db db, WebhookSecrets secrets, IOptions<We
             await Audit.WriteAsync(c, tx, HttpContext, "webhook.create", url, eventTypes + (personal ? " +personal" : ""), now, ct);
             return 0;
         }, ct);
+        WebhookEvents.HooksChanged();   // after the commit: the next registration looks for hooks again
         NewSecret = plain;
     }
 
@@ -116,6 +117,7 @@ public sealed class WebhooksPageModel(Db db, WebhookSecrets secrets, IOptions<We
             await Audit.WriteAsync(c, tx, HttpContext, action, id.ToString(CultureInfo.InvariantCulture), "", now, ct);
             return true;
         }, ct);
+        if (found) WebhookEvents.HooksChanged();
         return found ? Redirect("/admin/webhooks") : NotFound();
     }
 

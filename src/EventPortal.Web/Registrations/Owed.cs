@@ -34,7 +34,7 @@ public static class Owed
         // address): staff handed them their links.
         var mailed = r.HasAddress && MailFor(r, change, now) is var (kind, key)
             && await OutboxRows.EnqueueAsync(c, tx, kind, key, r.EventId, r.Id, now, ct);
-        await WebhookEvents.EmitAsync(c, tx, r.Id, WebhookEvents.For(r, change).ToList(), now, ct);
+        await WebhookEvents.EmitAsync(c, tx, r.EventId, r.Id, WebhookEvents.For(r, change).ToList(), now, ct);
         if (r.Status == Cancelled || change is SeatChange.EventCancelled or SeatChange.Erased or SeatChange.Lapsed)
         {
             await ReminderRules.DropForRegistrationAsync(c, tx, r.Id, ct);

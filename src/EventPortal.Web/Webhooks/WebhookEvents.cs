@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Text.Json;
 using Dapper;
@@ -62,13 +63,33 @@ public static class WebhookEvents
         ORDER BY w.id
         """;
 
+    /// <summary>
+    /// Per database and event: when a change of one of its registrations last found no hook to tell. For
+    /// <see cref="QuietMs"/> after that, the event's changes skip the lookup (on SQLite it was a fifth of a
+    /// registration's CPU, bench/README.md, and most portals have no hook). A hook saved on this instance ends every
+    /// quiet at once (<see cref="HooksChanged"/>); one saved on another instance is seen within <see cref="QuietMs"/>.
+    /// </summary>
+    static readonly ConcurrentDictionary<(string Database, long EventId), long> Quiet = new();
+    const long QuietMs = 2000;
+    const int MaxQuiet = 10_000;
+
+    /// <summary>A hook was added or enabled here: the next change of every event looks for hooks again.</summary>
+    public static void HooksChanged() => Quiet.Clear();
+
     /// <summary>Queues each of <paramref name="types"/> for the registration to every hook that wants it, in the transaction.</summary>
-    public static async Task EmitAsync(DbConnection c, DbTransaction tx, long registrationId, IReadOnlyCollection<string> types,
-        DateTime now, CancellationToken ct)
+    public static async Task EmitAsync(DbConnection c, DbTransaction tx, long eventId, long registrationId,
+        IReadOnlyCollection<string> types, DateTime now, CancellationToken ct)
     {
         if (types.Count == 0) return;
-        var targets = await c.QueryAsync<Target>(new CommandDefinition(Targets, new { registrationId, yes = true }, tx,
-            cancellationToken: ct));
+        var key = (c.ConnectionString, eventId);
+        if (Quiet.TryGetValue(key, out var since) && Environment.TickCount64 - since < QuietMs) return;
+        var targets = (await c.QueryAsync<Target>(new CommandDefinition(Targets, new { registrationId, yes = true }, tx,
+            cancellationToken: ct))).AsList();
+        if (targets.Count == 0)
+        {
+            if (Quiet.Count >= MaxQuiet) Quiet.Clear();
+            Quiet[key] = Environment.TickCount64;
+        }
         foreach (var type in types)
             foreach (var t in targets.Where(t => t.Wants(type)))
                 await QueueAsync(c, tx, t.Hook, $"webhook:{t.Hook}:{type}:{registrationId}", t.EventId, registrationId,
@@ -102,7 +123,7 @@ public static class WebhookEvents
         var ids = registrationId is { } one ? [one]
             : (await c.QueryAsync<long>(new CommandDefinition(AttendedOfEvent, new { eventId, yes = true }, tx, cancellationToken: ct)))
                 .AsList();
-        foreach (var id in ids) await EmitAsync(c, tx, id, [Attended], now, ct);
+        foreach (var id in ids) await EmitAsync(c, tx, eventId, id, [Attended], now, ct);
     }
 
     static async Task<bool> AnyHookAsync(DbConnection c, DbTransaction tx, CancellationToken ct) =>

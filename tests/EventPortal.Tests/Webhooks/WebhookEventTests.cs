@@ -87,4 +87,33 @@ public sealed class WebhookEventTests
         Assert.False(d.Data.TryGetProperty("email", out _));
         Assert.DoesNotContain("forget-me", d.Body);
     }
+
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task A_hook_added_after_registrations_without_one_hears_the_next_at_once_and_one_from_another_instance_soon(
+        string engine)
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = await StartAsync(engine, Settings(loopback: true));
+        var slug = await app.CreateEventAsync(liveSeats: 10);
+        await app.RegisterPersonAsync(slug, "before@example.jp");   // no hook yet: this event's changes skip the lookup a while
+
+        using (var owner = await app.SignedInAsync()) await owner.AddWebhookAsync(receiver.Url, ["registration.created"]);
+        var next = await app.RegisterPersonAsync(slug, "next@example.jp");
+        var d = Assert.Single(await receiver.WaitForAsync(1, settle: TimeSpan.FromSeconds(1)));
+        Assert.Equal(next, d.Data.GetProperty("registrationId").GetInt64());
+
+        // Another instance's hook: written straight into the database, this instance does not hear of it. An event whose
+        // changes found no hook (the console's hook is narrowed to the first event) finds it once two seconds of quiet pass.
+        var other = await app.CreateEventAsync(liveSeats: 10);
+        await app.ExecuteAsync("UPDATE webhooks SET event_id = (SELECT id FROM events WHERE slug = @slug)", new { slug });
+        await app.RegisterPersonAsync(other, "quiet@example.jp");
+        await app.ExecuteAsync("INSERT INTO webhooks (url, event_id, event_types, include_personal, secret, enabled, created_at) "
+            + "SELECT url, NULL, event_types, include_personal, secret, enabled, created_at FROM webhooks");
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        var later = await app.RegisterPersonAsync(other, "later@example.jp");
+        var all = await receiver.WaitForAsync(2);
+        Assert.Equal([next, later], all.Select(x => x.Data.GetProperty("registrationId").GetInt64()));
+    }
 }
