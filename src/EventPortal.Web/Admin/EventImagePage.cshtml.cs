@@ -11,12 +11,13 @@ namespace EventPortal.Web.Admin;
 /// removed to fall back on the generated card. <c>POST …/upload</c> replaces it; <c>POST …/remove</c> removes it. A refused
 /// file changes nothing and is explained beside the form.
 /// </summary>
-// The image may be 2 MB, over the app's 1 MB request limit: a limit of its own for this page.
+// The image may be 2 MB, over the app's 1 MB request limit: a limit of its own for this page, well above the image's, so
+// that a phone photo of a few MB reaches the page and is refused beside the form with the 2 MB rule, not by an error page.
 [RequestSizeLimit(BodyLimit)]
 [RequestFormLimits(MultipartBodyLengthLimit = BodyLimit)]
 public sealed class EventImagePageModel(Db db, TimeProvider clock) : PageModel
 {
-    const int BodyLimit = PreviewImages.MaxBytes + 64 * 1024;
+    const int BodyLimit = 12 * 1024 * 1024;
     static readonly string[] Notices = ["uploaded", "removed"];
 
     public EventRecord Event { get; private set; } = null!;

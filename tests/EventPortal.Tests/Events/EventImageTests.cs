@@ -122,19 +122,26 @@ public abstract class EventImageTests : IAsyncLifetime
             "gif" => "GIF89a\x01\x00\x01\x00"u8.ToArray(),
             "tiny" => PreviewImageTests.Png(120, 630),
             "cut" => EventCard.Png("cut")[..300],
-            "big" => [.. PreviewImageTests.Png(1200, 630), .. new byte[PreviewImages.MaxBytes]],
-            "huge" => new byte[3 * PreviewImages.MaxBytes / 2],   // over the page's request limit too
+            "big" => [.. PreviewImageTests.Png(1200, 630), .. new byte[4 * PreviewImages.MaxBytes]],   // a phone photo's size
+            "huge" => new byte[6 * PreviewImages.MaxBytes + 64 * 1024],   // just over the page's 12 MB request limit
             _ => [],
         };
-        var refused = await UploadAsync(slug, file);
-
         if (kind == "huge")
         {
-            // The form cannot be read whole (nor its anti-forgery token): the error page, not a 500.
-            Assert.True(refused.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.RequestEntityTooLarge, $"{refused.StatusCode}");
+            // Over the page's request limit the form cannot be read at all (nor its anti-forgery token): Kestrel answers
+            // 413 from the Content-Length, with the page that says so, and closes the connection, so a client still
+            // sending may see only the close.
+            try
+            {
+                var tooLarge = await UploadAsync(slug, file);
+                Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
+                Assert.Contains("送信されたデータが大きすぎます", await tooLarge.Content.ReadAsStringAsync());
+            }
+            catch (HttpRequestException closed) when (closed.InnerException is IOException) { }
             Assert.Equal(before, await _app.QueryOneAsync<string>("SELECT image_version FROM events WHERE slug = @slug", new { slug }));
             return;
         }
+        var refused = await UploadAsync(slug, file);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
         var html = await refused.Content.ReadAsStringAsync();
         Assert.Contains(message, html);
