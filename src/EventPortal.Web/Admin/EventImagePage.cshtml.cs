@@ -39,12 +39,9 @@ public sealed class EventImagePageModel(Db db, TimeProvider clock) : PageModel
         if (file.Length > PreviewImages.MaxBytes) return Refuse("eventImage.error.tooBig", PreviewImages.MaxBytes / 1024 / 1024);
         using var buffer = new MemoryStream();
         await file.CopyToAsync(buffer, ct);
-        var data = buffer.ToArray();
-        var (image, error, args) = PreviewImages.Check(data);
-        if (image is null) return Refuse(error!, args);
         // What the camera wrote about the picture (where and when it was taken, with what) is not published with it.
-        data = ImageMetadata.Strip(data, image.ContentType);
-        (image, error, args) = PreviewImages.Check(data);
+        var data = ImageMetadata.Strip(buffer.ToArray());
+        var (image, error, args) = PreviewImages.Check(data);
         if (image is null) return Refuse(error!, args);
         await db.WriteAsync(async (c, tx) =>
         {

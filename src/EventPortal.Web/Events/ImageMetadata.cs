@@ -10,16 +10,16 @@ namespace EventPortal.Web.Events;
 /// PNG's chunks are copied, except those (JPEG APP1 EXIF/XMP, APP3–APP13, APP15, COM, APP2 other than an ICC profile;
 /// PNG tEXt, zTXt, iTXt, eXIf, tIME). Colour (JFIF, ICC, Adobe) and pixels stay. The one fact of EXIF that changes how
 /// the picture looks, its orientation, is written back on its own, so a phone photo is not shown on its side.
-/// Input is an image <see cref="PreviewImages.Check"/> accepted; anything it cannot walk comes back unchanged.
+/// Anything it cannot walk (not PNG or JPEG, or cut short) comes back unchanged, for the check to refuse.
 /// </summary>
 public static class ImageMetadata
 {
-    public static byte[] Strip(byte[] data, string contentType) => contentType switch
-    {
-        PreviewImages.Jpeg => Jpeg(data) ?? data,
-        PreviewImages.Png => Png(data) ?? data,
-        _ => data,
-    };
+    /// <summary>The image without its metadata, told apart by its first bytes as <see cref="PreviewImages.Check"/> does.</summary>
+    public static byte[] Strip(byte[] data) =>
+        (data.AsSpan().StartsWith(PngSignature) ? Png(data) : data.AsSpan().StartsWith(JpegStart) ? Jpeg(data) : null) ?? data;
+
+    static ReadOnlySpan<byte> PngSignature => [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+    static ReadOnlySpan<byte> JpegStart => [0xFF, 0xD8, 0xFF];
 
     static byte[]? Jpeg(byte[] data)
     {

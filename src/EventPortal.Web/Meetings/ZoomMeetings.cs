@@ -76,28 +76,27 @@ public sealed class ZoomMeetings(ZoomClient zoom, IOptions<MeetingOptions> optio
     /// </summary>
     ZoomMeetingRequest Request(MeetingEvent ev, bool registrantLinks)
     {
-        var webinar = Webinar;
         var quiet = new ZoomEmailNotification(Enable: false);
         return new(
             ev.Title.Length > 200 ? ev.Title[..200] : ev.Title,
-            Type: webinar ? 5 : 2,
+            Type: Webinar ? 5 : 2,
             StartTime: ev.LocalTime(ev.StartsAt),
             Timezone: ev.TimeZone,
             Duration: Math.Max(1, (int)Math.Ceiling((ev.EndsAt - ev.StartsAt).TotalMinutes)),
             Agenda: AgendaKey(ev),
             Settings: new ZoomMeetingSettings(
                 ApprovalType: registrantLinks ? 1 : 2,
-                RegistrationType: registrantLinks && !webinar ? 1 : null,
-                JoinBeforeHost: webinar ? null : false,
+                RegistrationType: registrantLinks && !Webinar ? 1 : null,
+                JoinBeforeHost: Webinar ? null : false,
                 JbhTime: null,
-                MuteUponEntry: webinar ? null : true)
+                MuteUponEntry: Webinar ? null : true)
             {
                 RegistrantsConfirmationEmail = registrantLinks ? false : null,
                 RegistrantsEmailNotification = registrantLinks ? false : null,
-                FollowUpAttendeesEmail = webinar ? quiet : null,
-                FollowUpAbsenteesEmail = webinar ? quiet : null,
-                ReminderEmail = webinar ? quiet : null,
-                PostWebinarSurvey = webinar ? false : null,
+                FollowUpAttendeesEmail = Webinar ? quiet : null,
+                FollowUpAbsenteesEmail = Webinar ? quiet : null,
+                ReminderEmail = Webinar ? quiet : null,
+                PostWebinarSurvey = Webinar ? false : null,
             });
     }
 

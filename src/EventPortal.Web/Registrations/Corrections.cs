@@ -75,7 +75,7 @@ public static class Corrections
         };
         var (valid, errors) = RegistrationValidator.Validate(input, details, fromForm, byStaff,
             addressRequired: !byStaff && before.Email.Length > 0);
-        errors.RemoveAll(e => e.Field == "emailConfirmation");   // the address is typed once here
+        errors.RemoveAll(e => e.Field == "emailConfirmation");
         return (valid, errors);
     }
 

@@ -53,8 +53,8 @@ public static class WebhookEvents
         public bool Wants(string type) => EventTypes.Split(',').Contains(type);
     }
 
-    // Hooks are few: the hooks that cover the registration's event, read once per change (on the registration path,
-    // one query that finds none when no hook is set).
+    // Hooks are few: the hooks that cover the registration's event, read once per change (and not at all while the
+    // event is quiet, below).
     const string Targets = """
         SELECT w.id AS hook, w.event_types, r.event_id, r.status, t.code AS ticket
         FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id

@@ -23,9 +23,7 @@ public static class AttendanceKit
 
     public static Task<PortalApp> StartAsync(string engine, Dictionary<string, string?> settings, TestClock clock,
         Action<IServiceCollection>? services = null) =>
-        engine == "postgres"
-            ? PortalApp.StartPostgresAsync(settings: MeetingKit.Quick(settings), services: services, clock: clock)
-            : PortalApp.StartSqliteAsync(settings: MeetingKit.Quick(settings), services: services, clock: clock);
+        PortalApp.StartOnAsync(engine, MeetingKit.Quick(settings), clock, services);
 
     /// <summary>The organiser makes and publishes an event whose meeting <paramref name="provider"/> makes; waits for it.</summary>
     public static async Task<(string Slug, long Id)> PublishedAsync(this PortalApp app, string provider)

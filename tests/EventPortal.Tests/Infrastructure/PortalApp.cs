@@ -41,6 +41,13 @@ public sealed class PortalApp : IAsyncDisposable
         Action<IServiceCollection>? services = null) =>
         StartAsync(new Dictionary<string, string?> { ["EventPortal:Database:Provider"] = "Sqlite" }, seedDemo, settings, clock, services);
 
+    /// <summary>The app on <paramref name="engine"/>: <c>"postgres"</c>, or anything else for SQLite (tests run each on both).</summary>
+    public static Task<PortalApp> StartOnAsync(string engine, IDictionary<string, string?>? settings = null, TimeProvider? clock = null,
+        Action<IServiceCollection>? services = null) =>
+        engine == "postgres"
+            ? StartPostgresAsync(settings: settings, services: services, clock: clock)
+            : StartSqliteAsync(settings: settings, clock: clock, services: services);
+
     public static async Task<PortalApp> StartPostgresAsync(bool seedDemo = false, IDictionary<string, string?>? settings = null,
         Action<IServiceCollection>? services = null, TimeProvider? clock = null)
     {

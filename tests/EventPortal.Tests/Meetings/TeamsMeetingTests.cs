@@ -141,9 +141,7 @@ public sealed class TeamsMeetingTests
         string engine)
     {
         await using var graph = await FakeGraph.StartAsync();
-        await using var app = engine == "postgres"
-            ? await PortalApp.StartPostgresAsync(settings: CalendarSettings(graph), services: graph.ConfigureMeetingServices)
-            : await PortalApp.StartSqliteAsync(settings: CalendarSettings(graph), services: graph.ConfigureMeetingServices);
+        await using var app = await PortalApp.StartOnAsync(engine, CalendarSettings(graph), services: graph.ConfigureMeetingServices);
         var (slug, id) = await app.ProviderEventAsync("Teams");
 
         await app.PublishAsync(slug);

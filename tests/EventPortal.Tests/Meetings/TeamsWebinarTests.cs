@@ -14,9 +14,7 @@ public sealed class TeamsWebinarTests
     {
         var settings = MeetingKit.Quick(graph.MeetingSettings());
         settings["EventPortal:Meetings:Teams:Mode"] = "Webinar";
-        return engine == "postgres"
-            ? await PortalApp.StartPostgresAsync(settings: settings, services: graph.ConfigureMeetingServices)
-            : await PortalApp.StartSqliteAsync(settings: settings, services: graph.ConfigureMeetingServices);
+        return await PortalApp.StartOnAsync(engine, settings, services: graph.ConfigureMeetingServices);
     }
 
     /// <summary>A published Teams event linked to <paramref name="link"/>, starting in two minutes (doors open: /j/ leads on).</summary>

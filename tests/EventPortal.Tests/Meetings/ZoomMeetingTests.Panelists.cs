@@ -34,9 +34,7 @@ public sealed partial class ZoomMeetingTests
     {
         await using var zoom = await FakeZoom.StartAsync();
         var settings = MeetingKit.Quick(zoom.Settings(webinar: true));
-        await using var app = engine == "postgres"
-            ? await PortalApp.StartPostgresAsync(settings: settings)
-            : await PortalApp.StartSqliteAsync(settings: settings);
+        await using var app = await PortalApp.StartOnAsync(engine, settings);
         var (slug, id) = await app.ProviderEventAsync("Zoom");
         await SetSpeakersAsync(app, slug, ("山田 花子", "Hanako@Example.jp"), ("佐藤 一郎", null));
         Assert.Empty(zoom.Meetings); // a draft's speakers make no webinar yet
@@ -68,9 +66,7 @@ public sealed partial class ZoomMeetingTests
     {
         await using var zoom = await FakeZoom.StartAsync();
         var settings = MeetingKit.Quick(zoom.Settings(webinar: true));
-        await using var app = engine == "postgres"
-            ? await PortalApp.StartPostgresAsync(settings: settings)
-            : await PortalApp.StartSqliteAsync(settings: settings);
+        await using var app = await PortalApp.StartOnAsync(engine, settings);
         var (slug, id) = await app.ProviderEventAsync("Zoom");
         await SetSpeakersAsync(app, slug, ("山田 花子", "hanako@example.jp"), ("鈴木 三郎", "saburo@example.jp"));
         zoom.LoseNextPanelistAnswer();

@@ -16,9 +16,7 @@ public sealed partial class ZoomMeetingTests
     {
         await using var zoom = await FakeZoom.StartAsync();
         var settings = MeetingKit.Quick(zoom.Settings(webinar: true));
-        await using var app = engine == "postgres"
-            ? await PortalApp.StartPostgresAsync(settings: settings)
-            : await PortalApp.StartSqliteAsync(settings: settings);
+        await using var app = await PortalApp.StartOnAsync(engine, settings);
         // Starting in two minutes: the doors are open, so /j/ leads to the personal link.
         var (slug, id) = await app.ProviderEventAsync("Zoom", startsAt: DateTime.UtcNow.AddMinutes(2));
         await app.PublishAsync(slug);

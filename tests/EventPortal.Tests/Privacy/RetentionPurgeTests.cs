@@ -46,9 +46,7 @@ public sealed class RetentionPurgeTests
             ["EventPortal:Privacy:RetentionDays"] = "90",
             ["EventPortal:Privacy:CheckIntervalMinutes"] = "0.01",
         };
-        await using var app = engine == "postgres"
-            ? await PortalApp.StartPostgresAsync(settings: settings, clock: clock)
-            : await PortalApp.StartSqliteAsync(settings: settings, clock: clock);
+        await using var app = await PortalApp.StartOnAsync(engine, settings, clock);
         var old = await app.CreateEventAsync(liveSeats: 1, startsAt: clock.Now.UtcDateTime.AddDays(2));
         var recent = await app.CreateEventAsync(startsAt: clock.Now.UtcDateTime.AddDays(60));
         using var client = app.Client();

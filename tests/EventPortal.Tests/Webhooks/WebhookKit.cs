@@ -23,7 +23,7 @@ public static partial class WebhookKit
     }
 
     public static Task<PortalApp> StartAsync(string engine, Dictionary<string, string?> settings) =>
-        engine == "postgres" ? PortalApp.StartPostgresAsync(settings: settings) : PortalApp.StartSqliteAsync(settings: settings);
+        PortalApp.StartOnAsync(engine, settings);
 
     /// <summary>Submits the add form; returns the answer's status, its page and the secret shown once (null when refused).</summary>
     public static async Task<(int Status, string Page, string? Secret)> AddWebhookAsync(this HttpClient owner, string url,
