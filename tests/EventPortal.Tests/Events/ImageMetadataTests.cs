@@ -81,7 +81,8 @@ public class ImageMetadataTests
             .. Chunk("IDAT", Pixels), .. Chunk("IEND", [])];
     }
 
-    internal static IReadOnlyList<MetadataExtractor.Directory> Read(byte[] image) => ImageMetadataReader.ReadMetadata(new MemoryStream(image));
+    internal static IReadOnlyList<MetadataExtractor.Directory> Read(byte[] image) =>
+        ImageMetadataReader.ReadMetadata(new MemoryStream(image));
 
     [Fact]
     public void A_phone_JPEG_loses_its_location_device_XMP_and_comment_and_keeps_its_orientation_colour_and_pixels()
