@@ -185,7 +185,6 @@ public partial class Program
             db.IsSqlite ? ", SQLite " + Db.SqliteVersion : "");
         var tokens = services.GetRequiredService<Tokens>();
         tokens.UseKey(await AppState.GetOrCreateTokenKeyAsync(db, CancellationToken.None));
-        await tokens.BackfillAsync(db, CancellationToken.None);
         await Accounts.BootstrapAsync(db, services.GetRequiredService<IOptions<BootstrapOptions>>().Value, DateTime.UtcNow,
             CancellationToken.None);
         if (portal.SeedDemo

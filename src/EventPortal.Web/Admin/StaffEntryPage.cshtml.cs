@@ -107,8 +107,8 @@ public sealed class StaffEntryPageModel(Db db, Registrar registrar, Tokens token
         Result = new(result.Outcome, result.RegistrationId, $"{valid.FamilyName} {valid.GivenName}", !noAddress)
         {
             ManageUrl = noAddress ? links.Manage(HttpContext, result.ManageToken!) : null,
-            JoinUrl = noAddress && live ? $"{links.Base(HttpContext)}/j/{tokens.Join(seed)}" : null,
-            WatchUrl = noAddress && !live ? $"{links.Base(HttpContext)}/w/{tokens.Watch(seed)}" : null,
+            JoinUrl = noAddress && live ? $"{links.Base(HttpContext)}/j/{tokens.Join(result.RegistrationId, seed)}" : null,
+            WatchUrl = noAddress && !live ? $"{links.Base(HttpContext)}/w/{tokens.Watch(result.RegistrationId, seed)}" : null,
         };
         // The links are shown once: keep them out of caches and of the browser's back-forward store.
         Response.Headers.CacheControl = "no-store";

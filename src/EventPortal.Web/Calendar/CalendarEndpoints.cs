@@ -28,10 +28,10 @@ public static class CalendarEndpoints
             return Calendar(context, ics, e.Slug + ".ics", e.Title + ".ics", cache: "public, max-age=300");
         });
 
-        app.MapGet("/r/{token}/invite.ics", async (string token, Db db, Invites invites, Links links, TimeProvider clock,
+        app.MapGet("/r/{token}/invite.ics", async (string token, Db db, Tokens tokens, Invites invites, Links links, TimeProvider clock,
             HttpContext context, CancellationToken ct) =>
         {
-            var r = await RegistrationQueries.FindByManageTokenAsync(db, token, ct);
+            var r = await RegistrationQueries.FindByManageTokenAsync(db, tokens, token, ct);
             var details = r is null ? null : await EventQueries.FindAsync(db, r.Slug, ct);
             if (r is null || details is null) return Results.NotFound();
             var invite = invites.ForRegistration(r, details.Event, links.Base(context), Text.Current, clock.GetUtcNow().UtcDateTime);
@@ -59,9 +59,10 @@ public static class CalendarEndpoints
             return Results.Bytes(image.Data, image.ContentType);
         });
 
-        app.MapGet("/r/{token}/qr.png", async (string token, Db db, Links links, HttpContext context, CancellationToken ct) =>
+        app.MapGet("/r/{token}/qr.png", async (string token, Db db, Tokens tokens, Links links, HttpContext context,
+            CancellationToken ct) =>
         {
-            if (await RegistrationQueries.FindByManageTokenAsync(db, token, ct) is null) return Results.NotFound();
+            if (await RegistrationQueries.FindByManageTokenAsync(db, tokens, token, ct) is null) return Results.NotFound();
             context.Response.Headers.CacheControl = "private, max-age=86400";
             return Results.File(QrCodes.Png(links.Manage(context, token)), "image/png");
         });

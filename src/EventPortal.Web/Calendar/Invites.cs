@@ -35,8 +35,8 @@ public sealed class Invites(IOptions<CalendarOptions> calendar, IOptions<PortalO
         string baseUrl, string language, DateTime now)
     {
         var cancelled = r.Status == RegistrationStatus.Cancelled || e.Status == EventStatus.Cancelled;
-        var join = $"{baseUrl}/j/{tokens.Join(r.TokenSeed)}";
-        var manage = $"{baseUrl}/r/{tokens.Manage(r.TokenSeed)}";
+        var join = $"{baseUrl}/j/{tokens.Join(r.Id, r.TokenSeed)}";
+        var manage = $"{baseUrl}/r/{tokens.Manage(r.Id, r.TokenSeed)}";
         var live = r.TicketKind == "live";
         var entry = Base(e, baseUrl, language, now) with
         {

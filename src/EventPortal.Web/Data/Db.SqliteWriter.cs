@@ -61,9 +61,9 @@ public sealed partial class Db
             {
                 try
                 {
-                    if (!alone) tx.Save("w");
+                    if (!alone) Run(statements, tx, "SAVEPOINT w");
                     await write.RunAsync(statements, tx);
-                    if (!alone) tx.Release("w");
+                    if (!alone) Run(statements, tx, "RELEASE w");
                     done.Add(write);
                 }
                 catch (Exception e)
@@ -92,6 +92,18 @@ public sealed partial class Db
             TellListeners(tx);
         }
         foreach (var write in done) write.Complete();
+    }
+
+    /// <summary>
+    /// A savepoint's statement through the writer's prepared commands: <c>SqliteTransaction.Save</c> and <c>Release</c> parse
+    /// theirs again on every call, twice for every write of a group.
+    /// </summary>
+    static void Run(PreparingConnection statements, SqliteTransaction tx, string sql)
+    {
+        var command = statements.For(sql, out var cached);
+        command.Transaction = tx;
+        command.ExecuteNonQuery();
+        if (!cached) command.Dispose();
     }
 
     void TellListeners(DbTransaction tx)

@@ -76,7 +76,7 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
         {
             await using (var connection = await db.OpenAsync(ct))
                 if (await Surveys.SurveyStore.IsOpenAsync(connection, r.EventId, ct))
-                    model["surveyUrl"] = $"{baseUrl}/s/{tokens.Manage(r.TokenSeed)}";
+                    model["surveyUrl"] = $"{baseUrl}/s/{tokens.Manage(r.Id, r.TokenSeed)}";
             (model["messageSubject"], model["messageBody"]) = MailRuleText.Render(rule, language, model);
             model["subjectAsWritten"] = true;   // the organiser's subject as it is, without the event title in front
             template = OrganiserMessageTemplate;
@@ -157,7 +157,7 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
         var e = parts.Details.Event;
         var ticket = parts.Details.Tickets.First(t => t.Id == r.TicketTypeId);
         var live = ticket.IsLive && r.Status == RegistrationStatus.Confirmed;
-        var manageUrl = $"{baseUrl}/r/{tokens.Manage(r.TokenSeed)}";
+        var manageUrl = $"{baseUrl}/r/{tokens.Manage(r.Id, r.TokenSeed)}";
         var recordingAvailable = !string.IsNullOrEmpty(parts.RecordingUrl) && (parts.RecordingUntil is not { } end || end > now);
         return new Dictionary<string, object?>(parts.Model(language, baseUrl))
         {
@@ -171,8 +171,8 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
             ["isLive"] = ticket.IsLive,
             ["isRecording"] = !ticket.IsLive,
             ["status"] = r.Status,
-            ["joinUrl"] = live ? $"{baseUrl}/j/{tokens.Join(r.TokenSeed)}" : null,
-            ["watchUrl"] = recordingAvailable ? $"{baseUrl}/w/{tokens.Watch(r.TokenSeed)}" : null,
+            ["joinUrl"] = live ? $"{baseUrl}/j/{tokens.Join(r.Id, r.TokenSeed)}" : null,
+            ["watchUrl"] = recordingAvailable ? $"{baseUrl}/w/{tokens.Watch(r.Id, r.TokenSeed)}" : null,
             ["recordingUntil"] = parts.RecordingUntil is { } until ? EventTime.Date(EventTime.Local(until, e.TimeZone), language) : "",
             ["hasInvite"] = withInvite,
             ["calendarGoogle"] = AddToCalendar.Google(invite),
@@ -184,7 +184,7 @@ public sealed class MailComposer(Db db, MailTemplates templates, Invites invites
     /// <summary>The link that confirms the address; the personal page's links stay out until it is used.</summary>
     void AddConfirmLink(Dictionary<string, object?> model, PersonalRegistration r, string baseUrl, string language, string timeZone)
     {
-        model["confirmUrl"] = $"{baseUrl}/r/{tokens.Manage(r.TokenSeed)}/confirm";
+        model["confirmUrl"] = $"{baseUrl}/r/{tokens.Manage(r.Id, r.TokenSeed)}/confirm";
         model["manageUrl"] = null;
         model["qrUrl"] = null;
         model["isPending"] = r.Status == RegistrationStatus.Pending;

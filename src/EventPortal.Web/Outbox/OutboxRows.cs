@@ -45,6 +45,42 @@ public static class OutboxRows
         return queued;
     }
 
+    /// <summary>One row of <see cref="EnqueueAllAsync"/>: due at <paramref name="DueAt"/>, or now.</summary>
+    public sealed record Row(string Kind, string DedupeKey, string Payload = "{}", DateTime? DueAt = null);
+
+    // The INSERT of n rows for one registration (index n), made once per n: each is a prepared statement of its own.
+    static readonly string[] InsertMany = [.. Enumerable.Range(0, 9).Select(n => n == 0 ? "" : $"""
+        INSERT INTO outbox (kind, dedupe_key, event_id, registration_id, payload, status, due_at, created_at)
+        VALUES {string.Join(", ", Enumerable.Range(0, n).Select(i =>
+            $"(@k{i}, @d{i}, @eventId, @registrationId, @p{i}, '{OutboxStatus.Queued}', @due{i}, @now)"))}
+        ON CONFLICT (dedupe_key) DO NOTHING
+        """)];
+
+    /// <summary>
+    /// Queues <paramref name="rows"/> of one registration inside <paramref name="tx"/> in one statement (a new
+    /// registration's confirmation and reminders): one round trip instead of one per row. Returns how many are new.
+    /// </summary>
+    public static async Task<int> EnqueueAllAsync(DbConnection connection, DbTransaction tx, long eventId, long registrationId,
+        IReadOnlyList<Row> rows, DateTime now, CancellationToken ct)
+    {
+        var queued = 0;
+        for (var at = 0; at < rows.Count; at += InsertMany.Length - 1)
+        {
+            var part = rows.Skip(at).Take(InsertMany.Length - 1).ToList();
+            var args = new DynamicParameters(new { eventId, registrationId, now });
+            for (var i = 0; i < part.Count; i++)
+            {
+                args.Add($"k{i}", part[i].Kind);
+                args.Add($"d{i}", part[i].DedupeKey);
+                args.Add($"p{i}", part[i].Payload);
+                args.Add($"due{i}", part[i].DueAt ?? now);
+            }
+            queued += await connection.ExecuteAsync(new CommandDefinition(InsertMany[part.Count], args, tx, cancellationToken: ct));
+        }
+        if (queued > 0) CommitNotices.Request(tx);
+        return queued;
+    }
+
     /// <summary>
     /// Queues one row of <paramref name="kind"/> for each registration (aliased <c>r</c>) that
     /// <paramref name="fromWhere"/> selects, keyed <paramref name="dedupePrefix"/> + its id, due now:

@@ -10,7 +10,7 @@ namespace EventPortal.Web.Registrations;
 /// answers (<see cref="Corrections"/>) while their ticket is sold; the address stays (a new one would need proving:
 /// cancel and register again, or ask the organiser). A corrected name sends the invite again.
 /// </summary>
-public sealed class DetailsPageModel(Db db, TimeProvider clock) : PageModel
+public sealed class DetailsPageModel(Db db, Tokens tokens, TimeProvider clock) : PageModel
 {
     public string Token { get; private set; } = "";
     public EventDetails Details { get; private set; } = null!;
@@ -51,7 +51,7 @@ public sealed class DetailsPageModel(Db db, TimeProvider clock) : PageModel
         Response.Headers["X-Robots-Tag"] = "noindex";
         Response.Headers["Referrer-Policy"] = "no-referrer";
         Response.Headers.CacheControl = "no-store";
-        if (await RegistrationQueries.FindByManageTokenAsync(db, token, ct) is not { } me) return false;
+        if (await RegistrationQueries.FindByManageTokenAsync(db, tokens, token, ct) is not { } me) return false;
         if (await EventQueries.FindAsync(db, me.Slug, ct) is not { } details) return false;
         if (await Corrections.FindAsync(db, me.Id, ct) is not { } stored) return false;
         (Token, Details, Stored) = (token, details, stored);

@@ -17,15 +17,17 @@ public static class Erasure
     /// <summary>Erased registrations keep a unique, undeliverable address (RFC 2606 <c>.invalid</c>).</summary>
     public const string ErasedDomain = "deleted.invalid";
     public const string ErasedName = "(deleted)";
+    /// <summary>An erased registration's seed: <see cref="Tokens.Opens"/> refuses every link for it.</summary>
+    public const string ErasedSeed = "erased";
 
     public static bool IsErased(string email) => email.EndsWith("@" + ErasedDomain, StringComparison.Ordinal);
 
-    // The token hashes become values no SHA-256 hex can equal, so the personal, join and
-    // recording links stop working (a NULL hash would be derived again from the seed at start-up).
+    // The seed goes, so no link made from it opens anything again (Tokens.Opens), and the token hashes of links
+    // from before migration 0022 become values no SHA-256 hex can equal.
     const string Wipe = $$"""
         UPDATE registrations SET family_name = '{{ErasedName}}', given_name = '', reading = '',
             email = 'deleted-' || id || '@{{ErasedDomain}}', email_normalized = 'deleted-' || id || '@{{ErasedDomain}}',
-            organization = '', accessibility = '', questions = '', answers = '{}', token_seed = 'erased',
+            organization = '', accessibility = '', questions = '', answers = '{}', token_seed = '{{ErasedSeed}}',
             manage_token_hash = 'erased-m-' || id, join_token_hash = 'erased-j-' || id, watch_token_hash = 'erased-w-' || id,
             provider_join_url = NULL, updated_at = @now
         """;

@@ -14,7 +14,7 @@ namespace EventPortal.Web.Registrations;
 /// confirmation step (<c>GET /r/{token}/cancel</c> asks, <c>POST /r/{token}/cancel</c> does it);
 /// <c>GET /r/{token}/confirm</c>, the link in the address-confirmation mail, confirms the address.
 /// </summary>
-public sealed class ManagePageModel(Db db, Registrar registrar, Invites invites, Links links, TimeProvider clock) : PageModel
+public sealed class ManagePageModel(Db db, Tokens tokens, Registrar registrar, Invites invites, Links links, TimeProvider clock) : PageModel
 {
     public PersonalRegistration Me { get; private set; } = null!;
     public EventDetails Details { get; private set; } = null!;
@@ -107,7 +107,7 @@ public sealed class ManagePageModel(Db db, Registrar registrar, Invites invites,
         Response.Headers["X-Robots-Tag"] = "noindex";
         Response.Headers["Referrer-Policy"] = "no-referrer";
         if (!Tokens.LooksValid(token)) return false;
-        var me = await RegistrationQueries.FindByManageTokenAsync(db, token, ct);
+        var me = await RegistrationQueries.FindByManageTokenAsync(db, tokens, token, ct);
         var details = me is null ? null : await EventQueries.FindAsync(db, me.Slug, ct);
         if (me is null || details is null) return false;
         (Me, Details, Token) = (me, details, token);

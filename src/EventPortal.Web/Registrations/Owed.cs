@@ -30,6 +30,7 @@ public static class Owed
     public static async Task<bool> AfterAsync(DbConnection c, DbTransaction tx, SeatHolder r, SeatChange change, DateTime now,
         CancellationToken ct, EventRecord? e = null)
     {
+        if (change == SeatChange.Registered && e is not null) return await AfterRegisteredAsync(c, tx, r, e, now, ct);
         // Someone staff registered without an address is owed no mail, no reminders and no Zoom registrant (Zoom needs an
         // address): staff handed them their links.
         var mailed = r.HasAddress && MailFor(r, change, now) is var (kind, key)
@@ -46,17 +47,42 @@ public static class Owed
         // A switch drops what the old ticket was owed first (the live ticket's join-link reminder).
         if (change == SeatChange.Switched) await ReminderRules.DropForRegistrationAsync(c, tx, r.Id, ct);
         if (!r.HasAddress) return mailed;
-        if (change == SeatChange.Registered && e is not null)
-            await ReminderRules.PlanForRegistrationAsync(c, tx, e, r.Id, r.TicketKind, now, ct);
-        else await ReminderRules.PlanAsync(c, tx, r.EventId, r.Id, now, ct);
+        await ReminderRules.PlanAsync(c, tx, r.EventId, r.Id, now, ct);
+        await MeetingRegistrantAsync(c, tx, r, change, now, ct);
+        return mailed;
+    }
 
-        // Teams too: a linked Teams webinar registers each live seat (the handler skips other Teams modes).
+    /// <summary>
+    /// What a new registration is owed, the same as <see cref="AfterAsync"/> gives any other change, with its mail and
+    /// reminders written in one statement: the path every registration of a rush takes.
+    /// </summary>
+    static async Task<bool> AfterRegisteredAsync(DbConnection c, DbTransaction tx, SeatHolder r, EventRecord e, DateTime now,
+        CancellationToken ct)
+    {
+        if (r.HasAddress)
+        {
+            var rows = new List<OutboxRows.Row>(4);
+            if (MailFor(r, SeatChange.Registered, now) is var (kind, key)) rows.Add(new(kind, key));
+            rows.AddRange(await ReminderRules.RowsForRegistrationAsync(c, tx, e, r.Id, r.TicketKind, now, ct));
+            await OutboxRows.EnqueueAllAsync(c, tx, r.EventId, r.Id, rows, now, ct);
+        }
+        await WebhookEvents.EmitAsync(c, tx, r.EventId, r.Id, WebhookEvents.For(r, SeatChange.Registered).ToList(), now, ct);
+        if (r.HasAddress) await MeetingRegistrantAsync(c, tx, r, SeatChange.Registered, now, ct);
+        // A new registration's id is new, and so is the key of its mail.
+        return r.HasAddress;
+    }
+
+    /// <summary>
+    /// A live seat on a Zoom meeting, or on a linked Teams webinar (the handler skips other Teams modes), is registered there.
+    /// </summary>
+    static async Task MeetingRegistrantAsync(DbConnection c, DbTransaction tx, SeatHolder r, SeatChange change, DateTime now,
+        CancellationToken ct)
+    {
         if (r.Status == Confirmed && r.IsLive && r.MeetingProvider is nameof(MeetingProvider.Zoom) or nameof(MeetingProvider.Teams))
             await QueueZoomRegistrantAsync(c, tx, r, now, ct,
                 change == SeatChange.Switched ? now.Ticks.ToString(CultureInfo.InvariantCulture) : null);
         else if (change == SeatChange.Switched && !r.IsLive)
             await MeetingSync.QueueUnregisterAsync(c, tx, r.Id, now, ct);
-        return mailed;
     }
 
     /// <summary>The mail each change owes, keyed so that writing it twice sends it once.</summary>

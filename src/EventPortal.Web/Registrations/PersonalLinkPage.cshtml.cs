@@ -62,11 +62,10 @@ public sealed class PersonalLinkModel(Db db, Tokens tokens, TimeProvider clock, 
         Response.Headers["Referrer-Policy"] = "no-referrer";
         Response.Headers["X-Robots-Tag"] = "noindex";
         if (!Tokens.LooksValid(token)) return NotFound();
-        var column = link == "j" ? "join_token_hash" : "watch_token_hash";
+        var (purpose, column) = link == "j" ? (Tokens.JoinPurpose, "join_token_hash") : (Tokens.WatchPurpose, "watch_token_hash");
         await using (var connection = await db.OpenAsync(ct))
         {
-            var found = await connection.QuerySingleOrDefaultAsync<Access>(new CommandDefinition(
-                $"{Select} WHERE r.{column} = @hash", new { hash = Tokens.Hash(token) }, cancellationToken: ct));
+            var found = await tokens.FindAsync<Access>(connection, purpose, token, Select, column, a => a.TokenSeed, ct);
             if (found is null) return NotFound();
             Link = found;
         }
@@ -82,7 +81,7 @@ public sealed class PersonalLinkModel(Db db, Tokens tokens, TimeProvider clock, 
             return StatusCode(StatusCodes.Status302Found);
         }
         if (link == "j" && RecordingAvailable(now) && Link.Status == RegistrationStatus.Confirmed)
-            WatchPath = $"/w/{tokens.Watch(Link.TokenSeed)}";
+            WatchPath = $"/w/{tokens.Watch(Link.Id, Link.TokenSeed)}";
         return Page();
     }
 

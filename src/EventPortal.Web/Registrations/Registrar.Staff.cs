@@ -37,7 +37,7 @@ public sealed partial class Registrar
         string? entryKey = null)
     {
         if (!r.Ticket.IsOnSale(now, e)) return new(RegisterOutcome.NotOnSale);
-        var n = new NewRow(tokens.Issue(), r.Answers.ToJsonString(Json.Stored));
+        var n = new NewRow(Tokens.NewSeed(now), r.Answers.ToJsonString(Json.Stored));
         // Look first: in a transaction of many rows, a unique violation would undo all of them (on PostgreSQL the
         // transaction is spoilt), and staff expect to be told about a repeat rather than have it mailed again.
         var entry = new Entry(channel, enteredBy, entryKey, "");

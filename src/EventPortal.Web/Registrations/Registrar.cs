@@ -37,11 +37,11 @@ public sealed partial class Registrar(Db db, Tokens tokens, TimeProvider clock, 
     const string InsertRegistration = """
         INSERT INTO registrations (event_id, ticket_type_id, status, family_name, given_name, reading, email,
             email_normalized, organization, category_code, accessibility, questions, answers, language,
-            token_seed, manage_token_hash, join_token_hash, watch_token_hash, consent_at, created_at, updated_at,
+            token_seed, manage_token_hash, consent_at, created_at, updated_at,
             address_confirmed_at, hold_until, client_network, channel, entered_by, entry_key)
         SELECT @EventId, @TicketTypeId, @Status, @FamilyName, @GivenName, @Reading, @Email,
             @EmailNormalized, @Organization, @Category, @Accessibility, @Questions, @Answers, @Language,
-            @Seed, @ManageHash, @JoinHash, @WatchHash, @Now, @Now, @Now, @AddressConfirmedAt, @HoldUntil, @ClientNetwork,
+            @Seed, @Seed, @Now, @Now, @Now, @AddressConfirmedAt, @HoldUntil, @ClientNetwork,
             @Channel, @EnteredBy, @EntryKey
         FROM ticket_types WHERE id = @TicketTypeId AND (capacity IS NULL) = @Unlimited
         RETURNING id
@@ -65,7 +65,7 @@ public sealed partial class Registrar(Db db, Tokens tokens, TimeProvider clock, 
         var now = clock.GetUtcNow().UtcDateTime;
         if (!r.Ticket.IsOnSale(now, e)) return new(RegisterOutcome.NotOnSale);
         // Everything that needs no database is done before the write: on SQLite the writer is one thread for all.
-        var n = new NewRow(tokens.Issue(), r.Answers.ToJsonString(Json.Stored));
+        var n = new NewRow(Tokens.NewSeed(now), r.Answers.ToJsonString(Json.Stored));
         // Most registrations are first registrations, so the first attempt goes straight for
         // the seat. A repeat (a second click, a second tab, a forgotten earlier registration)
         // trips the unique index on (event, normalised e-mail); everything is rolled back and
@@ -110,7 +110,7 @@ public sealed partial class Registrar(Db db, Tokens tokens, TimeProvider clock, 
         {
             EventId = e.Id, TicketTypeId = r.Ticket.Id, Status = held, r.FamilyName, r.GivenName, r.Reading, r.Email,
             r.EmailNormalized, r.Organization, r.Category, r.Accessibility, r.Questions, Answers = n.Answers, Language = language,
-            n.Links.Seed, n.Links.ManageHash, n.Links.JoinHash, n.Links.WatchHash, Now = now,
+            n.Seed, Now = now,
             AddressConfirmedAt = confirmAddress ? (DateTime?)null : now,
             HoldUntil = confirmAddress ? now + options.Value.Hold : (DateTime?)null, ClientNetwork = confirmAddress ? clientNetwork : null,
             Unlimited = r.Ticket.Capacity is null, entry.Channel, entry.EnteredBy, entry.EntryKey,
@@ -138,11 +138,11 @@ public sealed partial class Registrar(Db db, Tokens tokens, TimeProvider clock, 
         await Owed.AfterAsync(connection, tx, holder, SeatChange.Registered, now, ct, e);
         var outcome = confirmAddress ? RegisterOutcome.CheckMail
             : status == RegistrationStatus.Confirmed ? RegisterOutcome.Confirmed : RegisterOutcome.Waitlisted;
-        return new(outcome, id, status, n.Links.Manage, holdUntil, n.Links.Seed);
+        return new(outcome, id, status, tokens.Manage(id, n.Seed), holdUntil, n.Seed);
     }
 
-    /// <summary>A new registration's links and answers, made before its write.</summary>
-    sealed record NewRow(Tokens.Issued Links, string Answers);
+    /// <summary>A new registration's seed (<see cref="Tokens"/>) and answers, made before its write.</summary>
+    sealed record NewRow(string Seed, string Answers);
 
     /// <summary>
     /// The pending holds <paramref name="network"/> has on the event. On PostgreSQL an advisory lock per

@@ -41,12 +41,13 @@ public static class RegistrationQueries
         FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id JOIN events e ON e.id = r.event_id
         """;
 
-    public static async Task<PersonalRegistration?> FindByManageTokenAsync(Db db, string token, CancellationToken ct)
+    /// <summary>The registration whose personal page <paramref name="token"/> opens (<see cref="Tokens.FindAsync{T}"/>).</summary>
+    public static async Task<PersonalRegistration?> FindByManageTokenAsync(Db db, Tokens tokens, string token, CancellationToken ct)
     {
         if (!Tokens.LooksValid(token)) return null;
         await using var connection = await db.OpenAsync(ct);
-        return await connection.QuerySingleOrDefaultAsync<PersonalRegistration>(new CommandDefinition(
-            Select + " WHERE r.manage_token_hash = @hash", new { hash = Tokens.Hash(token) }, cancellationToken: ct));
+        return await tokens.FindAsync<PersonalRegistration>(connection, Tokens.ManagePurpose, token, Select, "manage_token_hash",
+            r => r.TokenSeed, ct);
     }
 
     public static async Task<PersonalRegistration?> FindAsync(Db db, long id, CancellationToken ct)

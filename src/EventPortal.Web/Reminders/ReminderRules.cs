@@ -182,16 +182,20 @@ public static class ReminderRules
         await PlanAsync(c, tx, eventId, registrationId: null, now, ct);
     }
 
-    /// <summary>The reminders still ahead for one new registration: no join, the caller knows the ticket.</summary>
-    public static async Task PlanForRegistrationAsync(DbConnection c, DbTransaction tx, EventRecord e, long registrationId,
-        string ticketKind, DateTime now, CancellationToken ct)
+    /// <summary>
+    /// The rows of the reminders still ahead for one new registration (the caller knows the ticket), for the caller to write
+    /// with its confirmation in one statement (<see cref="OutboxRows.EnqueueAllAsync"/>).
+    /// </summary>
+    public static async Task<IReadOnlyList<OutboxRows.Row>> RowsForRegistrationAsync(DbConnection c, DbTransaction tx, EventRecord e,
+        long registrationId, string ticketKind, DateTime now, CancellationToken ct)
     {
+        var rows = new List<OutboxRows.Row>();
         // A rule for one ticket is planned too: whether it is this registration's ticket is decided when it is sent.
         foreach (var rule in (await LoadTimingAsync(c, tx, e.Id, ct))
                      .Where(r => r.Audience == "all" || r.Audience == ticketKind || r.Audience.StartsWith(ReminderRule.TicketPrefix)))
             if (Due(rule, e.StartsAt, e.EndsAt, now, forOne: true) is { } due)
-                await OutboxRows.EnqueueAsync(c, tx, OutboxRows.Kinds.Reminder, $"reminder:{rule.Id}:{registrationId}",
-                    e.Id, registrationId, now, ct, payload: Payload(rule), dueAt: due);
+                rows.Add(new(OutboxRows.Kinds.Reminder, $"reminder:{rule.Id}:{registrationId}", Payload(rule), due));
+        return rows;
     }
 
     /// <summary>When the rule's row is due: null when it is past, unless it is late and for one (new) registration: then now.</summary>

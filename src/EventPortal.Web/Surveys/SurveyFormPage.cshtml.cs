@@ -14,7 +14,7 @@ namespace EventPortal.Web.Surveys;
 /// A plain form: no script needed. One response per registration, changed by answering again
 /// until the organiser closes the survey.
 /// </summary>
-public sealed class SurveyFormPageModel(Db db, TimeProvider clock) : PageModel
+public sealed class SurveyFormPageModel(Db db, Tokens tokens, TimeProvider clock) : PageModel
 {
     public PersonalRegistration Me { get; private set; } = null!;
     public EventRecord Event { get; private set; } = null!;
@@ -79,7 +79,7 @@ public sealed class SurveyFormPageModel(Db db, TimeProvider clock) : PageModel
         Response.Headers.CacheControl = "no-store";
         Response.Headers["Referrer-Policy"] = "no-referrer";
         Response.Headers["X-Robots-Tag"] = "noindex";
-        if (await RegistrationQueries.FindByManageTokenAsync(db, token, ct) is not { } me) return false;
+        if (await RegistrationQueries.FindByManageTokenAsync(db, tokens, token, ct) is not { } me) return false;
         if (await EventQueries.FindAsync(db, me.Slug, ct) is not { } details) return false;
         (Me, Event) = (me, details.Event);
         await using var c = await db.OpenAsync(ct);

@@ -60,11 +60,6 @@ public static class AttendanceKit
         }
     }
 
-    /// <summary>The registration's own join link, <c>/j/{token}</c>.</summary>
-    public static async Task<string> JoinPathAsync(this PortalApp app, long registrationId) =>
-        "/j/" + app.Tokens.Join(await app.QueryOneAsync<string>("SELECT token_seed FROM registrations WHERE id = @registrationId",
-            new { registrationId }));
-
     /// <summary>
     /// Drops the import rows the meeting's sync queued, so that moving the clock past the end does not let the
     /// dispatcher run them behind the test's back (the tests run the handler themselves).

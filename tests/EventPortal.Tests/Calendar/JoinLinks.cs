@@ -149,11 +149,9 @@ public sealed class JoinLinks : IAsyncLifetime
     Task<string> WatchPathAsync(string manage) => LinkAsync(manage, "w");
 
     /// <summary>The personal /j/ or /w/ path of a registration, derived the way the app derives it.</summary>
-    async Task<string> LinkAsync(string manage, string kind)
+    Task<string> LinkAsync(string manage, string kind)
     {
-        var seed = await _app.QueryOneAsync<string>("SELECT token_seed FROM registrations WHERE manage_token_hash = @hash",
-            new { hash = EventPortal.Web.Registrations.Tokens.Hash(manage[3..]) });
-        var tokens = _app.Tokens;
-        return kind == "j" ? $"/j/{tokens.Join(seed)}" : $"/w/{tokens.Watch(seed)}";
+        var id = EventPortal.Web.Registrations.Tokens.IdOf(manage[3..]);
+        return kind == "j" ? _app.JoinPathAsync(id) : _app.WatchPathAsync(id);
     }
 }

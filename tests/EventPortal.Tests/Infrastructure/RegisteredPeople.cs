@@ -25,9 +25,23 @@ public static class RegisteredPeople
             new { email = email.ToLowerInvariant() });
     }
 
+    /// <summary>The registration's own join link, <c>/j/{token}</c>.</summary>
+    public static async Task<string> JoinPathAsync(this PortalApp app, long registrationId) =>
+        "/j/" + app.Tokens.Join(registrationId, await app.QueryOneAsync<string>(
+            "SELECT token_seed FROM registrations WHERE id = @registrationId", new { registrationId }));
+
+    /// <summary>The join link of the registration whose personal page is <paramref name="managePath"/> (<c>/r/{token}</c>).</summary>
+    public static Task<string> JoinPathAsync(this PortalApp app, string managePath) =>
+        app.JoinPathAsync(Web.Registrations.Tokens.IdOf(managePath[3..]));
+
+    /// <summary>The registration's own recording link, <c>/w/{token}</c>.</summary>
+    public static async Task<string> WatchPathAsync(this PortalApp app, long registrationId) =>
+        "/w/" + app.Tokens.Watch(registrationId, await app.QueryOneAsync<string>(
+            "SELECT token_seed FROM registrations WHERE id = @registrationId", new { registrationId }));
+
     /// <summary>The registration's personal page token (<c>/r/{token}</c>, also its survey's <c>/s/{token}</c>).</summary>
     public static async Task<string> ManageTokenAsync(this PortalApp app, long id) =>
-        app.Tokens.Manage(await app.QueryOneAsync<string>("SELECT token_seed FROM registrations WHERE id = @id", new { id }));
+        app.Tokens.Manage(id, await app.QueryOneAsync<string>("SELECT token_seed FROM registrations WHERE id = @id", new { id }));
 
     public static Task<string> StatusAsync(this PortalApp app, long id) =>
         app.QueryOneAsync<string>("SELECT status FROM registrations WHERE id = @id", new { id });

@@ -80,9 +80,7 @@ public sealed class MeetingLifecycleTests
         using var client = app.Client();
         var manage = await client.RegisteredAsync(slug, "logged@example.jp");
         await app.SettledAsync();
-        var seed = await app.QueryOneAsync<string>("SELECT token_seed FROM registrations WHERE manage_token_hash = @hash",
-            new { hash = Web.Registrations.Tokens.Hash(manage[3..]) });
-        Assert.Equal(HttpStatusCode.Found, (await client.GetAsync($"/j/{app.Tokens.Join(seed)}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Found, (await client.GetAsync(await app.JoinPathAsync(manage))).StatusCode);
 
         var meeting = Assert.Single(zoom.Meetings);
         var text = logs.Text;

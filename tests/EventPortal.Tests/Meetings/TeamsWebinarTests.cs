@@ -30,9 +30,7 @@ public sealed class TeamsWebinarTests
 
     static async Task<string> JoinTargetAsync(PortalApp app, HttpClient client, string manage)
     {
-        var seed = await app.QueryOneAsync<string>("SELECT token_seed FROM registrations WHERE manage_token_hash = @hash",
-            new { hash = EventPortal.Web.Registrations.Tokens.Hash(manage[3..]) });
-        var join = await client.GetAsync($"/j/{app.Tokens.Join(seed)}");
+        var join = await client.GetAsync(await app.JoinPathAsync(manage));
         Assert.Equal(HttpStatusCode.Found, join.StatusCode);
         return join.Headers.Location!.OriginalString;
     }

@@ -38,9 +38,7 @@ public sealed partial class ZoomMeetingTests
         var manage = await client.RegisteredAsync(slug, "hanako@example.jp");
         var registrant = await MeetingKit.WaitAsync(() => zoom.Registrants.SingleOrDefault(r => r.Status == "approved"), app);
         Assert.Equal(("hanako@example.jp", webinar.Id), (registrant.Email, registrant.MeetingId));
-        var seed = await app.QueryOneAsync<string>("SELECT token_seed FROM registrations WHERE manage_token_hash = @hash",
-            new { hash = EventPortal.Web.Registrations.Tokens.Hash(manage[3..]) });
-        var join = await client.GetAsync($"/j/{app.Tokens.Join(seed)}");
+        var join = await client.GetAsync(await app.JoinPathAsync(manage));
         Assert.Equal(HttpStatusCode.Found, join.StatusCode);
         Assert.Equal(registrant.JoinUrl, join.Headers.Location!.OriginalString);
 

@@ -103,10 +103,10 @@ public abstract class AddressConfirmation : IAsyncLifetime
         using var browser = _app.Browser();
         await browser.RegisterAsync(slug, "held@example.jp");
         var manage = (await _smtp.ConfirmLinkAsync("held@example.jp")).Replace("/confirm", "");
-        var seed = await _app.QueryOneAsync<string>("SELECT token_seed FROM registrations");
+        var id = await _app.QueryOneAsync<long>("SELECT id FROM registrations");
         await _app.ExecuteAsync("UPDATE events SET meeting_url = 'https://zoom.example/j/1'");
 
-        var join = await browser.GetAsync($"/j/{_app.Tokens.Join(seed)}");   // doors are open: only the status refuses
+        var join = await browser.GetAsync(await _app.JoinPathAsync(id));   // doors are open: only the status refuses
         var page = await browser.GetStringAsync(manage);
         // The page offers no switch while pending; a hand-made post is refused too (the token comes from the cancel step).
         var switched = await browser.SubmitAsync($"{manage}/cancel", $"{manage}/switch",

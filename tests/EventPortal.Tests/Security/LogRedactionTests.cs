@@ -22,9 +22,8 @@ public sealed class LogRedactionTests
 
         var manage = await client.RegisteredAsync(slug, "logged@example.jp");
         var token = manage[3..];
-        var seed = await app.QueryOneAsync<string>("SELECT token_seed FROM registrations WHERE manage_token_hash = @hash",
-            new { hash = Web.Registrations.Tokens.Hash(token) });
-        var (join, watch) = (app.Tokens.Join(seed), app.Tokens.Watch(seed));
+        var id = Web.Registrations.Tokens.IdOf(token);
+        var (join, watch) = ((await app.JoinPathAsync(id))[3..], (await app.WatchPathAsync(id))[3..]);
         Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync(manage)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"{manage}/invite.ics")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"{manage}/qr.png")).StatusCode);
