@@ -62,7 +62,7 @@ public sealed class EventPageModel(Db db, Registrar registrar, FormTiming timing
         }
 
         var network = Shared.RateLimits.ClientKey(HttpContext.Connection.RemoteIpAddress);
-        var result = await registrar.RegisterAsync(Details.Event, valid, Text.Current, network, ct);
+        var result = await registrar.RegisterAsync(Details, valid, Text.Current, network, ct);
         switch (result.Outcome)
         {
             case RegisterOutcome.Confirmed or RegisterOutcome.Waitlisted:

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Caching.Memory;
 using EventPortal.Web.Data;
 
 using EventPortal.Web.Registrations;
+using EventPortal.Web.Reminders;
 
 namespace EventPortal.Web.Events;
 
@@ -14,7 +15,7 @@ public static class EventQueries
         language, status, venue, organiser_name, organiser_email, contact, programme, speakers,
         consent_purpose, sequence, join_opens_at, meeting_provider,
         (recording_url IS NOT NULL) AS has_recording, recording_available_until, previous_starts_at,
-        image_type, image_width, image_height, image_version
+        image_type, image_width, image_height, image_version, plan_version
         """;
 
     const string Upcoming = $"""
@@ -40,6 +41,10 @@ public static class EventQueries
         WHERE event_id = (SELECT id FROM events WHERE slug = @slug AND {Visible}) ORDER BY position, id
         """;
 
+    const string ReminderTimings = $"""
+        SELECT {ReminderRules.TimingColumns} FROM reminder_rules WHERE event_id = (SELECT id FROM events WHERE slug = @slug AND {Visible})
+        """;
+
     const string Questions = $"""
         SELECT {QuestionRecord.Columns} FROM event_questions
         WHERE event_id = (SELECT id FROM events WHERE slug = @slug AND {Visible}) ORDER BY position, id
@@ -53,9 +58,10 @@ public static class EventQueries
 
     /// <summary>
     /// The event as the registration endpoints need it, from a copy at most a second old. Its
-    /// rules (status, ticket types, sales windows, categories) change rarely and seats are
+    /// rules (status, ticket types, sales windows, categories, mail rules) change rarely and seats are
     /// decided by the conditional UPDATE, not by this copy, so under a rush this saves a
-    /// database read per registration without ever overselling.
+    /// database read per registration without ever overselling; a registration's reminders are planned
+    /// from the copy's rules only while its plan version is still the event's (Registrar.cs).
     /// </summary>
     public static async Task<EventDetails?> FindForRegistrationAsync(Db db, IMemoryCache cache, string slug, CancellationToken ct)
     {
@@ -73,15 +79,20 @@ public static class EventQueries
     {
         // MVC binds a blank route value ("/events/%20") as null.
         if (string.IsNullOrEmpty(slug) || slug.Length > 100) return null;
-        // One round trip for all four: this runs on every registration.
+        // One round trip for all five.
         await using var connection = await db.OpenAsync(ct);
         await using var results = await connection.QueryMultipleAsync(new CommandDefinition(
-            $"{BySlug};\n{Tickets};\n{Categories};\n{Questions}", new { slug, drafts = drafts ? 1 : 0 }, cancellationToken: ct));
+            $"{BySlug};\n{Tickets};\n{Categories};\n{Questions};\n{ReminderTimings}", new { slug, drafts = drafts ? 1 : 0 },
+            cancellationToken: ct));
         var e = await results.ReadSingleOrDefaultAsync<EventRecord>();
         if (e is null) return null;
         var tickets = (await results.ReadAsync<TicketTypeRecord>()).AsList();
         var categories = (await results.ReadAsync<CategoryRecord>()).AsList();
         var questions = (await results.ReadAsync<QuestionRecord>()).AsList();
-        return new EventDetails(e, tickets, categories) { Questions = questions };
+        var timings = (await results.ReadAsync<ReminderRule>()).AsList();
+        return new EventDetails(e, tickets, categories)
+        {
+            Questions = questions, Plan = new ReminderPlan(e.PlanVersion, e.StartsAt, e.EndsAt, timings),
+        };
     }
 }

@@ -28,6 +28,8 @@ public sealed class EventRecord
     public IReadOnlyList<Speaker> Speakers { get; init; } = [];
     public string ConsentPurpose { get; init; } = "";
     public int Sequence { get; init; }
+    /// <summary>Counts the changes of what reminders are planned from (<see cref="Reminders.ReminderPlan"/>).</summary>
+    public int PlanVersion { get; init; }
     /// <summary>When the personal join link starts to work, if earlier than doors-open.</summary>
     public DateTime? JoinOpensAt { get; init; }
     /// <summary>Manual, Teams or Zoom (the meeting URL itself is a secret and is not read here).</summary>
@@ -102,6 +104,8 @@ public sealed record EventDetails(EventRecord Event, IReadOnlyList<TicketTypeRec
 {
     /// <summary>The organiser's custom questions, in form order.</summary>
     public IReadOnlyList<QuestionRecord> Questions { get; init; } = [];
+    /// <summary>What a new registration's reminders are planned from, as read with the rest.</summary>
+    public Reminders.ReminderPlan? Plan { get; init; }
 }
 
 public static class Json

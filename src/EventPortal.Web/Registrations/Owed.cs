@@ -25,12 +25,12 @@ public enum SeatChange { Registered, Promoted, Switched, Cancelled, Erased, Even
 public static class Owed
 {
     /// <param name="r">The registration as it is after the change.</param>
-    /// <param name="e">The event when the caller has it already (saves a query on the registration path).</param>
+    /// <param name="plan">For a new registration, the reminder plan its row was written with (Registrar.cs).</param>
     /// <returns>Whether a mail was queued (false when its dedupe key was used before, or none is owed).</returns>
     public static async Task<bool> AfterAsync(DbConnection c, DbTransaction tx, SeatHolder r, SeatChange change, DateTime now,
-        CancellationToken ct, EventRecord? e = null)
+        CancellationToken ct, ReminderPlan? plan = null)
     {
-        if (change == SeatChange.Registered && e is not null) return await AfterRegisteredAsync(c, tx, r, e, now, ct);
+        if (change == SeatChange.Registered && plan is not null) return await AfterRegisteredAsync(c, tx, r, plan, now, ct);
         // Someone staff registered without an address is owed no mail, no reminders and no Zoom registrant (Zoom needs an
         // address): staff handed them their links.
         var mailed = r.HasAddress && MailFor(r, change, now) is var (kind, key)
@@ -56,14 +56,14 @@ public static class Owed
     /// What a new registration is owed, the same as <see cref="AfterAsync"/> gives any other change, with its mail and
     /// reminders written in one statement: the path every registration of a rush takes.
     /// </summary>
-    static async Task<bool> AfterRegisteredAsync(DbConnection c, DbTransaction tx, SeatHolder r, EventRecord e, DateTime now,
+    static async Task<bool> AfterRegisteredAsync(DbConnection c, DbTransaction tx, SeatHolder r, ReminderPlan plan, DateTime now,
         CancellationToken ct)
     {
         if (r.HasAddress)
         {
             var rows = new List<OutboxRows.Row>(4);
             if (MailFor(r, SeatChange.Registered, now) is var (kind, key)) rows.Add(new(kind, key));
-            rows.AddRange(await ReminderRules.RowsForRegistrationAsync(c, tx, e, r.Id, r.TicketKind, now, ct));
+            rows.AddRange(ReminderRules.RowsForRegistration(plan, r.Id, r.TicketKind, now));
             await OutboxRows.EnqueueAllAsync(c, tx, r.EventId, r.Id, rows, now, ct);
         }
         await WebhookEvents.EmitAsync(c, tx, r.EventId, r.Id, WebhookEvents.For(r, SeatChange.Registered).ToList(), now, ct);

@@ -6,6 +6,7 @@ using Dapper;
 using EventPortal.Web.Data;
 using EventPortal.Web.Events;
 using EventPortal.Web.Outbox;
+using EventPortal.Web.Reminders;
 using Microsoft.Extensions.Options;
 
 namespace EventPortal.Web.Registrations;
@@ -33,7 +34,8 @@ public sealed partial class Registrar(Db db, Tokens tokens, TimeProvider clock, 
         """;
 
     // Inserted only while the ticket is still as unlimited (or as capped) as the page said: an
-    // organiser may have changed it in between, and the seat rules differ (Seats.Rows.cs).
+    // organiser may have changed it in between, and the seat rules differ (Seats.Rows.cs); and, given a
+    // version of the reminder plan (not -1), only while it is still the event's (ReminderPlan).
     const string InsertRegistration = """
         INSERT INTO registrations (event_id, ticket_type_id, status, family_name, given_name, reading, email,
             email_normalized, organization, category_code, accessibility, questions, answers, language,
@@ -44,6 +46,7 @@ public sealed partial class Registrar(Db db, Tokens tokens, TimeProvider clock, 
             @Seed, @Seed, @Now, @Now, @Now, @AddressConfirmedAt, @HoldUntil, @ClientNetwork,
             @Channel, @EnteredBy, @EntryKey
         FROM ticket_types WHERE id = @TicketTypeId AND (capacity IS NULL) = @Unlimited
+            AND (@PlanVersion < 0 OR EXISTS (SELECT 1 FROM events WHERE id = @EventId AND plan_version = @PlanVersion))
         RETURNING id
         """;
 
@@ -58,14 +61,15 @@ public sealed partial class Registrar(Db db, Tokens tokens, TimeProvider clock, 
 
     /// <param name="clientNetwork">The network the request came from (<see cref="Shared.RateLimits.ClientKey"/>).</param>
     /// <param name="channel">The public form (<see cref="RegistrationChannel.Web"/>) or the API.</param>
-    public async Task<RegisterResult> RegisterAsync(EventRecord e, ValidRegistration r, string language, string clientNetwork,
+    public async Task<RegisterResult> RegisterAsync(EventDetails details, ValidRegistration r, string language, string clientNetwork,
         CancellationToken ct, string channel = RegistrationChannel.Web)
     {
+        var e = details.Event;
         var entry = new Entry(channel, null, null, clientNetwork);
         var now = clock.GetUtcNow().UtcDateTime;
         if (!r.Ticket.IsOnSale(now, e)) return new(RegisterOutcome.NotOnSale);
         // Everything that needs no database is done before the write: on SQLite the writer is one thread for all.
-        var n = new NewRow(Tokens.NewSeed(now), r.Answers.ToJsonString(Json.Stored));
+        var n = new NewRow(Tokens.NewSeed(now), r.Answers.ToJsonString(Json.Stored), details.Plan);
         // Most registrations are first registrations, so the first attempt goes straight for
         // the seat. A repeat (a second click, a second tab, a forgotten earlier registration)
         // trips the unique index on (event, normalised e-mail); everything is rolled back and
@@ -110,18 +114,23 @@ public sealed partial class Registrar(Db db, Tokens tokens, TimeProvider clock, 
         {
             EventId = e.Id, TicketTypeId = r.Ticket.Id, Status = held, r.FamilyName, r.GivenName, r.Reading, r.Email,
             r.EmailNormalized, r.Organization, r.Category, r.Accessibility, r.Questions, Answers = n.Answers, Language = language,
-            n.Seed, Now = now,
+            n.Seed, Now = now, PlanVersion = n.Plan?.Version ?? -1,
             AddressConfirmedAt = confirmAddress ? (DateTime?)null : now,
             HoldUntil = confirmAddress ? now + options.Value.Hold : (DateTime?)null, ClientNetwork = confirmAddress ? clientNetwork : null,
             Unlimited = r.Ticket.Capacity is null, entry.Channel, entry.EnteredBy, entry.EntryKey,
         };
         var capped = !row.Unlimited;
+        var plan = n.Plan;
         if (await connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(InsertRegistration, row, tx, cancellationToken: ct))
             is not { } id)
         {
-            capped = !capped;   // changed by an organiser since the page was read
-            id = await connection.QuerySingleAsync<long>(new CommandDefinition(InsertRegistration, row with { Unlimited = !capped }, tx,
+            // The ticket's capacity, or the reminder plan, changed since the copy the page used was read: read both here.
+            plan = await ReminderRules.LoadPlanAsync(connection, tx, e.Id, ct);
+            capped = await connection.QuerySingleAsync<bool>(new CommandDefinition(
+                "SELECT capacity IS NOT NULL FROM ticket_types WHERE id = @TicketTypeId", new { TicketTypeId = r.Ticket.Id }, tx,
                 cancellationToken: ct));
+            id = await connection.QuerySingleAsync<long>(new CommandDefinition(InsertRegistration,
+                row with { Unlimited = !capped, PlanVersion = -1 }, tx, cancellationToken: ct));
         }
         if (await Seats.SeatNewAsync(connection, tx, r.Ticket, capped, id, held, ct) is not { } status)
         {
@@ -135,14 +144,18 @@ public sealed partial class Registrar(Db db, Tokens tokens, TimeProvider clock, 
             Id = id, EventId = e.Id, TicketTypeId = r.Ticket.Id, Status = status, TicketKind = r.Ticket.Kind,
             MeetingProvider = e.MeetingProvider, AddressConfirmedAt = confirmAddress ? null : now, Email = r.Email,
         };
-        await Owed.AfterAsync(connection, tx, holder, SeatChange.Registered, now, ct, e);
+        await Owed.AfterAsync(connection, tx, holder, SeatChange.Registered, now, ct,
+            plan ?? await ReminderRules.LoadPlanAsync(connection, tx, e.Id, ct));
         var outcome = confirmAddress ? RegisterOutcome.CheckMail
             : status == RegistrationStatus.Confirmed ? RegisterOutcome.Confirmed : RegisterOutcome.Waitlisted;
         return new(outcome, id, status, tokens.Manage(id, n.Seed), holdUntil, n.Seed);
     }
 
-    /// <summary>A new registration's seed (<see cref="Tokens"/>) and answers, made before its write.</summary>
-    sealed record NewRow(string Seed, string Answers);
+    /// <summary>
+    /// A new registration's seed (<see cref="Tokens"/>) and answers, made before its write, and the reminder plan it was
+    /// read with (null: read it inside the transaction).
+    /// </summary>
+    sealed record NewRow(string Seed, string Answers, ReminderPlan? Plan = null);
 
     /// <summary>
     /// The pending holds <paramref name="network"/> has on the event. On PostgreSQL an advisory lock per

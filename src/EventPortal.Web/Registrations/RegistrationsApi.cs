@@ -48,7 +48,7 @@ public static class RegistrationsApi
         if (valid is null || errors.Count > 0) return Problems.Validation(errors.DistinctBy(e => e.Field));
 
         var network = RateLimits.ClientKey(context.Connection.RemoteIpAddress);
-        var result = await registrar.RegisterAsync(details.Event, valid, Text.Current, network, ct, RegistrationChannel.Api);
+        var result = await registrar.RegisterAsync(details, valid, Text.Current, network, ct, RegistrationChannel.Api);
         return result.Outcome switch
         {
             // Nothing personal until the address is proven: the link that confirms it (and opens the personal page) is mailed.

@@ -53,6 +53,13 @@ public sealed record ReminderRule
 }
 
 /// <summary>
+/// What a new registration's reminders are planned from: the timing of the event's rules and the event's times, and
+/// <see cref="Version"/> (<c>events.plan_version</c>), which <see cref="ReminderRules.ReplanAsync"/> raises whenever
+/// either changes.
+/// </summary>
+public sealed record ReminderPlan(int Version, DateTime StartsAt, DateTime EndsAt, IReadOnlyList<ReminderRule> Rules);
+
+/// <summary>
 /// Mail rules are outbox rows with a due time, one per rule and registration, keyed
 /// <c>reminder:{rule}:{registration}</c> so restarts and extra instances never send one twice.
 /// They are written when someone registers (only rules still ahead of them: "tomorrow" is not
@@ -104,8 +111,19 @@ public static class ReminderRules
     /// </summary>
     static async Task<IReadOnlyList<ReminderRule>> LoadTimingAsync(DbConnection c, DbTransaction tx, long eventId, CancellationToken ct) =>
         (await c.QueryAsync<ReminderRule>(new CommandDefinition(
-            "SELECT id, offset_minutes, audience, anchor, late FROM reminder_rules WHERE event_id = @eventId",
+            $"SELECT {TimingColumns} FROM reminder_rules WHERE event_id = @eventId",
             new { eventId }, tx, cancellationToken: ct))).AsList();
+
+    /// <summary>The columns of a rule that planning reads.</summary>
+    public const string TimingColumns = "id, offset_minutes, audience, anchor, late";
+
+    /// <summary>The event's plan as it is now, inside <paramref name="tx"/>.</summary>
+    public static async Task<ReminderPlan> LoadPlanAsync(DbConnection c, DbTransaction tx, long eventId, CancellationToken ct)
+    {
+        var (version, startsAt, endsAt) = await c.QuerySingleAsync<(int, DateTime, DateTime)>(new CommandDefinition(
+            "SELECT plan_version, starts_at, ends_at FROM events WHERE id = @eventId", new { eventId }, tx, cancellationToken: ct));
+        return new(version, startsAt, endsAt, await LoadTimingAsync(c, tx, eventId, ct));
+    }
 
     /// <summary>One rule of the event, or null.</summary>
     public static async Task<ReminderRule?> FindAsync(DbConnection c, DbTransaction? tx, long eventId, long id, CancellationToken ct) =>
@@ -175,6 +193,9 @@ public static class ReminderRules
     public static async Task ReplanAsync(DbConnection c, DbTransaction tx, long eventId, DateTime now, CancellationToken ct,
         bool keepDue = false)
     {
+        // A registration that planned from a copy of the plan before this change will not write its row (Registrar.cs).
+        await c.ExecuteAsync(new CommandDefinition(
+            "UPDATE events SET plan_version = plan_version + 1 WHERE id = @eventId", new { eventId }, tx, cancellationToken: ct));
         await c.ExecuteAsync(new CommandDefinition(
             $"DELETE FROM outbox WHERE event_id = @eventId AND kind = @kind AND status IN ({OutboxStatus.Waiting})"
             + (keepDue ? $" AND status = '{OutboxStatus.Queued}' AND due_at > @now" : ""),
@@ -183,19 +204,17 @@ public static class ReminderRules
     }
 
     /// <summary>
-    /// The rows of the reminders still ahead for one new registration (the caller knows the ticket), for the caller to write
-    /// with its confirmation in one statement (<see cref="OutboxRows.EnqueueAllAsync"/>).
+    /// The rows of the reminders still ahead for one new registration (the caller knows the ticket), from
+    /// <paramref name="plan"/>, for the caller to write with its confirmation in one statement
+    /// (<see cref="OutboxRows.EnqueueAllAsync"/>).
     /// </summary>
-    public static async Task<IReadOnlyList<OutboxRows.Row>> RowsForRegistrationAsync(DbConnection c, DbTransaction tx, EventRecord e,
-        long registrationId, string ticketKind, DateTime now, CancellationToken ct)
+    public static IEnumerable<OutboxRows.Row> RowsForRegistration(ReminderPlan plan, long registrationId, string ticketKind, DateTime now)
     {
-        var rows = new List<OutboxRows.Row>();
         // A rule for one ticket is planned too: whether it is this registration's ticket is decided when it is sent.
-        foreach (var rule in (await LoadTimingAsync(c, tx, e.Id, ct))
+        foreach (var rule in plan.Rules
                      .Where(r => r.Audience == "all" || r.Audience == ticketKind || r.Audience.StartsWith(ReminderRule.TicketPrefix)))
-            if (Due(rule, e.StartsAt, e.EndsAt, now, forOne: true) is { } due)
-                rows.Add(new(OutboxRows.Kinds.Reminder, $"reminder:{rule.Id}:{registrationId}", Payload(rule), due));
-        return rows;
+            if (Due(rule, plan.StartsAt, plan.EndsAt, now, forOne: true) is { } due)
+                yield return new(OutboxRows.Kinds.Reminder, $"reminder:{rule.Id}:{registrationId}", Payload(rule), due);
     }
 
     /// <summary>When the rule's row is due: null when it is past, unless it is late and for one (new) registration: then now.</summary>
