@@ -39,6 +39,24 @@ public sealed class ReminderPlanTests
                 """, new { email }));
     }
 
+    [Fact]
+    public async Task A_registration_owed_more_rows_than_one_statement_holds_gets_every_one()
+    {
+        var clock = new TestClock(new DateTimeOffset(2030, 2, 1, 0, 0, 0, TimeSpan.Zero));
+        await using var app = await PortalApp.StartSqliteAsync(settings: Organisers.Bootstrap(), clock: clock);
+        var slug = await app.CreateEventAsync(startsAt: Start);
+        using var api = app.Api();
+        var rules = Enumerable.Range(1, 10).Select(h => new { offsetMinutes = -60 * h, audience = "all" }).ToArray();
+        Assert.Equal(HttpStatusCode.OK, (await api.PutAsJsonAsync($"/api/admin/events/{slug}/reminders", rules)).StatusCode);
+        using var client = app.Client();
+        await client.RegisteredAsync(slug, "many@example.jp");
+
+        // The confirmation and ten reminders: eleven rows, written by two statements of at most eight rows.
+        Assert.Equal(Enumerable.Range(1, 10).Select(h => Start.AddHours(-h)).Order(), await app.QueryAsync<DateTime>(
+            "SELECT due_at FROM outbox WHERE kind = 'mail.reminder' ORDER BY due_at"));
+        Assert.Equal(1, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox WHERE kind = 'mail.registration_confirmed'"));
+    }
+
     static Task<int> RemindersOfAsync(PortalApp app, string email) => app.QueryOneAsync<int>("""
         SELECT COUNT(*) FROM outbox o JOIN registrations r ON r.id = o.registration_id WHERE o.kind = 'mail.reminder' AND r.email = @email
         """, new { email });
