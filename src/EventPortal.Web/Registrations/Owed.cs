@@ -25,12 +25,13 @@ public enum SeatChange { Registered, Promoted, Switched, Cancelled, Erased, Even
 public static class Owed
 {
     /// <param name="r">The registration as it is after the change.</param>
-    /// <param name="plan">For a new registration, the reminder plan its row was written with (Registrar.cs).</param>
+    /// <param name="plan">For a new registration, the reminder plan its row was written with (Registrar.cs); null: read it here.</param>
     /// <returns>Whether a mail was queued (false when its dedupe key was used before, or none is owed).</returns>
     public static async Task<bool> AfterAsync(DbConnection c, DbTransaction tx, SeatHolder r, SeatChange change, DateTime now,
         CancellationToken ct, ReminderPlan? plan = null)
     {
-        if (change == SeatChange.Registered && plan is not null) return await AfterRegisteredAsync(c, tx, r, plan, now, ct);
+        if (change == SeatChange.Registered)
+            return await AfterRegisteredAsync(c, tx, r, plan ?? await ReminderRules.LoadPlanAsync(c, tx, r.EventId, ct), now, ct);
         // Someone staff registered without an address is owed no mail, no reminders and no Zoom registrant (Zoom needs an
         // address): staff handed them their links.
         var mailed = r.HasAddress && MailFor(r, change, now) is var (kind, key)

@@ -144,8 +144,7 @@ public sealed partial class Registrar(Db db, Tokens tokens, TimeProvider clock, 
             Id = id, EventId = e.Id, TicketTypeId = r.Ticket.Id, Status = status, TicketKind = r.Ticket.Kind,
             MeetingProvider = e.MeetingProvider, AddressConfirmedAt = confirmAddress ? null : now, Email = r.Email,
         };
-        await Owed.AfterAsync(connection, tx, holder, SeatChange.Registered, now, ct,
-            plan ?? await ReminderRules.LoadPlanAsync(connection, tx, e.Id, ct));
+        await Owed.AfterAsync(connection, tx, holder, SeatChange.Registered, now, ct, plan);
         var outcome = confirmAddress ? RegisterOutcome.CheckMail
             : status == RegistrationStatus.Confirmed ? RegisterOutcome.Confirmed : RegisterOutcome.Waitlisted;
         return new(outcome, id, status, tokens.Manage(id, n.Seed), holdUntil, n.Seed);

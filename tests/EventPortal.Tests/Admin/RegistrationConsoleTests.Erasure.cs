@@ -1,5 +1,6 @@
 using System.Net;
 using EventPortal.Tests.Infrastructure;
+using EventPortal.Web.Registrations;
 
 namespace EventPortal.Tests.Admin;
 
@@ -40,6 +41,9 @@ public abstract partial class RegistrationConsole
         Assert.Equal(1, await app.LiveSeatsTakenAsync());
         // The personal link no longer opens anything, and no mail goes to the placeholder.
         Assert.Equal(HttpStatusCode.NotFound, (await registrant.GetAsync(personalPage)).StatusCode);
+        // Nor does a link made from the seed every erased registration shares.
+        var erasedSeedLink = "/r/" + app.Tokens.Manage(forget, Erasure.ErasedSeed);
+        Assert.Equal(HttpStatusCode.NotFound, (await registrant.GetAsync(erasedSeedLink)).StatusCode);
         Assert.Equal(0, await app.QueryOneAsync<int>(
             "SELECT COUNT(*) FROM outbox WHERE registration_id = @forget AND status IN ('queued', 'retry')", new { forget }));
         Assert.Equal(0, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox WHERE dedupe_key = @k", new { k = $"cancel:{forget}" }));
