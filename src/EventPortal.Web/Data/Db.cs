@@ -137,7 +137,7 @@ public sealed partial class Db : IAsyncDisposable
         // Readers (opened per request from the pool) only need the busy timeout.
         await using var command = connection.CreateCommand();
         command.CommandText = writer
-            ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;"
+            ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000; PRAGMA temp_store=MEMORY;"
             : "PRAGMA busy_timeout=10000;";
         await command.ExecuteNonQueryAsync(ct);
     }
