@@ -134,10 +134,13 @@ public sealed partial class Db : IAsyncDisposable
         // WAL lets readers run beside the writer. synchronous=NORMAL in WAL mode survives a
         // process crash (the case we design for); only an OS crash or power loss can lose
         // the last transactions. FULL costs about ten times the write throughput.
-        // Readers (opened per request from the pool) only need the busy timeout.
+        // temp_store=MEMORY: each write of a group runs in a savepoint, whose statement journal was a temp file
+        // otherwise, written page by page (bench/README.md). Readers (opened per request from the pool) only need the
+        // busy timeout.
         await using var command = connection.CreateCommand();
         command.CommandText = writer
-            ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000; PRAGMA temp_store=MEMORY;"
+            ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;"
+              + " PRAGMA temp_store=MEMORY;"
             : "PRAGMA busy_timeout=10000;";
         await command.ExecuteNonQueryAsync(ct);
     }
