@@ -71,7 +71,8 @@ public partial class Program
             .Handle<MailHandler>()        // mail.*: compose from the current state and send (Mail/)
             .Handle<MeetingHandler>()     // meeting.*: make, change, remove Teams and Zoom meetings (Meetings/)
             .Handle<AttendanceReports>()  // attendance.*: who came, from the Zoom or Teams report after the end (Attendance/)
-            .Handle<WebhookHandler>();    // webhook.*: signed POSTs to the owners' hooks (Webhooks/, EventPortal:Webhooks)
+            .Handle<WebhookHandler>()     // webhook.*: signed POSTs to the owners' hooks (Webhooks/, EventPortal:Webhooks)
+            .Handle<ReminderFanOut>();    // plan.reminder: a mail rule due writes its reminders for everyone registered (Reminders/)
         builder.Services.AddWebhooks();
         builder.Services.AddSingleton<TeamsAttendance>();
         // Mail: the templates, and one transport chosen by configuration (Mail/, EventPortal:Mail).
@@ -183,6 +184,9 @@ public partial class Program
         var applied = await Migrator.MigrateAsync(db, logger, CancellationToken.None);
         logger.LogInformation("Database {Provider} ready ({Applied} migrations applied now{Sqlite})", db.Provider, applied,
             db.IsSqlite ? ", SQLite " + Db.SqliteVersion : "");
+        // Mail rules still ahead each have a plan row (Reminders/ReminderFanOut.cs); events planned before those existed get theirs.
+        await ReminderFanOut.EnsurePlannedAsync(db, services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime,
+            CancellationToken.None);
         var tokens = services.GetRequiredService<Tokens>();
         tokens.UseKey(await AppState.GetOrCreateTokenKeyAsync(db, CancellationToken.None));
         await Accounts.BootstrapAsync(db, services.GetRequiredService<IOptions<BootstrapOptions>>().Value, DateTime.UtcNow,

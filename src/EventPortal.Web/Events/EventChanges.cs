@@ -190,6 +190,7 @@ public static class EventChanges
             var told = 0;
             foreach (var registration in active)
                 if (await Owed.AfterAsync(c, tx, registration, SeatChange.EventCancelled, now, ct)) told++;
+            await ReminderFanOut.DropAsync(c, tx, eventId, ct);   // nor any reminder still ahead
             await MeetingSync.QueueAsync(c, tx, eventId, MeetingSync.Delete, sequence.Value, now, ct);
             await audit(c, tx, Action + "cancel", slug, $"sequence {sequence}, {told} registrants told");
             return new ChangeResult([], told, Slug: slug);

@@ -251,6 +251,7 @@ public sealed record EventSpec
         await InsertQuestionsAsync(c, tx, id, Questions, ct);
         var rules = reminders ?? ReminderRules.Defaults(StartsAt, TimeZone);
         await ReminderRules.InsertAsync(c, tx, id, rules.Select(r => r with { Id = null }).Distinct(), ct);
+        await ReminderFanOut.PlanAsync(c, tx, id, now, ct);
         return id;
     }
 

@@ -44,11 +44,11 @@ public static class Owed
             if (change != SeatChange.EventCancelled) await MeetingSync.QueueUnregisterAsync(c, tx, r.Id, now, ct);
             return mailed;
         }
-        // Waitlisted registrations get their reminders planned too: sent only if promoted by then.
+        // Waitlisted registrations get their reminders too (written when each rule is due): sent only if promoted by then.
         // A switch drops what the old ticket was owed first (the live ticket's join-link reminder).
         if (change == SeatChange.Switched) await ReminderRules.DropForRegistrationAsync(c, tx, r.Id, ct);
         if (!r.HasAddress) return mailed;
-        await ReminderRules.PlanAsync(c, tx, r.EventId, r.Id, now, ct);
+        await ReminderRules.PlanLateAsync(c, tx, r.EventId, r.Id, now, ct);
         await MeetingRegistrantAsync(c, tx, r, change, now, ct);
         return mailed;
     }

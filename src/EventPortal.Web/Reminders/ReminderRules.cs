@@ -60,15 +60,15 @@ public sealed record ReminderRule
 public sealed record ReminderPlan(int Version, DateTime StartsAt, DateTime EndsAt, IReadOnlyList<ReminderRule> Rules);
 
 /// <summary>
-/// Mail rules are outbox rows with a due time, one per rule and registration, keyed
-/// <c>reminder:{rule}:{registration}</c> so restarts and extra instances never send one twice.
-/// They are written when someone registers (only rules still ahead of them: "tomorrow" is not
-/// sent an hour before, unless the rule is <see cref="ReminderRule.Late"/>), when a ticket is switched,
-/// and again for everyone when the rules or the event's times change — then every reminder not yet
-/// sent is dropped and re-planned, while the dedupe keys of those already sent keep them from going
-/// out again. A rule keeps its id when edited, so its keys stay. Who a rule is for beyond the ticket
-/// kind (category, attendance) is decided when it is sent (Mail/MailComposer.cs): attendance is
-/// only known after the event.
+/// Mail rules become outbox rows with a due time, one per rule and registration, keyed
+/// <c>reminder:{rule}:{registration}</c> so restarts and extra instances never send one twice. They are not written
+/// when someone registers: each rule still ahead has one plan row (<see cref="ReminderFanOut"/>), due when the rule is,
+/// which writes the rows of every registration then active, in one statement. A registration writes its own row only
+/// for a <see cref="ReminderRule.Late"/> rule already past (sent at once). When the rules or the event's times change,
+/// every reminder and plan row not yet due is dropped and planned again, while the dedupe keys of reminders already sent
+/// keep them from going out again. A rule keeps its id when edited, so its keys stay. Who a rule is for beyond the
+/// ticket kind (category, attendance) is decided when it is sent (Mail/MailComposer.cs): attendance is only known after
+/// the event.
 /// </summary>
 public static class ReminderRules
 {
@@ -185,10 +185,11 @@ public static class ReminderRules
     }
 
     /// <summary>
-    /// Drops every reminder of the event not yet sent and plans them again from the rules and the event's times.
-    /// With <paramref name="keepDue"/> (an edit of the rules, the event's times unchanged), rows already due stay:
-    /// they are going out now or waiting for a retry, read their rule when sent, and would not be planned again.
-    /// A row waiting for a retry is due again later than now, so only queued rows not yet due are dropped.
+    /// Drops every reminder and plan row of the event not yet sent and plans the rules still ahead again
+    /// (<see cref="ReminderFanOut.PlanAsync"/>). With <paramref name="keepDue"/> (an edit of the rules, the event's times
+    /// unchanged), rows already due stay: they are going out now or waiting for a retry, read their rule when sent, and
+    /// would not be planned again. A row waiting for a retry is due again later than now, so only queued rows not yet due
+    /// are dropped.
     /// </summary>
     public static async Task ReplanAsync(DbConnection c, DbTransaction tx, long eventId, DateTime now, CancellationToken ct,
         bool keepDue = false)
@@ -197,32 +198,29 @@ public static class ReminderRules
         await c.ExecuteAsync(new CommandDefinition(
             "UPDATE events SET plan_version = plan_version + 1 WHERE id = @eventId", new { eventId }, tx, cancellationToken: ct));
         await c.ExecuteAsync(new CommandDefinition(
-            $"DELETE FROM outbox WHERE event_id = @eventId AND kind = @kind AND status IN ({OutboxStatus.Waiting})"
+            $"DELETE FROM outbox WHERE event_id = @eventId AND kind IN (@kind, @plan) AND status IN ({OutboxStatus.Waiting})"
             + (keepDue ? $" AND status = '{OutboxStatus.Queued}' AND due_at > @now" : ""),
-            new { eventId, kind = OutboxRows.Kinds.Reminder, now }, tx, cancellationToken: ct));
-        await PlanAsync(c, tx, eventId, registrationId: null, now, ct);
+            new { eventId, kind = OutboxRows.Kinds.Reminder, plan = ReminderFanOut.Kind, now }, tx, cancellationToken: ct));
+        await ReminderFanOut.PlanAsync(c, tx, eventId, now, ct);
     }
 
     /// <summary>
-    /// The rows of the reminders still ahead for one new registration (the caller knows the ticket), from
-    /// <paramref name="plan"/>, for the caller to write with its confirmation in one statement
-    /// (<see cref="OutboxRows.EnqueueAllAsync"/>).
+    /// The rows a new registration writes with its confirmation in one statement (<see cref="OutboxRows.EnqueueAllAsync"/>):
+    /// those of the late rules already past, from <paramref name="plan"/>. The rules still ahead are written for it when
+    /// they are due (<see cref="ReminderFanOut"/>).
     /// </summary>
     public static IEnumerable<OutboxRows.Row> RowsForRegistration(ReminderPlan plan, long registrationId, string ticketKind, DateTime now)
     {
         // A rule for one ticket is planned too: whether it is this registration's ticket is decided when it is sent.
         foreach (var rule in plan.Rules
                      .Where(r => r.Audience == "all" || r.Audience == ticketKind || r.Audience.StartsWith(ReminderRule.TicketPrefix)))
-            if (Due(rule, plan.StartsAt, plan.EndsAt, now, forOne: true) is { } due)
-                yield return new(OutboxRows.Kinds.Reminder, $"reminder:{rule.Id}:{registrationId}", Payload(rule), due);
+            if (LatePast(rule, plan.StartsAt, plan.EndsAt, now))
+                yield return new(OutboxRows.Kinds.Reminder, $"reminder:{rule.Id}:{registrationId}", Payload(rule), now);
     }
 
-    /// <summary>When the rule's row is due: null when it is past, unless it is late and for one (new) registration: then now.</summary>
-    static DateTime? Due(ReminderRule rule, DateTime startsAt, DateTime endsAt, DateTime now, bool forOne)
-    {
-        var due = rule.DueAt(startsAt, endsAt);
-        return due > now ? due : forOne && rule.Late ? now : null;
-    }
+    /// <summary>A late rule already due: owed at once to whoever registers (or is promoted, or confirms) after it.</summary>
+    static bool LatePast(ReminderRule rule, DateTime startsAt, DateTime endsAt, DateTime now) =>
+        rule.Late && rule.DueAt(startsAt, endsAt) <= now;
 
     /// <summary>The row names its rule; the ticket kind is kept for rows of before the rules had ids in their payload.</summary>
     static string Payload(ReminderRule rule) => $"{{\"audience\":\"{rule.Audience}\",\"rule\":{rule.Id}}}";
@@ -244,30 +242,42 @@ public static class ReminderRules
         """;
 
     /// <summary>
-    /// Writes the reminder rows still ahead for one registration, or for every active one of the
-    /// event (<paramref name="registrationId"/> null): one INSERT … SELECT per rule.
+    /// For one registration that can now have them (promoted, switched, its address confirmed): the rows of the late
+    /// rules already past, due now. The rules still ahead are written for it when they are due.
     /// </summary>
-    public static async Task PlanAsync(DbConnection c, DbTransaction tx, long eventId, long? registrationId, DateTime now,
+    public static async Task PlanLateAsync(DbConnection c, DbTransaction tx, long eventId, long registrationId, DateTime now,
         CancellationToken ct)
     {
-        var (startsAt, endsAt) = await c.QuerySingleAsync<(DateTime, DateTime)>(new CommandDefinition(
-            "SELECT starts_at, ends_at FROM events WHERE id = @eventId", new { eventId }, tx, cancellationToken: ct));
-        foreach (var rule in await LoadTimingAsync(c, tx, eventId, ct))
-        {
-            if (Due(rule, startsAt, endsAt, now, forOne: registrationId is not null) is not { } due) continue;
-            await c.ExecuteAsync(new CommandDefinition($"""
-                INSERT INTO outbox (kind, dedupe_key, event_id, registration_id, payload, status, due_at, created_at)
-                SELECT @kind, @prefix || CAST(r.id AS TEXT), r.event_id, r.id, @payload, '{OutboxStatus.Queued}', @due, @now
-                FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id
-                WHERE r.event_id = @eventId AND r.status <> '{RegistrationStatus.Cancelled}' AND r.email <> ''
-                  AND (@audience = 'all' OR t.kind = @audience OR 't:' || t.code = @audience)
-                {(registrationId is null ? "" : "AND r.id = @registrationId")}
-                {(registrationId is not null && due == now ? RequeueSkipped : "ON CONFLICT (dedupe_key) DO NOTHING")}
-                """, new
-            {
-                kind = OutboxRows.Kinds.Reminder, prefix = $"reminder:{rule.Id}:", payload = Payload(rule),
-                due, now, eventId, audience = rule.Audience, registrationId,
-            }, tx, cancellationToken: ct));
-        }
+        var plan = await LoadPlanAsync(c, tx, eventId, ct);
+        foreach (var rule in plan.Rules.Where(r => LatePast(r, plan.StartsAt, plan.EndsAt, now)))
+            await WriteRowsAsync(c, tx, eventId, rule, now, now, registrationId, ct);
     }
+
+    /// <summary>
+    /// Who a rule's rows are for: the event's registrations not cancelled, with an address, on a ticket of the rule's
+    /// audience (a SQL condition over <c>registrations r JOIN ticket_types t</c>, with <c>@eventId</c> and <c>@audience</c>).
+    /// </summary>
+    public const string Audience = $"""
+        r.event_id = @eventId AND r.status <> '{RegistrationStatus.Cancelled}' AND r.email <> ''
+          AND (@audience = 'all' OR t.kind = @audience OR 't:' || t.code = @audience)
+        """;
+
+    /// <summary>
+    /// Writes one rule's rows, due at <paramref name="due"/>: for every registration of its audience
+    /// (<paramref name="registrationId"/> null, the plan row's fan-out), or for one; one INSERT … SELECT. A rule that is
+    /// not late is for those registered by its time: "tomorrow" is not sent to someone who registered an hour before.
+    /// </summary>
+    public static Task<int> WriteRowsAsync(DbConnection c, DbTransaction tx, long eventId, ReminderRule rule, DateTime due, DateTime now,
+        long? registrationId, CancellationToken ct) =>
+        c.ExecuteAsync(new CommandDefinition($"""
+            INSERT INTO outbox (kind, dedupe_key, event_id, registration_id, payload, status, due_at, created_at)
+            SELECT @kind, @prefix || CAST(r.id AS TEXT), r.event_id, r.id, @payload, '{OutboxStatus.Queued}', @due, @now
+            FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id
+            WHERE {Audience} AND (@late OR r.created_at <= @due)
+            {(registrationId is null ? "ON CONFLICT (dedupe_key) DO NOTHING" : "AND r.id = @registrationId " + RequeueSkipped)}
+            """, new
+        {
+            kind = OutboxRows.Kinds.Reminder, prefix = $"reminder:{rule.Id}:", payload = Payload(rule),
+            due, now, eventId, audience = rule.Audience, registrationId, late = rule.Late,
+        }, tx, cancellationToken: ct));
 }

@@ -189,7 +189,7 @@ public abstract partial class EventsAdminApiTests : IAsyncLifetime
         // The reminders follow the new start: the one an hour before is now due at 02:00 UTC on the 7th.
         Assert.Contains(
             new DateTime(2030, 3, 7, 2, 0, 0),
-            await _app.QueryAsync<DateTime>("SELECT due_at FROM outbox WHERE kind = 'mail.reminder'"));
+            await _app.QueryAsync<DateTime>("SELECT due_at FROM outbox WHERE kind = 'plan.reminder' AND status = 'queued'"));
 
         var venue = await SendAsync(HttpMethod.Patch, "/api/admin/events/moving", new JsonObject { ["venue"] = "市民会館 大ホール" });
         Assert.Equal(2, (await venue.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("sequence").GetInt32());

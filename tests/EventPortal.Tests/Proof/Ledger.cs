@@ -5,6 +5,7 @@ using EventPortal.Tests.Events;
 using EventPortal.Tests.Infrastructure;
 using EventPortal.Web.Data;
 using EventPortal.Web.Outbox;
+using EventPortal.Web.Reminders;
 
 namespace EventPortal.Tests.Proof;
 
@@ -57,8 +58,11 @@ public sealed partial class Ledger
                 FROM ticket_types t JOIN events e ON e.id = t.event_id
                 """),
             Rows = await cluster.QueryAsync<Row>(
-                "SELECT id, kind, status, registration_id, attempts, claimed_by, last_error FROM outbox WHERE kind <> @reminder",
-                new { reminder = OutboxRows.Kinds.Reminder }),
+                """
+                SELECT id, kind, status, registration_id, attempts, claimed_by, last_error FROM outbox
+                WHERE kind NOT IN (@reminder, @plan)
+                """,
+                new { reminder = OutboxRows.Kinds.Reminder, plan = ReminderFanOut.Kind }),
             Titles = (await cluster.QueryAsync<(string Slug, string Title)>("SELECT slug, title FROM events"))
                 .ToDictionary(e => e.Slug, e => e.Title),
             Mails = await MailAsync(cluster.Smtp),
@@ -87,8 +91,8 @@ public sealed partial class Ledger
             var (open, sent) = await cluster.QueryOneAsync<(int, int)>("""
                 SELECT COUNT(*) FILTER (WHERE status NOT IN ('sent', 'skipped', 'failed'))::int,
                     COUNT(*) FILTER (WHERE status = 'sent')::int
-                FROM outbox WHERE kind <> @reminder
-                """, new { reminder = OutboxRows.Kinds.Reminder });
+                FROM outbox WHERE kind NOT IN (@reminder, @plan)
+                """, new { reminder = OutboxRows.Kinds.Reminder, plan = ReminderFanOut.Kind });
             var stored = StoredCount(cluster.Smtp);
             if (open == 0 && stored >= sent) break;
             Assert.True(watch.Elapsed < timeout,
@@ -113,8 +117,8 @@ public sealed partial class Ledger
         while (settled < 3)
         {
             var sent = await cluster.QueryOneAsync<int>(
-                "SELECT COUNT(*)::int FROM outbox WHERE status = 'sent' AND kind <> @reminder",
-                new { reminder = OutboxRows.Kinds.Reminder });
+                "SELECT COUNT(*)::int FROM outbox WHERE status = 'sent' AND kind NOT IN (@reminder, @plan)",
+                new { reminder = OutboxRows.Kinds.Reminder, plan = ReminderFanOut.Kind });
             var stored = StoredCount(cluster.Smtp);
             settled = stored == sent ? settled + 1 : 0;
             Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60),

@@ -143,9 +143,7 @@ public abstract class SeatPaths
         while ((await smtp.MessagesAsync()).Count(m => m.RcptTos.Contains(email)) < sent && DateTime.UtcNow < deadline)
             await Task.Delay(100);
         Assert.Equal(sent, (await smtp.MessagesAsync()).Count(m => m.RcptTos.Contains(email)));
-        var reminders = await app.QueryOneAsync<int>(
-            "SELECT COUNT(*) FROM outbox WHERE registration_id = @id AND kind = 'mail.reminder' AND status IN ('queued', 'retry')",
-            new { id });
+        var reminders = await app.RemindersOwedAsync(id);
         var registrant = zoom.Registrants.LastOrDefault(r => r.Email == email);
         var state = zoom.Meetings.Single().Deleted ? "meeting deleted" : registrant?.Status ?? "none";
         var mail = string.Join(" ",

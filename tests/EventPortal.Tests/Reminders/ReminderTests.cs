@@ -97,16 +97,17 @@ public sealed class ReminderTests
         clock.Now = new DateTimeOffset(new DateTime(2030, 3, 5, 12, 0, 0, DateTimeKind.Utc)); // after "the day before at 10:00"
         await client.RegisteredAsync(slug, "late@example.jp");
         // The hour before, and the thank-you after the end (sent only if they attend); not the day before.
-        Assert.Equal(2, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox WHERE kind = 'mail.reminder'"));
+        var id = await app.QueryOneAsync<long>("SELECT id FROM registrations WHERE email = 'late@example.jp'");
+        Assert.Equal(2, await app.RemindersOwedAsync(id));
 
         using var api = app.Api();
         var put = await api.PutAsJsonAsync(
             $"/api/admin/events/{slug}/reminders",
             new[] { new { offsetMinutes = -30, audience = "live" }, new { offsetMinutes = -60 * 24 * 3, audience = "all" } });
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
-        // The hour-before row is gone, the 30-minute one planned; three days before is already past.
-        var due = await app.QueryAsync<DateTime>("SELECT due_at FROM outbox WHERE kind = 'mail.reminder'");
-        Assert.Equal([Start.AddMinutes(-30)], due);
+        // The hour-before rule is gone, the 30-minute one planned; three days before is already past.
+        Assert.Equal([Start.AddMinutes(-30)], await app.RulesAheadAsync(clock.Now.UtcDateTime));
+        Assert.Equal(1, await app.RemindersOwedAsync(id));
 
         clock.Now = new DateTimeOffset(Start.AddMinutes(-30));
         await SettleAsync(smtp, 2);
@@ -249,6 +250,12 @@ public sealed class ReminderTests
             .Single(b => b.GetProperty("batch").GetString()!.StartsWith("message:", StringComparison.Ordinal));
         Assert.Equal(2, batch.GetProperty("sent").GetInt32());
         Assert.Equal(1, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM audit_log WHERE action = 'event.message'"));
+        // The default rules, none due yet, so none written: the day before (everyone), the hour before and the
+        // thank-you (the two live seats) count whom they will be written for.
+        Assert.Equal([3, 2, 2], progress.EnumerateArray()
+            .Where(b => b.GetProperty("batch").GetString()!.StartsWith("reminder@", StringComparison.Ordinal))
+            .Select(b => b.GetProperty("queued").GetInt32()));
+        Assert.Equal(0, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox WHERE kind = 'mail.reminder'"));
     }
 
     [Fact]
