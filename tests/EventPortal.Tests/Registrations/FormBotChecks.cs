@@ -95,6 +95,7 @@ public sealed class FormBotChecks : IAsyncLifetime
         Assert.Equal(HttpStatusCode.SeeOther, sent.StatusCode);
         Assert.Equal($"/events/{_slug}/check-mail", sent.Headers.Location!.OriginalString);
         Assert.Equal(0, await _app.QueryOneAsync<int>("SELECT COUNT(*) FROM registrations"));
-        Assert.Equal(0, await _app.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox"));
+        // Nothing owed to anyone (the event's own plan rows for its mail rules are there from its creation).
+        Assert.Equal(0, await _app.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox WHERE kind <> 'plan.reminder'"));
     }
 }
