@@ -26,12 +26,14 @@ public static class Owed
 {
     /// <param name="r">The registration as it is after the change.</param>
     /// <param name="plan">For a new registration, the reminder plan its row was written with (Registrar.cs); null: read it here.</param>
+    /// <param name="mailWritten">For a new registration, its mail is written already (with its row, Registrar.Postgres.cs).</param>
     /// <returns>Whether a mail was queued (false when its dedupe key was used before, or none is owed).</returns>
     public static async Task<bool> AfterAsync(DbConnection c, DbTransaction tx, SeatHolder r, SeatChange change, DateTime now,
-        CancellationToken ct, ReminderPlan? plan = null)
+        CancellationToken ct, ReminderPlan? plan = null, bool mailWritten = false)
     {
         if (change == SeatChange.Registered)
-            return await AfterRegisteredAsync(c, tx, r, plan ?? await ReminderRules.LoadPlanAsync(c, tx, r.EventId, ct), now, ct);
+            return await AfterRegisteredAsync(c, tx, r, plan ?? await ReminderRules.LoadPlanAsync(c, tx, r.EventId, ct), now, mailWritten,
+                ct);
         // Someone staff registered without an address is owed no mail, no reminders and no Zoom registrant (Zoom needs an
         // address): staff handed them their links.
         var mailed = r.HasAddress && MailFor(r, change, now) is var (kind, key)
@@ -58,12 +60,12 @@ public static class Owed
     /// reminders written in one statement: the path every registration of a rush takes.
     /// </summary>
     static async Task<bool> AfterRegisteredAsync(DbConnection c, DbTransaction tx, SeatHolder r, ReminderPlan plan, DateTime now,
-        CancellationToken ct)
+        bool mailWritten, CancellationToken ct)
     {
         if (r.HasAddress)
         {
             var rows = new List<OutboxRows.Row>(4);
-            if (MailFor(r, SeatChange.Registered, now) is var (kind, key)) rows.Add(new(kind, key));
+            if (!mailWritten && MailFor(r, SeatChange.Registered, now) is var (kind, key)) rows.Add(new(kind, key));
             rows.AddRange(ReminderRules.RowsForRegistration(plan, r.Id, r.TicketKind, now));
             await OutboxRows.EnqueueAllAsync(c, tx, r.EventId, r.Id, rows, now, ct);
         }

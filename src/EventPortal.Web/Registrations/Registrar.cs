@@ -121,8 +121,12 @@ public sealed partial class Registrar(Db db, Tokens tokens, TimeProvider clock, 
         };
         var capped = !row.Unlimited;
         var plan = n.Plan;
-        if (await connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(InsertRegistration, row, tx, cancellationToken: ct))
-            is not { } id)
+        // On PostgreSQL the row, its seat and its mail in one statement where it can (Registrar.Postgres.cs): seatedAndMailed.
+        var (inserted, seatedAndMailed) = OneStatement(connection) && r.Email.Length > 0
+            ? await InsertSeatAndMailAsync(connection, tx, row, capped, confirmAddress, r.Ticket, ct)
+            : new(await connection.QuerySingleOrDefaultAsync<long?>(
+                new CommandDefinition(InsertRegistration, row, tx, cancellationToken: ct)), false);
+        if (inserted is not { } id)
         {
             // The ticket's capacity, or the reminder plan, changed since the copy the page used was read: read both here.
             plan = await ReminderRules.LoadPlanAsync(connection, tx, e.Id, ct);
@@ -132,7 +136,7 @@ public sealed partial class Registrar(Db db, Tokens tokens, TimeProvider clock, 
             id = await connection.QuerySingleAsync<long>(new CommandDefinition(InsertRegistration,
                 row with { Unlimited = !capped, PlanVersion = -1 }, tx, cancellationToken: ct));
         }
-        if (await Seats.SeatNewAsync(connection, tx, r.Ticket, capped, id, held, ct) is not { } status)
+        if ((seatedAndMailed ? held : await Seats.SeatNewAsync(connection, tx, r.Ticket, capped, id, held, ct)) is not { } status)
         {
             await connection.ExecuteAsync(new CommandDefinition("DELETE FROM registrations WHERE id = @id", new { id }, tx,
                 cancellationToken: ct));
@@ -144,7 +148,7 @@ public sealed partial class Registrar(Db db, Tokens tokens, TimeProvider clock, 
             Id = id, EventId = e.Id, TicketTypeId = r.Ticket.Id, Status = status, TicketKind = r.Ticket.Kind,
             MeetingProvider = e.MeetingProvider, AddressConfirmedAt = confirmAddress ? null : now, Email = r.Email,
         };
-        await Owed.AfterAsync(connection, tx, holder, SeatChange.Registered, now, ct, plan);
+        await Owed.AfterAsync(connection, tx, holder, SeatChange.Registered, now, ct, plan, mailWritten: seatedAndMailed);
         var outcome = confirmAddress ? RegisterOutcome.CheckMail
             : status == RegistrationStatus.Confirmed ? RegisterOutcome.Confirmed : RegisterOutcome.Waitlisted;
         return new(outcome, id, status, tokens.Manage(id, n.Seed), holdUntil, n.Seed);
