@@ -308,7 +308,7 @@ report() {
   echo
   echo "| measure | value |"
   echo "| --- | ---: |"
-  echo "| plan rows / reminder rows queued before the re-plan (default rules; only \"1 h before\" still ahead) | ${R[plans_before]} / ${R[reminders_before]} |"
+  echo "| plan rows / reminder rows queued before the re-plan (default rules: \"1 h before\" and the thank-you after the end still ahead) | ${R[plans_before]} / ${R[reminders_before]} |"
   echo "| **time to enqueue** (PUT, client wall time: delete unsent + plan every rule, one transaction) | **${R[enqueue_s]} s** |"
   echo "| plan rows / reminder rows queued after it (\`status='queued'\`) | ${R[planned]} / ${R[reminders_after]} |"
   echo "| reminders the first rule writes when due (min(due_at) ${R[min_due]} UTC) | ${R[first_rows]} |"

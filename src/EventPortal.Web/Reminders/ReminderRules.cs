@@ -63,12 +63,12 @@ public sealed record ReminderPlan(int Version, DateTime StartsAt, DateTime EndsA
 /// Mail rules become outbox rows with a due time, one per rule and registration, keyed
 /// <c>reminder:{rule}:{registration}</c> so restarts and extra instances never send one twice. They are not written
 /// when someone registers: each rule still ahead has one plan row (<see cref="ReminderFanOut"/>), due when the rule is,
-/// which writes the rows of every registration then active, in one statement. A registration writes its own row only
-/// for a <see cref="ReminderRule.Late"/> rule already past (sent at once). When the rules or the event's times change,
-/// every reminder and plan row not yet due is dropped and planned again, while the dedupe keys of reminders already sent
-/// keep them from going out again. A rule keeps its id when edited, so its keys stay. Who a rule is for beyond the
-/// ticket kind (category, attendance) is decided when it is sent (Mail/MailComposer.cs): attendance is only known after
-/// the event.
+/// which writes, in one statement, the rows of every active registration made by then (any, for a late rule). A
+/// registration writes its own row only for a <see cref="ReminderRule.Late"/> rule already past (sent at once). When the
+/// rules or the event's times change, every reminder and plan row not yet due is dropped and planned again, while the
+/// dedupe keys of reminders already sent keep them from going out again. A rule keeps its id when edited, so its keys
+/// stay. Who a rule is for beyond the ticket kind (category, attendance) is decided when it is sent
+/// (Mail/MailComposer.cs): attendance is only known after the event.
 /// </summary>
 public static class ReminderRules
 {
