@@ -30,20 +30,16 @@ public sealed class ReminderFanOut(Db db, TimeProvider clock) : IOutboxHandler
     public static async Task PlanAsync(DbConnection c, DbTransaction tx, long eventId, DateTime now, CancellationToken ct)
     {
         var plan = await ReminderRules.LoadPlanAsync(c, tx, eventId, ct);
-        var rows = PlanRows(eventId, plan.Version, plan.StartsAt, plan.EndsAt, plan.Rules, now).ToList();
+        var rows = (from rule in plan.Rules
+                    let due = rule.DueAt(plan.StartsAt, plan.EndsAt)
+                    where due > now
+                    select new
+                    {
+                        Kind, Key = $"plan:{rule.Id}:{plan.Version.ToString(CultureInfo.InvariantCulture)}", EventId = eventId,
+                        Payload = $"{{\"rule\":{rule.Id}}}", Due = due, Now = now,
+                    }).ToList();
         if (rows.Count > 0) await c.ExecuteAsync(new CommandDefinition(InsertPlan, rows, tx, cancellationToken: ct));
     }
-
-    static IEnumerable<object> PlanRows(long eventId, int version, DateTime startsAt, DateTime endsAt, IEnumerable<ReminderRule> rules,
-        DateTime now) =>
-        from rule in rules
-        let due = rule.DueAt(startsAt, endsAt)
-        where due > now
-        select new
-        {
-            Kind, Key = $"plan:{rule.Id}:{version.ToString(CultureInfo.InvariantCulture)}", EventId = eventId,
-            Payload = $"{{\"rule\":{rule.Id}}}", Due = due, Now = now,
-        };
 
     /// <summary>A cancelled event's rules still ahead are written for nobody.</summary>
     public static Task DropAsync(DbConnection c, DbTransaction tx, long eventId, CancellationToken ct) =>
@@ -87,20 +83,11 @@ public sealed class ReminderFanOut(Db db, TimeProvider clock) : IOutboxHandler
     public static Task EnsurePlannedAsync(Db db, DateTime now, CancellationToken ct) =>
         db.WriteAsync(async (c, tx) =>
         {
-            var events = await c.QueryAsync<(long Id, int Version, DateTime StartsAt, DateTime EndsAt)>(new CommandDefinition(
-                $"""
-                SELECT e.id, e.plan_version, e.starts_at, e.ends_at FROM events e
+            var events = await c.QueryAsync<long>(new CommandDefinition($"""
+                SELECT e.id FROM events e
                 WHERE e.status <> '{EventStatus.Cancelled}' AND EXISTS (SELECT 1 FROM reminder_rules r WHERE r.event_id = e.id)
                 """, transaction: tx, cancellationToken: ct));
-            var written = 0;
-            foreach (var e in events)
-            {
-                var rules = await c.QueryAsync<ReminderRule>(new CommandDefinition(
-                    $"SELECT {ReminderRules.TimingColumns} FROM reminder_rules WHERE event_id = @Id", new { e.Id }, tx,
-                    cancellationToken: ct));
-                var rows = PlanRows(e.Id, e.Version, e.StartsAt, e.EndsAt, rules, now).ToList();
-                if (rows.Count > 0) written += await c.ExecuteAsync(new CommandDefinition(InsertPlan, rows, tx, cancellationToken: ct));
-            }
-            return written;
+            foreach (var eventId in events) await PlanAsync(c, tx, eventId, now, ct);
+            return 0;
         }, ct);
 }
