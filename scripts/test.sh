@@ -55,6 +55,12 @@ set -e
 # One plain closing line that any CI can read: "N passed, N failed".
 passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+# A CI that keeps only the end of the output still names what failed: each failed test with the first lines of
+# its message (the whole report is further up).
+if [ "$failed" -ne 0 ]; then
+  echo "==> failed tests"
+  awk '/^  Failed [A-Za-z]/ { n = 12 } /^  Stack Trace:/ { n = 0 } n > 0 { print; n-- }' "$log"
+fi
 echo "${passed} passed, ${failed} failed"
 if [ "$status" -ne 0 ]; then exit "$status"; fi
 if [ "$passed" -eq 0 ]; then echo "no tests ran" >&2; exit 1; fi
