@@ -1,4 +1,6 @@
 using EventPortal.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace EventPortal.Tests.Registrations;
 
@@ -13,10 +15,14 @@ public abstract class HostileInputApp : IAsyncLifetime
     protected string Slug { get; private set; } = "";
     /// <summary>Registrations the test has made on purpose; anything beyond them was stored by mistake.</summary>
     protected int StoredSoFar { get; set; }
+    /// <summary>Every log line of the app, to show that what a client sent is not logged as an error of ours.</summary>
+    protected CapturedLogs Logs { get; } = new();
 
     public async Task InitializeAsync()
     {
-        App = await PortalApp.StartSqliteAsync();
+        // Each request's end is logged ("Request finished … - status"), so a test can wait for a request that got no answer.
+        var settings = new Dictionary<string, string?> { ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "Information" };
+        App = await PortalApp.StartSqliteAsync(settings: settings, services: s => s.AddSingleton<ILoggerProvider>(Logs));
         Slug = await App.CreateEventAsync(liveSeats: 1000);
     }
 
