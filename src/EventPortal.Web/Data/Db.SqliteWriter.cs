@@ -26,8 +26,9 @@ public sealed partial class Db
         while (await _pending.Reader.WaitToReadAsync())
         {
             group.Clear();
-            while (group.Count < MaxGroup && _pending.Reader.TryRead(out var write))
-                if (write.TryStart()) group.Add(write);   // a caller that gave up while waiting is dropped here
+            // Each write starts only when its turn in the group comes (CommitGroupAsync): until then its caller can still
+            // give up, even behind a slow write of the same group.
+            while (group.Count < MaxGroup && _pending.Reader.TryRead(out var write)) group.Add(write);
             if (group.Count == 0) continue;
             try
             {
@@ -59,6 +60,7 @@ public sealed partial class Db
         {
             foreach (var write in group)
             {
+                if (!write.TryStart()) continue;   // its caller gave up while it waited: it never runs
                 try
                 {
                     if (!alone) Run(statements, tx, "SAVEPOINT w");
@@ -129,7 +131,7 @@ public sealed partial class Db
 
     /// <summary>
     /// One caller's write. Its task completes after the COMMIT that includes it, never on the
-    /// writer loop itself; until the loop starts it, the caller's token cancels it at once.
+    /// writer loop itself; until the loop starts it (its turn in its group), the caller's token cancels it at once.
     /// </summary>
     sealed class PendingWrite<T> : PendingWrite
     {

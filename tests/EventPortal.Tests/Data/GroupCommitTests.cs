@@ -57,21 +57,69 @@ public sealed class GroupCommitTests
         await app.Db.WriteAsync(
             (c, tx) => c.ExecuteAsync("CREATE TABLE cancel_test (n INTEGER PRIMARY KEY)", transaction: tx), CancellationToken.None);
         var release = new TaskCompletionSource();
-        // Hold the writer so the next write has to wait in the queue.
-        var holder = app.Db.WriteAsync(async (c, tx) => { await release.Task; return 0; }, CancellationToken.None);
-        using var cancel = new CancellationTokenSource();
-        var waiting = app.Db.WriteAsync((c, tx) => c.ExecuteAsync("INSERT INTO cancel_test (n) VALUES (1)", transaction: tx), cancel.Token);
-        cancel.Cancel();
-        // Answered while the slow write still holds the writer, not when it lets go.
-        var first = await Task.WhenAny(waiting, Task.Delay(TimeSpan.FromSeconds(10)));
-        Assert.Same(waiting, first);
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
-        release.SetResult();
-        await holder;
+        try
+        {
+            // Hold the writer so the next write has to wait: queued, or taken into the same group behind the slow one
+            // (when the loop wakes to find both), where it may still be given up until its turn.
+            var holder = app.Db.WriteAsync(async (c, tx) => { await release.Task; return 0; }, CancellationToken.None);
+            using var cancel = new CancellationTokenSource();
+            var waiting = app.Db.WriteAsync((c, tx) => c.ExecuteAsync("INSERT INTO cancel_test (n) VALUES (1)", transaction: tx),
+                cancel.Token);
+            cancel.Cancel();
+            // Answered while the slow write still holds the writer, not when it lets go.
+            var first = await Task.WhenAny(waiting, Task.Delay(TimeSpan.FromSeconds(10)));
+            Assert.Same(waiting, first);
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+            release.SetResult();
+            await holder;
+        }
+        finally
+        {
+            // A failed assertion must fail the test, not leave the writer held and the app's shutdown waiting for it.
+            release.TrySetResult();
+        }
         // The writer goes on working after all that.
         await app.Db.WriteAsync(
             (c, tx) => c.ExecuteAsync("INSERT INTO cancel_test (n) VALUES (2)", transaction: tx), CancellationToken.None);
         Assert.Equal([2L], await app.QueryAsync<long>("SELECT n FROM cancel_test"));
+    }
+
+    [Fact]
+    public async Task A_write_taken_into_a_group_behind_a_slow_one_can_still_be_given_up_until_its_turn()
+    {
+        await using var app = await StartQuietAsync();
+        await app.Db.WriteAsync(
+            (c, tx) => c.ExecuteAsync("CREATE TABLE group_cancel_test (n INTEGER PRIMARY KEY)", transaction: tx), CancellationToken.None);
+        TaskCompletionSource first = new(), second = new();
+        TaskCompletionSource firstRuns = new(TaskCreationOptions.RunContinuationsAsynchronously),
+            secondRuns = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        try
+        {
+            // While a first slow write holds the writer, a second slow one and a quick one queue up; once the first is
+            // done, the writer takes both into one group, the slow one first.
+            var one = app.Db.WriteAsync(async (c, tx) => { firstRuns.TrySetResult(); await first.Task; return 0; }, CancellationToken.None);
+            await firstRuns.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            var two = app.Db.WriteAsync(async (c, tx) => { secondRuns.TrySetResult(); await second.Task; return 0; }, CancellationToken.None);
+            using var cancel = new CancellationTokenSource();
+            var waiting = app.Db.WriteAsync((c, tx) => c.ExecuteAsync("INSERT INTO group_cancel_test (n) VALUES (1)", transaction: tx),
+                cancel.Token);
+            first.SetResult();
+            await one;
+            await secondRuns.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+            cancel.Cancel();
+            var answered = await Task.WhenAny(waiting, Task.Delay(TimeSpan.FromSeconds(10)));
+            Assert.Same(waiting, answered);
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+            second.SetResult();
+            await two;
+            Assert.Empty(await app.QueryAsync<long>("SELECT n FROM group_cancel_test"));
+        }
+        finally
+        {
+            first.TrySetResult();
+            second.TrySetResult();
+        }
     }
 
     [Fact]
