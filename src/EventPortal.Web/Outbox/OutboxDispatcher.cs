@@ -32,6 +32,13 @@ public sealed class OutboxDispatcher(Db db, IEnumerable<IOutboxHandler> handlers
     /// second time, or two of our slots send it at once, both passing the still-ours check.
     /// </summary>
     readonly ConcurrentDictionary<long, byte> _held = new();
+    /// <summary>
+    /// Rows our senders finished, each with the count of finishes at that moment (<see cref="_finishes"/>).
+    /// A claim can read a row of ours while it is being sent and look at <see cref="_held"/> only after
+    /// the send finished and let go of it: such a row is not taken, since it finished after the claim began.
+    /// </summary>
+    readonly ConcurrentDictionary<long, long> _finished = new();
+    long _finishes;
 
     /// <summary>A row of a kind two handlers claim would go to whichever came first: refuse to start instead.</summary>
     static IReadOnlyList<IOutboxHandler> OneHandlerPerKind(IEnumerable<IOutboxHandler> handlers)
@@ -86,8 +93,17 @@ public sealed class OutboxDispatcher(Db db, IEnumerable<IOutboxHandler> handlers
                     await _room.WaitAsync(ct);
                     continue;
                 }
+                var since = Interlocked.Read(ref _finishes);
                 var rows = await ClaimAsync(ct);
-                var fresh = rows.Where(row => _held.TryAdd(row.Id, 0)).ToList();
+                var fresh = new List<OutboxRow>(rows.Count);
+                var finished = new List<long>();
+                foreach (var row in rows)
+                    if (Take(row.Id, since, out var finishedSince)) fresh.Add(row);
+                    else if (finishedSince) finished.Add(row.Id);
+                foreach (var done in _finished.Where(f => f.Value <= since)) _finished.TryRemove(done);
+                // Usually nothing: the send's result is recorded already. But a row that finished as a retry and fell
+                // due, or that an organiser queued again, in between, was claimed for real: it goes back to the queue.
+                if (finished.Count > 0) await ReleaseAsync(finished);
                 Interlocked.Add(ref _pending, fresh.Count);
                 foreach (var row in fresh) queue.TryWrite(row);
                 if (rows.Count == o.BatchSize) continue; // there may be more
@@ -106,6 +122,21 @@ public sealed class OutboxDispatcher(Db db, IEnumerable<IOutboxHandler> handlers
                 catch (OperationCanceledException) { return; }
             }
         }
+    }
+
+    /// <summary>
+    /// Whether a claimed row goes to the senders: not if one of them holds it, nor if one finished it
+    /// after the claim began (<paramref name="since"/>; then <paramref name="finishedSince"/>). Marked held
+    /// first, so a sender's finish is seen either as held or as finished.
+    /// </summary>
+    bool Take(long id, long since, out bool finishedSince)
+    {
+        finishedSince = false;
+        if (!_held.TryAdd(id, 0)) return false;
+        if (!_finished.TryGetValue(id, out var at) || at <= since) return true;
+        _held.TryRemove(id, out _);
+        finishedSince = true;
+        return false;
     }
 
     /// <summary>One of MaxParallel slots: takes the next claimed row, waits for its handler's rate, works it.</summary>
@@ -132,6 +163,7 @@ public sealed class OutboxDispatcher(Db db, IEnumerable<IOutboxHandler> handlers
                     // The database failed around the send: the row stays in flight and is claimed again after the timeout.
                     logger.LogError(e, "Outbox row {Id} ({Kind}) could not be worked", row.Id, row.Kind);
                 }
+                _finished[row.Id] = Interlocked.Increment(ref _finishes);
                 _held.TryRemove(row.Id, out _); // from now on a row left in flight may be claimed again
                 if (Interlocked.Decrement(ref _pending) <= options.Value.MaxParallel)
                     try { _room.Release(); } catch (SemaphoreFullException) { }

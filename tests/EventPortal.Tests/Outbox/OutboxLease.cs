@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using EventPortal.Tests.Infrastructure;
 
 namespace EventPortal.Tests.Outbox;
@@ -33,6 +34,59 @@ public sealed class OutboxLease
         await Task.Delay(1500); // a second copy, held at RCPT, would be stored now
         var stored = await smtp.MessagesAsync();
         Assert.True(stored.Count == 1, $"{stored.Count} copies: " + string.Join(", ", stored.Select(m => m.MessageId)));
+    }
+
+    /// <summary>
+    /// Found by CI (a webhook sent twice on SQLite, after a test moved its clock past the timeout):
+    /// a claim that read a row of ours still in flight could hand it to the senders just after its
+    /// send had finished and let go of it, so it went out a second time. Here the clock runs 6,000
+    /// times too fast, so a row being sent looks abandoned within a millisecond; with a batch of one,
+    /// the claim loop claims the row being sent again and again, and a send's end often falls
+    /// between a claim's read and its check. It failed three runs of three before the fix.
+    /// </summary>
+    [Fact]
+    public async Task A_claim_that_read_a_row_while_it_was_being_sent_does_not_send_it_again_after_it_finished()
+    {
+        await using var smtp = await SmtpServer.StartAsync(new SmtpServerOptions(RcptDelayMs: 30));
+        var data = Directory.CreateTempSubdirectory("eventportal-lease-").FullName;
+        var settings = OutboxBehaviour.MailSettings(smtp.Port);
+        settings["EventPortal:DataDirectory"] = data;
+        settings["EventPortal:Outbox:DispatcherEnabled"] = "false";
+        var emails = Enumerable.Range(0, 20).Select(i => $"lease{i:00}@example.jp").ToList();
+        try
+        {
+            await using (var queue = await PortalApp.StartSqliteAsync(settings: settings))
+            {
+                var slug = await queue.CreateEventAsync(liveSeats: 100);
+                using var client = queue.Client();
+                foreach (var email in emails) await client.RegisteredAsync(slug, email);
+            }
+
+            settings["EventPortal:Outbox:DispatcherEnabled"] = "true";
+            settings["EventPortal:Outbox:MaxParallel"] = "4";
+            settings["EventPortal:Outbox:BatchSize"] = "1";
+            settings["EventPortal:Outbox:InFlightTimeoutSeconds"] = "5";
+            await using var app = await PortalApp.StartSqliteAsync(settings: settings, clock: new FastClock(6000));
+            await smtp.WaitForAsync(emails.Count, TimeSpan.FromSeconds(60));
+            await OutboxBehaviour.WaitForAsync(app, "SELECT COUNT(*) FROM outbox WHERE kind = 'mail.registration_confirmed' "
+                + "AND status = 'sent'", emails.Count);
+            await Task.Delay(500); // a second copy would be on its way now
+            var twice = (await smtp.MessagesAsync()).SelectMany(m => m.RcptTos).GroupBy(r => r).Where(g => g.Count() > 1)
+                .Select(g => $"{g.Key} ×{g.Count()}").ToList();
+            Assert.True(twice.Count == 0, "sent more than once: " + string.Join(", ", twice));
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    /// <summary>Real time, sped up: <paramref name="factor"/> seconds pass for each real one.</summary>
+    sealed class FastClock(double factor) : TimeProvider
+    {
+        readonly DateTimeOffset _start = DateTimeOffset.UtcNow;
+        readonly Stopwatch _watch = Stopwatch.StartNew();
+        public override DateTimeOffset GetUtcNow() => _start + _watch.Elapsed * factor;
     }
 
     static async Task WaitForAsync(PortalApp app, string sql, int expected)
