@@ -3,6 +3,7 @@ using EventPortal.Web.Attendance;
 using EventPortal.Web.Data;
 using EventPortal.Web.Events;
 using EventPortal.Web.Meetings;
+using EventPortal.Web.Outbox;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
@@ -17,6 +18,12 @@ namespace EventPortal.Web.Admin;
 /// </summary>
 public sealed class AttendancePageModel(Db db, TimeProvider clock) : PageModel
 {
+    internal const string LastImportSql = $"""
+        SELECT status, attempts, due_at, last_error FROM outbox
+        WHERE event_id = @Id AND kind = '{AttendanceReports.Kind}' AND {OutboxRows.ByEventIndexed}
+        ORDER BY due_at DESC, id DESC LIMIT 1
+        """;
+
     public const int MaxMinutes = 24 * 60;
 
     public EventSpec Event { get; private set; } = null!;
@@ -180,8 +187,7 @@ public sealed class AttendancePageModel(Db db, TimeProvider clock) : PageModel
             "SELECT attendance_minutes, attendance_report_at, attendance_report, meeting_external_id FROM events WHERE id = @Id",
             new { e.Id }, cancellationToken: ct));
         LastImport = await connection.QueryFirstOrDefaultAsync<ImportRow>(new CommandDefinition(
-            $"SELECT status, attempts, due_at, last_error FROM outbox WHERE event_id = @Id AND kind = '{AttendanceReports.Kind}' " +
-            "ORDER BY due_at DESC, id DESC LIMIT 1", new { e.Id }, cancellationToken: ct));
+            LastImportSql, new { e.Id }, cancellationToken: ct));
         return true;
     }
 }

@@ -70,7 +70,16 @@ public sealed class TicketTypeRecord
     public string NameJa { get; init; } = "";
     public string NameEn { get; init; } = "";
     public int? Capacity { get; init; }
-    public int Taken { get; init; }
+    /// <summary>
+    /// Seats taken (confirmed and pending registrations). A copy read without counting them (the registration API's,
+    /// EventQueries.FindForRegistrationAsync) has none, and reading it there throws instead of saying every seat is free.
+    /// </summary>
+    public int Taken
+    {
+        get => _taken ?? throw new InvalidOperationException($"The seats taken of ticket {Id} were not counted in this copy.");
+        init => _taken = value;
+    }
+    int? _taken;
     public bool Waitlist { get; init; }
     /// <summary>Double opt-in: a seat is held as pending until the registrant uses the link mailed to the address.</summary>
     public bool ConfirmAddress { get; init; }

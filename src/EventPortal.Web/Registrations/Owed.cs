@@ -88,15 +88,24 @@ public static class Owed
             await MeetingSync.QueueUnregisterAsync(c, tx, r.Id, now, ct);
     }
 
+    /// <summary>
+    /// The mail a new registration is owed: its kind, and its key but for the id at its end. PostgreSQL's one statement
+    /// writes it with the row, before the id is known (Registrar.Postgres.cs).
+    /// </summary>
+    public static (string Kind, string KeyPrefix) RegisteredMail(bool addressConfirmed, string status) => addressConfirmed switch
+    {
+        // An address not yet confirmed is sent only the link that confirms it (a made-up one, nothing else).
+        false => (OutboxRows.Kinds.AddressConfirmation, "address:"),
+        true when status == Confirmed => (OutboxRows.Kinds.Confirmed, "confirm:"),
+        true => (OutboxRows.Kinds.Waitlisted, "waitlisted:"),
+    };
+
     /// <summary>The mail each change owes, keyed so that writing it twice sends it once.</summary>
     static (string Kind, string Key)? MailFor(SeatHolder r, SeatChange change, DateTime now) => change switch
     {
-        // An address not yet confirmed is sent only the link that confirms it (a made-up one, nothing else).
-        SeatChange.Registered when !r.AddressConfirmed => (OutboxRows.Kinds.AddressConfirmation, $"address:{r.Id}"),
+        SeatChange.Registered when RegisteredMail(r.AddressConfirmed, r.Status) is var (kind, prefix) => (kind, prefix + r.Id),
         SeatChange.AddressConfirmed when r.Status == Confirmed => (OutboxRows.Kinds.Confirmed, $"confirm:{r.Id}"),
         SeatChange.AddressConfirmed => (OutboxRows.Kinds.Waitlisted, $"waitlisted:{r.Id}"),
-        SeatChange.Registered when r.Status == Confirmed => (OutboxRows.Kinds.Confirmed, $"confirm:{r.Id}"),
-        SeatChange.Registered => (OutboxRows.Kinds.Waitlisted, $"waitlisted:{r.Id}"),
         SeatChange.Promoted => (OutboxRows.Kinds.Promoted, $"promoted:{r.Id}"),
         SeatChange.Switched => (OutboxRows.Kinds.Switched, $"switch:{r.Id}:{r.TicketTypeId}:{now.Ticks}"),
         SeatChange.Cancelled => (OutboxRows.Kinds.Cancelled, $"cancel:{r.Id}"),

@@ -33,22 +33,34 @@ public sealed partial class Registrar(Db db, Tokens tokens, TimeProvider clock, 
         WHERE event_id = @EventId AND email_normalized = @EmailNormalized AND status <> '{RegistrationStatus.Cancelled}'
         """;
 
+    // On SQLite (@WaitlistIfFull), a registration for a capped ticket with a waitlist and no free seat is written to the
+    // waitlist at once: its one writer makes that look exact, and it saves the seat claim and the update after it (but for
+    // the hold of an address to confirm, which the waitlist does not keep: Seats.ForgetHoldAsync).
+    const string FullAndWaitlisting = """
+        @WaitlistIfFull AND NOT @Unlimited
+            AND NOT EXISTS (SELECT 1 FROM seats WHERE ticket_type_id = @TicketTypeId AND registration_id IS NULL)
+        """;
+
     // Inserted only while the ticket is still as unlimited (or as capped) as the page said: an
     // organiser may have changed it in between, and the seat rules differ (Seats.Rows.cs); and, given a
     // version of the reminder plan (not -1), only while it is still the event's (ReminderPlan).
-    const string InsertRegistration = """
+    const string InsertRegistration = $"""
         INSERT INTO registrations (event_id, ticket_type_id, status, family_name, given_name, reading, email,
             email_normalized, organization, category_code, accessibility, questions, answers, language,
             token_seed, manage_token_hash, consent_at, created_at, updated_at,
             address_confirmed_at, hold_until, client_network, channel, entered_by, entry_key)
-        SELECT @EventId, @TicketTypeId, @Status, @FamilyName, @GivenName, @Reading, @Email,
+        SELECT @EventId, @TicketTypeId, CASE WHEN {FullAndWaitlisting} THEN '{RegistrationStatus.Waitlisted}' ELSE @Status END,
+            @FamilyName, @GivenName, @Reading, @Email,
             @EmailNormalized, @Organization, @Category, @Accessibility, @Questions, @Answers, @Language,
-            @Seed, @Seed, @Now, @Now, @Now, @AddressConfirmedAt, @HoldUntil, @ClientNetwork,
+            @Seed, @ManageHash, @Now, @Now, @Now, @AddressConfirmedAt, @HoldUntil, @ClientNetwork,
             @Channel, @EnteredBy, @EntryKey
         FROM ticket_types WHERE id = @TicketTypeId AND (capacity IS NULL) = @Unlimited
             AND (@PlanVersion < 0 OR EXISTS (SELECT 1 FROM events WHERE id = @EventId AND plan_version = @PlanVersion))
-        RETURNING id
+        RETURNING id, status
         """;
+
+    /// <summary>A new row: its id, and the status it was written with.</summary>
+    sealed record Inserted(long Id, string Status);
 
     const string NetworkHolds = $"""
         SELECT COUNT(*) FROM registrations
@@ -110,33 +122,47 @@ public sealed partial class Registrar(Db db, Tokens tokens, TimeProvider clock, 
         if (confirmAddress && await NetworkHoldsAsync(connection, tx, e.Id, clientNetwork, ct) >= options.Value.HoldsPerNetwork)
             return new(RegisterOutcome.TooManyHolds);
         var held = confirmAddress ? RegistrationStatus.Pending : RegistrationStatus.Confirmed;
+        var mail = Owed.RegisteredMail(addressConfirmed: !confirmAddress, held);
         var row = new
         {
             EventId = e.Id, TicketTypeId = r.Ticket.Id, Status = held, r.FamilyName, r.GivenName, r.Reading, r.Email,
             r.EmailNormalized, r.Organization, r.Category, r.Accessibility, r.Questions, Answers = n.Answers, Language = language,
             n.Seed, Now = now, PlanVersion = n.Plan?.Version ?? -1,
+            // The legacy manage-link hash: empty on PostgreSQL; SQLite's NOT NULL UNIQUE column keeps the seed (migration 0025).
+            ManageHash = db.IsSqlite ? n.Seed : null,
             AddressConfirmedAt = confirmAddress ? (DateTime?)null : now,
             HoldUntil = confirmAddress ? now + options.Value.Hold : (DateTime?)null, ClientNetwork = confirmAddress ? clientNetwork : null,
             Unlimited = r.Ticket.Capacity is null, entry.Channel, entry.EnteredBy, entry.EntryKey,
+            WaitlistIfFull = db.IsSqlite && r.Ticket.Waitlist,
+            // PostgreSQL's one statement: where its look for a seat starts, and the mail it writes (Registrar.Postgres.cs).
+            From = Seats.RandomFrom(r.Ticket.Capacity), MailKind = mail.Kind, MailKey = mail.KeyPrefix,
         };
         var capped = !row.Unlimited;
         var plan = n.Plan;
-        // On PostgreSQL the row, its seat and its mail in one statement where it can (Registrar.Postgres.cs): seatedAndMailed.
-        var (inserted, seatedAndMailed) = OneStatement(connection) && r.Email.Length > 0
-            ? await InsertSeatAndMailAsync(connection, tx, row, capped, confirmAddress, r.Ticket, ct)
-            : new(await connection.QuerySingleOrDefaultAsync<long?>(
-                new CommandDefinition(InsertRegistration, row, tx, cancellationToken: ct)), false);
-        if (inserted is not { } id)
+        // On PostgreSQL the row, its first look for a seat and its mail in one statement where it can (Registrar.Postgres.cs).
+        var oneStatement = OneStatement(connection) && r.Email.Length > 0;
+        var (inserted, seatedAndMailed) = oneStatement
+            ? await InsertSeatAndMailAsync(connection, tx, row, capped, ct)
+            : (await connection.QuerySingleOrDefaultAsync<Inserted>(new CommandDefinition(InsertRegistration, row, tx,
+                cancellationToken: ct)), false);
+        var looked = oneStatement && inserted is not null;
+        if (inserted is null)
         {
             // The ticket's capacity, or the reminder plan, changed since the copy the page used was read: read both here.
             plan = await ReminderRules.LoadPlanAsync(connection, tx, e.Id, ct);
             capped = await connection.QuerySingleAsync<bool>(new CommandDefinition(
                 "SELECT capacity IS NOT NULL FROM ticket_types WHERE id = @TicketTypeId", new { TicketTypeId = r.Ticket.Id }, tx,
                 cancellationToken: ct));
-            id = await connection.QuerySingleAsync<long>(new CommandDefinition(InsertRegistration,
+            inserted = await connection.QuerySingleAsync<Inserted>(new CommandDefinition(InsertRegistration,
                 row with { Unlimited = !capped, PlanVersion = -1 }, tx, cancellationToken: ct));
         }
-        if ((seatedAndMailed ? held : await Seats.SeatNewAsync(connection, tx, r.Ticket, capped, id, held, ct)) is not { } status)
+        var id = inserted.Id;
+        var status = seatedAndMailed || inserted.Status == RegistrationStatus.Waitlisted
+            ? inserted.Status
+            : await Seats.SeatNewAsync(connection, tx, r.Ticket, capped, id, held, ct, looked);
+        if (inserted.Status == RegistrationStatus.Waitlisted && row.HoldUntil is not null)
+            await Seats.ForgetHoldAsync(connection, tx, id, ct);
+        if (status is null)
         {
             await connection.ExecuteAsync(new CommandDefinition("DELETE FROM registrations WHERE id = @id", new { id }, tx,
                 cancellationToken: ct));

@@ -24,18 +24,31 @@ namespace EventPortal.Web.Registrations;
 /// </summary>
 public static partial class Seats
 {
-    const string ClaimFirstFree = """
-        UPDATE seats SET registration_id = @registrationId
-        WHERE ticket_type_id = @ticketTypeId AND seat_no = (
-            SELECT seat_no FROM seats WHERE ticket_type_id = @ticketTypeId AND registration_id IS NULL
+    /// <summary>
+    /// PostgreSQL's first look for a seat (a scalar SQL expression, null: none): a free seat nobody else is claiming at
+    /// this moment, looked for from a random seat <c>@From</c> on (<see cref="RandomFrom"/>), then below it, so that
+    /// concurrent claims start apart instead of all skipping the same locked rows and the index entries of seats claimed
+    /// since the last vacuum. The second half runs only when the first finds nothing. Also used inside the one statement
+    /// that writes a new registration (Registrar.Postgres.cs).
+    /// </summary>
+    public const string FirstLookSeat = """
+        COALESCE(
+            (SELECT seat_no FROM seats WHERE ticket_type_id = @TicketTypeId AND registration_id IS NULL AND seat_no >= @From
+             ORDER BY seat_no LIMIT 1 FOR UPDATE SKIP LOCKED),
+            (SELECT seat_no FROM seats WHERE ticket_type_id = @TicketTypeId AND registration_id IS NULL AND seat_no < @From
+             ORDER BY seat_no LIMIT 1 FOR UPDATE SKIP LOCKED))
         """;
-    // PostgreSQL, first try: a free seat nobody else is claiming at this moment, looked for from a
-    // random seat on, so that concurrent claims start apart instead of all skipping the same locked
-    // rows and the index entries of seats claimed since the last vacuum.
-    const string ClaimSkipping = ClaimFirstFree + " AND seat_no >= @from ORDER BY seat_no LIMIT 1 FOR UPDATE SKIP LOCKED)";
+
+    /// <summary>Where <see cref="FirstLookSeat"/> starts on a ticket of <paramref name="capacity"/> seats.</summary>
+    public static int RandomFrom(int? capacity) => Random.Shared.Next(1, Math.Max(1, capacity ?? 1) + 1);
+
+    const string ClaimSeat = "UPDATE seats SET registration_id = @registrationId WHERE ticket_type_id = @TicketTypeId AND seat_no = ";
+    const string FirstFree =
+        "(SELECT seat_no FROM seats WHERE ticket_type_id = @TicketTypeId AND registration_id IS NULL ORDER BY seat_no LIMIT 1";
+    const string ClaimFirstLook = ClaimSeat + FirstLookSeat;
     // PostgreSQL, second try: every seat, also waiting for the claims in flight, since one may roll back.
-    const string ClaimWaiting = ClaimFirstFree + " ORDER BY seat_no LIMIT 1 FOR UPDATE)";
-    const string ClaimSqlite = ClaimFirstFree + " ORDER BY seat_no LIMIT 1)";
+    const string ClaimWaiting = ClaimSeat + FirstFree + " FOR UPDATE)";
+    const string ClaimSqlite = ClaimSeat + FirstFree + ")";
 
     const string Vacate =
         "UPDATE seats SET registration_id = NULL WHERE ticket_type_id = @ticketTypeId AND registration_id = @registrationId";
@@ -56,7 +69,7 @@ public static partial class Seats
 
     /// <summary>
     /// Puts a registration on a free seat of its ticket: true at once on an unlimited ticket.
-    /// On PostgreSQL a free seat locked by another claim counts as taken in the first try only;
+    /// On PostgreSQL a free seat locked by another claim counts as taken in the first look only;
     /// false means no seat is free, claims in flight included (unless <paramref name="exact"/> is false).
     /// </summary>
     /// <param name="capacity">The ticket's capacity as the caller knows it (only where the random search starts depends on it).</param>
@@ -64,11 +77,9 @@ public static partial class Seats
         CancellationToken ct, bool exact = true)
     {
         if (capacity is null) return true;
-        var args = new { ticketTypeId, registrationId, from = Random.Shared.Next(1, Math.Max(1, capacity.Value) + 1) };
+        var args = new { TicketTypeId = ticketTypeId, registrationId, From = RandomFrom(capacity) };
         if (!IsPostgres(c)) return await c.ExecuteAsync(new CommandDefinition(ClaimSqlite, args, tx, cancellationToken: ct)) == 1;
-        if (await c.ExecuteAsync(new CommandDefinition(ClaimSkipping, args, tx, cancellationToken: ct)) == 1) return true;
-        var fromFirst = args with { from = 1 };
-        if (args.from > 1 && await c.ExecuteAsync(new CommandDefinition(ClaimSkipping, fromFirst, tx, cancellationToken: ct)) == 1) return true;
+        if (await c.ExecuteAsync(new CommandDefinition(ClaimFirstLook, args, tx, cancellationToken: ct)) == 1) return true;
         // Every free seat is being claimed by someone else: wait for them, since one may roll back.
         return exact && await c.ExecuteAsync(new CommandDefinition(ClaimWaiting, args, tx, cancellationToken: ct)) == 1;
     }

@@ -88,10 +88,12 @@ public static partial class Seats
     /// null when the ticket is sold out (the caller removes the row: nothing is written).
     /// </summary>
     /// <param name="capped">Whether the ticket has a capacity, as the row was inserted under (Registrar's guard).</param>
+    /// <param name="looked">PostgreSQL: the registration's one statement made the first look already, and found no seat.</param>
     public static async Task<string?> SeatNewAsync(DbConnection c, DbTransaction tx, TicketTypeRecord ticket, bool capped,
-        long registrationId, string status, CancellationToken ct)
+        long registrationId, string status, CancellationToken ct, bool looked = false)
     {
-        if (await ClaimAsync(c, tx, ticket.Id, capped ? ticket.Capacity ?? 1 : null, registrationId, ct, exact: false)) return status;
+        if (!looked && await ClaimAsync(c, tx, ticket.Id, capped ? ticket.Capacity ?? 1 : null, registrationId, ct, exact: false))
+            return status;
         // On PostgreSQL, no seat free for the taking: stand in line behind any release in progress (it hands seats to the
         // line), then look again, this time waiting for the claims in flight. SQLite's one writer has no claims in flight
         // and no release beside this write, so its first look was exact.
@@ -105,6 +107,11 @@ public static partial class Seats
         await c.ExecuteAsync(new CommandDefinition(MarkWaitlistedNew, new { registrationId, status }, tx, cancellationToken: ct));
         return Waitlisted;
     }
+
+    /// <summary>A registration written to the waitlist at once keeps no hold (<see cref="MarkWaitlistedNew"/> clears it too).</summary>
+    public static Task ForgetHoldAsync(DbConnection c, DbTransaction tx, long registrationId, CancellationToken ct) =>
+        c.ExecuteAsync(new CommandDefinition(
+            "UPDATE registrations SET hold_until = NULL WHERE id = @registrationId", new { registrationId }, tx, cancellationToken: ct));
 
     /// <summary>Cancels a registration (by the registrant or an organiser); a confirmed one gives its seat to the waitlist.</summary>
     public static async Task<bool> CancelAsync(DbConnection c, DbTransaction tx, SeatHolder r, DateTime now, CancellationToken ct,

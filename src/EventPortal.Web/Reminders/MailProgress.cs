@@ -21,18 +21,26 @@ public static class MailProgress
         public int Skipped { get; init; }
     }
 
+    internal const string Batches = $"""
+        SELECT kind, dedupe_key, status, due_at FROM outbox
+        WHERE event_id = @eventId
+          AND kind IN ('{OutboxRows.Kinds.Reminder}', '{OutboxRows.Kinds.RecordingAvailable}', '{OutboxRows.Kinds.OrganiserMessage}')
+          AND {OutboxRows.ByEventIndexed}
+        """;
+
+    internal const string Plans = $"""
+        SELECT dedupe_key, due_at FROM outbox
+        WHERE event_id = @eventId AND kind = '{ReminderFanOut.Kind}' AND status IN ({OutboxStatus.Waiting}) AND {OutboxRows.ByEventIndexed}
+        """;
+
     /// <summary>
     /// Batches: reminders by due time, recordings, messages by id (the middle part of their dedupe key). A rule not yet due
     /// has no rows (<see cref="ReminderFanOut"/>): its batch counts as queued whom its plan row will write rows for.
     /// </summary>
     public static async Task<IReadOnlyList<Row>> LoadAsync(DbConnection c, long eventId, CancellationToken ct)
     {
-        var rows = (await c.QueryAsync<(string Kind, string DedupeKey, string Status, DateTime DueAt)>(new CommandDefinition("""
-            SELECT kind, dedupe_key, status, due_at FROM outbox
-            WHERE event_id = @eventId AND kind IN (@reminder, @recording, @message)
-            """, new { eventId, reminder = OutboxRows.Kinds.Reminder, recording = OutboxRows.Kinds.RecordingAvailable,
-                message = OutboxRows.Kinds.OrganiserMessage },
-            cancellationToken: ct))).Select(r => (r.Kind, r.DedupeKey, r.Status, r.DueAt, Count: 1)).ToList();
+        var rows = (await c.QueryAsync<(string Kind, string DedupeKey, string Status, DateTime DueAt)>(new CommandDefinition(
+            Batches, new { eventId }, cancellationToken: ct))).Select(r => (r.Kind, r.DedupeKey, r.Status, r.DueAt, Count: 1)).ToList();
         rows.AddRange(await PlannedAsync(c, eventId, ct));
         return rows
             .GroupBy(r => r.Kind == OutboxRows.Kinds.Reminder ? $"reminder@{r.DueAt:yyyy-MM-ddTHH:mm}"
@@ -55,8 +63,7 @@ public static class MailProgress
         DbConnection c, long eventId, CancellationToken ct)
     {
         var planned = await c.QueryAsync<(string DedupeKey, DateTime DueAt)>(new CommandDefinition(
-            $"SELECT dedupe_key, due_at FROM outbox WHERE event_id = @eventId AND kind = @plan AND status IN ({OutboxStatus.Waiting})",
-            new { eventId, plan = ReminderFanOut.Kind }, cancellationToken: ct));
+            Plans, new { eventId }, cancellationToken: ct));
         var rules = (await ReminderRules.LoadAsync(c, null, eventId, ct)).ToDictionary(r => r.Id!.Value);
         var entries = new List<(string, string, string, DateTime, int)>();
         foreach (var (key, due) in planned)

@@ -41,11 +41,14 @@ public sealed class ReminderFanOut(Db db, TimeProvider clock) : IOutboxHandler
         if (rows.Count > 0) await c.ExecuteAsync(new CommandDefinition(InsertPlan, rows, tx, cancellationToken: ct));
     }
 
+    internal const string DropPlans = $"""
+        DELETE FROM outbox
+        WHERE event_id = @eventId AND kind = '{Kind}' AND status IN ({OutboxStatus.Waiting}) AND {OutboxRows.ByEventIndexed}
+        """;
+
     /// <summary>A cancelled event's rules still ahead are written for nobody.</summary>
     public static Task DropAsync(DbConnection c, DbTransaction tx, long eventId, CancellationToken ct) =>
-        c.ExecuteAsync(new CommandDefinition(
-            $"DELETE FROM outbox WHERE event_id = @eventId AND kind = @Kind AND status IN ({OutboxStatus.Waiting})",
-            new { eventId, Kind }, tx, cancellationToken: ct));
+        c.ExecuteAsync(new CommandDefinition(DropPlans, new { eventId }, tx, cancellationToken: ct));
 
     public async Task<OutboxResult> HandleAsync(OutboxRow row, CancellationToken ct)
     {

@@ -184,6 +184,11 @@ public static class ReminderRules
         await ReplanAsync(c, tx, eventId, now, ct, keepDue: true);
     }
 
+    internal const string DropPlanned = $"""
+        DELETE FROM outbox WHERE event_id = @eventId AND kind IN ('{OutboxRows.Kinds.Reminder}', '{ReminderFanOut.Kind}')
+          AND status IN ({OutboxStatus.Waiting}) AND {OutboxRows.ByEventIndexed}
+        """;
+
     /// <summary>
     /// Drops every reminder and plan row of the event not yet sent and plans the rules still ahead again
     /// (<see cref="ReminderFanOut.PlanAsync"/>). With <paramref name="keepDue"/> (an edit of the rules, the event's times
@@ -198,9 +203,8 @@ public static class ReminderRules
         await c.ExecuteAsync(new CommandDefinition(
             "UPDATE events SET plan_version = plan_version + 1 WHERE id = @eventId", new { eventId }, tx, cancellationToken: ct));
         await c.ExecuteAsync(new CommandDefinition(
-            $"DELETE FROM outbox WHERE event_id = @eventId AND kind IN (@kind, @plan) AND status IN ({OutboxStatus.Waiting})"
-            + (keepDue ? $" AND status = '{OutboxStatus.Queued}' AND due_at > @now" : ""),
-            new { eventId, kind = OutboxRows.Kinds.Reminder, plan = ReminderFanOut.Kind, now }, tx, cancellationToken: ct));
+            DropPlanned + (keepDue ? $" AND status = '{OutboxStatus.Queued}' AND due_at > @now" : ""),
+            new { eventId, now }, tx, cancellationToken: ct));
         await ReminderFanOut.PlanAsync(c, tx, eventId, now, ct);
     }
 

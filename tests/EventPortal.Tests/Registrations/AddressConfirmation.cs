@@ -128,6 +128,9 @@ public abstract class AddressConfirmation : IAsyncLifetime
         await browser.RegisterAsync(slug, "holder@example.jp");
         var waiting = await browser.RegisterAsync(slug, "waiting@example.jp");
         Assert.Equal("waitlisted", (await waiting.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+        // The waitlist holds no seat, so it keeps no hold either (nor does its mail give a deadline).
+        Assert.Equal(0, await _app.QueryOneAsync<int>(
+            "SELECT COUNT(*) FROM registrations WHERE status = 'waitlisted' AND hold_until IS NOT NULL"));
         await browser.OpenConfirmLinkAsync(_smtp, "waiting@example.jp");
         var sweep = _app.Services.GetRequiredService<HoldSweep>();
         Assert.Equal(0, await sweep.SweepAsync(CancellationToken.None));   // the hold is still running

@@ -35,12 +35,15 @@ public sealed class PersonalLinkTokenTests
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/r/" + Base64Url.EncodeToString(bytes))).StatusCode);
         var flipped = a[..^1] + (a[^1] == 'A' ? 'B' : 'A');
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(flipped)).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/j/" + (await app.JoinPathAsync(a))[3..^1] + "x")).StatusCode);
+        // The join link with its last character changed (to another one: a link may end in "x" already).
+        var join = await app.JoinPathAsync(a);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(join[..^1] + (join[^1] == 'x' ? 'y' : 'x'))).StatusCode);
 
-        // Nothing but the seed is stored for the links, and it begins with the time it was made.
-        var row = await app.QueryOneAsync<(string Seed, string Manage, string? Join, string? Watch)>(
+        // Nothing but the seed is stored for the links, and it begins with the time it was made. (SQLite's NOT NULL legacy
+        // manage hash holds the seed too; PostgreSQL's is empty, so its index gets no entry: migration 0025.)
+        var row = await app.QueryOneAsync<(string Seed, string? Manage, string? Join, string? Watch)>(
             "SELECT token_seed, manage_token_hash, join_token_hash, watch_token_hash FROM registrations WHERE id = @idA", new { idA });
-        Assert.Equal((row.Seed, (string?)null, (string?)null), (row.Manage, row.Join, row.Watch));
+        Assert.Equal((engine == "sqlite" ? row.Seed : null, (string?)null, (string?)null), (row.Manage, row.Join, row.Watch));
         var madeAt = DateTime.UnixEpoch.AddMilliseconds(Convert.ToInt64(row.Seed[..12], 16));
         Assert.InRange(madeAt, DateTime.UtcNow.AddMinutes(-5), DateTime.UtcNow.AddMinutes(1));
         Assert.Equal(28, row.Seed.Length);
