@@ -20,7 +20,7 @@ public sealed class AttendancePageModel(Db db, TimeProvider clock) : PageModel
 {
     internal const string LastImportSql = $"""
         SELECT status, attempts, due_at, last_error FROM outbox
-        WHERE event_id = @Id AND kind = '{AttendanceReports.Kind}' AND {OutboxRows.ByEventIndexed}
+        WHERE event_id = @Id AND kind = '{AttendanceReports.Kind}' AND {OutboxRows.NotFirstMail}
         ORDER BY due_at DESC, id DESC LIMIT 1
         """;
 

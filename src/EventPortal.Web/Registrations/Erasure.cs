@@ -97,7 +97,7 @@ public static class Erasure
         var args = new { eventId, now, reason = "personal data purged (retention)" };
         var erased = await c.ExecuteAsync(new CommandDefinition(Wipe + " WHERE event_id = @eventId", args, tx, cancellationToken: ct));
         await UnlinkResponsesAsync(c, tx, "event_id = @eventId AND registration_id IS NOT NULL", new { eventId }, ct);
-        // Every kind of the event, first mails included, so not through outbox_event (OutboxRows.ByEventIndexed): the
+        // Every kind of the event, first mails included, so not through outbox_event (OutboxRows.NotFirstMail): the
         // status conditions of both statements read the index by status instead.
         await c.ExecuteAsync(new CommandDefinition(
             SkipMail + " AND event_id = @eventId AND registration_id IS NOT NULL", args, tx, cancellationToken: ct));

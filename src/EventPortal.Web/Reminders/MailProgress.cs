@@ -25,12 +25,12 @@ public static class MailProgress
         SELECT kind, dedupe_key, status, due_at FROM outbox
         WHERE event_id = @eventId
           AND kind IN ('{OutboxRows.Kinds.Reminder}', '{OutboxRows.Kinds.RecordingAvailable}', '{OutboxRows.Kinds.OrganiserMessage}')
-          AND {OutboxRows.ByEventIndexed}
+          AND {OutboxRows.NotFirstMail}
         """;
 
     internal const string Plans = $"""
         SELECT dedupe_key, due_at FROM outbox
-        WHERE event_id = @eventId AND kind = '{ReminderFanOut.Kind}' AND status IN ({OutboxStatus.Waiting}) AND {OutboxRows.ByEventIndexed}
+        WHERE event_id = @eventId AND kind = '{ReminderFanOut.Kind}' AND status IN ({OutboxStatus.Waiting}) AND {OutboxRows.NotFirstMail}
         """;
 
     /// <summary>

@@ -43,7 +43,7 @@ public sealed class ReminderFanOut(Db db, TimeProvider clock) : IOutboxHandler
 
     internal const string DropPlans = $"""
         DELETE FROM outbox
-        WHERE event_id = @eventId AND kind = '{Kind}' AND status IN ({OutboxStatus.Waiting}) AND {OutboxRows.ByEventIndexed}
+        WHERE event_id = @eventId AND kind = '{Kind}' AND status IN ({OutboxStatus.Waiting}) AND {OutboxRows.NotFirstMail}
         """;
 
     /// <summary>A cancelled event's rules still ahead are written for nobody.</summary>

@@ -186,7 +186,7 @@ public static class ReminderRules
 
     internal const string DropPlanned = $"""
         DELETE FROM outbox WHERE event_id = @eventId AND kind IN ('{OutboxRows.Kinds.Reminder}', '{ReminderFanOut.Kind}')
-          AND status IN ({OutboxStatus.Waiting}) AND {OutboxRows.ByEventIndexed}
+          AND status IN ({OutboxStatus.Waiting}) AND {OutboxRows.NotFirstMail}
         """;
 
     /// <summary>
@@ -229,11 +229,15 @@ public static class ReminderRules
     /// <summary>The row names its rule; the ticket kind is kept for rows of before the rules had ids in their payload.</summary>
     static string Payload(ReminderRule rule) => $"{{\"audience\":\"{rule.Audience}\",\"rule\":{rule.Id}}}";
 
+    internal const string DropForRegistration = $"""
+        DELETE FROM outbox
+        WHERE registration_id = @registrationId AND kind = @kind AND status IN ({OutboxStatus.Waiting}) AND {OutboxRows.NotFirstMail}
+        """;
+
     /// <summary>A cancelled registration is owed no more reminders.</summary>
     public static Task DropForRegistrationAsync(DbConnection c, DbTransaction tx, long registrationId, CancellationToken ct) =>
         c.ExecuteAsync(new CommandDefinition(
-            $"DELETE FROM outbox WHERE registration_id = @registrationId AND kind = @kind AND status IN ({OutboxStatus.Waiting})",
-            new { registrationId, kind = OutboxRows.Kinds.Reminder }, tx, cancellationToken: ct));
+            DropForRegistration, new { registrationId, kind = OutboxRows.Kinds.Reminder }, tx, cancellationToken: ct));
 
     /// <summary>
     /// A late rule's row for one registration that was skipped when it went out (the address not yet confirmed,

@@ -15,7 +15,7 @@ ALTER TABLE outbox DROP CONSTRAINT outbox_registration_id_fkey;
 
 -- 3. The outbox is read by event only for the kinds an event plans (reminders, recordings, organiser messages, their
 --    plan rows, attendance reports: Reminders/, Attendance/), never for the first mail each registration writes. Those
---    rows stay out of the index. Every query by event repeats the condition (Outbox/OutboxRows.cs, ByEventIndexed).
+--    rows stay out of the index. Every query by event repeats the condition (Outbox/OutboxRows.cs, NotFirstMail).
 DROP INDEX outbox_event;
 CREATE INDEX outbox_event ON outbox (event_id, status)
     WHERE kind NOT IN ('mail.registration_confirmed', 'mail.address_confirmation');
