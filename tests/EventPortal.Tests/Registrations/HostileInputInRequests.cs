@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using EventPortal.Tests.Infrastructure;
+using EventPortal.Web.Shared;
 
 namespace EventPortal.Tests.Registrations;
 
@@ -104,6 +105,38 @@ public sealed class HostileInputInRequests : HostileInputApp
         var response = await client.PostAsync($"/api/events/{Slug}/registrations",
             new StringContent(huge, Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Api_body_without_a_length_is_read_whole_up_to_the_limit_and_413_beyond_it()
+    {
+        using var client = App.Client();
+        // 20 kB, more than the first buffer of a body without Content-Length: read whole, and its too long field named.
+        var long20k = $"{{\"familyName\":\"{new string('a', 20 * 1024)}\",\"email\":\"chunked@example.jp\"}}";
+        var response = await client.PostAsync($"/api/events/{Slug}/registrations", new UnknownLength(long20k));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.True((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("familyName", out _));
+        response = await client.PostAsync($"/api/events/{Slug}/registrations",
+            new UnknownLength($"{{\"familyName\":\"{new string('a', JsonBody.MaxBytes)}\"}}"));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        await AssertNothingStoredAsync();
+    }
+
+    /// <summary>A JSON body sent in chunks, its length not known before it ends.</summary>
+    sealed class UnknownLength : HttpContent
+    {
+        readonly byte[] _bytes;
+        public UnknownLength(string json)
+        {
+            _bytes = Encoding.UTF8.GetBytes(json);
+            Headers.ContentType = new("application/json");
+        }
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => stream.WriteAsync(_bytes).AsTask();
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
     }
 
     [Fact]

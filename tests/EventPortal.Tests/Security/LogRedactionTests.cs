@@ -12,10 +12,15 @@ public sealed class LogRedactionTests
     public async Task Personal_tokens_never_reach_the_logs_even_at_trace_level()
     {
         var logs = new CapturedLogs();
+        var kept = new KeptScopes();
         var settings = Organisers.Bootstrap();
         settings["Logging:LogLevel:Default"] = "Trace";
         settings["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace";
-        await using var app = await PortalApp.StartSqliteAsync(settings: settings, services: s => s.AddSingleton<ILoggerProvider>(logs));
+        await using var app = await PortalApp.StartSqliteAsync(settings: settings, services: s =>
+        {
+            s.AddSingleton<ILoggerProvider>(logs);
+            s.AddSingleton<ILoggerProvider>(kept);
+        });
         var slug = await app.CreateEventAsync();
         using var client = app.Client();
         using var browser = app.Browser();
@@ -40,5 +45,35 @@ public sealed class LogRedactionTests
         Assert.Contains("scope", text);     // and the request scopes (RequestPath=…) were looked at
         foreach (var secret in new[] { token, join, watch, Organisers.ApiToken })
             Assert.DoesNotContain(secret, text);
+
+        // A provider that keeps its own scopes is handed them masked too (they are masked when read, not when opened).
+        var scopes = kept.Text;
+        Assert.Contains("RequestPath", scopes);
+        Assert.Contains("/r/***", scopes);
+        foreach (var secret in new[] { token, join, watch })
+            Assert.DoesNotContain(secret, scopes);
+    }
+
+    /// <summary>A provider without the factory's scope provider: it is given each scope and reads it later.</summary>
+    sealed class KeptScopes : ILoggerProvider
+    {
+        readonly System.Collections.Concurrent.ConcurrentQueue<object> _scopes = new();
+        public string Text => string.Join("\n", _scopes.Select(scope => scope is IEnumerable<KeyValuePair<string, object?>> pairs
+            ? $"{scope} {string.Join(" ", pairs.Select(p => $"{p.Key}={p.Value}"))}"
+            : scope.ToString()));
+        public ILogger CreateLogger(string categoryName) => new Logger(this);
+        public void Dispose() { }
+
+        sealed class Logger(KeptScopes owner) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull
+            {
+                owner._scopes.Enqueue(state);
+                return null;
+            }
+            public bool IsEnabled(LogLevel logLevel) => false;
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception,
+                Func<TState, Exception?, string> formatter) { }
+        }
     }
 }
