@@ -53,7 +53,7 @@ public static class JsonBody
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            ArrayPool<byte>.Shared.Return(buffer, clearArray: true);   // it held a person's details
         }
     }
 
@@ -62,7 +62,7 @@ public static class JsonBody
     {
         var larger = ArrayPool<byte>.Shared.Rent(Math.Min(full.Length * 2, MaxBytes + 1));
         full.CopyTo(larger, 0);
-        ArrayPool<byte>.Shared.Return(full);
+        ArrayPool<byte>.Shared.Return(full, clearArray: true);
         return larger;
     }
 }
