@@ -34,8 +34,9 @@ public sealed partial class Registrar(Db db, Tokens tokens, TimeProvider clock, 
         """;
 
     // On SQLite (@WaitlistIfFull), a registration for a capped ticket with a waitlist and no free seat is written to the
-    // waitlist at once: its one writer makes that look exact, and it saves the seat claim and the update after it (but for
-    // the hold of an address to confirm, which the waitlist does not keep: Seats.ForgetHoldAsync).
+    // waitlist at once, without the hold of an address to confirm (the waitlist keeps none): its one writer makes that look
+    // exact, and it saves the seat claim and the update after it. (NULLIF(@Now, @Now): a NULL of @Now's type, from which
+    // PostgreSQL types the CASE; a null @HoldUntil comes without a type, and the CASE would be text.)
     const string FullAndWaitlisting = """
         @WaitlistIfFull AND NOT @Unlimited
             AND NOT EXISTS (SELECT 1 FROM seats WHERE ticket_type_id = @TicketTypeId AND registration_id IS NULL)
@@ -52,7 +53,8 @@ public sealed partial class Registrar(Db db, Tokens tokens, TimeProvider clock, 
         SELECT @EventId, @TicketTypeId, CASE WHEN {FullAndWaitlisting} THEN '{RegistrationStatus.Waitlisted}' ELSE @Status END,
             @FamilyName, @GivenName, @Reading, @Email,
             @EmailNormalized, @Organization, @Category, @Accessibility, @Questions, @Answers, @Language,
-            @Seed, @ManageHash, @Now, @Now, @Now, @AddressConfirmedAt, @HoldUntil, @ClientNetwork,
+            @Seed, @ManageHash, @Now, @Now, @Now, @AddressConfirmedAt,
+            CASE WHEN {FullAndWaitlisting} THEN NULLIF(@Now, @Now) ELSE @HoldUntil END, @ClientNetwork,
             @Channel, @EnteredBy, @EntryKey
         FROM ticket_types WHERE id = @TicketTypeId AND (capacity IS NULL) = @Unlimited
             AND (@PlanVersion < 0 OR EXISTS (SELECT 1 FROM events WHERE id = @EventId AND plan_version = @PlanVersion))
@@ -160,8 +162,6 @@ public sealed partial class Registrar(Db db, Tokens tokens, TimeProvider clock, 
         var status = seatedAndMailed || inserted.Status == RegistrationStatus.Waitlisted
             ? inserted.Status
             : await Seats.SeatNewAsync(connection, tx, r.Ticket, capped, id, held, ct, looked);
-        if (inserted.Status == RegistrationStatus.Waitlisted && row.HoldUntil is not null)
-            await Seats.ForgetHoldAsync(connection, tx, id, ct);
         if (status is null)
         {
             await connection.ExecuteAsync(new CommandDefinition("DELETE FROM registrations WHERE id = @id", new { id }, tx,

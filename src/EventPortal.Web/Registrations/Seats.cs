@@ -108,11 +108,6 @@ public static partial class Seats
         return Waitlisted;
     }
 
-    /// <summary>A registration written to the waitlist at once keeps no hold (<see cref="MarkWaitlistedNew"/> clears it too).</summary>
-    public static Task ForgetHoldAsync(DbConnection c, DbTransaction tx, long registrationId, CancellationToken ct) =>
-        c.ExecuteAsync(new CommandDefinition(
-            "UPDATE registrations SET hold_until = NULL WHERE id = @registrationId", new { registrationId }, tx, cancellationToken: ct));
-
     /// <summary>Cancels a registration (by the registrant or an organiser); a confirmed one gives its seat to the waitlist.</summary>
     public static async Task<bool> CancelAsync(DbConnection c, DbTransaction tx, SeatHolder r, DateTime now, CancellationToken ct,
         SeatChange change = SeatChange.Cancelled)
