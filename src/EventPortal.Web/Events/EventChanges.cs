@@ -6,6 +6,7 @@ using EventPortal.Web.Meetings;
 using EventPortal.Web.Registrations;
 using EventPortal.Web.Reminders;
 using EventPortal.Web.Outbox;
+using Npgsql;
 
 namespace EventPortal.Web.Events;
 
@@ -231,6 +232,13 @@ public static class EventChanges
         DateTime now, CancellationToken ct)
     {
         var errors = new List<FieldError>();
+        var gone = before.TicketTypes.Where(o => tickets.All(t => t.Code != o.Code)).ToList();
+        // PostgreSQL checks no foreign key from a registration to its ticket (migration 0027): a ticket goes only while no
+        // registration names it, counted after every registration in flight has committed, with new ones waiting for this
+        // edit's end. Taken first, before any line lock (Seats.Rows.cs) a registration in flight might wait for.
+        if (gone.Count > 0 && c is NpgsqlConnection)
+            await c.ExecuteAsync(new CommandDefinition("LOCK TABLE registrations IN SHARE ROW EXCLUSIVE MODE", transaction: tx,
+                cancellationToken: ct));
         for (var i = 0; i < tickets.Count; i++)
         {
             var t = tickets[i];
@@ -266,13 +274,13 @@ public static class EventChanges
                 errors.Add(new(field + "capacity", "adminEvent.error.capacityBelowTaken", taken));
             }
         }
-        foreach (var gone in before.TicketTypes.Where(o => tickets.All(t => t.Code != o.Code)))
+        foreach (var ticket in gone)
         {
             var used = await c.ExecuteScalarAsync<int>(new CommandDefinition(
-                "SELECT COUNT(*) FROM registrations WHERE ticket_type_id = @Id", new { gone.Id }, tx, cancellationToken: ct));
-            if (used > 0) errors.Add(new("ticketTypes", "adminEvent.error.ticketInUse", gone.Code, used));
+                "SELECT COUNT(*) FROM registrations WHERE ticket_type_id = @Id", new { ticket.Id }, tx, cancellationToken: ct));
+            if (used > 0) errors.Add(new("ticketTypes", "adminEvent.error.ticketInUse", ticket.Code, used));
             else await c.ExecuteAsync(new CommandDefinition(
-                "DELETE FROM ticket_types WHERE id = @Id", new { gone.Id }, tx, cancellationToken: ct));
+                "DELETE FROM ticket_types WHERE id = @Id", new { ticket.Id }, tx, cancellationToken: ct));
         }
         if (errors.Count > 0) throw new Refusal(errors);
 

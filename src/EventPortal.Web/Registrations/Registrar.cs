@@ -42,9 +42,10 @@ public sealed partial class Registrar(Db db, Tokens tokens, TimeProvider clock, 
             AND NOT EXISTS (SELECT 1 FROM seats WHERE ticket_type_id = @TicketTypeId AND registration_id IS NULL)
         """;
 
-    // Inserted only while the ticket is still as unlimited (or as capped) as the page said: an
-    // organiser may have changed it in between, and the seat rules differ (Seats.Rows.cs); and, given a
-    // version of the reminder plan (not -1), only while it is still the event's (ReminderPlan).
+    // Inserted only for a ticket of the event (on PostgreSQL no foreign key checks either: migration 0027), while the
+    // ticket is still as unlimited (or as capped) as the page said: an organiser may have changed it in between, and the
+    // seat rules differ (Seats.Rows.cs); and, given a version of the reminder plan (not -1), only while it is still the
+    // event's (ReminderPlan).
     const string InsertRegistration = $"""
         INSERT INTO registrations (event_id, ticket_type_id, status, family_name, given_name, reading, email,
             email_normalized, organization, category_code, accessibility, questions, answers, language,
@@ -56,7 +57,7 @@ public sealed partial class Registrar(Db db, Tokens tokens, TimeProvider clock, 
             @Seed, @ManageHash, @Now, @Now, @Now, @AddressConfirmedAt,
             CASE WHEN {FullAndWaitlisting} THEN NULLIF(@Now, @Now) ELSE @HoldUntil END, @ClientNetwork,
             @Channel, @EnteredBy, @EntryKey
-        FROM ticket_types WHERE id = @TicketTypeId AND (capacity IS NULL) = @Unlimited
+        FROM ticket_types WHERE id = @TicketTypeId AND event_id = @EventId AND (capacity IS NULL) = @Unlimited
             AND (@PlanVersion < 0 OR EXISTS (SELECT 1 FROM events WHERE id = @EventId AND plan_version = @PlanVersion))
         RETURNING id, status
         """;

@@ -84,6 +84,30 @@ public abstract class SeatRows
             """));
     }
 
+    [Fact]
+    public async Task A_ticket_is_removed_only_while_no_registration_names_it()
+    {
+        await using var app = await StartAsync();
+        var slug = await app.CreateEventAsync(liveSeats: 3);
+        using var client = app.Client();
+        using var api = app.Api();
+        await client.RegisteredAsync(slug, "rec@example.jp", "recording");
+        var refused = await RemoveTicketAsync(api, slug, "recording");
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        Assert.True((await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("ticketTypes", out _));
+        Assert.Equal(HttpStatusCode.OK, (await RemoveTicketAsync(api, slug, "live")).StatusCode);
+        Assert.Equal(["recording:0:0"], await app.QueryAsync<string>(Rows, new { slug }));
+    }
+
+    protected static Task<HttpResponseMessage> RemoveTicketAsync(HttpClient api, string slug, string code) =>
+        api.SendAsync(new HttpRequestMessage(HttpMethod.Patch, $"/api/admin/events/{slug}")
+        {
+            Content = JsonContent.Create(new JsonObject
+            {
+                ["ticketTypes"] = new JsonArray(new JsonObject { ["code"] = code, ["remove"] = true }),
+            }),
+        });
+
     static Task<HttpResponseMessage> PatchCapacityAsync(HttpClient api, string slug, string code, int capacity) =>
         api.SendAsync(new HttpRequestMessage(HttpMethod.Patch, $"/api/admin/events/{slug}")
         {
@@ -132,5 +156,43 @@ public sealed class SeatRowsOnPostgres : SeatRows
             SELECT s.seat_no FROM seats s JOIN registrations r ON r.id = s.registration_id WHERE r.email_normalized = 'live@example.jp'
             """));
         await tx.RollbackAsync();
+    }
+
+    /// <summary>
+    /// PostgreSQL checks no foreign key from a registration to its ticket (migration 0027). Removing a ticket waits for
+    /// the registrations in flight instead (a table lock) and counts them once they have committed: a registration for the
+    /// ticket that commits while the removal waits keeps its ticket, and the removal is refused.
+    /// </summary>
+    [Fact]
+    public async Task Removing_a_ticket_waits_for_a_registration_in_flight_and_is_refused_when_it_names_the_ticket()
+    {
+        await using var app = await StartAsync();
+        var slug = await app.CreateEventAsync(liveSeats: 5);
+        await using var other = await app.Db.OpenAsync(CancellationToken.None);
+        await using var tx = await other.BeginTransactionAsync();
+        await other.ExecuteAsync("""
+            INSERT INTO registrations (event_id, ticket_type_id, status, family_name, given_name, email, email_normalized,
+                token_seed, consent_at, created_at, updated_at)
+            SELECT t.event_id, t.id, 'confirmed', '山田', '花子', 'f@example.jp', 'f@example.jp', 'in-flight', now(), now(), now()
+            FROM ticket_types t WHERE t.code = 'recording'
+            """, transaction: tx);
+
+        using var api = app.Api();
+        var removal = RemoveTicketAsync(api, slug, "recording");
+        var waiting = false;
+        for (var i = 0; i < 100 && !waiting && !removal.IsCompleted; i++)
+        {
+            await Task.Delay(100);
+            waiting = await app.QueryOneAsync<int>("""
+                SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'LOCK TABLE registrations%'
+                """) > 0;
+        }
+        Assert.True(waiting, "the removal did not wait for the registration in flight");
+        await tx.CommitAsync();
+
+        var refused = await removal;
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        Assert.True((await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("ticketTypes", out _));
+        Assert.Equal(1, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM ticket_types WHERE code = 'recording'"));
     }
 }
