@@ -17,11 +17,12 @@ namespace EventPortal.Web.Registrations;
 /// </summary>
 public sealed partial class Registrar
 {
-    // InsertRegistration's text, with the seat claim (a capped ticket) and the mail as data-modifying CTEs around it. An
-    // unlimited ticket's statement has no seat CTE at all: PostgreSQL would plan and start it for nothing on every call.
+    // The registration's INSERT as PostgreSQL runs it, with the seat claim (a capped ticket) and the mail as data-modifying
+    // CTEs around it. An unlimited ticket's statement has no seat CTE at all: PostgreSQL would plan and start it for nothing
+    // on every call.
     static string StatementFor(bool capped) => $"""
         WITH reg AS (
-        {InsertRegistration}
+        {InsertRegistrationAs()}
         ){(capped ? $"""
         , seat AS (
             UPDATE seats SET registration_id = (SELECT id FROM reg)

@@ -35,8 +35,8 @@ public sealed partial class Registrar(Db db, Tokens tokens, TimeProvider clock, 
 
     // On SQLite (@WaitlistIfFull), a registration for a capped ticket with a waitlist and no free seat is written to the
     // waitlist at once, without the hold of an address to confirm (the waitlist keeps none): its one writer makes that look
-    // exact, and it saves the seat claim and the update after it. (NULLIF(@Now, @Now): a NULL of @Now's type, from which
-    // PostgreSQL types the CASE; a null @HoldUntil comes without a type, and the CASE would be text.)
+    // exact, and it saves the seat claim and the update after it. PostgreSQL writes the status and hold it is given: its
+    // statement carries no subquery it would start on every call for nothing (Registrar.Postgres.cs).
     const string FullAndWaitlisting = """
         @WaitlistIfFull AND NOT @Unlimited
             AND NOT EXISTS (SELECT 1 FROM seats WHERE ticket_type_id = @TicketTypeId AND registration_id IS NULL)
@@ -46,21 +46,26 @@ public sealed partial class Registrar(Db db, Tokens tokens, TimeProvider clock, 
     // ticket is still as unlimited (or as capped) as the page said: an organiser may have changed it in between, and the
     // seat rules differ (Seats.Rows.cs); and, given a version of the reminder plan (not -1), only while it is still the
     // event's (ReminderPlan).
-    const string InsertRegistration = $"""
+    static string InsertRegistrationAs(string status = "@Status", string holdUntil = "@HoldUntil") => $"""
         INSERT INTO registrations (event_id, ticket_type_id, status, family_name, given_name, reading, email,
             email_normalized, organization, category_code, accessibility, questions, answers, language,
             token_seed, manage_token_hash, consent_at, created_at, updated_at,
             address_confirmed_at, hold_until, client_network, channel, entered_by, entry_key)
-        SELECT @EventId, @TicketTypeId, CASE WHEN {FullAndWaitlisting} THEN '{RegistrationStatus.Waitlisted}' ELSE @Status END,
-            @FamilyName, @GivenName, @Reading, @Email,
+        SELECT @EventId, @TicketTypeId, {status}, @FamilyName, @GivenName, @Reading, @Email,
             @EmailNormalized, @Organization, @Category, @Accessibility, @Questions, @Answers, @Language,
-            @Seed, @ManageHash, @Now, @Now, @Now, @AddressConfirmedAt,
-            CASE WHEN {FullAndWaitlisting} THEN NULLIF(@Now, @Now) ELSE @HoldUntil END, @ClientNetwork,
+            @Seed, @ManageHash, @Now, @Now, @Now, @AddressConfirmedAt, {holdUntil}, @ClientNetwork,
             @Channel, @EnteredBy, @EntryKey
         FROM ticket_types WHERE id = @TicketTypeId AND event_id = @EventId AND (capacity IS NULL) = @Unlimited
             AND (@PlanVersion < 0 OR EXISTS (SELECT 1 FROM events WHERE id = @EventId AND plan_version = @PlanVersion))
         RETURNING id, status
         """;
+
+    static readonly string InsertRegistrationSqlite = InsertRegistrationAs(
+            $"CASE WHEN {FullAndWaitlisting} THEN '{RegistrationStatus.Waitlisted}' ELSE @Status END",
+            $"CASE WHEN {FullAndWaitlisting} THEN NULL ELSE @HoldUntil END"),
+        InsertRegistrationPostgres = InsertRegistrationAs();
+
+    string InsertRegistration => db.IsSqlite ? InsertRegistrationSqlite : InsertRegistrationPostgres;
 
     /// <summary>A new row: its id, and the status it was written with.</summary>
     sealed record Inserted(long Id, string Status);
