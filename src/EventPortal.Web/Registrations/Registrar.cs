@@ -62,7 +62,7 @@ public sealed partial class Registrar(Db db, Tokens tokens, TimeProvider clock, 
 
     static readonly string InsertRegistrationSqlite = InsertRegistrationAs(
             $"CASE WHEN {FullAndWaitlisting} THEN '{RegistrationStatus.Waitlisted}' ELSE @Status END",
-            $"CASE WHEN {FullAndWaitlisting} THEN NULL ELSE @HoldUntil END"),
+            $"CASE WHEN @HoldUntil IS NULL OR {FullAndWaitlisting} THEN NULL ELSE @HoldUntil END"),
         InsertRegistrationPostgres = InsertRegistrationAs();
 
     string InsertRegistration => db.IsSqlite ? InsertRegistrationSqlite : InsertRegistrationPostgres;
