@@ -62,10 +62,6 @@ public sealed partial class Db : IAsyncDisposable
             // on the server after a second use, unless the connection string says otherwise.
             var builder = new NpgsqlConnectionStringBuilder(configured);
             if (!configured.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase)) builder.MaxAutoPrepare = 64;
-            // Nor reset a connection's session when it goes back to the pool: the reset (seven statements, RESET ALL and
-            // DISCARD SEQUENCES among them, parsed anew each time) went with every registration, and nothing here leaves
-            // session state behind (no SET, LISTEN, cursor, temporary table or session-level advisory lock).
-            if (!configured.Contains("Reset On Close", StringComparison.OrdinalIgnoreCase)) builder.NoResetOnClose = true;
             _postgres = NpgsqlDataSource.Create(builder.ConnectionString);
         }
         else
