@@ -1,13 +1,13 @@
 -- A registration and its first mail no longer check their event and ticket with foreign keys (issue 15; bench/README.md,
--- "No foreign-key locks on the event and the ticket"). PostgreSQL checks a foreign key by locking the row it names
+-- "No foreign-key locks on the event and ticket rows"). PostgreSQL checks a foreign key by locking the row it names
 -- (FOR KEY SHARE) until the commit; in a rush every registration names the same event and ticket rows, so the locks
 -- pile up on two rows, each new one written as a MultiXact of all the transactions in flight: two lock records and a
--- MultiXact in the WAL of every registration, and the CPU to build them. Measured in an A/B on one cluster: +7 to +27 %
--- registrations/s on an unlimited ticket without the three keys.
+-- MultiXact in the WAL of every registration, and the CPU to build them. Measured in A/Bs on one cluster: +5 to +28 %
+-- registrations/s on an unlimited ticket without the three keys, most of it the ticket's.
 --
 -- What the keys guarded, and what guards it now:
 -- - registrations.event_id: events are never deleted, and the one INSERT of a registration (Registrations/Registrar.cs,
---   InsertRegistration) writes only when its ticket belongs to its event.
+--   InsertRegistrationAs) writes only when its ticket belongs to its event.
 -- - registrations.ticket_type_id: a ticket is deleted only by an organiser's edit while no registration names it
 --   (Events/EventChanges.cs, ApplyTicketsAsync), which on PostgreSQL locks the registrations table against writers
 --   first (SHARE ROW EXCLUSIVE): every registration in flight has committed when it counts, and none starts until it ends.
