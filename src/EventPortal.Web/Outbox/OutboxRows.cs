@@ -76,6 +76,11 @@ public static class OutboxRows
     public static async Task<int> EnqueueAllAsync(DbConnection connection, DbTransaction tx, long eventId, long registrationId,
         IReadOnlyList<Row> rows, DateTime now, CancellationToken ct)
     {
+        // One row (a registration's confirmation, no late reminder) is the rush's case: the one-row INSERT with a typed
+        // parameter object, whose parameters Dapper sets up once, instead of a DynamicParameters built per call.
+        if (rows.Count == 1)
+            return await EnqueueAsync(connection, tx, rows[0].Kind, rows[0].DedupeKey, eventId, registrationId, now, ct,
+                rows[0].Payload, rows[0].DueAt) ? 1 : 0;
         var queued = 0;
         for (var at = 0; at < rows.Count; at += InsertMany.Length - 1)
         {

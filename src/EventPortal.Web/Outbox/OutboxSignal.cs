@@ -15,6 +15,9 @@ public sealed class OutboxSignal : ICommitListener
     /// <summary>Several commits before the dispatcher looks are one wake.</summary>
     void ICommitListener.Committed()
     {
+        // A wake already waiting is enough; Release would throw on the full semaphore, after every commit of a rush
+        // while the dispatcher is busy. (Two commits racing past the check: the catch.)
+        if (_wake.CurrentCount > 0) return;
         try { _wake.Release(); } catch (SemaphoreFullException) { }
     }
 
