@@ -233,9 +233,10 @@ public static class EventChanges
     {
         var errors = new List<FieldError>();
         var gone = before.TicketTypes.Where(o => tickets.All(t => t.Code != o.Code)).ToList();
-        // PostgreSQL checks no foreign key from a registration to its ticket (migration 0027): a ticket goes only while no
-        // registration names it, counted after every registration in flight has committed, with new ones waiting for this
-        // edit's end. Taken first, before any line lock (Seats.Rows.cs) a registration in flight might wait for.
+        // No foreign key from a registration to its ticket (PostgreSQL's migration 0027, SQLite's 0029): a ticket goes only
+        // while no registration names it, counted after every registration in flight has committed, with new ones waiting
+        // for this edit's end. On PostgreSQL that takes this lock, first, before any line lock (Seats.Rows.cs) a
+        // registration in flight might wait for; SQLite's one writer has no registration in flight beside this edit.
         if (gone.Count > 0 && c is NpgsqlConnection)
             await c.ExecuteAsync(new CommandDefinition("LOCK TABLE registrations IN SHARE ROW EXCLUSIVE MODE", transaction: tx,
                 cancellationToken: ct));

@@ -30,15 +30,15 @@ public static class OutboxRows
     }
 
     /// <summary>
-    /// The condition of the outbox's index by event (<c>outbox_event</c>, migration 0025 on both engines) and, on
-    /// PostgreSQL, of its index by registration (<c>outbox_registration</c>, migration 0026): they leave out the first mail
+    /// The condition of the outbox's index by event (<c>outbox_event</c>, migration 0025 on both engines) and of its index
+    /// by registration (<c>outbox_registration</c>, PostgreSQL's migration 0026, SQLite's 0028): they leave out the first mail
     /// of each registration, which nothing reads by event or by registration through them, so a registration writes one
     /// index entry less for each. Every query by event for the kinds an event plans, and the reminders dropped by
     /// registration, end with <c>AND</c> this text, word for word (OutboxEventIndexTests reads each one's plan): SQLite
     /// uses a partial index only for a query that repeats its condition, and PostgreSQL only when it can prove it, which it
     /// cannot from a kind passed as a parameter. Without it, the query reads the whole table.
     /// (Erasure reads every kind of an event or a registration, the first mails included, through the index by status
-    /// instead. SQLite keeps every row in its index by registration, for the foreign key's check.)
+    /// instead.)
     /// </summary>
     public const string NotFirstMail = $"kind NOT IN ('{Kinds.Confirmed}', '{Kinds.AddressConfirmation}')";
 

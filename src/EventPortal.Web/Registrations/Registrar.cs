@@ -42,18 +42,18 @@ public sealed partial class Registrar(Db db, Tokens tokens, TimeProvider clock, 
             AND NOT EXISTS (SELECT 1 FROM seats WHERE ticket_type_id = @TicketTypeId AND registration_id IS NULL)
         """;
 
-    // Inserted only for a ticket of the event (on PostgreSQL no foreign key checks either: migration 0027), while the
+    // Inserted only for a ticket of the event (no foreign key checks either: PostgreSQL's migration 0027, SQLite's 0029), while the
     // ticket is still as unlimited (or as capped) as the page said: an organiser may have changed it in between, and the
     // seat rules differ (Seats.Rows.cs); and, given a version of the reminder plan (not -1), only while it is still the
     // event's (ReminderPlan).
     static string InsertRegistrationAs(string status = "@Status", string holdUntil = "@HoldUntil") => $"""
         INSERT INTO registrations (event_id, ticket_type_id, status, family_name, given_name, reading, email,
             email_normalized, organization, category_code, accessibility, questions, answers, language,
-            token_seed, manage_token_hash, consent_at, created_at, updated_at,
+            token_seed, consent_at, created_at, updated_at,
             address_confirmed_at, hold_until, client_network, channel, entered_by, entry_key)
         SELECT @EventId, @TicketTypeId, {status}, @FamilyName, @GivenName, @Reading, @Email,
             @EmailNormalized, @Organization, @Category, @Accessibility, @Questions, @Answers, @Language,
-            @Seed, @ManageHash, @Now, @Now, @Now, @AddressConfirmedAt, {holdUntil}, @ClientNetwork,
+            @Seed, @Now, @Now, @Now, @AddressConfirmedAt, {holdUntil}, @ClientNetwork,
             @Channel, @EnteredBy, @EntryKey
         FROM ticket_types WHERE id = @TicketTypeId AND event_id = @EventId AND (capacity IS NULL) = @Unlimited
             AND (@PlanVersion < 0 OR EXISTS (SELECT 1 FROM events WHERE id = @EventId AND plan_version = @PlanVersion))
@@ -136,8 +136,6 @@ public sealed partial class Registrar(Db db, Tokens tokens, TimeProvider clock, 
             EventId = e.Id, TicketTypeId = r.Ticket.Id, Status = held, r.FamilyName, r.GivenName, r.Reading, r.Email,
             r.EmailNormalized, r.Organization, r.Category, r.Accessibility, r.Questions, Answers = n.Answers, Language = language,
             n.Seed, Now = now, PlanVersion = n.Plan?.Version ?? -1,
-            // The legacy manage-link hash: empty on PostgreSQL; SQLite's NOT NULL UNIQUE column keeps the seed (migration 0025).
-            ManageHash = db.IsSqlite ? n.Seed : null,
             AddressConfirmedAt = confirmAddress ? (DateTime?)null : now,
             HoldUntil = confirmAddress ? now + options.Value.Hold : (DateTime?)null, ClientNetwork = confirmAddress ? clientNetwork : null,
             Unlimited = r.Ticket.Capacity is null, entry.Channel, entry.EnteredBy, entry.EntryKey,

@@ -19,9 +19,8 @@ namespace EventPortal.Web.Registrations;
 /// <para>
 /// Links mailed before migration 0022 were the first 18 bytes of that MAC, found by the SHA-256 of the whole token
 /// (<c>manage_token_hash</c>, <c>join_token_hash</c>, <c>watch_token_hash</c>); <see cref="FindAsync{T}"/> still finds
-/// them. New registrations leave the three hashes empty on PostgreSQL (migration 0025). SQLite's
-/// <c>manage_token_hash</c> is NOT NULL UNIQUE, which it cannot drop without rebuilding the table, so there they keep
-/// their seed in it too: the seed begins with the time, so that index grows at its end instead of at a random page.
+/// them. New registrations leave the three hashes empty (PostgreSQL's migration 0025, SQLite's 0029). The seed begins
+/// with the time it was made.
 /// </para>
 /// </summary>
 public sealed class Tokens
