@@ -104,8 +104,8 @@ public static class Owed
     static (string Kind, string Key)? MailFor(SeatHolder r, SeatChange change, DateTime now) => change switch
     {
         SeatChange.Registered when RegisteredMail(r.AddressConfirmed, r.Status) is var (kind, prefix) => (kind, prefix + r.Id),
-        SeatChange.AddressConfirmed when r.Status == Confirmed => (OutboxRows.Kinds.Confirmed, $"confirm:{r.Id}"),
-        SeatChange.AddressConfirmed => (OutboxRows.Kinds.Waitlisted, $"waitlisted:{r.Id}"),
+        // The mail an address confirmed at once would have had: the same key, so it goes once.
+        SeatChange.AddressConfirmed when RegisteredMail(addressConfirmed: true, r.Status) is var (kind, prefix) => (kind, prefix + r.Id),
         SeatChange.Promoted => (OutboxRows.Kinds.Promoted, $"promoted:{r.Id}"),
         SeatChange.Switched => (OutboxRows.Kinds.Switched, $"switch:{r.Id}:{r.TicketTypeId}:{now.Ticks}"),
         SeatChange.Cancelled => (OutboxRows.Kinds.Cancelled, $"cancel:{r.Id}"),

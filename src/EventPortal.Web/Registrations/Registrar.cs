@@ -139,7 +139,7 @@ public sealed partial class Registrar(Db db, Tokens tokens, TimeProvider clock, 
             AddressConfirmedAt = confirmAddress ? (DateTime?)null : now,
             HoldUntil = confirmAddress ? now + options.Value.Hold : (DateTime?)null, ClientNetwork = confirmAddress ? clientNetwork : null,
             Unlimited = r.Ticket.Capacity is null, entry.Channel, entry.EnteredBy, entry.EntryKey,
-            WaitlistIfFull = db.IsSqlite && r.Ticket.Waitlist,
+            WaitlistIfFull = r.Ticket.Waitlist,   // read by SQLite's statement only
             // PostgreSQL's one statement: where its look for a seat starts, and the mail it writes (Registrar.Postgres.cs).
             From = Seats.RandomFrom(r.Ticket.Capacity), MailKind = mail.Kind, MailKey = mail.KeyPrefix,
         };

@@ -100,21 +100,16 @@ public abstract class SeatRows
     }
 
     protected static Task<HttpResponseMessage> RemoveTicketAsync(HttpClient api, string slug, string code) =>
-        api.SendAsync(new HttpRequestMessage(HttpMethod.Patch, $"/api/admin/events/{slug}")
-        {
-            Content = JsonContent.Create(new JsonObject
-            {
-                ["ticketTypes"] = new JsonArray(new JsonObject { ["code"] = code, ["remove"] = true }),
-            }),
-        });
+        PatchTicketAsync(api, slug, new JsonObject { ["code"] = code, ["remove"] = true });
 
     static Task<HttpResponseMessage> PatchCapacityAsync(HttpClient api, string slug, string code, int capacity) =>
+        PatchTicketAsync(api, slug, new JsonObject { ["code"] = code, ["capacity"] = capacity });
+
+    /// <summary>The admin API's PATCH of the event with one ticket's change.</summary>
+    static Task<HttpResponseMessage> PatchTicketAsync(HttpClient api, string slug, JsonObject ticket) =>
         api.SendAsync(new HttpRequestMessage(HttpMethod.Patch, $"/api/admin/events/{slug}")
         {
-            Content = JsonContent.Create(new JsonObject
-            {
-                ["ticketTypes"] = new JsonArray(new JsonObject { ["code"] = code, ["capacity"] = capacity }),
-            }),
+            Content = JsonContent.Create(new JsonObject { ["ticketTypes"] = new JsonArray(ticket) }),
         });
 }
 
