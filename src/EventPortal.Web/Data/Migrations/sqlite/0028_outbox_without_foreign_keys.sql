@@ -1,5 +1,5 @@
 -- The outbox without foreign keys, as on PostgreSQL since migrations 0025 and 0027 (issue 15; bench/README.md,
--- "The outbox without foreign keys on SQLite"). Every registration writes one outbox row (its first mail); on SQLite
+-- "The outbox and the registrations without foreign keys on SQLite"). Every registration writes one outbox row (its first mail); on SQLite
 -- each such row looked up its event and its registration for the keys' checks, and kept an entry in the index by
 -- registration that only the check of a deleted registration needed. What the keys guarded:
 -- - events are never deleted, so no row names an event that is gone;
