@@ -262,11 +262,13 @@ public static class ReminderRules
     }
 
     /// <summary>
-    /// Who a rule's rows are for: the event's registrations not cancelled, with an address, on a ticket of the rule's
-    /// audience (a SQL condition over <c>registrations r JOIN ticket_types t</c>, with <c>@eventId</c> and <c>@audience</c>).
+    /// Who a rule's rows are for: the event's registrations not cancelled, with an address (not erased: a plan row due
+    /// after an erasure or the retention purge writes nothing for them), on a ticket of the rule's audience (a SQL
+    /// condition over <c>registrations r JOIN ticket_types t</c>, with <c>@eventId</c> and <c>@audience</c>).
     /// </summary>
     public const string Audience = $"""
         r.event_id = @eventId AND r.status <> '{RegistrationStatus.Cancelled}' AND r.email <> ''
+          AND r.email NOT LIKE '%@{Erasure.ErasedDomain}'
           AND (@audience = 'all' OR t.kind = @audience OR 't:' || t.code = @audience)
         """;
 
