@@ -22,6 +22,9 @@ public static class Erasure
 
     public static bool IsErased(string email) => email.EndsWith("@" + ErasedDomain, StringComparison.Ordinal);
 
+    /// <summary><see cref="IsErased"/> as SQL, for a registration aliased <c>r</c>.</summary>
+    public const string NotErased = $"r.email NOT LIKE '%@{ErasedDomain}'";
+
     // The seed goes, so no link made from it opens anything again (Tokens.Opens), and the token hashes of links
     // from before migration 0022 become values no SHA-256 hex can equal.
     const string Wipe = $$"""

@@ -268,7 +268,7 @@ public static class ReminderRules
     /// </summary>
     public const string Audience = $"""
         r.event_id = @eventId AND r.status <> '{RegistrationStatus.Cancelled}' AND r.email <> ''
-          AND r.email NOT LIKE '%@{Erasure.ErasedDomain}'
+          AND {Erasure.NotErased}
           AND (@audience = 'all' OR t.kind = @audience OR 't:' || t.code = @audience)
         """;
 
