@@ -47,7 +47,7 @@ public partial class Program
 
         // Settings: one small class per concern, checked before the first request.
         builder.Services.AddSettings<PortalOptions>(PortalOptions.Section, PortalOptions.Validate);
-        builder.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateOnStart();
+        builder.Services.AddSettings<DatabaseOptions>(DatabaseOptions.Section, DatabaseOptions.Validate);
         builder.Services.AddSettings<CalendarOptions>(CalendarOptions.Section, CalendarOptions.Validate);
 
         // Data, tokens, registration rules.

@@ -1,11 +1,12 @@
 using System.Data;
 using System.Data.Common;
+using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
 
 namespace EventPortal.Web.Data;
 
 /// <summary>
-/// The SQLite writer behind <see cref="Db.WriteAsync{T}"/>: one connection, one loop, group commit.
+/// The SQLite writer behind <see cref="Db.WriteAsync{T}"/>: one connection, one thread, group commit.
 /// Callers queue their work on a channel; the loop takes every write waiting (up to
 /// <see cref="MaxGroup"/>), runs each in a savepoint of its own inside one transaction, commits
 /// once, and only then answers each caller. A failed COMMIT or rollback fails that group and
@@ -16,23 +17,47 @@ public sealed partial class Db
     void EnsureWriterLoop()
     {
         if (_writerLoop is not null) return;
-        lock (_loopGate) _writerLoop ??= Task.Run(WriterLoopAsync);
+        lock (_loopGate)
+        {
+            if (_writerLoop is not null) return;
+            var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _writerLoop = stopped.Task;
+            new Thread(() =>
+            {
+                try { WriterLoop(); }
+                finally { stopped.TrySetResult(); }
+            }) { IsBackground = true, Name = "SQLite writer" }.Start();
+        }
     }
 
-    /// <summary>The SQLite writer: takes every write waiting (up to <see cref="MaxGroup"/>) and commits them together.</summary>
-    async Task WriterLoopAsync()
+    /// <summary>
+    /// The SQLite writer, on a thread of its own: takes every write waiting (up to <see cref="MaxGroup"/>) and commits them
+    /// together. Every write of the app waits for this one thread, so it neither waits for a turn on the thread pool nor
+    /// shares the CPU evenly with the threads that parse requests: it asks the OS for a higher priority
+    /// (<see cref="DatabaseOptions.WriterNice"/>; bench/README.md, "The writer's own thread"). The work it runs completes
+    /// synchronously on SQLite; work that awaits something else holds the writer until it is done, as it did before.
+    /// </summary>
+    void WriterLoop()
     {
+        SetWriterPriority();
         var group = new List<PendingWrite>(MaxGroup);
-        while (await _pending.Reader.WaitToReadAsync())
+        while (true)
         {
             group.Clear();
             // Each write starts only when its turn in the group comes (CommitGroupAsync): until then its caller can still
             // give up, even behind a slow write of the same group.
             while (group.Count < MaxGroup && _pending.Reader.TryRead(out var write)) group.Add(write);
-            if (group.Count == 0) continue;
+            if (group.Count == 0)
+            {
+                if (_pending.Reader.Completion.IsCompleted) return;
+                // Reset, then look again: a write queued after the look above set the signal before this reset or after it.
+                _queued.Reset();
+                if (!_pending.Reader.TryPeek(out _) && !_pending.Reader.Completion.IsCompleted) _queued.Wait();
+                continue;
+            }
             try
             {
-                await CommitGroupAsync(group);
+                CommitGroupAsync(group).GetAwaiter().GetResult();
             }
             catch (Exception e)
             {
@@ -42,6 +67,42 @@ public sealed partial class Db
             }
         }
     }
+
+    /// <summary>Queues a write for the writer thread and wakes it.</summary>
+    void Enqueue(PendingWrite write)
+    {
+        EnsureWriterLoop();
+        if (!_pending.Writer.TryWrite(write)) throw new ObjectDisposedException(nameof(Db));
+        _queued.Set();
+    }
+
+    /// <summary>
+    /// Linux: gives the calling thread (the writer) the nice value of <see cref="DatabaseOptions.WriterNice"/>;
+    /// <c>setpriority</c> with a thread's id sets that thread alone. Going below the process's own value needs
+    /// CAP_SYS_NICE or an RLIMIT_NICE that allows it (systemd: <c>LimitNICE=</c>); refused, the writer keeps the
+    /// process's priority and the app says so once.
+    /// </summary>
+    void SetWriterPriority()
+    {
+        if (_writerNice == 0 || !OperatingSystem.IsLinux()) return;
+        int result, error;
+        try
+        {
+            result = SetPriority(PriorityOfProcess, GetThreadId(), _writerNice);
+            error = Marshal.GetLastPInvokeError();
+        }
+        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
+        {
+            (result, error) = (-1, 0);
+        }
+        if (result != 0)
+            _logger.LogInformation("The SQLite writer keeps the process's priority: nice {Nice} was refused (errno {Errno})",
+                _writerNice, error);
+    }
+
+    const int PriorityOfProcess = 0;   // PRIO_PROCESS: with a thread's id, that thread on Linux
+    [DllImport("libc", EntryPoint = "setpriority", SetLastError = true)] static extern int SetPriority(int which, int who, int prio);
+    [DllImport("libc", EntryPoint = "gettid")] static extern int GetThreadId();
 
     /// <summary>
     /// One transaction for the group; each write in a savepoint of its own (when there are

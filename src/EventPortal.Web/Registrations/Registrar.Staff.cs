@@ -41,7 +41,8 @@ public sealed partial class Registrar
         // Look first: in a transaction of many rows, a unique violation would undo all of them (on PostgreSQL the
         // transaction is spoilt), and staff expect to be told about a repeat rather than have it mailed again.
         var entry = new Entry(channel, enteredBy, entryKey, "");
-        return await RegisterInTransactionAsync(connection, tx, e, r, language, entry, n, now, lookFirst: r.EmailNormalized.Length > 0, ct);
+        return WithLink(
+            await RegisterInTransactionAsync(connection, tx, e, r, language, entry, n, now, lookFirst: r.EmailNormalized.Length > 0, ct));
     }
 
     /// <summary>The registration an entry form with this one-time key made already (sent twice, or reloaded), if any.</summary>

@@ -17,6 +17,7 @@ namespace EventPortal.Web.Registrations;
 /// </summary>
 public enum RegisterOutcome { Confirmed, Waitlisted, CheckMail, AlreadyRegistered, SoldOut, NotOnSale, TooManyHolds }
 
+/// <param name="ManageToken">A new registration's personal link (on the public paths made after the commit).</param>
 /// <param name="TokenSeed">The new registration's seed, from which its join and recording links derive (<see cref="Tokens"/>).</param>
 public sealed record RegisterResult(RegisterOutcome Outcome, long RegistrationId = 0, string Status = "", string? ManageToken = null,
     DateTime? HoldUntil = null, string? TokenSeed = null);
@@ -106,8 +107,13 @@ public sealed partial class Registrar(Db db, Tokens tokens, TimeProvider clock, 
             result = await db.WriteAsync((connection, tx) =>
                 RegisterInTransactionAsync(connection, tx, e, r, language, entry, n, now, lookFirst: true, ct), ct);
         }
-        return result;
+        // The personal link is made here, after the commit, rather than on SQLite's one writer thread.
+        return WithLink(result);
     }
+
+    /// <summary>A new registration's result with its personal link (<see cref="RegisterResult.ManageToken"/>).</summary>
+    RegisterResult WithLink(RegisterResult result) =>
+        result.TokenSeed is { } seed ? result with { ManageToken = tokens.Manage(result.RegistrationId, seed) } : result;
 
     async Task<RegisterResult> RegisterInTransactionAsync(DbConnection connection, DbTransaction tx, EventRecord e,
         ValidRegistration r, string language, Entry entry, NewRow n, DateTime now, bool lookFirst,
@@ -181,7 +187,7 @@ public sealed partial class Registrar(Db db, Tokens tokens, TimeProvider clock, 
         await Owed.AfterAsync(connection, tx, holder, SeatChange.Registered, now, ct, plan, mailWritten: seatedAndMailed);
         var outcome = confirmAddress ? RegisterOutcome.CheckMail
             : status == RegistrationStatus.Confirmed ? RegisterOutcome.Confirmed : RegisterOutcome.Waitlisted;
-        return new(outcome, id, status, tokens.Manage(id, n.Seed), holdUntil, n.Seed);
+        return new(outcome, id, status, HoldUntil: holdUntil, TokenSeed: n.Seed);
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using Dapper;
 using EventPortal.Tests.Infrastructure;
+using EventPortal.Web.Data;
 
 namespace EventPortal.Tests.Data;
 
@@ -136,5 +137,36 @@ public sealed class GroupCommitTests
                 (c, tx) => c.ExecuteAsync("INSERT INTO broken_test (n) VALUES (@i)", new { i }, tx), CancellationToken.None)));
         Assert.All(after, n => Assert.Equal(1, n));
         Assert.Equal(20, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM broken_test"));
+    }
+
+    [Fact]
+    public async Task Writes_run_on_the_writers_own_thread_at_the_nice_value_it_was_given()
+    {
+        // 5: a nice value above the process's own is granted to any user (the default, −10, needs CAP_SYS_NICE).
+        await using var app = await PortalApp.StartSqliteAsync(settings: new Dictionary<string, string?>
+        {
+            ["EventPortal:Outbox:DispatcherEnabled"] = "false",
+            ["EventPortal:Database:WriterNice"] = "5",
+        });
+        var (name, pooled, stat) = await app.Db.WriteAsync((c, tx) => Task.FromResult(
+            (Thread.CurrentThread.Name, Thread.CurrentThread.IsThreadPoolThread, File.ReadAllText("/proc/thread-self/stat"))),
+            CancellationToken.None);
+        Assert.Equal("SQLite writer", name);
+        Assert.False(pooled);
+        // proc(5): the fields after the command name in parentheses are numbered from 3; the nice value is field 19.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        Assert.Equal("5", fields[19 - 3]);
+        // The caller's continuation is not run on the writer's thread.
+        Assert.NotEqual("SQLite writer", Thread.CurrentThread.Name);
+    }
+
+    [Fact]
+    public void A_writer_nice_value_outside_Linuxs_range_is_refused_at_start()
+    {
+        Assert.Empty(DatabaseOptions.Validate(new DatabaseOptions { WriterNice = -20 }));
+        Assert.Empty(DatabaseOptions.Validate(new DatabaseOptions { WriterNice = 19 }));
+        Assert.Contains(DatabaseOptions.Validate(new DatabaseOptions { WriterNice = 20 }),
+            p => p.Contains("EventPortal:Database:WriterNice", StringComparison.Ordinal));
+        Assert.Single(DatabaseOptions.Validate(new DatabaseOptions { WriterNice = -21 }));
     }
 }
