@@ -29,9 +29,11 @@ public sealed class MailRulePageModel(Db db, MailComposer composer, TimeProvider
     public async Task<IActionResult> OnGetAsync(string slug, long id, CancellationToken ct) =>
         await LoadAsync(slug, id, ct) ? Page() : NotFound();
 
+    // Those the rule's plan row writes a row for (ReminderRules.Audience: not cancelled, with an address that is not erased,
+    // of the rule's tickets), of the rule's status, category and attendance, which are read when each mail goes out.
     const string Audience = $"""
         FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id
-        WHERE r.event_id = @eventId AND r.status = @status AND (@audience = 'all' OR t.kind = @audience OR 't:' || t.code = @audience)
+        WHERE {ReminderRules.Audience} AND r.status = @status
           AND (@category IS NULL OR r.category_code = @category)
           AND (@attendance = 'any' OR (@attendance = 'attended' AND r.attended = @yes)
                OR (@attendance = 'absent' AND r.attended = @no) OR (@attendance = 'unknown' AND r.attended IS NULL)

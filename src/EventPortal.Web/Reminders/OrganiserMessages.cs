@@ -30,11 +30,15 @@ public static class OrganiserMessages
 {
     public const int SubjectMax = 150, BodyMax = 10_000;
 
+    /// <summary>The registrations a message reaches: of the event, with an address that is not erased, in the audience.</summary>
+    static string From(Audience audience) => $"""
+        FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id
+        WHERE r.event_id = @eventId AND r.email <> '' AND {Erasure.NotErased}{audience.Where}
+        """;
+
     public static async Task<int> CountAsync(DbConnection c, long eventId, Audience audience, CancellationToken ct) =>
-        await c.ExecuteScalarAsync<int>(new CommandDefinition($"""
-            SELECT COUNT(*) FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id
-            WHERE r.event_id = @eventId AND r.email <> ''{audience.Where}
-            """, new { eventId, audience.Ticket, audience.Status, audience.Category }, cancellationToken: ct));
+        await c.ExecuteScalarAsync<int>(new CommandDefinition($"SELECT COUNT(*) {From(audience)}",
+            new { eventId, audience.Ticket, audience.Status, audience.Category }, cancellationToken: ct));
 
     /// <summary>Stores the message and queues it for every registration in the audience; returns the recipient count.</summary>
     public static async Task<(long Id, int Recipients)> SendAsync(DbConnection c, DbTransaction tx, HttpContext context, long eventId,
@@ -46,10 +50,8 @@ public static class OrganiserMessages
             VALUES (@eventId, @subject, @body, @audienceJson, @actor, @now) RETURNING id
             """, new { eventId, subject, body, audienceJson = JsonSerializer.Serialize(audience), actor, now }, tx, cancellationToken: ct));
         var recipients = await OutboxRows.EnqueueForRegistrationsAsync(c, tx, OutboxRows.Kinds.OrganiserMessage, $"message:{id}:",
-            $"{{\"messageId\":{id}}}", $"""
-            FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id
-            WHERE r.event_id = @eventId AND r.email <> ''{audience.Where}
-            """, new { eventId, audience.Ticket, audience.Status, audience.Category }, now, ct, sendAt);
+            $"{{\"messageId\":{id}}}", From(audience), new { eventId, audience.Ticket, audience.Status, audience.Category }, now, ct,
+            sendAt);
         await Audit.WriteAsync(c, tx, context, "event.message", slug,
             $"message {id} to {recipients}{(sendAt is { } at ? $" at {at:yyyy-MM-dd'T'HH:mm'Z'}" : "")}", now, ct);
         return (id, recipients);

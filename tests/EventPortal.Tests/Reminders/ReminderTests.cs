@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using EventPortal.Tests.Infrastructure;
+using EventPortal.Web.Registrations;
 
 namespace EventPortal.Tests.Reminders;
 
@@ -224,7 +225,11 @@ public sealed class ReminderTests
         await client.RegisteredAsync(slug, "live-one@example.jp");
         await client.RegisteredAsync(slug, "live-two@example.jp");
         await client.RegisteredAsync(slug, "rec-one@example.jp", "recording");
-        await SettleAsync(smtp, 3);
+        await client.RegisteredAsync(slug, "live-erased@example.jp");
+        await SettleAsync(smtp, 4);
+        // Erased as the retention purge leaves a registration (status kept, address replaced): no longer in any audience.
+        await app.ExecuteAsync($"UPDATE registrations SET email = 'deleted-' || id || '@{Erasure.ErasedDomain}', "
+            + $"email_normalized = 'deleted-' || id || '@{Erasure.ErasedDomain}' WHERE email = 'live-erased@example.jp'");
         using var organiser = await app.SignedInAsync();
         var fields = new Dictionary<string, string>
         {
@@ -235,12 +240,13 @@ public sealed class ReminderTests
         var previewHtml = await preview.Content.ReadAsStringAsync();
         Assert.Contains("2 名に送信されます", previewHtml);
         Assert.DoesNotContain("<b>ご確認ください</b>", previewHtml);
-        Assert.Equal(3, (await smtp.MessagesAsync()).Count); // a preview sends nothing
+        Assert.Equal(4, (await smtp.MessagesAsync()).Count); // a preview sends nothing
 
         fields["send"] = "yes";
         var sent = await organiser.SubmitAsync($"/admin/events/{slug}/mail", $"/admin/events/{slug}/mail/message", fields);
         Assert.Equal(HttpStatusCode.Redirect, sent.StatusCode);
-        await SettleAsync(smtp, 5);
+        await SettleAsync(smtp, 6);
+        Assert.Equal(2, await app.QueryOneAsync<int>("SELECT COUNT(*) FROM outbox WHERE kind = 'mail.organiser_message'"));
 
         var messages = (await smtp.MessagesAsync()).Where(m => m.Subject.Contains("資料を公開しました", StringComparison.Ordinal)).ToList();
         Assert.Equal(["live-one@example.jp", "live-two@example.jp"], messages.SelectMany(m => m.RcptTos).Order());
