@@ -4,6 +4,7 @@ using System.Text.Json;
 using Dapper;
 using EventPortal.Web.Data;
 using EventPortal.Web.Events;
+using EventPortal.Web.Registrations;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -150,6 +151,14 @@ public sealed class PortalApp : IAsyncDisposable
         await using var connection = await Db.OpenAsync(CancellationToken.None);
         await connection.ExecuteAsync(sql, args);
     }
+
+    /// <summary>
+    /// Leaves the registration with this address as the retention purge leaves one: its status kept, its address an erased
+    /// one (<c>Erasure.ErasedDomain</c>); <c>Erasure.EraseAsync</c> would also cancel it.
+    /// </summary>
+    public Task MarkErasedAsync(string email) => ExecuteAsync(
+        $"UPDATE registrations SET email = 'deleted-' || id || '@{Erasure.ErasedDomain}', "
+        + $"email_normalized = 'deleted-' || id || '@{Erasure.ErasedDomain}' WHERE email = @email", new { email });
 
     public async Task<T> QueryOneAsync<T>(string sql, object? args = null)
     {

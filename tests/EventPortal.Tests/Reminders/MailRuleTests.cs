@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EventPortal.Tests.Infrastructure;
-using EventPortal.Web.Registrations;
 using static EventPortal.Tests.Reminders.MailRuleKit;
 
 namespace EventPortal.Tests.Reminders;
@@ -166,8 +165,7 @@ public abstract class MailRules
         await app.RegisterPersonAsync(slug, "u@example.jp");
         // Erased (as the retention purge leaves it: status kept, address replaced), with no attendance recorded: in no count.
         await app.RegisterPersonAsync(slug, "e@example.jp");
-        await app.ExecuteAsync($"UPDATE registrations SET email = 'deleted-' || id || '@{Erasure.ErasedDomain}', "
-            + $"email_normalized = 'deleted-' || id || '@{Erasure.ErasedDomain}' WHERE email = 'e@example.jp'");
+        await app.MarkErasedAsync("e@example.jp");
         using var api = app.Api();
         await api.PutAsJsonAsync($"/api/admin/events/{slug}/attendance",
             new[] { new { id = came, attended = (bool?)true }, new { id = away, attended = (bool?)false } });

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using EventPortal.Tests.Infrastructure;
 using EventPortal.Web.Data;
-using EventPortal.Web.Registrations;
 using EventPortal.Web.Reminders;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -78,8 +77,7 @@ public sealed class ReminderPlanTests
         await client.RegisteredAsync(slug, "recording@example.jp", "recording");
         // Erased before the rule is due (on request, or by the retention purge racing a late plan row): no row for them.
         await client.RegisteredAsync(slug, "erased@example.jp");
-        await app.ExecuteAsync($"UPDATE registrations SET email = 'deleted-' || id || '@{Erasure.ErasedDomain}', "
-            + $"email_normalized = 'deleted-' || id || '@{Erasure.ErasedDomain}' WHERE email = 'erased@example.jp'");
+        await app.MarkErasedAsync("erased@example.jp");
         var db = app.Services.GetRequiredService<Db>();
         Task<bool> FanOutAsync(long eventId, long rule, DateTime now) =>
             db.WriteAsync((c, tx) => ReminderFanOut.FanOutAsync(c, tx, eventId, rule, now, default), default);

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using EventPortal.Tests.Infrastructure;
-using EventPortal.Web.Registrations;
 
 namespace EventPortal.Tests.Reminders;
 
@@ -228,8 +227,7 @@ public sealed class ReminderTests
         await client.RegisteredAsync(slug, "live-erased@example.jp");
         await SettleAsync(smtp, 4);
         // Erased as the retention purge leaves a registration (status kept, address replaced): no longer in any audience.
-        await app.ExecuteAsync($"UPDATE registrations SET email = 'deleted-' || id || '@{Erasure.ErasedDomain}', "
-            + $"email_normalized = 'deleted-' || id || '@{Erasure.ErasedDomain}' WHERE email = 'live-erased@example.jp'");
+        await app.MarkErasedAsync("live-erased@example.jp");
         using var organiser = await app.SignedInAsync();
         var fields = new Dictionary<string, string>
         {
