@@ -22,14 +22,20 @@ public static class Erasure
 
     public static bool IsErased(string email) => email.EndsWith("@" + ErasedDomain, StringComparison.Ordinal);
 
-    /// <summary><see cref="IsErased"/> as SQL, for a registration aliased <c>r</c>.</summary>
-    public const string NotErased = $"r.email NOT LIKE '%@{ErasedDomain}'";
+    /// <summary>An erased registration's address, as SQL over its row: unique per registration, never delivered.</summary>
+    public const string ErasedAddress = $"'deleted-' || id || '@{ErasedDomain}'";
+
+    /// <summary>
+    /// A registration (aliased <c>r</c>) that mail can reach, as SQL: it has an address (a staff entry may have none) and
+    /// it is not erased (<see cref="IsErased"/>). Every mail to many registrations picks them with it.
+    /// </summary>
+    public const string Reachable = $"r.email <> '' AND r.email NOT LIKE '%@{ErasedDomain}'";
 
     // The seed goes, so no link made from it opens anything again (Tokens.Opens), and the token hashes of links
     // from before migration 0022 become values no SHA-256 hex can equal.
     const string Wipe = $$"""
         UPDATE registrations SET family_name = '{{ErasedName}}', given_name = '', reading = '',
-            email = 'deleted-' || id || '@{{ErasedDomain}}', email_normalized = 'deleted-' || id || '@{{ErasedDomain}}',
+            email = {{ErasedAddress}}, email_normalized = {{ErasedAddress}},
             organization = '', accessibility = '', questions = '', answers = '{}', token_seed = '{{ErasedSeed}}',
             manage_token_hash = 'erased-m-' || id, join_token_hash = 'erased-j-' || id, watch_token_hash = 'erased-w-' || id,
             provider_join_url = NULL, updated_at = @now

@@ -33,7 +33,7 @@ public static class OrganiserMessages
     /// <summary>The registrations a message reaches: of the event, with an address that is not erased, in the audience.</summary>
     static string From(Audience audience) => $"""
         FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id
-        WHERE r.event_id = @eventId AND r.email <> '' AND {Erasure.NotErased}{audience.Where}
+        WHERE r.event_id = @eventId AND {Erasure.Reachable}{audience.Where}
         """;
 
     public static async Task<int> CountAsync(DbConnection c, long eventId, Audience audience, CancellationToken ct) =>

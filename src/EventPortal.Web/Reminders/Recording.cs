@@ -62,7 +62,7 @@ public sealed record Recording(string Url, DateTime? AvailableUntil, string Audi
         };
         var queued = await OutboxRows.EnqueueForRegistrationsAsync(c, tx, OutboxRows.Kinds.RecordingAvailable, "recording:", "{}", $"""
             FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id
-            WHERE r.event_id = @eventId AND r.status = '{RegistrationStatus.Confirmed}' AND r.email <> '' {audienceFilter}
+            WHERE r.event_id = @eventId AND r.status = '{RegistrationStatus.Confirmed}' AND {Erasure.Reachable} {audienceFilter}
             """, new { eventId }, now, ct);
         await Audit.WriteAsync(c, tx, context, "event.recording", slug, $"{r.Audience}, {queued} mails", now, ct);
         return queued;

@@ -267,8 +267,7 @@ public static class ReminderRules
     /// condition over <c>registrations r JOIN ticket_types t</c>, with <c>@eventId</c> and <c>@audience</c>).
     /// </summary>
     public const string Audience = $"""
-        r.event_id = @eventId AND r.status <> '{RegistrationStatus.Cancelled}' AND r.email <> ''
-          AND {Erasure.NotErased}
+        r.event_id = @eventId AND r.status <> '{RegistrationStatus.Cancelled}' AND {Erasure.Reachable}
           AND (@audience = 'all' OR t.kind = @audience OR 't:' || t.code = @audience)
         """;
 

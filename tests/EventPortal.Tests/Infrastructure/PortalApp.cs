@@ -154,11 +154,11 @@ public sealed class PortalApp : IAsyncDisposable
 
     /// <summary>
     /// Leaves the registration with this address as the retention purge leaves one: its status kept, its address an erased
-    /// one (<c>Erasure.ErasedDomain</c>); <c>Erasure.EraseAsync</c> would also cancel it.
+    /// one (<c>Erasure.ErasedAddress</c>); <c>Erasure.EraseAsync</c> would also cancel it.
     /// </summary>
     public Task MarkErasedAsync(string email) => ExecuteAsync(
-        $"UPDATE registrations SET email = 'deleted-' || id || '@{Erasure.ErasedDomain}', "
-        + $"email_normalized = 'deleted-' || id || '@{Erasure.ErasedDomain}' WHERE email = @email", new { email });
+        $"UPDATE registrations SET email = {Erasure.ErasedAddress}, email_normalized = {Erasure.ErasedAddress} WHERE email = @email",
+        new { email });
 
     public async Task<T> QueryOneAsync<T>(string sql, object? args = null)
     {

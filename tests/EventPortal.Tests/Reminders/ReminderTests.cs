@@ -177,11 +177,13 @@ public sealed class ReminderTests
         await client.RegisteredAsync(slug, "rec@example.jp", "recording");
         await client.RegisteredAsync(slug, "attended@example.jp");
         await client.RegisteredAsync(slug, "absent@example.jp");
+        await client.RegisteredAsync(slug, "erased@example.jp");   // live and not attended, but erased: mailed nothing more
         await app.ExecuteAsync(
             "UPDATE registrations SET attended = @yes WHERE email_normalized = 'attended@example.jp'", new { yes = true });
-        await SettleAsync(smtp, 3);
+        await SettleAsync(smtp, 4);
+        await app.MarkErasedAsync("erased@example.jp");
         clock.Now = new DateTimeOffset(Start.AddHours(3));
-        await SettleAsync(smtp, 8); // the reminders (2 + 1 + 2) fell due on the way
+        await SettleAsync(smtp, 9); // the reminders (2 + 1 + 2) fell due on the way
 
         using var api = app.Api();
         var set = await api.PutAsJsonAsync(
@@ -189,7 +191,7 @@ public sealed class ReminderTests
             new { url = "https://video.example/secret-recording", audience = "recording_and_absent" });
         Assert.Equal(HttpStatusCode.OK, set.StatusCode);
         Assert.Equal(2, (await set.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("recipients").GetInt32());
-        await SettleAsync(smtp, 10);
+        await SettleAsync(smtp, 11);
         // Correcting the URL mails nobody again.
         await api.PutAsJsonAsync(
             $"/api/admin/events/{slug}/recording",
@@ -208,7 +210,7 @@ public sealed class ReminderTests
         // the late registrant's confirmation carries their recording link; the live ticket is closed.
         Assert.Equal(HttpStatusCode.Conflict, (await client.RegisterAsync(slug, "late-live@example.jp", "live")).StatusCode);
         await client.RegisteredAsync(slug, "late-rec@example.jp", "recording");
-        await SettleAsync(smtp, 11);
+        await SettleAsync(smtp, 12);
         var late = Assert.Single((await smtp.MessagesAsync()).Where(m => m.RcptTos.Contains("late-rec@example.jp")).ToList());
         Assert.Matches("https://portal.example.jp/w/[A-Za-z0-9_-]{24}", late.Text("text/plain")!);
     }
